@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# build.sh — install what cordon needs (Debian 12), build everything, optionally run the tests.
+#   ./build.sh          install missing packages, build, then run `cordon run -- id` as a smoke test
+#   ./build.sh test     install missing packages (test tools too), build, run every test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+
+build_pkgs=(build-essential pkg-config libseccomp-dev libnl-3-dev libnl-route-3-dev libjsmn-dev
+	libhttp-parser-dev libc-ares-dev libcap-dev libcmocka-dev)
+test_pkgs=(bats curl git openssl python3 tmux util-linux bubblewrap hyperfine zsh)
+
+mode=${1:-build}
+case "$mode" in
+build) want=("${build_pkgs[@]}") ;;
+test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+*) echo "usage: ./build.sh [test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "$mode" = test ] && ! command -v npm >/dev/null; then missing+=(npm); fi
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "build.sh: installing ${missing[*]}" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	else
+		echo "build.sh: missing packages; run:" >&2
+		echo "  sudo apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+
+make -j"$(nproc)"
+
+case "$mode" in
+build)
+	echo "build.sh: built build/cordon; smoke test: cordon run -- id" >&2
+	./build/cordon run -- id
+	;;
+test)
+	exec tests/run.sh
+	;;
+esac

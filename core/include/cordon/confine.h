@@ -1,0 +1,34 @@
+/* confine.h — the one function that is the confinement order of DESIGN.md §2, used alike by the
+ * bash builtin, the zsh module and the cordon binary (minijail_enter's shape). */
+#ifndef CORDON_CONFINE_H
+#define CORDON_CONFINE_H
+
+#include <stdbool.h>
+
+#include "cordon/error.h"
+#include "cordon/layers.h"
+#include "cordon/policy.h"
+#include "cordon/session.h"
+
+struct cordon_layers_report {
+	bool userns, mountns, netns, caps_dropped, nnp, landlock, seccomp, guard;
+	int landlock_abi;
+	char missing[512]; /* names of layers not in force, comma-separated, empty when none */
+};
+
+/* Hook run after joining the namespaces and before dropping capabilities, inside the new user
+ * namespace with full capabilities there (cordon run uses it to enter a PID namespace and mount a
+ * fresh /proc). Return 0 or a negative errno with e->msg set. */
+typedef int (*cordon_confine_hook)(void *arg, struct cordon_error *e);
+
+/* cordon_confine: confine the calling process for policy p with session s:
+ * probe kernel → NNP → join user+mount+net (mounts were laid out by the session) → hook →
+ * drop capabilities → PR_SET_DUMPABLE 0 → Landlock → seccomp (listener handed to the guard) →
+ * self-check of /proc/self/status. Before the first irreversible step a failure changes nothing;
+ * after it, the process is left more confined (see confine.c) and the message says so.
+ * Returns 0 with *r filled, or a negative errno with e->msg naming the layer. */
+int cordon_confine(const struct cordon_policy *p, struct cordon_session *s, const char *cwd,
+		   cordon_confine_hook hook, void *hook_arg, struct cordon_layers_report *r,
+		   struct cordon_error *e);
+
+#endif

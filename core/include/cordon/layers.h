@@ -1,0 +1,50 @@
+/* layers.h — the kernel layers a process applies to itself, in the order of DESIGN.md §2:
+ * capabilities, Landlock, seccomp; then a self-check; plus the kernel probe behind `cordon check`. */
+#ifndef CORDON_LAYERS_H
+#define CORDON_LAYERS_H
+
+#include <stdbool.h>
+
+#include "cordon/error.h"
+#include "cordon/policy.h"
+
+struct cordon_kernel {
+	bool userns;            /* unprivileged user namespaces can be created (probed by fork+unshare) */
+	int landlock_abi;       /* landlock_create_ruleset(NULL,0,VERSION); 0 = unavailable */
+	bool seccomp_filter;    /* SECCOMP_SET_MODE_FILTER available */
+	bool seccomp_notify;    /* SECCOMP_FILTER_FLAG_NEW_LISTENER + ADDFD (kernel >= 5.14) */
+	bool legacy_tiocsti;    /* dev.tty.legacy_tiocsti = 1: TIOCSTI works, seccomp must block it */
+	bool mount_setattr;     /* mount_setattr(2) (kernel >= 5.12) for recursive read-only */
+	char release[65];       /* uname -r */
+};
+
+/* cordon_kernel_probe: fill k without changing the calling process (probes run in children).
+ * Returns 0 or a negative errno. */
+int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e);
+
+/* cordon_caps_drop_all: drop every capability set (effective, permitted, inheritable, bounding,
+ * ambient) and lock the securebits (SECBIT_NOROOT etc. with their _LOCKED bits), capabilities(7).
+ * Must run while the caller still has CAP_SETPCAP in its user namespace (after joining it).
+ * Returns 0 or a negative errno naming the set that could not be dropped. */
+int cordon_caps_drop_all(struct cordon_error *e);
+
+/* cordon_landlock_apply: build a Landlock ruleset with the best ABI the kernel has (clamped,
+ * landlock(7)): writes only beneath p->allow_write (and /tmp when private, /dev/null etc.),
+ * reads everywhere; TCP connect only to the proxy ports (ABI >= 4) when tcp_ports is non-NULL;
+ * abstract-unix-socket and signal scoping (ABI >= 6); then landlock_restrict_self.
+ * Requires NNP already set. abi_out receives the ABI used (0 if Landlock is unavailable, which
+ * is reported as -EOPNOTSUPP so the caller can decide by --strict). */
+int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *tcp_ports,
+			  int n_tcp_ports, int *abi_out, struct cordon_error *e);
+
+/* cordon_seccomp_apply: load the seccomp filter of DESIGN.md §2 (libseccomp, native arch only,
+ * x32 and foreign arches killed). If listener is non-NULL, file-creating calls are routed to a
+ * user-notification listener (guard.h) whose fd is stored in *listener. Requires NNP.
+ * Returns 0 or a negative errno. */
+int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct cordon_error *e);
+
+/* cordon_selfcheck: read /proc/self/status and verify CapEff/CapPrm/CapInh/CapBnd/CapAmb are 0,
+ * NoNewPrivs is 1 and Seccomp is 2. Returns 0 or -EPERM naming the field that is wrong. */
+int cordon_selfcheck(struct cordon_error *e);
+
+#endif

@@ -1,0 +1,26 @@
+/* mounts.h — the mount-namespace layout of DESIGN.md §2, built by the session's builder child
+ * inside the new user+mount namespace: "/" read-only recursively, writable trees bound back,
+ * denyRead masks, allowRead carve-outs, read-only pins for denyWrite + mandatory denies and their
+ * ancestors, private /tmp, tmpfs over /run/user/$UID and other socket directories. */
+#ifndef CORDON_MOUNTS_H
+#define CORDON_MOUNTS_H
+
+#include <sys/types.h>
+
+#include "cordon/error.h"
+#include "cordon/guard.h"
+#include "cordon/policy.h"
+
+/* cordon_mounts_setup: lay out the mounts for p in the caller's (new, private) mount namespace.
+ * home is $HOME (may be NULL), uid the real uid outside. Fills guard with (directory, name) pairs
+ * for mandatory-deny names that do not exist yet. Returns 0 or a negative errno with e->msg
+ * naming the path and the mount step. */
+int cordon_mounts_setup(const struct cordon_policy *p, const char *home, uid_t uid,
+			struct cordon_guard_set *guard, struct cordon_error *e);
+
+/* cordon_mandatory_denies: the mandatory write-deny names relative to a writable root
+ * (".bashrc", ".git/hooks", ".git/config" unless allow_git_config, ".vscode", ...), NULL-terminated,
+ * static storage. */
+const char *const *cordon_mandatory_denies(const struct cordon_policy *p);
+
+#endif

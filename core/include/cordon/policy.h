@@ -1,0 +1,93 @@
+/* policy.h — the policy model: what a confined session may write, read and reach.
+ * Built from defaults, config files (config.h) and flags; read by every layer. */
+#ifndef CORDON_POLICY_H
+#define CORDON_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cordon/error.h"
+
+/* One allowlist/denylist entry, as parsed by cordon_host_rule_parse (hostpat.h). */
+struct cordon_host_rule {
+	char *host;    /* canonical: lowercase, no trailing dot; IP literals in canonical text form
+	                  (inet_ntop), IPv6 without brackets; for a wildcard, the suffix without "*." */
+	bool wildcard; /* "*.example.com": strict subdomains of host only */
+	bool is_ip;    /* host is an IPv4 or IPv6 literal */
+	uint16_t port; /* 0 = any port */
+};
+
+struct cordon_host_list {
+	struct cordon_host_rule *v;
+	size_t n;
+};
+
+struct cordon_path_list {
+	char **v; /* absolute, normalised ("~" expanded, relative resolved against the file's dir or cwd,
+	             no "." / ".." / duplicate slashes, no trailing slash); not resolved through symlinks */
+	size_t n;
+};
+
+struct cordon_policy {
+	/* network.* (sandbox-runtime keys) */
+	struct cordon_host_list allow_hosts; /* network.allowedDomains + --allow-host */
+	struct cordon_host_list deny_hosts;  /* network.deniedDomains: deny wins over allow */
+	struct cordon_path_list allow_unix_sockets; /* network.allowUnixSockets */
+	bool allow_local_binding;                   /* network.allowLocalBinding */
+
+	/* filesystem.* (sandbox-runtime keys) */
+	struct cordon_path_list deny_read;  /* masked: a directory shows empty, a file reads empty */
+	struct cordon_path_list allow_read; /* carve-outs inside deny_read */
+	struct cordon_path_list allow_write; /* writable trees (cwd is added by cordon_policy_finish) */
+	struct cordon_path_list deny_write;  /* read-only inside writable trees, on top of mandatory ones */
+	bool allow_git_config;               /* filesystem.allowGitConfig: .git/config writable */
+
+	bool ignore_violations;            /* ignoreViolations: accepted for compatibility (log only) */
+	bool enable_weaker_nested_sandbox; /* enableWeakerNestedSandbox: accepted, refused by --strict */
+
+	/* cordon's own keys */
+	bool lock_policy; /* lockPolicy / --lock: loosening verbs only request approval */
+	bool private_tmp; /* privateTmp (default true): tmpfs on /tmp */
+	bool strict;      /* strict / --strict: a missing layer is a refusal, not a warning */
+};
+
+/* cordon_policy_init: fill p with the defaults of DESIGN.md §1 (nothing allowed on the network,
+ * default secret masks under home, privateTmp on). home is $HOME (may be NULL: no home masks).
+ * Returns 0 or -ENOMEM with e->msg set. */
+int cordon_policy_init(struct cordon_policy *p, const char *home, struct cordon_error *e);
+
+/* cordon_policy_free: release everything p owns; p may then be re-initialised. */
+void cordon_policy_free(struct cordon_policy *p);
+
+/* cordon_policy_add_path: append a normalised copy of path to l; "~/" expands with home,
+ * a relative path resolves against base (an absolute directory). Duplicates are dropped.
+ * Returns 0, -EINVAL (empty path, relative without base) or -ENOMEM, with e->msg set. */
+int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const char *home,
+			   const char *base, struct cordon_error *e);
+
+/* cordon_policy_add_host: parse pattern (hostpat.h rules) and append it to l.
+ * Returns 0 or -EINVAL naming the pattern and why it is invalid. */
+int cordon_policy_add_host(struct cordon_host_list *l, const char *pattern, struct cordon_error *e);
+
+/* cordon_policy_remove_host: remove every rule of l equal to pattern (after parsing). Returns the
+ * number removed (>= 0) or -EINVAL for an invalid pattern. */
+int cordon_policy_remove_host(struct cordon_host_list *l, const char *pattern, struct cordon_error *e);
+
+/* cordon_policy_tighten: merge a repository's .cordon.json policy r into p so that p only gets
+ * stricter: r's deny lists (deniedDomains, denyRead, denyWrite) are added to p's, and lockPolicy true
+ * is taken. Anything in r that would loosen p (an allowed host or writable/readable path that p does
+ * not already have, allowGitConfig true where p has false, privateTmp false, ...) is refused with
+ * -EPERM and a message naming rfile and the key. */
+int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r,
+			  const char *rfile, struct cordon_error *e);
+
+/* cordon_policy_finish: add cwd (absolute) to allow_write and validate the whole policy
+ * (e.g. no writable tree equal to "/"). Returns 0 or -EINVAL with e->msg set. */
+int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon_error *e);
+
+/* cordon_policy_to_json: write the policy as JSON (the keys of the config file) to a malloc'd
+ * NUL-terminated string in *out. Returns 0 or -ENOMEM. */
+int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cordon_error *e);
+
+#endif

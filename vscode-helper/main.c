@@ -1,0 +1,55 @@
+/* main.c — entry point of the cordon helper: dispatches the first word to a cmd_*.c command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+#ifndef CORDON_VERSION
+#define CORDON_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+	"usage: cordon COMMAND [ARGS]\n"
+	"\n"
+	"  run [--config F] [--allow-write P]... [--allow-host H]... [--strict] [-c STRING | -- CMD ARGS...]\n"
+	"                      run CMD confined (own PID namespace, fresh /proc); exit status passes\n"
+	"                      through (128+N on signal N), 125 on a setup failure\n"
+	"  check [--json]      what this kernel supports and what would be missing\n"
+	"  policy [--json] [--config F] [--allow-write P]... [--allow-host H]...\n"
+	"                      the effective merged policy\n"
+	"  log [--json] [SESSION]\n"
+	"                      denied requests of a session (default: the latest)\n"
+	"  connect HOST PORT   relay stdin/stdout to HOST:PORT through the session's proxy\n"
+	"                      (for ssh's ProxyCommand inside a session)\n"
+	"  --version, --help\n";
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{"run", cmd_run},         {"check", cmd_check}, {"policy", cmd_policy},
+	{"connect", cmd_connect}, {"log", cmd_log},
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CORDON_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("cordon %s\n", CORDON_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "cordon: unknown command \"%s\"\n%s", argv[1], usage);
+	return CORDON_EXIT_USAGE;
+}
