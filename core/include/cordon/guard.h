@@ -29,4 +29,20 @@ void cordon_guard_set_free(struct cordon_guard_set *g);
 /* cordon_guard_set_add: append (dev, ino, name). Returns 0 or -ENOMEM. */
 int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name);
 
+/* The system calls the seccomp filter (seccomp.c) routes to the guard's listener when a listener
+ * is requested, and that cordon_guard_serve must handle: open/openat/creat with O_CREAT (openat2
+ * gets ENOSYS from the filter, so libc falls back), mkdir, mkdirat, mknod, mknodat, symlink,
+ * symlinkat, link, linkat, rename, renameat, renameat2, unlink, unlinkat. */
+
+/* cordon_guard_serve: serve seccomp user notifications (seccomp_unotify(2)) from listener until
+ * every process using the filter has exited. For each call the worker copies the path arguments
+ * from the target once (process_vm_readv), resolves the parent directory from the target's cwd or
+ * dirfd, refuses with EACCES when (parent, final name) is in g, and otherwise performs the call
+ * itself with the target's umask, replying with its result or injecting the new fd
+ * (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). Runs in the session's
+ * builder child, inside the sandbox's user+mount namespaces, holding only CAP_SYS_PTRACE there
+ * and Landlocked with the same write rules as the target. Returns 0 when the listener hangs up,
+ * or a negative errno. */
+int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct cordon_error *e);
+
 #endif
