@@ -355,10 +355,10 @@ static void json_paths(FILE *f, const char *key, const struct cordon_path_list *
 {
 	fprintf(f, "    \"%s\": [", key);
 	for (size_t i = 0; i < l->n; i++) {
-		fputs(i ? ", " : "", f);
+		fputs(i ? ",\n      " : "\n      ", f);
 		json_str(f, l->v[i]);
 	}
-	fprintf(f, "]%s\n", last ? "" : ",");
+	fprintf(f, "%s]%s\n", l->n ? "\n    " : "", last ? "" : ",");
 }
 
 static void json_hosts(FILE *f, const char *key, const struct cordon_host_list *l)
