@@ -218,15 +218,11 @@ static bool valid_primitive(const char *s, size_t n)
 static int check(const struct ctx *c, int i, int *next)
 {
 	const jsmntok_t *t = &c->t[i];
-	char *s;
 	int r, j = i + 1;
 
 	switch (t->type) {
 	case JSMN_STRING:
-		if ((r = decode(c, t, NULL, &s)) < 0)
-			return r;
-		free(s);
-		break;
+		break; /* decoded (and refused if malformed) where the key that holds it is known */
 	case JSMN_PRIMITIVE:
 		if (!valid_primitive(c->js + t->start, (size_t)(t->end - t->start)))
 			return err_at(c, (size_t)t->start, NULL, EINVAL,
@@ -245,12 +241,18 @@ static int check(const struct ctx *c, int i, int *next)
 				if (el->type != JSMN_STRING)
 					return err_at(c, tok_begin(el), NULL, EINVAL,
 						      "invalid JSON: object keys must be strings");
-				if (el->size != 1)
+				if (el->size == 0)
 					return err_at(c, tok_end(el), NULL, EINVAL,
 						      "invalid JSON: expected ':' after a key");
-				if ((r = decode(c, el, NULL, &s)) < 0)
-					return r;
-				free(s);
+				if (el->size > 1) {
+					/* jsmn hangs a member that lacks its ',' under the key
+					 * before it: report the missing ','. */
+					int nx = skip(c->t, j + 1);
+					if ((r = gap(c, tok_end(&c->t[j + 1]),
+						     tok_begin(&c->t[nx]), ',', "between members")) < 0)
+						return r;
+					return err_at(c, tok_end(el), NULL, EINVAL, "invalid JSON");
+				}
 				const jsmntok_t *val = &c->t[j + 1];
 				if ((r = gap(c, tok_end(el), tok_begin(val), ':', "after a key")) < 0)
 					return r;
