@@ -41,28 +41,29 @@ static void sandbox_runtime_settings_file_loads(void **state)
 	struct cordon_policy p = {0};
 	char msg[1024];
 	/* the shape of sandbox-runtime's documented complete example */
-	static const char srt[] = "{\n"
-				  "  \"network\": {\n"
-				  "    \"allowedDomains\": [\"github.com\", \"*.github.com\", "
-				  "\"npmjs.org\", \"*.npmjs.org\"],\n"
-				  "    \"deniedDomains\": [\"malicious.com\"],\n"
-				  "    \"allowUnixSockets\": [\"/var/run/docker.sock\"],\n"
-				  "    \"allowLocalBinding\": false\n"
-				  "  },\n"
-				  "  \"filesystem\": {\n"
-				  "    \"denyRead\": [\"~/.ssh\"],\n"
-				  "    \"allowRead\": [],\n"
-				  "    \"allowWrite\": [\".\", \"src/\", \"test/\", \"/tmp\"],\n"
-				  "    \"denyWrite\": [\".env\", \"config/production.json\"],\n"
-				  "    \"allowGitConfig\": true\n"
-				  "  },\n"
-				  "  \"ignoreViolations\": {\n"
-				  "    \"*\": [\"/usr/bin\", \"/System\"],\n"
-				  "    \"git push\": [\"/usr/bin/nc\"]\n"
-				  "  },\n"
-				  "  \"enableWeakerNestedSandbox\": false,\n"
-				  "  \"lockPolicy\": true, \"privateTmp\": false, \"strict\": true\n"
-				  "}\n";
+	static const char srt[] =
+	    "{\n"
+	    "  \"network\": {\n"
+	    "    \"allowedDomains\": [\"github.com\", \"*.github.com\", "
+	    "\"npmjs.org\", \"*.npmjs.org\"],\n"
+	    "    \"deniedDomains\": [\"malicious.com\"],\n"
+	    "    \"allowUnixSockets\": [\"/var/run/docker.sock\"],\n"
+	    "    \"allowLocalBinding\": false\n"
+	    "  },\n"
+	    "  \"filesystem\": {\n"
+	    "    \"denyRead\": [\"~/.ssh\"],\n"
+	    "    \"allowRead\": [],\n"
+	    "    \"allowWrite\": [\".\", \"src/\", \"test/\", \"/tmp\"],\n"
+	    "    \"denyWrite\": [\".env\", \"config/production.json\"],\n"
+	    "    \"allowGitConfig\": true\n"
+	    "  },\n"
+	    "  \"ignoreViolations\": {\n"
+	    "    \"*\": [\"/usr/bin\", \"/System\"],\n"
+	    "    \"git push\": [\"/usr/bin/nc\"]\n"
+	    "  },\n"
+	    "  \"enableWeakerNestedSandbox\": false,\n"
+	    "  \"lockPolicy\": true, \"privateTmp\": false, \"strict\": true\n"
+	    "}\n";
 	int r = load(&p, srt, msg);
 	if (r)
 		fail_msg("refused: %s", msg);
@@ -111,57 +112,58 @@ static void errors_name_file_line_column_and_key(void **state)
 	const struct {
 		const char *json, *msg;
 	} bad[] = {
-		{"{\"foo\": 1}", "t.json:1:2: foo: unknown key"},
-		{"{\n  \"network\": {\n    \"allowedDomain\": []\n  }\n}",
-		 "t.json:3:5: network.allowedDomain: unknown key"},
-		{"{\"lockPolicy\": \"yes\"}", "t.json:1:16: lockPolicy: expected a boolean, got a string"},
-		{"{\"strict\": 1}", "t.json:1:12: strict: expected a boolean, got a number"},
-		{"{\"privateTmp\": null}", "t.json:1:16: privateTmp: expected a boolean, got null"},
-		{"{\"network\": []}", "t.json:1:13: network: expected an object, got an array"},
-		{"{\"filesystem\": {\"denyRead\": \"~/.ssh\"}}",
-		 "t.json:1:29: filesystem.denyRead: expected an array of strings, got a string"},
-		{"{\"filesystem\": {\"allowWrite\": [\"a\", 2]}}",
-		 "t.json:1:37: filesystem.allowWrite: expected an array of strings, element 1 is a "
-		 "number"},
-		{"{\"filesystem\": {\"allowWrite\": [\"\"]}}",
-		 "t.json:1:32: filesystem.allowWrite: empty path"},
-		{"{\n\t\"network\": {\"allowedDomains\": [\"ok.com\",\n\t\t\"*.com\"]}\n}",
-		 "t.json:3:3: network.allowedDomains: invalid host pattern \"*.com\": a wildcard over "
-		 "a single label covers a whole top-level domain"},
-		{"{\"network\": {\"deniedDomains\": [\"http://x\"]}}",
-		 "t.json:1:32: network.deniedDomains: invalid host pattern \"http://x\": a URL scheme "
-		 "is not allowed, give the host only"},
-		{"{\"network\": {\"allowedDomains\": [\"a/b\"]}}",
-		 "t.json:1:33: network.allowedDomains: invalid host pattern \"a/b\": contains a path "
-		 "('/')"},
-		{"{\"strict\": true, \"strict\": false}", "t.json:1:18: strict: duplicate key"},
-		{"{\"network\": {\"allowLocalBinding\": true,\n \"allowLocalBinding\": true}}",
-		 "t.json:2:2: network.allowLocalBinding: duplicate key"},
-		{"{\"strict\": true\n \"lockPolicy\": true}",
-		 "t.json:2:2: invalid JSON: expected ',' between members"},
-		{"{\"strict\": true,}", "t.json:1:16: invalid JSON: unexpected ','"},
-		{"{\"strict\" true}", "t.json:1:11: invalid JSON: unexpected 't'"},
-		{"{\"strict\"}", "t.json:1:10: invalid JSON: expected ':' after a key"},
-		{"{\"strict\": tru}", "t.json:1:12: invalid JSON: invalid literal \"tru\""},
-		{"{\"strict\": yes}", "t.json:1:12: invalid JSON: unexpected 'y'"},
-		{"{\"strict\": true", "t.json:1:16: invalid JSON: unexpected end of input"},
-		{"{\"stri", "t.json:1:2: invalid JSON: unterminated string"},
-		{"{\"a\": [1, 2,]}", "t.json:1:12: invalid JSON: unexpected ','"},
-		{"{\"a\": [1 2]}", "t.json:1:10: invalid JSON: expected ',' between members"},
-		{"{\"a\": 01}", "t.json:1:7: invalid JSON: invalid literal \"01\""},
-		{"{} {}", "t.json:1:4: invalid JSON: text after the top-level object"},
-		{"{}]", "t.json:1:3: invalid JSON: unexpected ']'"},
-		{"[]", "t.json:1:1: the top level must be an object, got an array"},
-		{"", "t.json:1:1: invalid JSON: empty document"},
-		{"{\"filesystem\": {\"denyRead\": [\"x\ty\"]}}",
-		 "t.json:1:32: filesystem.denyRead: invalid JSON: control character in a string"},
-		{"{\"filesystem\": {\"denyRead\": [\"a\\u0000b\"]}}",
-		 "t.json:1:32: filesystem.denyRead: \"\\u0000\" is not allowed"},
-		{"{\"filesystem\": {\"denyRead\": [\"\\ud800\"]}}",
-		 "t.json:1:31: filesystem.denyRead: invalid JSON: unpaired surrogate escape"},
-		{"{\"network\": {\"allowedDomains\": [\"ex\\u00e4mple.com\"]}}",
-		 "t.json:1:33: network.allowedDomains: invalid host pattern \"ex\xc3\xa4mple.com\": "
-		 "contains a non-ASCII byte (use the IDNA \"xn--\" form)"},
+	    {"{\"foo\": 1}", "t.json:1:2: foo: unknown key"},
+	    {"{\n  \"network\": {\n    \"allowedDomain\": []\n  }\n}",
+	     "t.json:3:5: network.allowedDomain: unknown key"},
+	    {"{\"lockPolicy\": \"yes\"}",
+	     "t.json:1:16: lockPolicy: expected a boolean, got a string"},
+	    {"{\"strict\": 1}", "t.json:1:12: strict: expected a boolean, got a number"},
+	    {"{\"privateTmp\": null}", "t.json:1:16: privateTmp: expected a boolean, got null"},
+	    {"{\"network\": []}", "t.json:1:13: network: expected an object, got an array"},
+	    {"{\"filesystem\": {\"denyRead\": \"~/.ssh\"}}",
+	     "t.json:1:29: filesystem.denyRead: expected an array of strings, got a string"},
+	    {"{\"filesystem\": {\"allowWrite\": [\"a\", 2]}}",
+	     "t.json:1:37: filesystem.allowWrite: expected an array of strings, element 1 is a "
+	     "number"},
+	    {"{\"filesystem\": {\"allowWrite\": [\"\"]}}",
+	     "t.json:1:32: filesystem.allowWrite: empty path"},
+	    {"{\n\t\"network\": {\"allowedDomains\": [\"ok.com\",\n\t\t\"*.com\"]}\n}",
+	     "t.json:3:3: network.allowedDomains: invalid host pattern \"*.com\": a wildcard over "
+	     "a single label covers a whole top-level domain"},
+	    {"{\"network\": {\"deniedDomains\": [\"http://x\"]}}",
+	     "t.json:1:32: network.deniedDomains: invalid host pattern \"http://x\": a URL scheme "
+	     "is not allowed, give the host only"},
+	    {"{\"network\": {\"allowedDomains\": [\"a/b\"]}}",
+	     "t.json:1:33: network.allowedDomains: invalid host pattern \"a/b\": contains a path "
+	     "('/')"},
+	    {"{\"strict\": true, \"strict\": false}", "t.json:1:18: strict: duplicate key"},
+	    {"{\"network\": {\"allowLocalBinding\": true,\n \"allowLocalBinding\": true}}",
+	     "t.json:2:2: network.allowLocalBinding: duplicate key"},
+	    {"{\"strict\": true\n \"lockPolicy\": true}",
+	     "t.json:2:2: invalid JSON: expected ',' between members"},
+	    {"{\"strict\": true,}", "t.json:1:16: invalid JSON: unexpected ','"},
+	    {"{\"strict\" true}", "t.json:1:11: invalid JSON: unexpected 't'"},
+	    {"{\"strict\"}", "t.json:1:10: invalid JSON: expected ':' after a key"},
+	    {"{\"strict\": tru}", "t.json:1:12: invalid JSON: invalid literal \"tru\""},
+	    {"{\"strict\": yes}", "t.json:1:12: invalid JSON: unexpected 'y'"},
+	    {"{\"strict\": true", "t.json:1:16: invalid JSON: unexpected end of input"},
+	    {"{\"stri", "t.json:1:2: invalid JSON: unterminated string"},
+	    {"{\"a\": [1, 2,]}", "t.json:1:12: invalid JSON: unexpected ','"},
+	    {"{\"a\": [1 2]}", "t.json:1:10: invalid JSON: expected ',' between members"},
+	    {"{\"a\": 01}", "t.json:1:7: invalid JSON: invalid literal \"01\""},
+	    {"{} {}", "t.json:1:4: invalid JSON: text after the top-level object"},
+	    {"{}]", "t.json:1:3: invalid JSON: unexpected ']'"},
+	    {"[]", "t.json:1:1: the top level must be an object, got an array"},
+	    {"", "t.json:1:1: invalid JSON: empty document"},
+	    {"{\"filesystem\": {\"denyRead\": [\"x\ty\"]}}",
+	     "t.json:1:32: filesystem.denyRead: invalid JSON: control character in a string"},
+	    {"{\"filesystem\": {\"denyRead\": [\"a\\u0000b\"]}}",
+	     "t.json:1:32: filesystem.denyRead: \"\\u0000\" is not allowed"},
+	    {"{\"filesystem\": {\"denyRead\": [\"\\ud800\"]}}",
+	     "t.json:1:31: filesystem.denyRead: invalid JSON: unpaired surrogate escape"},
+	    {"{\"network\": {\"allowedDomains\": [\"ex\\u00e4mple.com\"]}}",
+	     "t.json:1:33: network.allowedDomains: invalid host pattern \"ex\xc3\xa4mple.com\": "
+	     "contains a non-ASCII byte (use the IDNA \"xn--\" form)"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct cordon_policy p = {0};
@@ -170,7 +172,8 @@ static void errors_name_file_line_column_and_key(void **state)
 		if (r != -EINVAL)
 			fail_msg("accepted (%d): %s", r, bad[i].json);
 		if (strcmp(msg, bad[i].msg))
-			fail_msg("for %s\n  got  \"%s\"\n  want \"%s\"", bad[i].json, msg, bad[i].msg);
+			fail_msg("for %s\n  got  \"%s\"\n  want \"%s\"", bad[i].json, msg,
+				 bad[i].msg);
 		cordon_policy_free(&p);
 	}
 }
@@ -193,11 +196,11 @@ static void escapes_decode_to_utf8(void **state)
 	struct cordon_policy p = {0};
 	char msg[1024];
 	assert_int_equal(
-		load(&p,
-		     "{\"filesystem\": {\"denyRead\": [\"\\/a\\u002fb\", \"/x\\ud83d\\ude00\", "
-		     "\"/caf\\u00e9\"]}}",
-		     msg),
-		0);
+	    load(&p,
+		 "{\"filesystem\": {\"denyRead\": [\"\\/a\\u002fb\", \"/x\\ud83d\\ude00\", "
+		 "\"/caf\\u00e9\"]}}",
+		 msg),
+	    0);
 	assert_true(has_path(&p.deny_read, "/a/b"));
 	assert_true(has_path(&p.deny_read, "/x\xf0\x9f\x98\x80"));
 	assert_true(has_path(&p.deny_read, "/caf\xc3\xa9"));
@@ -212,12 +215,14 @@ static void lists_append_booleans_overwrite_and_errors_change_nothing(void **sta
 	char msg[1024], *before, *after;
 
 	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
-	assert_int_equal(load(&p, "{\"network\": {\"allowedDomains\": [\"a.test\"]}, "
-				  "\"lockPolicy\": true}",
+	assert_int_equal(load(&p,
+			      "{\"network\": {\"allowedDomains\": [\"a.test\"]}, "
+			      "\"lockPolicy\": true}",
 			      msg),
 			 0);
-	assert_int_equal(load(&p, "{\"network\": {\"allowedDomains\": [\"b.test\"]}, "
-				  "\"lockPolicy\": false}",
+	assert_int_equal(load(&p,
+			      "{\"network\": {\"allowedDomains\": [\"b.test\"]}, "
+			      "\"lockPolicy\": false}",
 			      msg),
 			 0);
 	assert_int_equal(p.allow_hosts.n, 2);
@@ -226,9 +231,10 @@ static void lists_append_booleans_overwrite_and_errors_change_nothing(void **sta
 
 	assert_int_equal(cordon_policy_to_json(&p, &before, &e), 0);
 	/* valid entries before the error must not leak into p */
-	assert_int_equal(load(&p, "{\"lockPolicy\": true, \"filesystem\": {\"allowWrite\": "
-				  "[\"/w\"]}, \"network\": {\"allowedDomains\": [\"c.test\", "
-				  "\"*.com\"]}}",
+	assert_int_equal(load(&p,
+			      "{\"lockPolicy\": true, \"filesystem\": {\"allowWrite\": "
+			      "[\"/w\"]}, \"network\": {\"allowedDomains\": [\"c.test\", "
+			      "\"*.com\"]}}",
 			      msg),
 			 -EINVAL);
 	assert_int_equal(cordon_policy_to_json(&p, &after, &e), 0);
@@ -376,8 +382,8 @@ static void build_merges_user_config_flags_and_repository_file(void **state)
 	assert_non_null(strstr(e.msg, "--allow-host: invalid host pattern \"*.com\""));
 	write_file(d, "home/.config/cordon/config.json", "{\"strict\": \"no\"}");
 	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -EINVAL);
-	snprintf(want, sizeof(want), "%s/.config/cordon/config.json:1:12: strict: expected a boolean",
-		 home);
+	snprintf(want, sizeof(want),
+		 "%s/.config/cordon/config.json:1:12: strict: expected a boolean", home);
 	if (!strstr(e.msg, want))
 		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
 	rm_rf(d);
@@ -410,16 +416,16 @@ static void build_without_any_config_gives_the_defaults(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sandbox_runtime_settings_file_loads),
-		cmocka_unit_test(ignore_violations_accepts_boolean_and_command_map),
-		cmocka_unit_test(errors_name_file_line_column_and_key),
-		cmocka_unit_test(embedded_nul_is_refused_at_its_position),
-		cmocka_unit_test(escapes_decode_to_utf8),
-		cmocka_unit_test(lists_append_booleans_overwrite_and_errors_change_nothing),
-		cmocka_unit_test(file_paths_resolve_against_the_file_directory),
-		cmocka_unit_test(user_config_path_follows_xdg),
-		cmocka_unit_test(build_merges_user_config_flags_and_repository_file),
-		cmocka_unit_test(build_without_any_config_gives_the_defaults),
+	    cmocka_unit_test(sandbox_runtime_settings_file_loads),
+	    cmocka_unit_test(ignore_violations_accepts_boolean_and_command_map),
+	    cmocka_unit_test(errors_name_file_line_column_and_key),
+	    cmocka_unit_test(embedded_nul_is_refused_at_its_position),
+	    cmocka_unit_test(escapes_decode_to_utf8),
+	    cmocka_unit_test(lists_append_booleans_overwrite_and_errors_change_nothing),
+	    cmocka_unit_test(file_paths_resolve_against_the_file_directory),
+	    cmocka_unit_test(user_config_path_follows_xdg),
+	    cmocka_unit_test(build_merges_user_config_flags_and_repository_file),
+	    cmocka_unit_test(build_without_any_config_gives_the_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,19 +72,20 @@ static void paths_are_normalised_expanded_and_deduplicated(void **state)
 	const struct {
 		const char *in, *base, *out;
 	} ok[] = {
-		{"/a//b/./c/../d/", NULL, "/a/b/d"},
-		{"/..", NULL, "/"},
-		{"/../../x", NULL, "/x"},
-		{"~", NULL, "/home/u"},
-		{"~/", NULL, "/home/u"},
-		{"~/src/../.cache", NULL, "/home/u/.cache"},
-		{"src/", "/proj", "/proj/src"},
-		{".", "/proj", "/proj"},
-		{"../other", "/proj", "/other"},
-		{"a/../../..", "/proj", "/"},
+	    {"/a//b/./c/../d/", NULL, "/a/b/d"},
+	    {"/..", NULL, "/"},
+	    {"/../../x", NULL, "/x"},
+	    {"~", NULL, "/home/u"},
+	    {"~/", NULL, "/home/u"},
+	    {"~/src/../.cache", NULL, "/home/u/.cache"},
+	    {"src/", "/proj", "/proj/src"},
+	    {".", "/proj", "/proj"},
+	    {"../other", "/proj", "/other"},
+	    {"a/../../..", "/proj", "/"},
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		assert_int_equal(cordon_policy_add_path(&l, ok[i].in, "/home/u", ok[i].base, &e), 0);
+		assert_int_equal(cordon_policy_add_path(&l, ok[i].in, "/home/u", ok[i].base, &e),
+				 0);
 		if (!has_path(&l, ok[i].out))
 			fail_msg("%s (base %s) did not give %s", ok[i].in, ok[i].base, ok[i].out);
 	}
@@ -104,7 +105,8 @@ static void paths_are_normalised_expanded_and_deduplicated(void **state)
 }
 
 /* user_and_repo: p = a user policy (allows *.example.com and /proj and /data writable,
- * /proj/pub readable inside masks); r = a repository's file loaded into a policy with p's booleans. */
+ * /proj/pub readable inside masks); r = a repository's file loaded into a policy with p's booleans.
+ */
 static void user_and_repo(struct cordon_policy *p, struct cordon_policy *r, const char *repo_json)
 {
 	struct cordon_error e;
@@ -115,7 +117,7 @@ static void user_and_repo(struct cordon_policy *p, struct cordon_policy *r, cons
 
 	assert_int_equal(cordon_policy_init(p, "/home/u", &e), 0);
 	assert_int_equal(
-		cordon_config_load_string(p, user, strlen(user), "user.json", "/", "/home/u", &e), 0);
+	    cordon_config_load_string(p, user, strlen(user), "user.json", "/", "/home/u", &e), 0);
 	memset(r, 0, sizeof(*r));
 	r->private_tmp = p->private_tmp;
 	int ret = cordon_config_load_string(r, repo_json, strlen(repo_json), "/proj/.cordon.json",
@@ -157,20 +159,20 @@ static void repository_file_that_loosens_is_refused_naming_file_and_key(void **s
 	const struct {
 		const char *json, *key;
 	} bad[] = {
-		{"{\"network\": {\"allowedDomains\": [\"evil.test\"]}}", "network.allowedDomains"},
-		{"{\"network\": {\"allowedDomains\": [\"example.com\"]}}", "network.allowedDomains"},
-		{"{\"network\": {\"allowedDomains\": [\"git.test\"]}}", "network.allowedDomains"},
-		{"{\"network\": {\"allowedDomains\": [\"git.test:22\"]}}", "network.allowedDomains"},
-		{"{\"network\": {\"allowUnixSockets\": [\"/run/docker.sock\"]}}",
-		 "network.allowUnixSockets"},
-		{"{\"network\": {\"allowLocalBinding\": true}}", "network.allowLocalBinding"},
-		{"{\"filesystem\": {\"allowWrite\": [\"~\"]}}", "filesystem.allowWrite"},
-		{"{\"filesystem\": {\"allowWrite\": [\"/database\"]}}", "filesystem.allowWrite"},
-		{"{\"filesystem\": {\"allowRead\": [\"~/.ssh\"]}}", "filesystem.allowRead"},
-		{"{\"filesystem\": {\"allowGitConfig\": true}}", "filesystem.allowGitConfig"},
-		{"{\"privateTmp\": false}", "privateTmp"},
-		{"{\"enableWeakerNestedSandbox\": true}", "enableWeakerNestedSandbox"},
-		{"{\"ignoreViolations\": {\"*\": [\"/usr\"]}}", "ignoreViolations"},
+	    {"{\"network\": {\"allowedDomains\": [\"evil.test\"]}}", "network.allowedDomains"},
+	    {"{\"network\": {\"allowedDomains\": [\"example.com\"]}}", "network.allowedDomains"},
+	    {"{\"network\": {\"allowedDomains\": [\"git.test\"]}}", "network.allowedDomains"},
+	    {"{\"network\": {\"allowedDomains\": [\"git.test:22\"]}}", "network.allowedDomains"},
+	    {"{\"network\": {\"allowUnixSockets\": [\"/run/docker.sock\"]}}",
+	     "network.allowUnixSockets"},
+	    {"{\"network\": {\"allowLocalBinding\": true}}", "network.allowLocalBinding"},
+	    {"{\"filesystem\": {\"allowWrite\": [\"~\"]}}", "filesystem.allowWrite"},
+	    {"{\"filesystem\": {\"allowWrite\": [\"/database\"]}}", "filesystem.allowWrite"},
+	    {"{\"filesystem\": {\"allowRead\": [\"~/.ssh\"]}}", "filesystem.allowRead"},
+	    {"{\"filesystem\": {\"allowGitConfig\": true}}", "filesystem.allowGitConfig"},
+	    {"{\"privateTmp\": false}", "privateTmp"},
+	    {"{\"enableWeakerNestedSandbox\": true}", "enableWeakerNestedSandbox"},
+	    {"{\"ignoreViolations\": {\"*\": [\"/usr\"]}}", "ignoreViolations"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct cordon_policy p, r;
@@ -237,12 +239,12 @@ static void json_form_loads_back_into_the_same_policy(void **state)
 	struct cordon_error e;
 	char *a, *b;
 	static const char cfg[] =
-		"{\"network\": {\"allowedDomains\": [\"*.example.com:8443\", \"[::1]:80\", "
-		"\"127.1\"], \"deniedDomains\": [\"x.example.com\"], \"allowUnixSockets\": "
-		"[\"/run/a \\\"quoted\\\"\\nsock\"], \"allowLocalBinding\": true},"
-		" \"filesystem\": {\"denyWrite\": [\".env\"], \"allowGitConfig\": true},"
-		" \"lockPolicy\": true, \"privateTmp\": false, \"strict\": true,"
-		" \"ignoreViolations\": true, \"enableWeakerNestedSandbox\": true}";
+	    "{\"network\": {\"allowedDomains\": [\"*.example.com:8443\", \"[::1]:80\", "
+	    "\"127.1\"], \"deniedDomains\": [\"x.example.com\"], \"allowUnixSockets\": "
+	    "[\"/run/a \\\"quoted\\\"\\nsock\"], \"allowLocalBinding\": true},"
+	    " \"filesystem\": {\"denyWrite\": [\".env\"], \"allowGitConfig\": true},"
+	    " \"lockPolicy\": true, \"privateTmp\": false, \"strict\": true,"
+	    " \"ignoreViolations\": true, \"enableWeakerNestedSandbox\": true}";
 
 	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
 	assert_int_equal(cordon_config_load_string(&p, cfg, strlen(cfg), "c", "/p", NULL, &e), 0);
@@ -267,13 +269,13 @@ static void json_form_loads_back_into_the_same_policy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults_mask_secrets_allow_no_host_and_keep_tmp_private),
-		cmocka_unit_test(paths_are_normalised_expanded_and_deduplicated),
-		cmocka_unit_test(repository_file_adds_denies_and_locks),
-		cmocka_unit_test(repository_file_that_loosens_is_refused_naming_file_and_key),
-		cmocka_unit_test(locked_or_strict_user_policy_cannot_be_unlocked_by_a_repository),
-		cmocka_unit_test(finish_adds_cwd_and_refuses_a_writable_root),
-		cmocka_unit_test(json_form_loads_back_into_the_same_policy),
+	    cmocka_unit_test(defaults_mask_secrets_allow_no_host_and_keep_tmp_private),
+	    cmocka_unit_test(paths_are_normalised_expanded_and_deduplicated),
+	    cmocka_unit_test(repository_file_adds_denies_and_locks),
+	    cmocka_unit_test(repository_file_that_loosens_is_refused_naming_file_and_key),
+	    cmocka_unit_test(locked_or_strict_user_policy_cannot_be_unlocked_by_a_repository),
+	    cmocka_unit_test(finish_adds_cwd_and_refuses_a_writable_root),
+	    cmocka_unit_test(json_form_loads_back_into_the_same_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
