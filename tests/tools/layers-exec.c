@@ -2,7 +2,8 @@
  * so the bats suites can run attack probes under exactly the layers the engine uses.
  *
  * usage: layers-exec [--allow-write P]... [--allow-unix P]... [--tcp-port N]... [--allow-bind]
- *                    [--private-tmp] [--no-landlock] [--no-seccomp] [--listener] -- CMD [ARGS...]
+ *                    [--no-tcp] [--private-tmp] [--no-landlock] [--no-seccomp]
+ *                    [--listener | --listener-verbose] -- CMD [ARGS...]
  *
  * Order as in DESIGN.md §2: NNP, a user namespace of its own when not privileged (like the session
  * would provide; it is what lets an unprivileged user drop the bounding set), drop capabilities,
@@ -77,7 +78,7 @@ static void enter_userns(void)
  * SECCOMP_USER_NOTIF_FLAG_CONTINUE, so the creating calls run unchanged. CONTINUE is unsafe as a
  * security decision (seccomp_unotify(2)); here it only proves the calls are routed and the
  * listener keeps the confined command working. Runs outside the filter, exits at hang-up. */
-static void notify_server(int sock)
+static void notify_server(int sock, int verbose)
 {
 	char dummy;
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -107,6 +108,11 @@ static void notify_server(int sock)
 		memset(req, 0, sizeof(*req));
 		if (seccomp_notify_receive(fd, req) < 0)
 			continue; /* the caller died meanwhile */
+		if (verbose) {
+			char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+			fprintf(stderr, "layers-exec: notified %s\n", name ? name : "?");
+			free(name);
+		}
 		memset(resp, 0, sizeof(*resp));
 		resp->id = req->id;
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -163,6 +169,8 @@ int main(int argc, char **argv)
 			seccomp = 0;
 		else if (!strcmp(a, "--listener"))
 			listener = 1;
+		else if (!strcmp(a, "--listener-verbose")) /* name each routed call on stderr */
+			listener = 2;
 		else {
 			fprintf(stderr, "layers-exec: unknown option %s\n", a);
 			return 2;
@@ -171,7 +179,7 @@ int main(int argc, char **argv)
 	if (i + 1 >= argc) {
 		fputs("usage: layers-exec [--allow-write P]... [--allow-unix P]... [--tcp-port N]... "
 		      "[--no-tcp] [--allow-bind] [--private-tmp] [--no-landlock] [--no-seccomp] "
-		      "[--listener] -- CMD [ARGS...]\n",
+		      "[--listener | --listener-verbose] -- CMD [ARGS...]\n",
 		      stderr);
 		return 2;
 	}
@@ -186,7 +194,7 @@ int main(int argc, char **argv)
 			die("fork", strerror(errno));
 		if (pid == 0) {
 			close(sv[0]);
-			notify_server(sv[1]);
+			notify_server(sv[1], listener > 1);
 		}
 		close(sv[1]);
 	}
