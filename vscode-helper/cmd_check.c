@@ -14,16 +14,16 @@
 #include "cordon/layers.h"
 
 static const char help[] =
-	"usage: cordon check [--json]\n"
-	"\n"
-	"Probe what this kernel supports for each sandbox layer and name the layers a sandbox\n"
-	"started now would lack. Nothing is changed; the probes run in child processes.\n"
-	"\n"
-	"  --json   print one JSON object on stdout (nothing else goes to stdout)\n"
-	"\n"
-	"Exit status: 0 when every layer is available, 1 when something is missing (the\n"
-	"\"missing\" line / array names it; without user namespaces the sandbox is \"degraded\":\n"
-	"Landlock and seccomp only), 2 on a usage error.\n";
+    "usage: cordon check [--json]\n"
+    "\n"
+    "Probe what this kernel supports for each sandbox layer and name the layers a sandbox\n"
+    "started now would lack. Nothing is changed; the probes run in child processes.\n"
+    "\n"
+    "  --json   print one JSON object on stdout (nothing else goes to stdout)\n"
+    "\n"
+    "Exit status: 0 when every layer is available, 1 when something is missing (the\n"
+    "\"missing\" line / array names it; without user namespaces the sandbox is \"degraded\":\n"
+    "Landlock and seccomp only), 2 on a usage error.\n";
 
 /* Does cordon's own seccomp filter refuse TIOCSTI, junk in the upper 32 bits included? Tried in a
  * child on fd -1: the filter answers EPERM before the kernel would answer EBADF. */
@@ -37,7 +37,8 @@ static bool tiocsti_blocked(void)
 		struct cordon_policy p;
 		struct cordon_error e;
 		memset(&p, 0, sizeof(p));
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || cordon_seccomp_apply(&p, NULL, &e) < 0)
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    cordon_seccomp_apply(&p, NULL, &e) < 0)
 			_exit(2);
 		char c = 0;
 		unsigned long req = 0xdead000000000000UL | TIOCSTI;
@@ -143,9 +144,9 @@ int cmd_check(int argc, char **argv)
 		printf("seccomp filter:    %s\n", yes(k.seccomp_filter));
 		printf("seccomp notify:    %s\n", yes(k.seccomp_notify));
 		printf("legacy TIOCSTI:    %s%s\n", yes(k.legacy_tiocsti),
-		       k.legacy_tiocsti ? (blocked ? " (blocked by the seccomp filter)"
-						   : " (NOT blocked)")
-					: "");
+		       k.legacy_tiocsti
+			   ? (blocked ? " (blocked by the seccomp filter)" : " (NOT blocked)")
+			   : "");
 		printf("mount_setattr:     %s\n", yes(k.mount_setattr));
 		printf("missing:           ");
 		if (m.n == 0)
