@@ -189,6 +189,12 @@ static int wait_reaper(struct run_state *st, const struct cordon_run_opts *o,
 
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
+	/* Unblocked, so they are discarded: a blocked signal stays pending even when ignored
+	 * (signal(7)) and would strike once the caller's mask is back. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
