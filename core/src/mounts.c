@@ -104,10 +104,13 @@ static int find_writable(struct mnt_ctx *c, int *fds)
 	return 0;
 }
 
-/* readonly_root: step 2. Clone each outermost writable tree (keeping the attributes of every
- * mount in it, so mounts that were read-only stay so), make every mount of the namespace
- * read-only (mount_setattr(2) AT_RECURSIVE), then attach the clones where they were, through the
- * fds opened before, so a path swapped meanwhile cannot redirect them (ATTACKS 14). */
+/* readonly_root: step 2. Clone each writable tree (keeping the attributes of every mount in it,
+ * so mounts that were read-only stay so), make every mount of the namespace read-only
+ * (mount_setattr(2) AT_RECURSIVE), then attach the clones where they were. An outermost tree is
+ * attached through the fd opened before, so a path swapped meanwhile cannot redirect it
+ * (ATTACKS 14); a nested one (sorted after its holder) by its canonical path, without symlinks,
+ * on top of its holder's clone: every writable root is then a mount point, which rename(2)
+ * refuses to move aside (EBUSY) and away from the pins made for it. */
 static int readonly_root(struct mnt_ctx *c)
 {
 	int r = 0;
@@ -120,30 +123,42 @@ static int readonly_root(struct mnt_ctx *c)
 	}
 	if ((r = find_writable(c, fds)) < 0)
 		goto out;
-	for (size_t i = 0; i < c->nw; i++) {
+	for (size_t i = 0; i < c->nw; i++)
 		clones[i] = -1;
-		/* sorted by canon: a nested tree comes after one that holds it */
-		for (size_t j = 0; j < i; j++)
-			if (clones[j] >= 0 && mnt_under(c->w[i].canon, c->w[j].canon, NULL))
-				goto next;
+	for (size_t i = 0; i < c->nw; i++)
 		if ((clones[i] = mnt_clone(fds[i])) < 0) {
 			r = mnt_fail(c, -clones[i], "clone of writable tree", c->w[i].canon,
 				     "open_tree");
 			goto out;
 		}
-	next:;
-	}
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
 	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &a, sizeof(a)) < 0) {
 		r = mnt_fail(c, errno, "read-only remount of", "/", "mount_setattr");
 		goto out;
 	}
-	for (size_t i = 0; i < c->nw; i++)
-		if (clones[i] >= 0 && (r = mnt_attach(clones[i], fds[i], "")) < 0) {
+	for (size_t i = 0; i < c->nw; i++) {
+		bool nested = false;
+		for (size_t j = 0; j < i; j++)
+			nested |= mnt_under(c->w[i].canon, c->w[j].canon, NULL);
+		int t = fds[i];
+		if (nested) {
+			t = mnt_open(AT_FDCWD, c->w[i].canon, 0,
+				     RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+			if (t < 0) {
+				r = mnt_fail(c, -t, "bind back of writable tree", c->w[i].canon,
+					     "openat2");
+				goto out;
+			}
+		}
+		r = mnt_attach(clones[i], t, "");
+		if (nested)
+			close(t);
+		if (r < 0) {
 			r = mnt_fail(c, -r, "bind back of writable tree", c->w[i].canon,
 				     "move_mount");
 			goto out;
 		}
+	}
 out:
 	for (size_t i = 0; fds && clones && i < c->nw; i++) {
 		close(fds[i]);

@@ -235,6 +235,34 @@ dev() { stat -c %d "$1"; }
 	[ "$(stat -c %h in.txt)" = 2 ]
 }
 
+@test "a nested writable tree cannot be renamed aside; an ordinary directory can" {
+	mkdir -p sub/.git plain
+	in_sandbox --allow-write sub -- sh -c 'touch sub/f && mv sub sub2'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Device or resource busy"* ]]
+	[ -f sub/f ]
+	[ ! -e sub2 ]
+	in_sandbox --allow-write sub -- mv plain plain2
+	[ "$status" -eq 0 ]
+	[ -d plain2 ]
+}
+
+@test "a home inside the writable tree: ~/.ssh/config read-only, ~/.config/systemd guarded" {
+	mkdir -p home/u/.ssh home/u/.config
+	echo 'Host x' >home/u/.ssh/config
+	HOME="$REPO/home/u" in_sandbox --show-guard -- sh -c 'echo evil >>home/u/.ssh/config'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[[ "$output" == *"guard $(dev home/u/.config) $(ino home/u/.config) systemd"* ]]
+	[ "$(cat home/u/.ssh/config)" = 'Host x' ]
+	HOME="$REPO/home/u" in_sandbox -- mv home/u home/v
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Device or resource busy"* ]]
+	# positive control: the rest of that home is writable
+	HOME="$REPO/home/u" in_sandbox -- touch home/u/.ssh/known_hosts
+	[ "$status" -eq 0 ]
+}
+
 @test "guard set: missing mandatory names are entered at their deepest existing directory" {
 	mkdir .git # .git exists, .git/hooks does not
 	in_sandbox --show-guard -- true
