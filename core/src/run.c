@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,6 +105,29 @@ static int run_hook(void *arg, struct cordon_error *e)
 	return 0;
 }
 
+/* on_path: whether name exists in some directory of $PATH (execvp(3) reports EACCES when a
+ * directory of PATH cannot be searched even if the command exists nowhere). */
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+	struct stat st;
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		/* An empty entry means the current directory. */
+		int n = end == p ? snprintf(buf, sizeof(buf), "./%s", name)
+				 : snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p, name);
+		if (n > 0 && (size_t)n < sizeof(buf) && stat(buf, &st) == 0)
+			return true;
+		if (*end == '\0')
+			return false;
+		p = end;
+	}
+}
+
 /* exec_command: in the command's process: the caller's signal mask, the session environment,
  * then execvp. 127 when not found, 126 when not executable (as env(1) and POSIX shells). */
 __attribute__((noreturn)) static void exec_command(char *const *argv, const struct cordon_env *env,
@@ -121,6 +145,8 @@ __attribute__((noreturn)) static void exec_command(char *const *argv, const stru
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(argv[0], argv);
 	err = errno;
+	if (err == EACCES && !strchr(argv[0], '/') && !on_path(argv[0]))
+		err = ENOENT; /* only unsearchable PATH directories were denied: not found */
 	snprintf(msg, sizeof(msg), "%s: %s", argv[0], strerror(err));
 	note(note_w, NOTE_EXEC, err, msg);
 	_exit(err == ENOENT ? 127 : 126);

@@ -3,6 +3,8 @@
 # layers in force inside, network isolation and the session environment. Every deny has a
 # positive control run outside the sandbox.
 
+bats_require_minimum_version 1.5.0
+
 CORDON="$BATS_TEST_DIRNAME/../../build/cordon"
 PY=/usr/bin/python3
 
