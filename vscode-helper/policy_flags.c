@@ -27,14 +27,14 @@ int policy_flags_parse(int argc, char **argv, struct policy_flags *out)
 {
 	enum { OPT_CONFIG = 256, OPT_ALLOW_WRITE, OPT_ALLOW_HOST, OPT_STRICT, OPT_LOCK, OPT_JSON };
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, OPT_CONFIG},
-		{"allow-write", required_argument, NULL, OPT_ALLOW_WRITE},
-		{"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
-		{"strict", no_argument, NULL, OPT_STRICT},
-		{"lock", no_argument, NULL, OPT_LOCK},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, OPT_CONFIG},
+	    {"allow-write", required_argument, NULL, OPT_ALLOW_WRITE},
+	    {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
+	    {"strict", no_argument, NULL, OPT_STRICT},
+	    {"lock", no_argument, NULL, OPT_LOCK},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = argc > 0 ? argv[0] : "cordon";
 	int opt;
@@ -44,7 +44,9 @@ int policy_flags_parse(int argc, char **argv, struct policy_flags *out)
 	optind = 0; /* glibc: 0 re-initialises the scanner for a second parse in one process */
 	while ((opt = getopt_long(argc, argv, "+:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_CONFIG: out->config = optarg; break;
+		case OPT_CONFIG:
+			out->config = optarg;
+			break;
 		case OPT_ALLOW_WRITE:
 			if (push(&out->allow_write, &out->n_allow_write, optarg) < 0)
 				goto nomem;
@@ -53,11 +55,21 @@ int policy_flags_parse(int argc, char **argv, struct policy_flags *out)
 			if (push(&out->allow_host, &out->n_allow_host, optarg) < 0)
 				goto nomem;
 			break;
-		case OPT_STRICT: out->strict = true; break;
-		case OPT_LOCK: out->lock = true; break;
-		case OPT_JSON: out->json = true; break;
-		case 'c': out->command = optarg; break;
-		case 'h': out->help = true; break;
+		case OPT_STRICT:
+			out->strict = true;
+			break;
+		case OPT_LOCK:
+			out->lock = true;
+			break;
+		case OPT_JSON:
+			out->json = true;
+			break;
+		case 'c':
+			out->command = optarg;
+			break;
+		case 'h':
+			out->help = true;
+			break;
 		case ':':
 			fprintf(stderr, "cordon %s: option \"%s\" needs an argument\n", cmd,
 				argv[optind - 1]);

@@ -10,16 +10,16 @@
 #include "cordon/policy.h"
 
 struct policy_flags {
-	const char *config;    /* --config F (points into argv), or NULL */
-	char **allow_write;    /* --allow-write P... (malloc'd array of pointers into argv) */
+	const char *config; /* --config F (points into argv), or NULL */
+	char **allow_write; /* --allow-write P... (malloc'd array of pointers into argv) */
 	size_t n_allow_write;
-	char **allow_host;     /* --allow-host H... */
+	char **allow_host; /* --allow-host H... */
 	size_t n_allow_host;
-	bool strict;           /* --strict */
-	bool lock;             /* --lock */
-	bool json;             /* --json: the command prints JSON on stdout (if it supports it) */
-	const char *command;   /* -c STRING (for `cordon run -c`), or NULL */
-	bool help;             /* --help / -h */
+	bool strict;	     /* --strict */
+	bool lock;	     /* --lock */
+	bool json;	     /* --json: the command prints JSON on stdout (if it supports it) */
+	const char *command; /* -c STRING (for `cordon run -c`), or NULL */
+	bool help;	     /* --help / -h */
 };
 
 /* policy_flags_parse: parse the options at the start of argv (argv[0] is the command word, as
@@ -40,6 +40,7 @@ int policy_flags_build(const struct policy_flags *f, struct cordon_policy *p,
 void policy_flags_free(struct policy_flags *f);
 
 /* POLICY_FLAGS_USAGE: the flag synopsis, for usage messages. */
-#define POLICY_FLAGS_USAGE "[--config F] [--allow-write P]... [--allow-host H]... [--strict] [--lock]"
+#define POLICY_FLAGS_USAGE                                                                         \
+	"[--config F] [--allow-write P]... [--allow-host H]... [--strict] [--lock]"
 
 #endif

@@ -14,9 +14,9 @@
 /* Root keeps no special powers across execve (NOROOT), setuid transitions do not touch the
  * capability sets (NO_SETUID_FIXUP), keep-caps stays off, no ambient raise; all locked so a
  * later process cannot undo them (capabilities(7), "The securebits flags"). */
-#define WANT_SECUREBITS                                                                          \
+#define WANT_SECUREBITS                                                                            \
 	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |                           \
-	 SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |    \
+	 SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |   \
 	 SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
 
 /* The highest capability the running kernel knows, which may exceed the build's CAP_LAST_CAP. */

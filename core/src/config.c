@@ -1,5 +1,6 @@
 /* config.c — JSON configuration files into a policy: jsmn tokens, checked for the JSON grammar
- * jsmn leaves open, then the sandbox-runtime and cordon keys; and the merge order of policy_build. */
+ * jsmn leaves open, then the sandbox-runtime and cordon keys; and the merge order of policy_build.
+ */
 #include "cordon/config.h"
 
 #include <errno.h>
@@ -95,7 +96,8 @@ static int gap(const struct ctx *c, size_t from, size_t to, char sep, const char
 		i++;
 	if (sep) {
 		if (i >= to || c->js[i] != sep)
-			return err_at(c, i, NULL, EINVAL, "invalid JSON: expected '%c' %s", sep, what);
+			return err_at(c, i, NULL, EINVAL, "invalid JSON: expected '%c' %s", sep,
+				      what);
 		i++;
 		while (i < to && is_ws(c->js[i]))
 			i++;
@@ -130,19 +132,29 @@ static int decode(const struct ctx *c, const jsmntok_t *t, const char *key, char
 		}
 		ch = (unsigned char)s[++i]; /* jsmn checked that an escape is complete */
 		switch (ch) {
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
 		case 'u': {
-			unsigned long cp = strtoul((char[5]){s[i + 1], s[i + 2], s[i + 3], s[i + 4], 0},
-						   NULL, 16);
+			unsigned long cp =
+			    strtoul((char[5]){s[i + 1], s[i + 2], s[i + 3], s[i + 4], 0}, NULL, 16);
 			i += 4;
 			if (cp >= 0xd800 && cp <= 0xdbff && i + 6 < n && s[i + 1] == '\\' &&
 			    s[i + 2] == 'u') {
 				unsigned long lo = strtoul(
-					(char[5]){s[i + 3], s[i + 4], s[i + 5], s[i + 6], 0}, NULL, 16);
+				    (char[5]){s[i + 3], s[i + 4], s[i + 5], s[i + 6], 0}, NULL, 16);
 				if (lo >= 0xdc00 && lo <= 0xdfff) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 					i += 6;
@@ -171,7 +183,8 @@ static int decode(const struct ctx *c, const jsmntok_t *t, const char *key, char
 			}
 			break;
 		}
-		default: *o++ = (char)ch; /* '"', '\\', '/' */
+		default:
+			*o++ = (char)ch; /* '"', '\\', '/' */
 		}
 	}
 	*o = '\0';
@@ -218,15 +231,11 @@ static bool valid_primitive(const char *s, size_t n)
 static int check(const struct ctx *c, int i, int *next)
 {
 	const jsmntok_t *t = &c->t[i];
-	char *s;
 	int r, j = i + 1;
 
 	switch (t->type) {
 	case JSMN_STRING:
-		if ((r = decode(c, t, NULL, &s)) < 0)
-			return r;
-		free(s);
-		break;
+		break; /* decoded (and refused if malformed) where the key that holds it is known */
 	case JSMN_PRIMITIVE:
 		if (!valid_primitive(c->js + t->start, (size_t)(t->end - t->start)))
 			return err_at(c, (size_t)t->start, NULL, EINVAL,
@@ -245,14 +254,21 @@ static int check(const struct ctx *c, int i, int *next)
 				if (el->type != JSMN_STRING)
 					return err_at(c, tok_begin(el), NULL, EINVAL,
 						      "invalid JSON: object keys must be strings");
-				if (el->size != 1)
+				if (el->size == 0)
 					return err_at(c, tok_end(el), NULL, EINVAL,
 						      "invalid JSON: expected ':' after a key");
-				if ((r = decode(c, el, NULL, &s)) < 0)
-					return r;
-				free(s);
+				if (el->size > 1) {
+					/* jsmn hangs a member that lacks its ',' under the key
+					 * before it: report the missing ','. */
+					int nx = skip(c->t, j + 1);
+					if ((r = gap(c, tok_end(&c->t[j + 1]), tok_begin(&c->t[nx]),
+						     ',', "between members")) < 0)
+						return r;
+					return err_at(c, tok_end(el), NULL, EINVAL, "invalid JSON");
+				}
 				const jsmntok_t *val = &c->t[j + 1];
-				if ((r = gap(c, tok_end(el), tok_begin(val), ':', "after a key")) < 0)
+				if ((r = gap(c, tok_end(el), tok_begin(val), ':', "after a key")) <
+				    0)
 					return r;
 				el = val;
 				j++;
@@ -275,9 +291,12 @@ static int check(const struct ctx *c, int i, int *next)
 static const char *type_name(const struct ctx *c, const jsmntok_t *t)
 {
 	switch (t->type) {
-	case JSMN_OBJECT: return "an object";
-	case JSMN_ARRAY: return "an array";
-	case JSMN_STRING: return "a string";
+	case JSMN_OBJECT:
+		return "an object";
+	case JSMN_ARRAY:
+		return "an array";
+	case JSMN_STRING:
+		return "a string";
 	default:
 		if (c->js[t->start] == 't' || c->js[t->start] == 'f')
 			return "a boolean";
@@ -341,34 +360,37 @@ struct field {
 	size_t off; /* offset of the target in struct cordon_policy */
 };
 
-#define FIELD(k, kind, member) {k, kind, offsetof(struct cordon_policy, member)}
+#define FIELD(k, kind, member)                                                                     \
+	{                                                                                          \
+		k, kind, offsetof(struct cordon_policy, member)                                    \
+	}
 
 static const struct field root_fields[] = {
-	{"network", F_NETWORK, 0},
-	{"filesystem", F_FILESYSTEM, 0},
-	FIELD("ignoreViolations", F_IGNORE, ignore_violations),
-	FIELD("enableWeakerNestedSandbox", F_BOOL, enable_weaker_nested_sandbox),
-	FIELD("lockPolicy", F_BOOL, lock_policy),
-	FIELD("privateTmp", F_BOOL, private_tmp),
-	FIELD("strict", F_BOOL, strict),
-	{NULL, F_BOOL, 0},
+    {"network", F_NETWORK, 0},
+    {"filesystem", F_FILESYSTEM, 0},
+    FIELD("ignoreViolations", F_IGNORE, ignore_violations),
+    FIELD("enableWeakerNestedSandbox", F_BOOL, enable_weaker_nested_sandbox),
+    FIELD("lockPolicy", F_BOOL, lock_policy),
+    FIELD("privateTmp", F_BOOL, private_tmp),
+    FIELD("strict", F_BOOL, strict),
+    {NULL, F_BOOL, 0},
 };
 
 static const struct field network_fields[] = {
-	FIELD("allowedDomains", F_HOSTS, allow_hosts),
-	FIELD("deniedDomains", F_HOSTS, deny_hosts),
-	FIELD("allowUnixSockets", F_PATHS, allow_unix_sockets),
-	FIELD("allowLocalBinding", F_BOOL, allow_local_binding),
-	{NULL, F_BOOL, 0},
+    FIELD("allowedDomains", F_HOSTS, allow_hosts),
+    FIELD("deniedDomains", F_HOSTS, deny_hosts),
+    FIELD("allowUnixSockets", F_PATHS, allow_unix_sockets),
+    FIELD("allowLocalBinding", F_BOOL, allow_local_binding),
+    {NULL, F_BOOL, 0},
 };
 
 static const struct field filesystem_fields[] = {
-	FIELD("denyRead", F_PATHS, deny_read),
-	FIELD("allowRead", F_PATHS, allow_read),
-	FIELD("allowWrite", F_PATHS, allow_write),
-	FIELD("denyWrite", F_PATHS, deny_write),
-	FIELD("allowGitConfig", F_BOOL, allow_git_config),
-	{NULL, F_BOOL, 0},
+    FIELD("denyRead", F_PATHS, deny_read),
+    FIELD("allowRead", F_PATHS, allow_read),
+    FIELD("allowWrite", F_PATHS, allow_write),
+    FIELD("denyWrite", F_PATHS, deny_write),
+    FIELD("allowGitConfig", F_BOOL, allow_git_config),
+    {NULL, F_BOOL, 0},
 };
 
 static int load_object(const struct ctx *c, int i, const char *prefix, const struct field *fields);
@@ -402,7 +424,8 @@ static int load_ignore(const struct ctx *c, int i, const char *key, bool *out)
 		for (int m = i + 1; m < j; m = skip(c->t, m)) {
 			const jsmntok_t *a = &c->t[m], *b = &c->t[j];
 			if (a->end - a->start == b->end - b->start &&
-			    !memcmp(c->js + a->start, c->js + b->start, (size_t)(a->end - a->start))) {
+			    !memcmp(c->js + a->start, c->js + b->start,
+				    (size_t)(a->end - a->start))) {
 				join_key(sub, sizeof(sub), key, name);
 				free(name);
 				return err_at(c, tok_begin(b), sub, EINVAL, "duplicate key");
@@ -453,12 +476,24 @@ static int load_object(const struct ctx *c, int i, const char *prefix, const str
 		}
 		char *target = (char *)c->p + f->off;
 		switch (f->kind) {
-		case F_BOOL: r = get_bool(c, j + 1, key, (bool *)target); break;
-		case F_PATHS: r = get_list(c, j + 1, key, LIST_PATHS, target); break;
-		case F_HOSTS: r = get_list(c, j + 1, key, LIST_HOSTS, target); break;
-		case F_NETWORK: r = load_object(c, j + 1, key, network_fields); break;
-		case F_FILESYSTEM: r = load_object(c, j + 1, key, filesystem_fields); break;
-		case F_IGNORE: r = load_ignore(c, j + 1, key, (bool *)target); break;
+		case F_BOOL:
+			r = get_bool(c, j + 1, key, (bool *)target);
+			break;
+		case F_PATHS:
+			r = get_list(c, j + 1, key, LIST_PATHS, target);
+			break;
+		case F_HOSTS:
+			r = get_list(c, j + 1, key, LIST_HOSTS, target);
+			break;
+		case F_NETWORK:
+			r = load_object(c, j + 1, key, network_fields);
+			break;
+		case F_FILESYSTEM:
+			r = load_object(c, j + 1, key, filesystem_fields);
+			break;
+		case F_IGNORE:
+			r = load_ignore(c, j + 1, key, (bool *)target);
+			break;
 		}
 		if (r < 0)
 			goto out;
@@ -475,15 +510,15 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 		       struct cordon_error *e)
 {
 	const size_t paths[] = {
-		offsetof(struct cordon_policy, allow_unix_sockets),
-		offsetof(struct cordon_policy, deny_read),
-		offsetof(struct cordon_policy, allow_read),
-		offsetof(struct cordon_policy, allow_write),
-		offsetof(struct cordon_policy, deny_write),
+	    offsetof(struct cordon_policy, allow_unix_sockets),
+	    offsetof(struct cordon_policy, deny_read),
+	    offsetof(struct cordon_policy, allow_read),
+	    offsetof(struct cordon_policy, allow_write),
+	    offsetof(struct cordon_policy, deny_write),
 	};
 	const size_t hosts[] = {
-		offsetof(struct cordon_policy, allow_hosts),
-		offsetof(struct cordon_policy, deny_hosts),
+	    offsetof(struct cordon_policy, allow_hosts),
+	    offsetof(struct cordon_policy, deny_hosts),
 	};
 	char buf[300];
 	int r;
@@ -519,8 +554,12 @@ int cordon_config_load_string(struct cordon_policy *p, const char *json, size_t 
 			      const char *name, const char *base, const char *home,
 			      struct cordon_error *e)
 {
-	struct ctx c = {.js = json, .len = len, .name = name ? name : "(config)", .base = base,
-			.home = home, .e = e};
+	struct ctx c = {.js = json,
+			.len = len,
+			.name = name ? name : "(config)",
+			.base = base,
+			.home = home,
+			.e = e};
 	struct cordon_policy scratch;
 	jsmn_parser parser;
 	unsigned int cap = 64;
@@ -697,10 +736,9 @@ static void like_booleans(struct cordon_policy *r, const struct cordon_policy *p
 	r->strict = p->strict;
 }
 
-int cordon_policy_build(struct cordon_policy *p, const char *config_file,
-			char *const *allow_write, size_t n_allow_write,
-			char *const *allow_host, size_t n_allow_host, const char *cwd,
-			struct cordon_error *e)
+int cordon_policy_build(struct cordon_policy *p, const char *config_file, char *const *allow_write,
+			size_t n_allow_write, char *const *allow_host, size_t n_allow_host,
+			const char *cwd, struct cordon_error *e)
 {
 	const char *home = getenv("HOME");
 	char path[PATH_MAX];
@@ -725,7 +763,8 @@ int cordon_policy_build(struct cordon_policy *p, const char *config_file,
 		goto fail;
 	/* 3. flags: paths relative to the current directory */
 	for (size_t i = 0; i < n_allow_write; i++)
-		if ((r = cordon_policy_add_path(&p->allow_write, allow_write[i], home, cwd, e)) < 0) {
+		if ((r = cordon_policy_add_path(&p->allow_write, allow_write[i], home, cwd, e)) <
+		    0) {
 			cordon_error_prefix(e, r, "--allow-write");
 			goto fail;
 		}

@@ -1,5 +1,6 @@
 /* hostpat.c — host patterns of the network allowlist: parsing, canonical form of client-sent
- * hosts (CONNECT authority, SOCKS5 domain) and the allow/deny decision made before any DNS lookup. */
+ * hosts (CONNECT authority, SOCKS5 domain) and the allow/deny decision made before any DNS lookup.
+ */
 #include "cordon/hostpat.h"
 
 #include <arpa/inet.h>
@@ -139,19 +140,20 @@ int cordon_host_canonical(const char *host, size_t len, char *out, size_t outlen
 		if (*p == '.' || *p == '\0') {
 			size_t n = (size_t)(p - last);
 			if (n == 0)
-				return cordon_error_set(e, EINVAL, "empty label in host \"%s\"", buf);
+				return cordon_error_set(e, EINVAL, "empty label in host \"%s\"",
+							buf);
 			if (n > LABEL_MAX)
-				return cordon_error_set(e, EINVAL, "label longer than %d characters",
-							LABEL_MAX);
+				return cordon_error_set(
+				    e, EINVAL, "label longer than %d characters", LABEL_MAX);
 			if (last[0] == '-' || p[-1] == '-')
-				return cordon_error_set(e, EINVAL,
-							"label starts or ends with '-' in \"%s\"", buf);
+				return cordon_error_set(
+				    e, EINVAL, "label starts or ends with '-' in \"%s\"", buf);
 			if (*p == '\0')
 				break;
 			last = p + 1;
 		} else if (!is_label_char(*p)) {
-			return cordon_error_set(e, EINVAL, "invalid character '%c' in host \"%s\"", *p,
-						buf);
+			return cordon_error_set(e, EINVAL, "invalid character '%c' in host \"%s\"",
+						*p, buf);
 		}
 	}
 
@@ -190,7 +192,8 @@ static int parse_port(const char *s, uint16_t *port)
 	return 0;
 }
 
-int cordon_host_rule_parse(const char *pattern, struct cordon_host_rule *out, struct cordon_error *e)
+int cordon_host_rule_parse(const char *pattern, struct cordon_host_rule *out,
+			   struct cordon_error *e)
 {
 	char host[HOST_MAX + 4], canon[HOST_MAX + 2];
 	const char *hp = pattern, *portstr = NULL, *why;
@@ -209,41 +212,43 @@ int cordon_host_rule_parse(const char *pattern, struct cordon_host_rule *out, st
 					pattern);
 	for (const char *c = pattern; *c; c++)
 		if ((why = refuse_char((unsigned char)*c)))
-			return cordon_error_set(e, EINVAL, "invalid host pattern \"%s\": %s", pattern,
-						why);
+			return cordon_error_set(e, EINVAL, "invalid host pattern \"%s\": %s",
+						pattern, why);
 
-	/* Split HOST[:PORT]; an IPv6 literal must be bracketed, since "2001:db8::1:443" is itself an
-	 * address (RFC 3986 §3.2.2). */
+	/* Split HOST[:PORT]; an IPv6 literal must be bracketed, since "2001:db8::1:443" is itself
+	 * an address (RFC 3986 §3.2.2). */
 	if (pattern[0] == '[') {
 		const char *close = strchr(pattern, ']');
 		if (!close)
-			return cordon_error_set(e, EINVAL,
-						"invalid host pattern \"%s\": unterminated '['", pattern);
+			return cordon_error_set(
+			    e, EINVAL, "invalid host pattern \"%s\": unterminated '['", pattern);
 		hp = pattern;
 		hn = (size_t)(close - pattern) + 1;
 		bracket = true;
 		if (close[1] == ':')
 			portstr = close + 2;
 		else if (close[1] != '\0')
-			return cordon_error_set(e, EINVAL,
-						"invalid host pattern \"%s\": text after ']'", pattern);
+			return cordon_error_set(
+			    e, EINVAL, "invalid host pattern \"%s\": text after ']'", pattern);
 	} else {
 		const char *colon = strchr(pattern, ':');
 		if (colon && strchr(colon + 1, ':'))
-			return cordon_error_set(e, EINVAL,
-						"invalid host pattern \"%s\": an IPv6 literal must be in "
-						"brackets, as in \"[::1]:443\"",
-						pattern);
+			return cordon_error_set(
+			    e, EINVAL,
+			    "invalid host pattern \"%s\": an IPv6 literal must be in "
+			    "brackets, as in \"[::1]:443\"",
+			    pattern);
 		hn = colon ? (size_t)(colon - pattern) : strlen(pattern);
 		if (colon)
 			portstr = colon + 1;
 	}
 	if (portstr && parse_port(portstr, &port) < 0)
-		return cordon_error_set(e, EINVAL,
-					"invalid host pattern \"%s\": port must be a number from 1 to 65535",
-					pattern);
+		return cordon_error_set(
+		    e, EINVAL, "invalid host pattern \"%s\": port must be a number from 1 to 65535",
+		    pattern);
 	if (hn == 0)
-		return cordon_error_set(e, EINVAL, "invalid host pattern \"%s\": empty host", pattern);
+		return cordon_error_set(e, EINVAL, "invalid host pattern \"%s\": empty host",
+					pattern);
 	if (hn >= sizeof(host))
 		return cordon_error_set(e, EINVAL,
 					"invalid host pattern \"%.40s...\": host longer than %d "
@@ -254,39 +259,43 @@ int cordon_host_rule_parse(const char *pattern, struct cordon_host_rule *out, st
 
 	if (!bracket && host[0] == '*') {
 		if (host[1] != '.' || host[2] == '\0')
-			return cordon_error_set(e, EINVAL,
-						"invalid host pattern \"%s\": a wildcard must be \"*.\" "
-						"followed by a domain",
-						pattern);
+			return cordon_error_set(
+			    e, EINVAL,
+			    "invalid host pattern \"%s\": a wildcard must be \"*.\" "
+			    "followed by a domain",
+			    pattern);
 		wildcard = true;
 		memmove(host, host + 2, hn - 1);
 		hn -= 2;
 	}
 	if (strchr(host, '*'))
-		return cordon_error_set(e, EINVAL,
-					"invalid host pattern \"%s\": '*' is allowed only as a whole "
-					"leading label (\"*.example.com\")",
-					pattern);
+		return cordon_error_set(
+		    e, EINVAL,
+		    "invalid host pattern \"%s\": '*' is allowed only as a whole "
+		    "leading label (\"*.example.com\")",
+		    pattern);
 	if (bracket && host[hn - 1] == ']' && memchr(host + 1, '.', hn - 2) &&
 	    !memchr(host + 1, ':', hn - 2))
-		return cordon_error_set(e, EINVAL,
-					"invalid host pattern \"%s\": brackets are for IPv6 literals only",
-					pattern);
+		return cordon_error_set(
+		    e, EINVAL, "invalid host pattern \"%s\": brackets are for IPv6 literals only",
+		    pattern);
 
 	r = cordon_host_canonical(host, hn, canon, sizeof(canon), &is_ip, e);
 	if (r < 0)
 		return cordon_error_prefix(e, r, "invalid host pattern \"%s\"", pattern);
 	if (wildcard) {
 		if (is_ip)
-			return cordon_error_set(e, EINVAL,
-						"invalid host pattern \"%s\": a wildcard cannot cover an "
-						"IP address",
-						pattern);
+			return cordon_error_set(
+			    e, EINVAL,
+			    "invalid host pattern \"%s\": a wildcard cannot cover an "
+			    "IP address",
+			    pattern);
 		if (!strchr(canon, '.'))
-			return cordon_error_set(e, EINVAL,
-						"invalid host pattern \"%s\": a wildcard over a single "
-						"label covers a whole top-level domain",
-						pattern);
+			return cordon_error_set(
+			    e, EINVAL,
+			    "invalid host pattern \"%s\": a wildcard over a single "
+			    "label covers a whole top-level domain",
+			    pattern);
 	}
 	out->host = strdup(canon);
 	if (!out->host)

@@ -1,5 +1,6 @@
 /* landlock.c — the Landlock ruleset of DESIGN.md §2: writes only beneath the writable trees, TCP
- * connect only to the proxy ports, abstract-socket and signal scoping; clamped to the kernel's ABI. */
+ * connect only to the proxy ports, abstract-socket and signal scoping; clamped to the kernel's ABI.
+ */
 #include "cordon/layers.h"
 
 #include <errno.h>
@@ -46,21 +47,22 @@ struct net_port_attr { /* struct landlock_net_port_attr */
 
 /* Every right that modifies the file system. Reads and execution are not handled: they stay
  * allowed everywhere, and secrets are hidden by the mount layer instead. */
-#define WRITE_RIGHTS_ABI1                                                                        \
+#define WRITE_RIGHTS_ABI1                                                                          \
 	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |                           \
 	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |                           \
-	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
-	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM)
+	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                               \
+	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |                             \
+	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM)
 
 /* Rights that make sense on a file (not a directory) rule. */
-#define FILE_RIGHTS                                                                              \
+#define FILE_RIGHTS                                                                                \
 	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
 /* Devices a shell, an editor or a compiler writes to, and whose ioctls (termios) must keep
  * working: `cmd >/dev/null` opens with O_TRUNC, `less` and `ssh` open /dev/tty. Devices only,
  * so no right to create or remove anything in /dev. */
 static const char *const devices[] = {
-	"/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/ptmx", "/dev/pts",
+    "/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/ptmx", "/dev/pts",
 };
 
 static long ll_create_ruleset(const struct ruleset_attr *attr, size_t size, __u32 flags)
@@ -114,14 +116,15 @@ int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *t
 					"are not limited by Landlock",
 					strerror(errno));
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return cordon_error_set(e, EPERM, "Landlock: no_new_privs is not set (the caller "
-						  "must set it before restricting itself)");
+		return cordon_error_set(e, EPERM,
+					"Landlock: no_new_privs is not set (the caller "
+					"must set it before restricting itself)");
 
 	struct ruleset_attr attr = {
-		.handled_access_fs = WRITE_RIGHTS_ABI1 | LANDLOCK_ACCESS_FS_REFER |
-				     LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV,
-		.handled_access_net = 0,
-		.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL,
+	    .handled_access_fs = WRITE_RIGHTS_ABI1 | LANDLOCK_ACCESS_FS_REFER |
+				 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV,
+	    .handled_access_net = 0,
+	    .scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL,
 	};
 	if (tcp_ports) {
 		attr.handled_access_net = LANDLOCK_ACCESS_NET_CONNECT_TCP;
@@ -159,8 +162,8 @@ int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *t
 
 	int ruleset = (int)ll_create_ruleset(&attr, sizeof(attr), 0);
 	if (ruleset < 0)
-		return cordon_error_set(e, errno, "Landlock: creating the ruleset (ABI %ld): %s", abi,
-					strerror(errno));
+		return cordon_error_set(e, errno, "Landlock: creating the ruleset (ABI %ld): %s",
+					abi, strerror(errno));
 
 	int rc = 0;
 	const __u64 fs = attr.handled_access_fs;

@@ -12,20 +12,20 @@
 
 /* Secrets masked by default (DESIGN.md §1, ATTACKS.md 16), relative to $HOME. */
 static const char *const default_deny_read[] = {
-	".ssh",
-	".gnupg",
-	".aws",
-	".azure",
-	".config/gcloud",
-	".kube",
-	".netrc",
-	".docker/config.json",
-	".password-store",
-	".mozilla",
-	".config/google-chrome",
-	".config/chromium",
-	".git-credentials",
-	".pgpass",
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".config/gcloud",
+    ".kube",
+    ".netrc",
+    ".docker/config.json",
+    ".password-store",
+    ".mozilla",
+    ".config/google-chrome",
+    ".config/chromium",
+    ".git-credentials",
+    ".pgpass",
 };
 
 /* normalise: lexical normalisation of an absolute path in place: no "//", ".", "..", and no
@@ -68,9 +68,8 @@ int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const c
 		return cordon_error_set(e, EINVAL, "empty path");
 	if (path[0] == '~') {
 		if (path[1] != '\0' && path[1] != '/')
-			return cordon_error_set(e, EINVAL,
-						"\"%s\": \"~user\" is not supported, write the path",
-						path);
+			return cordon_error_set(
+			    e, EINVAL, "\"%s\": \"~user\" is not supported, write the path", path);
 		if (!home || home[0] != '/')
 			return cordon_error_set(e, EINVAL, "\"%s\": \"~\" needs an absolute $HOME",
 						path);
@@ -79,8 +78,8 @@ int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const c
 		n = snprintf(buf, sizeof(buf), "%s", path);
 	} else {
 		if (!base || base[0] != '/')
-			return cordon_error_set(e, EINVAL,
-						"\"%s\": relative path without a base directory", path);
+			return cordon_error_set(
+			    e, EINVAL, "\"%s\": relative path without a base directory", path);
 		n = snprintf(buf, sizeof(buf), "%s/%s", base, path);
 	}
 	if (n < 0 || (size_t)n >= sizeof(buf))
@@ -232,8 +231,8 @@ static bool rule_covered(const struct cordon_host_list *l, const struct cordon_h
 		const struct cordon_host_rule *a = &l->v[i];
 		if (a->port != 0 && a->port != r->port)
 			continue;
-		if (rule_equal(a, r) || (a->port == 0 && a->wildcard == r->wildcard &&
-					 !strcmp(a->host, r->host)))
+		if (rule_equal(a, r) ||
+		    (a->port == 0 && a->wildcard == r->wildcard && !strcmp(a->host, r->host)))
 			return true;
 		if (a->wildcard) {
 			size_t hl = strlen(r->host), sl = strlen(a->host);
@@ -245,8 +244,8 @@ static bool rule_covered(const struct cordon_host_list *l, const struct cordon_h
 	return false;
 }
 
-int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r,
-			  const char *rfile, struct cordon_error *e)
+int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r, const char *rfile,
+			  struct cordon_error *e)
 {
 	static const char loosen[] = "%s: %s: refused, a repository's config may only tighten the "
 				     "policy (%s \"%s\" is not allowed by your own config)";
@@ -256,9 +255,9 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 		const char *key;
 		const struct cordon_path_list *mine, *theirs;
 	} paths[] = {
-		{"filesystem.allowWrite", &p->allow_write, &r->allow_write},
-		{"filesystem.allowRead", &p->allow_read, &r->allow_read},
-		{"network.allowUnixSockets", &p->allow_unix_sockets, &r->allow_unix_sockets},
+	    {"filesystem.allowWrite", &p->allow_write, &r->allow_write},
+	    {"filesystem.allowRead", &p->allow_read, &r->allow_read},
+	    {"network.allowUnixSockets", &p->allow_unix_sockets, &r->allow_unix_sockets},
 	};
 	char buf[300];
 	int ret;
@@ -300,8 +299,8 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 		if ((ret = append_rule(&p->deny_hosts, &r->deny_hosts.v[i], e)) < 0)
 			return ret;
 	for (size_t i = 0; i < r->deny_read.n; i++)
-		if ((ret = cordon_policy_add_path(&p->deny_read, r->deny_read.v[i], NULL, NULL, e)) <
-		    0)
+		if ((ret = cordon_policy_add_path(&p->deny_read, r->deny_read.v[i], NULL, NULL,
+						  e)) < 0)
 			return ret;
 	for (size_t i = 0; i < r->deny_write.n; i++)
 		if ((ret = cordon_policy_add_path(&p->deny_write, r->deny_write.v[i], NULL, NULL,
@@ -324,11 +323,11 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 		return r;
 	for (size_t i = 0; i < p->allow_write.n; i++)
 		if (!strcmp(p->allow_write.v[i], "/"))
-			return cordon_error_set(e, EINVAL,
-						"filesystem.allowWrite: \"/\" would make the whole "
-						"file system writable%s",
-						!strcmp(cwd, "/") ? " (the current directory is \"/\")"
-								  : "");
+			return cordon_error_set(
+			    e, EINVAL,
+			    "filesystem.allowWrite: \"/\" would make the whole "
+			    "file system writable%s",
+			    !strcmp(cwd, "/") ? " (the current directory is \"/\")" : "");
 	return 0;
 }
 

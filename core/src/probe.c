@@ -56,7 +56,7 @@ static int child_notify(void)
 	if (fd < 0)
 		return 1;
 	struct seccomp_notif_addfd addfd = {
-		.id = 0xdeadbeef, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = 0, .newfd = 0};
+	    .id = 0xdeadbeef, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = 0, .newfd = 0};
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) == 0 || errno != ENOENT)
 		return 1;
 	return 0;

@@ -51,13 +51,15 @@ enum when {
 
 struct rule {
 	const char *syscall; /* resolved by name: absent on this arch means skipped */
-	int err;             /* errno returned, or NOTIFY */
-	int arg;             /* argument compared, NO_ARG for every call */
-	uint64_t mask;       /* the rule matches when (arg & mask) == value */
+	int err;	     /* errno returned, or NOTIFY */
+	int arg;	     /* argument compared, NO_ARG for every call */
+	uint64_t mask;	     /* the rule matches when (arg & mask) == value */
 	uint64_t value;
 	enum when when;
 };
 
+/* The table reads as one rule per line. */
+/* clang-format off */
 #define DENY(name, e) {name, e, NO_ARG, 0, 0, ALWAYS}
 #define RULE(name, e, a, m, v, w) {name, e, a, m, v, w}
 /* clone/unshare flag set (masked: any other bits may be present as well). */
@@ -172,12 +174,13 @@ static const struct rule rules[] = {
 	/* openat2's flags live in a struct seccomp cannot read; libc falls back to openat. */
 	RULE("openat2", ENOSYS, NO_ARG, 0, 0, LISTENER),
 };
+/* clang-format on */
 
 /* personality(2) flags that weaken the process's memory layout for what it runs next. */
 static const uint32_t unsafe_personality[] = {
-	READ_IMPLIES_EXEC, /* every readable mapping becomes executable */
-	ADDR_NO_RANDOMIZE, /* no ASLR */
-	MMAP_PAGE_ZERO,    /* a mapping at address 0 for NULL-dereference exploits */
+    READ_IMPLIES_EXEC, /* every readable mapping becomes executable */
+    ADDR_NO_RANDOMIZE, /* no ASLR */
+    MMAP_PAGE_ZERO,    /* a mapping at address 0 for NULL-dereference exploits */
 };
 
 static int add_rule(scmp_filter_ctx ctx, const struct rule *r, struct cordon_error *e)
@@ -191,8 +194,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r, struct cordon_err
 		rc = seccomp_rule_add_exact(ctx, action, nr, 0);
 	else
 		rc = seccomp_rule_add_exact(
-			ctx, action, nr, 1,
-			SCMP_CMP((unsigned)r->arg, SCMP_CMP_MASKED_EQ, r->mask, r->value));
+		    ctx, action, nr, 1,
+		    SCMP_CMP((unsigned)r->arg, SCMP_CMP_MASKED_EQ, r->mask, r->value));
 	if (rc < 0)
 		return cordon_error_set(e, -rc, "seccomp: rule for %s: %s", r->syscall,
 					strerror(-rc));
@@ -214,8 +217,8 @@ static int add_personality_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 			if (bit == flag)
 				continue;
 			int rc = seccomp_rule_add_exact(
-				ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-				SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(flag | bit), flag));
+			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(flag | bit), flag));
 			if (rc < 0)
 				return cordon_error_set(e, -rc, "seccomp: rule for personality: %s",
 							strerror(-rc));
@@ -229,11 +232,13 @@ int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct co
 	int rc;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return cordon_error_set(e, EPERM, "seccomp: no_new_privs is not set (the caller "
-						  "must set it before loading the filter)");
+		return cordon_error_set(e, EPERM,
+					"seccomp: no_new_privs is not set (the caller "
+					"must set it before loading the filter)");
 	if (listener && seccomp_api_get() < 5)
-		return cordon_error_set(e, EOPNOTSUPP, "seccomp: user notification is not "
-						       "supported by this kernel or libseccomp");
+		return cordon_error_set(e, EOPNOTSUPP,
+					"seccomp: user notification is not "
+					"supported by this kernel or libseccomp");
 
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
@@ -243,7 +248,8 @@ int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct co
 	 * numbers libseccomp's x86_64 filter treats as a foreign arch) kills the process. */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* checked above, not set here */
+		rc =
+		    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* checked above, not set here */
 	if (rc < 0) {
 		cordon_error_set(e, -rc, "seccomp: filter attributes: %s", strerror(-rc));
 		goto out;

@@ -10,13 +10,13 @@
 struct expect {
 	const char *field; /* "Name:" in /proc/self/status (proc(5)) */
 	const char *want;  /* the value it must have */
-	bool hex;          /* compare as a hexadecimal number (capability masks) */
+	bool hex;	   /* compare as a hexadecimal number (capability masks) */
 };
 
 static const struct expect expected[] = {
-	{"CapInh", "0", true},  {"CapPrm", "0", true},  {"CapEff", "0", true},
-	{"CapBnd", "0", true},  {"CapAmb", "0", true},  {"NoNewPrivs", "1", false},
-	{"Seccomp", "2", false}, /* 2 = SECCOMP_MODE_FILTER */
+    {"CapInh", "0", true},   {"CapPrm", "0", true}, {"CapEff", "0", true},
+    {"CapBnd", "0", true},   {"CapAmb", "0", true}, {"NoNewPrivs", "1", false},
+    {"Seccomp", "2", false}, /* 2 = SECCOMP_MODE_FILTER */
 };
 
 #define N_EXPECTED (sizeof(expected) / sizeof(expected[0]))
@@ -27,8 +27,7 @@ static bool same(const struct expect *x, const char *val)
 		char *end;
 		errno = 0;
 		unsigned long long v = strtoull(val, &end, 16);
-		return errno == 0 && end != val && *end == '\0' &&
-		       v == strtoull(x->want, NULL, 16);
+		return errno == 0 && end != val && *end == '\0' && v == strtoull(x->want, NULL, 16);
 	}
 	return strcmp(val, x->want) == 0;
 }
@@ -55,17 +54,17 @@ int cordon_selfcheck(struct cordon_error *e)
 				continue;
 			seen[i] = true;
 			if (!same(&expected[i], val))
-				rc = cordon_error_set(e, EPERM,
-						      "self-check: %s is %s, expected %s", line,
-						      val, expected[i].want);
+				rc = cordon_error_set(e, EPERM, "self-check: %s is %s, expected %s",
+						      line, val, expected[i].want);
 		}
 	}
 	free(line);
 	fclose(f);
 	for (size_t i = 0; rc == 0 && i < N_EXPECTED; i++)
 		if (!seen[i])
-			rc = cordon_error_set(e, EPERM, "self-check: %s missing from "
-							"/proc/self/status",
+			rc = cordon_error_set(e, EPERM,
+					      "self-check: %s missing from "
+					      "/proc/self/status",
 					      expected[i].field);
 	return rc;
 }

@@ -83,8 +83,8 @@ static void notify_server(int sock, int verbose)
 	char dummy;
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	if (recvmsg(sock, &mh, 0) <= 0)
 		_exit(0);
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -126,8 +126,8 @@ static void send_fd(int sock, int fd)
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	memset(cbuf, 0, sizeof(cbuf));
 	struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -177,10 +177,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i + 1 >= argc) {
-		fputs("usage: layers-exec [--allow-write P]... [--allow-unix P]... [--tcp-port N]... "
-		      "[--no-tcp] [--allow-bind] [--private-tmp] [--no-landlock] [--no-seccomp] "
-		      "[--listener | --listener-verbose] -- CMD [ARGS...]\n",
-		      stderr);
+		fputs(
+		    "usage: layers-exec [--allow-write P]... [--allow-unix P]... [--tcp-port N]... "
+		    "[--no-tcp] [--allow-bind] [--private-tmp] [--no-landlock] [--no-seccomp] "
+		    "[--listener | --listener-verbose] -- CMD [ARGS...]\n",
+		    stderr);
 		return 2;
 	}
 	char **cmd = argv + i + 1;

@@ -62,8 +62,8 @@ int main(int argc, char **argv)
 		struct iovec local = {.iov_base = &v, .iov_len = sizeof(v)};
 		struct iovec remote = {.iov_base = (void *)&target_word, .iov_len = sizeof(v)};
 		ssize_t n = !strcmp(mode, "vm-read")
-				    ? process_vm_readv(child, &local, 1, &remote, 1, 0)
-				    : process_vm_writev(child, &local, 1, &remote, 1, 0);
+				? process_vm_readv(child, &local, 1, &remote, 1, 0)
+				: process_vm_writev(child, &local, 1, &remote, 1, 0);
 		rc = n < 0 ? fail(mode[3] == 'r' ? "process_vm_readv" : "process_vm_writev")
 			   : done(child);
 	} else if (!strcmp(mode, "getfd")) {

@@ -36,9 +36,10 @@ static const char *canon(const char *s, bool *is_ip)
 static void ipv4_spellings_canonicalise_to_dotted_quad(void **state)
 {
 	(void)state;
-	const char *spellings[] = {"127.0.0.1", "127.1",	  "0x7f.0.0.1", "2130706433",
-				   "0177.0.0.1", "0x7f000001", "127.0.1",    "0X7F.1",
-				   "[::ffff:127.0.0.1]", "::ffff:127.0.0.1", "127.0.0.1."};
+	const char *spellings[] = {"127.0.0.1",	       "127.1",	     "0x7f.0.0.1",
+				   "2130706433",       "0177.0.0.1", "0x7f000001",
+				   "127.0.1",	       "0X7F.1",     "[::ffff:127.0.0.1]",
+				   "::ffff:127.0.0.1", "127.0.0.1."};
 	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
 		bool ip = false;
 		const char *c = canon(spellings[i], &ip);
@@ -141,19 +142,19 @@ static void valid_patterns_parse_to_canonical_rules(void **state)
 		uint16_t port;
 		const char *fmt;
 	} ok[] = {
-		{"example.com", "example.com", false, false, 0, "example.com"},
-		{"EXAMPLE.com.", "example.com", false, false, 0, "example.com"},
-		{"*.example.com", "example.com", true, false, 0, "*.example.com"},
-		{"*.Example.com:8443", "example.com", true, false, 8443, "*.example.com:8443"},
-		{"api.example.com:443", "api.example.com", false, false, 443, "api.example.com:443"},
-		{"127.1", "127.0.0.1", false, true, 0, "127.0.0.1"},
-		{"0x7f.0.0.1:8080", "127.0.0.1", false, true, 8080, "127.0.0.1:8080"},
-		{"[::1]", "::1", false, true, 0, "[::1]"},
-		{"[::1]:443", "::1", false, true, 443, "[::1]:443"},
-		{"[::ffff:127.0.0.1]", "127.0.0.1", false, true, 0, "127.0.0.1"},
-		{"localhost", "localhost", false, false, 0, "localhost"},
-		{"x:65535", "x", false, false, 65535, "x:65535"},
-		{"x:1", "x", false, false, 1, "x:1"},
+	    {"example.com", "example.com", false, false, 0, "example.com"},
+	    {"EXAMPLE.com.", "example.com", false, false, 0, "example.com"},
+	    {"*.example.com", "example.com", true, false, 0, "*.example.com"},
+	    {"*.Example.com:8443", "example.com", true, false, 8443, "*.example.com:8443"},
+	    {"api.example.com:443", "api.example.com", false, false, 443, "api.example.com:443"},
+	    {"127.1", "127.0.0.1", false, true, 0, "127.0.0.1"},
+	    {"0x7f.0.0.1:8080", "127.0.0.1", false, true, 8080, "127.0.0.1:8080"},
+	    {"[::1]", "::1", false, true, 0, "[::1]"},
+	    {"[::1]:443", "::1", false, true, 443, "[::1]:443"},
+	    {"[::ffff:127.0.0.1]", "127.0.0.1", false, true, 0, "127.0.0.1"},
+	    {"localhost", "localhost", false, false, 0, "localhost"},
+	    {"x:65535", "x", false, false, 65535, "x:65535"},
+	    {"x:1", "x", false, false, 1, "x:1"},
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct cordon_host_rule r;
@@ -184,47 +185,47 @@ static void invalid_patterns_are_refused_with_a_reason(void **state)
 	const struct {
 		const char *pat, *why;
 	} bad[] = {
-		{"", "empty"},
-		{"*", "wildcard"},
-		{"*.", "wildcard"},
-		{"*.com", "top-level domain"},
-		{"*.com.", "top-level domain"},
-		{"*.localhost", "top-level domain"},
-		{"a.*.b", "'*'"},
-		{"*foo.com", "wildcard"},
-		{"foo*.com", "'*'"},
-		{"*.*.example.com", "'*'"},
-		{"*.127.0.0.1", "IP address"},
-		{"http://x", "scheme"},
-		{"https://example.com/", "scheme"},
-		{"a/b", "path"},
-		{"user@host", "userinfo"},
-		{"ex%61mple.com", "percent"},
-		{"a\tb", "control"},
-		{"a\x01"
-		 "b",
-		 "control"},
-		{"a b", "space"},
-		{"ex\xc3\xa4mple.com", "non-ASCII"},
-		{long_label, "label longer"},
-		{long_name, "longer than 253"},
-		{"x:0", "port"},
-		{"x:65536", "port"},
-		{"x:", "port"},
-		{"x:-1", "port"},
-		{"x:443x", "port"},
-		{":443", "empty host"},
-		{"::1", "brackets"},
-		{"2001:db8::1:443", "brackets"},
-		{"[::1", "unterminated"},
-		{"[::1]x", "after"},
-		{"[::1]:0", "port"},
-		{"[example.com]", "IPv6"},
-		{"[127.0.0.1]", "IPv6"},
-		{"a..b", "empty label"},
-		{"-a.com", "'-'"},
-		{"1.2.3.4.5", "IPv4"},
-		{"a\\b", "backslash"},
+	    {"", "empty"},
+	    {"*", "wildcard"},
+	    {"*.", "wildcard"},
+	    {"*.com", "top-level domain"},
+	    {"*.com.", "top-level domain"},
+	    {"*.localhost", "top-level domain"},
+	    {"a.*.b", "'*'"},
+	    {"*foo.com", "wildcard"},
+	    {"foo*.com", "'*'"},
+	    {"*.*.example.com", "'*'"},
+	    {"*.127.0.0.1", "IP address"},
+	    {"http://x", "scheme"},
+	    {"https://example.com/", "scheme"},
+	    {"a/b", "path"},
+	    {"user@host", "userinfo"},
+	    {"ex%61mple.com", "percent"},
+	    {"a\tb", "control"},
+	    {"a\x01"
+	     "b",
+	     "control"},
+	    {"a b", "space"},
+	    {"ex\xc3\xa4mple.com", "non-ASCII"},
+	    {long_label, "label longer"},
+	    {long_name, "longer than 253"},
+	    {"x:0", "port"},
+	    {"x:65536", "port"},
+	    {"x:", "port"},
+	    {"x:-1", "port"},
+	    {"x:443x", "port"},
+	    {":443", "empty host"},
+	    {"::1", "brackets"},
+	    {"2001:db8::1:443", "brackets"},
+	    {"[::1", "unterminated"},
+	    {"[::1]x", "after"},
+	    {"[::1]:0", "port"},
+	    {"[example.com]", "IPv6"},
+	    {"[127.0.0.1]", "IPv6"},
+	    {"a..b", "empty label"},
+	    {"-a.com", "'-'"},
+	    {"1.2.3.4.5", "IPv4"},
+	    {"a\\b", "backslash"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct cordon_host_rule r;
@@ -234,9 +235,11 @@ static void invalid_patterns_are_refused_with_a_reason(void **state)
 			fail_msg("\"%s\" accepted (ret %d)", bad[i].pat, ret);
 		assert_null(r.host);
 		if (!strstr(msg, bad[i].why))
-			fail_msg("\"%s\": message \"%s\" lacks \"%s\"", bad[i].pat, msg, bad[i].why);
+			fail_msg("\"%s\": message \"%s\" lacks \"%s\"", bad[i].pat, msg,
+				 bad[i].why);
 		if (!strstr(msg, "invalid host pattern"))
-			fail_msg("\"%s\": message \"%s\" does not name the pattern", bad[i].pat, msg);
+			fail_msg("\"%s\": message \"%s\" does not name the pattern", bad[i].pat,
+				 msg);
 	}
 }
 
@@ -350,19 +353,19 @@ static void add_host_drops_duplicates_and_remove_host_removes_them(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ipv4_spellings_canonicalise_to_dotted_quad),
-		cmocka_unit_test(ipv6_canonicalises_without_brackets),
-		cmocka_unit_test(names_are_lowercased_and_lose_the_trailing_dot),
-		cmocka_unit_test(canonical_refuses_hostile_bytes),
-		cmocka_unit_test(canonical_enforces_length_limits),
-		cmocka_unit_test(valid_patterns_parse_to_canonical_rules),
-		cmocka_unit_test(invalid_patterns_are_refused_with_a_reason),
-		cmocka_unit_test(exact_rule_matches_case_insensitively_and_only_that_host),
-		cmocka_unit_test(wildcard_matches_strict_subdomains_only),
-		cmocka_unit_test(rule_with_port_matches_that_port_only),
-		cmocka_unit_test(deny_wins_over_allow),
-		cmocka_unit_test(ip_rules_match_every_spelling_of_the_address),
-		cmocka_unit_test(add_host_drops_duplicates_and_remove_host_removes_them),
+	    cmocka_unit_test(ipv4_spellings_canonicalise_to_dotted_quad),
+	    cmocka_unit_test(ipv6_canonicalises_without_brackets),
+	    cmocka_unit_test(names_are_lowercased_and_lose_the_trailing_dot),
+	    cmocka_unit_test(canonical_refuses_hostile_bytes),
+	    cmocka_unit_test(canonical_enforces_length_limits),
+	    cmocka_unit_test(valid_patterns_parse_to_canonical_rules),
+	    cmocka_unit_test(invalid_patterns_are_refused_with_a_reason),
+	    cmocka_unit_test(exact_rule_matches_case_insensitively_and_only_that_host),
+	    cmocka_unit_test(wildcard_matches_strict_subdomains_only),
+	    cmocka_unit_test(rule_with_port_matches_that_port_only),
+	    cmocka_unit_test(deny_wins_over_allow),
+	    cmocka_unit_test(ip_rules_match_every_spelling_of_the_address),
+	    cmocka_unit_test(add_host_drops_duplicates_and_remove_host_removes_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
