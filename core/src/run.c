@@ -128,6 +128,16 @@ static bool on_path(const char *name)
 	}
 }
 
+/* close_stray: close every descriptor but stdin, stdout, stderr and keep. A descriptor inherited
+ * from cordon's caller (a directory fd, a socket, a write fd outside the policy) predates the
+ * mount namespace and Landlock, which do not govern it (ATTACKS.md 7). */
+static void close_stray(int keep)
+{
+	if (keep > 3)
+		close_range(3, keep - 1, 0);
+	close_range(keep + 1, ~0U, 0);
+}
+
 /* exec_command: in the command's process: the caller's signal mask, the session environment,
  * then execvp. 127 when not found, 126 when not executable (as env(1) and POSIX shells). */
 __attribute__((noreturn)) static void exec_command(char *const *argv, const struct cordon_env *env,
@@ -173,6 +183,7 @@ __attribute__((noreturn)) static void reaper_main(struct run_state *st, char *co
 	sigset_t set;
 	pid_t cmd;
 
+	close_stray(st->note_w); /* note_w is close-on-exec */
 	forwarded_set(&set);
 	cmd = fork();
 	if (cmd < 0) {

@@ -171,6 +171,13 @@ print(os.waitstatus_to_exitcode(st))' "$CORDON"
 	wait_gone 'sleep 3144'
 }
 
+@test "a directory fd inherited from the caller does not reach the command (control: outside)" {
+	run bash -c 'exec 9</; ls /proc/self/fd/9/etc/passwd'
+	[ "$status" -eq 0 ]
+	run bash -c 'exec 9</; timeout 60 "$1" run -- sh -c "ls /proc/self/fd/9/etc/passwd"' _ "$CORDON"
+	[ "$status" -ne 0 ]
+}
+
 @test "a new user namespace is refused inside (positive control: allowed outside)" {
 	command -v unshare >/dev/null || skip "unshare(1) not installed"
 	run unshare -U true
