@@ -37,16 +37,26 @@ struct session_state {
 	struct cordon_control_ctx ctx;
 	int builder_sock; /* S's end of the S↔B channel: forwards the guard listener */
 	pid_t builder;
+	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
  * reach it), default signal dispositions and an empty mask, stdio on /dev/null (so S holds no
  * pipe or terminal of the caller), and no fd but the control channel (close_range(2)). */
-static void detach(int ctl)
+static int detach(int ctl)
 {
 	sigset_t none;
 	int null;
 
+	/* The caller may have run with stdin/stdout/stderr closed, so that the socketpair got one
+	 * of 0..2: move it above them before they are pointed at /dev/null. */
+	if (ctl < 3) {
+		int moved = fcntl(ctl, F_DUPFD_CLOEXEC, 3);
+		if (moved < 0)
+			_exit(1);
+		close(ctl);
+		ctl = moved;
+	}
 	setsid();
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
@@ -63,6 +73,7 @@ static void detach(int ctl)
 	if (ctl > 3)
 		close_range(3, ctl - 1, 0);
 	close_range(ctl + 1, ~0U, 0);
+	return ctl;
 }
 
 /* write_file: write s into an existing file (for /proc/PID/{setgroups,uid_map,gid_map}). */
@@ -191,8 +202,7 @@ static uint16_t local_port(int fd)
 static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
-	static char req[CORDON_CONTROL_MAX]; /* S is single-threaded; keeps the stack small */
-	char *reply = NULL;
+	char *req = st->req, *reply = NULL;
 	int fds[1], nfds = 0;
 	ssize_t n;
 
@@ -200,7 +210,7 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		cordon_proxy_stop(px);
 		return 1;
 	}
-	n = session_recv(fd, req, sizeof(req) - 1, fds, 1, &nfds);
+	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 1, &nfds);
 	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN)) {
 		cordon_proxy_stop(px);
 		return 1;
@@ -256,9 +266,14 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	pid_t self = getpid();
 	uid_t uid = getuid();
 
-	detach(ctl);
+	ctl = detach(ctl);
 	memset(&rep, 0, sizeof(rep));
 	memset(&st, 0, sizeof(st));
+	st.req = malloc(CORDON_CONTROL_MAX + 1);
+	if (!st.req) {
+		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
+		goto report;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = cordon_error_set(&e, errno, "session: socketpair: %m");
 		goto report;
