@@ -25,7 +25,11 @@ struct cordon_session_info {
 /* cordon_session_start: start the session process for policy p (already finished with
  * cordon_policy_finish) and wait until the namespaces are built. Nothing in the caller changes.
  * Returns 0 and *out, or a negative errno with e->msg naming the step that failed
- * (e.g. "user namespace: unshare: Operation not permitted"). */
+ * (e.g. "user namespace: unshare: Operation not permitted").
+ * Environment read at start: HOME / XDG_STATE_HOME (violation log under
+ * $XDG_STATE_HOME/cordon/sessions/ID.log, else ~/.local/state/...), and the test hook
+ * CORDON_TEST_HOSTS_FILE: a hosts(5)-format file the proxy resolves names from before DNS
+ * (proxy.h hosts_file), so tests can name loopback test hosts. */
 int cordon_session_start(const struct cordon_policy *p, struct cordon_session **out,
 			 struct cordon_error *e);
 
