@@ -36,6 +36,7 @@ struct run_state {
 	int note_r, note_w;   /* notices pipe */
 	int alive_r, alive_w; /* the outer process holds alive_w for its whole life */
 	pid_t reaper;         /* in the outer process: the reaper's pid (init PID namespace) */
+	struct cordon_session *session;
 	bool is_reaper;
 };
 
@@ -102,7 +103,19 @@ static int run_hook(void *arg, struct cordon_error *e)
 		return cordon_error_set(e, errno, "PID namespace: make / a slave mount: %m");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return cordon_error_set(e, errno, "PID namespace: mount a fresh /proc: %m");
-	return 0;
+	/* The guard worker must read this namespace's pids and /proc (session.h). */
+	int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (mnt < 0 || pidns < 0) {
+		int err = errno;
+		if (mnt >= 0)
+			close(mnt);
+		if (pidns >= 0)
+			close(pidns);
+		return cordon_error_set(e, err, "PID namespace: open /proc/self/ns: %s",
+					strerror(err));
+	}
+	return cordon_session_set_guard_ns(st->session, mnt, pidns, e);
 }
 
 /* on_path: whether name exists in some directory of $PATH (execvp(3) reports EACCES when a
@@ -320,6 +333,7 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 	r = cordon_session_start(o->policy, &s, e);
 	if (r < 0)
 		return r;
+	st.session = s;
 	r = cordon_env_build(cordon_session_get_info(s), self_exe, &env, e);
 	if (r < 0)
 		goto out;

@@ -27,6 +27,7 @@
 struct cordon_session {
 	int ctl;                        /* caller's end of the control channel */
 	int ns_user, ns_mnt, ns_net;    /* namespace fds, -1 once closed */
+	int guard_mnt, guard_pid;       /* cordon_session_set_guard_ns, or -1 */
 	struct cordon_session_info info;
 };
 
@@ -203,14 +204,14 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 {
 	struct session_state *st = arg;
 	char *req = st->req, *reply = NULL;
-	int fds[1], nfds = 0;
+	int fds[3], nfds = 0;
 	ssize_t n;
 
 	if (!(events & EPOLLIN)) {
 		cordon_proxy_stop(px);
 		return 1;
 	}
-	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 1, &nfds);
+	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 3, &nfds);
 	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN)) {
 		cordon_proxy_stop(px);
 		return 1;
@@ -222,16 +223,17 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		return 0;
 	}
 	req[n] = '\0';
-	if (nfds == 1 && !strcmp(req, "listener")) {
-		int r = session_send(st->builder_sock, "listener", 8, fds, 1);
-		close(fds[0]);
+	if ((nfds == 1 || nfds == 3) && !strcmp(req, "listener")) {
+		/* The listener, optionally with the target's mount and PID namespaces. */
+		int r = session_send(st->builder_sock, "listener", 8, fds, nfds);
 		reply = strdup(r < 0 ? "err guard worker is gone" : "ok");
-	} else {
-		if (nfds == 1)
-			close(fds[0]);
-		if (cordon_control_handle(&st->ctx, req, n, &reply) < 0)
-			reply = NULL;
+	} else if (nfds > 0) {
+		reply = strdup("err unexpected file descriptor");
+	} else if (cordon_control_handle(&st->ctx, req, n, &reply) < 0) {
+		reply = NULL;
 	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
 	if (reply) {
 		session_send(fd, reply, strlen(reply), NULL, 0);
 		free(reply);
@@ -418,6 +420,7 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		;
 	s->ctl = sv[0];
 	s->ns_user = s->ns_mnt = s->ns_net = -1;
+	s->guard_mnt = s->guard_pid = -1;
 
 	n = session_recv(s->ctl, &rep, sizeof(rep), fds, 3, &nfds);
 	if (n != (ssize_t)sizeof(rep) || rep.st.status < 0 || nfds != 3) {
@@ -470,7 +473,8 @@ int cordon_session_hand_listener(struct cordon_session *s, int listener, struct 
 	ssize_t n;
 	int r;
 
-	r = session_send(s->ctl, "listener", 8, &listener, 1);
+	const int fds[3] = {listener, s->guard_mnt, s->guard_pid};
+	r = session_send(s->ctl, "listener", 8, fds, s->guard_mnt >= 0 ? 3 : 1);
 	if (r < 0)
 		return cordon_error_set(e, -r, "guard: hand listener to the session: %s",
 					strerror(-r));
@@ -482,6 +486,20 @@ int cordon_session_hand_listener(struct cordon_session *s, int listener, struct 
 	if (strcmp(reply, "ok") != 0)
 		return cordon_error_set(e, EIO, "guard: %s", !strncmp(reply, "err ", 4) ? reply + 4
 											 : reply);
+	return 0;
+}
+
+int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns,
+				struct cordon_error *e)
+{
+	if (mnt_ns < 0 || pid_ns < 0)
+		return cordon_error_set(e, EINVAL, "guard namespaces: invalid fd");
+	if (s->guard_mnt >= 0)
+		close(s->guard_mnt);
+	if (s->guard_pid >= 0)
+		close(s->guard_pid);
+	s->guard_mnt = mnt_ns;
+	s->guard_pid = pid_ns;
 	return 0;
 }
 
@@ -499,7 +517,7 @@ void cordon_session_free(struct cordon_session *s)
 {
 	if (!s)
 		return;
-	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->ctl};
+	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->guard_mnt, s->guard_pid, s->ctl};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -112,14 +112,21 @@ s.serve_forever()' >"$T/port" 2>/dev/null &
 }
 
 @test "the command is the child of PID 1 and /proc shows only the sandbox" {
-	run crun -- sh -c 'echo $$; ls -d /proc/[0-9]* | wc -l; cat /proc/1/comm'
+	run crun -- sh -c 'grep ^PPid: /proc/$$/status; ls -d /proc/[0-9]* | wc -l; cat /proc/1/comm'
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = 2 ]
-	# PID 1 (reaper), 2 (sh), 3 (ls) and perhaps wc: nothing of the host.
-	[ "${lines[1]}" -le 4 ]
+	[ "${lines[0]}" = "PPid:	1" ]
+	# PID 1 (reaper), the guard worker, sh, ls and perhaps wc: nothing of the host.
+	[ "${lines[1]}" -le 5 ]
 	[ "${lines[2]}" = cordon ]
 	# Positive control: the host's /proc shows many more processes.
-	[ "$(ls -d /proc/[0-9]* | wc -l)" -gt 4 ]
+	[ "$(ls -d /proc/[0-9]* | wc -l)" -gt 5 ]
+}
+
+@test "processes of the sandbox cannot signal the guard worker or the reaper away" {
+	run crun -- sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = cordon ] && [ ${p#/proc/} != 1 ] && kill -9 ${p#/proc/} && echo killed; done; kill -9 1; echo a >file && cat file'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *killed* ]]
+	[ "${lines[-1]}" = a ]
 }
 
 @test "background jobs die with the command" {
