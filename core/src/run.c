@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ struct run_state {
 	int note_r, note_w;   /* notices pipe */
 	int alive_r, alive_w; /* the outer process holds alive_w for its whole life */
 	pid_t reaper;         /* in the outer process: the reaper's pid (init PID namespace) */
+	struct cordon_session *session;
 	bool is_reaper;
 };
 
@@ -101,7 +103,52 @@ static int run_hook(void *arg, struct cordon_error *e)
 		return cordon_error_set(e, errno, "PID namespace: make / a slave mount: %m");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return cordon_error_set(e, errno, "PID namespace: mount a fresh /proc: %m");
-	return 0;
+	/* The guard worker must read this namespace's pids and /proc (session.h). */
+	int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (mnt < 0 || pidns < 0) {
+		int err = errno;
+		if (mnt >= 0)
+			close(mnt);
+		if (pidns >= 0)
+			close(pidns);
+		return cordon_error_set(e, err, "PID namespace: open /proc/self/ns: %s",
+					strerror(err));
+	}
+	return cordon_session_set_guard_ns(st->session, mnt, pidns, e);
+}
+
+/* on_path: whether name exists in some directory of $PATH (execvp(3) reports EACCES when a
+ * directory of PATH cannot be searched even if the command exists nowhere). */
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+	struct stat st;
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		/* An empty entry means the current directory. */
+		int n = end == p ? snprintf(buf, sizeof(buf), "./%s", name)
+				 : snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p, name);
+		if (n > 0 && (size_t)n < sizeof(buf) && stat(buf, &st) == 0)
+			return true;
+		if (*end == '\0')
+			return false;
+		p = end;
+	}
+}
+
+/* close_stray: close every descriptor but stdin, stdout, stderr and keep. A descriptor inherited
+ * from cordon's caller (a directory fd, a socket, a write fd outside the policy) predates the
+ * mount namespace and Landlock, which do not govern it (ATTACKS.md 7). */
+static void close_stray(int keep)
+{
+	if (keep > 3)
+		close_range(3, keep - 1, 0);
+	close_range(keep + 1, ~0U, 0);
 }
 
 /* exec_command: in the command's process: the caller's signal mask, the session environment,
@@ -121,6 +168,8 @@ __attribute__((noreturn)) static void exec_command(char *const *argv, const stru
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(argv[0], argv);
 	err = errno;
+	if (err == EACCES && !strchr(argv[0], '/') && !on_path(argv[0]))
+		err = ENOENT; /* only unsearchable PATH directories were denied: not found */
 	snprintf(msg, sizeof(msg), "%s: %s", argv[0], strerror(err));
 	note(note_w, NOTE_EXEC, err, msg);
 	_exit(err == ENOENT ? 127 : 126);
@@ -147,6 +196,7 @@ __attribute__((noreturn)) static void reaper_main(struct run_state *st, char *co
 	sigset_t set;
 	pid_t cmd;
 
+	close_stray(st->note_w); /* note_w is close-on-exec */
 	forwarded_set(&set);
 	cmd = fork();
 	if (cmd < 0) {
@@ -283,6 +333,7 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 	r = cordon_session_start(o->policy, &s, e);
 	if (r < 0)
 		return r;
+	st.session = s;
 	r = cordon_env_build(cordon_session_get_info(s), self_exe, &env, e);
 	if (r < 0)
 		goto out;

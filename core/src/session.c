@@ -27,6 +27,7 @@
 struct cordon_session {
 	int ctl;                        /* caller's end of the control channel */
 	int ns_user, ns_mnt, ns_net;    /* namespace fds, -1 once closed */
+	int guard_mnt, guard_pid;       /* cordon_session_set_guard_ns, or -1 */
 	struct cordon_session_info info;
 };
 
@@ -37,16 +38,26 @@ struct session_state {
 	struct cordon_control_ctx ctx;
 	int builder_sock; /* S's end of the S↔B channel: forwards the guard listener */
 	pid_t builder;
+	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
  * reach it), default signal dispositions and an empty mask, stdio on /dev/null (so S holds no
  * pipe or terminal of the caller), and no fd but the control channel (close_range(2)). */
-static void detach(int ctl)
+static int detach(int ctl)
 {
 	sigset_t none;
 	int null;
 
+	/* The caller may have run with stdin/stdout/stderr closed, so that the socketpair got one
+	 * of 0..2: move it above them before they are pointed at /dev/null. */
+	if (ctl < 3) {
+		int moved = fcntl(ctl, F_DUPFD_CLOEXEC, 3);
+		if (moved < 0)
+			_exit(1);
+		close(ctl);
+		ctl = moved;
+	}
 	setsid();
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
@@ -63,6 +74,7 @@ static void detach(int ctl)
 	if (ctl > 3)
 		close_range(3, ctl - 1, 0);
 	close_range(ctl + 1, ~0U, 0);
+	return ctl;
 }
 
 /* write_file: write s into an existing file (for /proc/PID/{setgroups,uid_map,gid_map}). */
@@ -191,16 +203,15 @@ static uint16_t local_port(int fd)
 static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
-	static char req[CORDON_CONTROL_MAX]; /* S is single-threaded; keeps the stack small */
-	char *reply = NULL;
-	int fds[1], nfds = 0;
+	char *req = st->req, *reply = NULL;
+	int fds[3], nfds = 0;
 	ssize_t n;
 
 	if (!(events & EPOLLIN)) {
 		cordon_proxy_stop(px);
 		return 1;
 	}
-	n = session_recv(fd, req, sizeof(req) - 1, fds, 1, &nfds);
+	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 3, &nfds);
 	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN)) {
 		cordon_proxy_stop(px);
 		return 1;
@@ -212,16 +223,17 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		return 0;
 	}
 	req[n] = '\0';
-	if (nfds == 1 && !strcmp(req, "listener")) {
-		int r = session_send(st->builder_sock, "listener", 8, fds, 1);
-		close(fds[0]);
+	if ((nfds == 1 || nfds == 3) && !strcmp(req, "listener")) {
+		/* The listener, optionally with the target's mount and PID namespaces. */
+		int r = session_send(st->builder_sock, "listener", 8, fds, nfds);
 		reply = strdup(r < 0 ? "err guard worker is gone" : "ok");
-	} else {
-		if (nfds == 1)
-			close(fds[0]);
-		if (cordon_control_handle(&st->ctx, req, n, &reply) < 0)
-			reply = NULL;
+	} else if (nfds > 0) {
+		reply = strdup("err unexpected file descriptor");
+	} else if (cordon_control_handle(&st->ctx, req, n, &reply) < 0) {
+		reply = NULL;
 	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
 	if (reply) {
 		session_send(fd, reply, strlen(reply), NULL, 0);
 		free(reply);
@@ -256,9 +268,14 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	pid_t self = getpid();
 	uid_t uid = getuid();
 
-	detach(ctl);
+	ctl = detach(ctl);
 	memset(&rep, 0, sizeof(rep));
 	memset(&st, 0, sizeof(st));
+	st.req = malloc(CORDON_CONTROL_MAX + 1);
+	if (!st.req) {
+		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
+		goto report;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = cordon_error_set(&e, errno, "session: socketpair: %m");
 		goto report;
@@ -403,6 +420,7 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		;
 	s->ctl = sv[0];
 	s->ns_user = s->ns_mnt = s->ns_net = -1;
+	s->guard_mnt = s->guard_pid = -1;
 
 	n = session_recv(s->ctl, &rep, sizeof(rep), fds, 3, &nfds);
 	if (n != (ssize_t)sizeof(rep) || rep.st.status < 0 || nfds != 3) {
@@ -455,7 +473,8 @@ int cordon_session_hand_listener(struct cordon_session *s, int listener, struct 
 	ssize_t n;
 	int r;
 
-	r = session_send(s->ctl, "listener", 8, &listener, 1);
+	const int fds[3] = {listener, s->guard_mnt, s->guard_pid};
+	r = session_send(s->ctl, "listener", 8, fds, s->guard_mnt >= 0 ? 3 : 1);
 	if (r < 0)
 		return cordon_error_set(e, -r, "guard: hand listener to the session: %s",
 					strerror(-r));
@@ -467,6 +486,20 @@ int cordon_session_hand_listener(struct cordon_session *s, int listener, struct 
 	if (strcmp(reply, "ok") != 0)
 		return cordon_error_set(e, EIO, "guard: %s", !strncmp(reply, "err ", 4) ? reply + 4
 											 : reply);
+	return 0;
+}
+
+int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns,
+				struct cordon_error *e)
+{
+	if (mnt_ns < 0 || pid_ns < 0)
+		return cordon_error_set(e, EINVAL, "guard namespaces: invalid fd");
+	if (s->guard_mnt >= 0)
+		close(s->guard_mnt);
+	if (s->guard_pid >= 0)
+		close(s->guard_pid);
+	s->guard_mnt = mnt_ns;
+	s->guard_pid = pid_ns;
 	return 0;
 }
 
@@ -484,7 +517,7 @@ void cordon_session_free(struct cordon_session *s)
 {
 	if (!s)
 		return;
-	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->ctl};
+	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->guard_mnt, s->guard_pid, s->ctl};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

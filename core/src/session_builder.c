@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cordon/guard.h"
@@ -70,31 +71,88 @@ static int keep_only_ptrace(struct cordon_error *e)
 	return 0;
 }
 
-/* serve_guard: wait for the seccomp listener that S forwards from the confined side, confine B
- * itself, and serve it. B is not Landlocked: Landlock forbids ptrace-class access (which
- * process_vm_readv and /proc/PID/cwd need) from a domain to processes outside it (landlock(7),
- * "Ptrace restrictions"); the mount layout (read-only "/") bounds what the guard can write. */
+/* confine_worker: what a guard worker keeps and gives up before serving: CAP_SYS_PTRACE only,
+ * non-dumpable (confined processes of the same uid cannot ptrace it or open its /proc files),
+ * no_new_privs. Not Landlocked: Landlock forbids ptrace-class access (process_vm_readv,
+ * /proc/PID/cwd) from a domain to processes outside it (landlock(7), "Ptrace restrictions");
+ * the read-only mount layout bounds what the worker can write. */
+static int confine_worker(struct cordon_error *e)
+{
+	int r = keep_only_ptrace(e);
+
+	if (r < 0)
+		return r;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cordon_error_set(e, errno, "guard: prctl: %m");
+	return 0;
+}
+
+/* serve_in: serve a listener whose targets live in their own mount and PID namespaces below the
+ * session's (cordon run). seccomp_unotify(2) reports target pids in the reader's PID namespace
+ * and the guard resolves them under /proc and compares roots, so the reader must be in the
+ * targets' namespaces: a child C joins the mount namespace and the PID namespace for its
+ * children, and its child D serves. D is killed with the namespace when its PID 1 exits. */
+static void serve_in(int listener, int mnt_ns, int pid_ns, const struct cordon_guard_set *guard)
+{
+	struct cordon_error e = {{0}};
+	pid_t c = fork(), d;
+
+	if (c != 0)
+		return; /* B (or a failed fork: the listener closes and the calls fail closed) */
+	signal(SIGCHLD, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || setns(mnt_ns, CLONE_NEWNS) < 0 ||
+	    setns(pid_ns, CLONE_NEWPID) < 0)
+		_exit(1);
+	close(mnt_ns);
+	close(pid_ns);
+	d = fork();
+	if (d < 0)
+		_exit(1);
+	if (d == 0) {
+		/* C's death (with B's) ends D; C lives outside D's PID namespace, so getppid() is 0
+		 * here and cannot be checked. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || confine_worker(&e) < 0)
+			_exit(1);
+		cordon_guard_serve(listener, guard, &e);
+		_exit(0);
+	}
+	close(listener);
+	while (waitpid(d, NULL, 0) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* serve_guard: serve the seccomp listeners that S forwards from the confined side. A listener
+ * alone (a shell confined in place: same namespaces as B) is served by B itself; one with the
+ * targets' namespaces (cordon run) by a child in them, while B waits for the next. */
 __attribute__((noreturn)) static void serve_guard(int sock, struct cordon_guard_set *guard)
 {
 	struct cordon_error e = {{0}};
 	char req[64];
-	int fd = -1, nfds = 0;
+	int fds[3], nfds = 0;
 
+	signal(SIGCHLD, SIG_IGN); /* children of serve_in are reaped by the kernel */
 	for (;;) {
-		ssize_t n = session_recv(sock, req, sizeof(req), &fd, 1, &nfds);
+		ssize_t n = session_recv(sock, req, sizeof(req), fds, 3, &nfds);
 		if (n <= 0)
-			_exit(0); /* S is gone or closed the channel: nothing to guard */
+			_exit(0); /* S is gone or closed the channel: nothing more to guard */
+		if (nfds == 3) {
+			serve_in(fds[0], fds[1], fds[2], guard);
+			for (int i = 0; i < 3; i++)
+				close(fds[i]);
+			continue;
+		}
+		for (int i = 1; i < nfds; i++)
+			close(fds[i]);
 		if (nfds == 1)
 			break;
 	}
-	if (keep_only_ptrace(&e) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		/* Without the guard, the listener's calls fail (seccomp_unotify(2): ENOSYS once the
-		 * listener closes): fail closed. */
-		_exit(1);
-	}
 	close(sock);
-	cordon_guard_serve(fd, guard, &e);
+	/* Without the guard the listener's calls fail (seccomp_unotify(2): ENOSYS once the listener
+	 * closes): fail closed. */
+	if (confine_worker(&e) < 0)
+		_exit(1);
+	cordon_guard_serve(fds[0], guard, &e);
 	_exit(0);
 }
 

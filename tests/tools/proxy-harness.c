@@ -127,8 +127,10 @@ int main(int argc, char **argv)
 	if (cordon_proxy_run(px, &e) < 0) {
 		fprintf(stderr, "proxy-harness: %s\n", e.msg);
 		cordon_proxy_free(px);
+		cordon_policy_free(&pol);
 		return 1;
 	}
 	cordon_proxy_free(px);
+	cordon_policy_free(&pol);
 	return 0;
 }

@@ -109,6 +109,7 @@ static void loopback_is_refused_unless_the_literal_is_allowed(void **state)
 	assert_int_equal(cordon_policy_add_host(&p.allow_hosts, "[::1]:8080", &e), 0);
 	assert_int_equal(check(&p, "::1", 8080), 0);
 	assert_int_not_equal(check(&p, "::1", 8081), 0);
+	cordon_policy_free(&p);
 }
 
 static void denied_literal_beats_a_public_address(void **state)
@@ -121,6 +122,7 @@ static void denied_literal_beats_a_public_address(void **state)
 	assert_int_equal(check(&p, "93.184.216.34", 443), 0);
 	assert_int_equal(cordon_policy_add_host(&p.deny_hosts, "93.184.216.34", &e), 0);
 	assert_int_not_equal(check(&p, "93.184.216.34", 443), 0);
+	cordon_policy_free(&p);
 }
 
 int main(void)

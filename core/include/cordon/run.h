@@ -24,7 +24,9 @@ struct cordon_run_opts {
  * it reaps every process and forwards SIGTERM/SIGINT/SIGHUP/SIGQUIT not sent by the terminal).
  * The calling process stays outside the PID namespace, without capabilities, waits for the
  * reaper while ignoring SIGINT/SIGQUIT (like system(3)) and forwards SIGTERM/SIGHUP to it.
- * The command keeps stdin/stdout/stderr, the controlling terminal and the process group.
+ * The command keeps stdin/stdout/stderr, the controlling terminal and the process group; every
+ * other inherited file descriptor is closed before it runs (it would bypass the mount namespace
+ * and Landlock).
  * When the command ends, PID 1 exits and the kernel kills what is left in the namespace
  * (pid_namespaces(7)); when the caller is killed, the reaper dies too (PR_SET_PDEATHSIG).
  * Returns the command's exit status (0..255; 128+N when it was killed by signal N; 127 when it was
