@@ -133,6 +133,21 @@ dev() { stat -c %d "$1"; }
 	[ "$status" -eq 0 ]
 }
 
+@test "default policy masks secrets under \$HOME (~/.ssh empty, ~/.netrc empty)" {
+	h="$T/home"
+	mkdir -p "$h/.ssh"
+	echo private-key >"$h/.ssh/id_test"
+	echo 'machine x password y' >"$h/.netrc"
+	probe="cat '$h/.ssh/id_test' '$h/.netrc'"
+	# positive control: without the defaults both read
+	HOME="$h" in_sandbox --no-private-tmp -- sh -c "$probe"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *private-key* ]]
+	HOME="$h" in_sandbox --defaults --no-private-tmp -- sh -c "ls -A '$h/.ssh'; wc -c <'$h/.netrc'"
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+}
+
 @test "allowRead carves a subtree back out of a denyRead mask" {
 	mkdir -p "$T/data/secret/pub/deep"
 	echo key >"$T/data/secret/key"
