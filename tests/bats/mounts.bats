@@ -104,6 +104,32 @@ dev() { stat -c %d "$1"; }
 	[ ! -e /tmp/inside ]
 }
 
+@test "an allowed unix socket under /tmp stays reachable through private /tmp; others are hidden" {
+	command -v python3 >/dev/null || skip "python3 is needed to make a unix socket"
+	mkdir -p "$T/sock"
+	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock/a"
+	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock/b"
+	in_sandbox --allow-unix-socket "$T/sock/a" -- sh -c "test -S '$T/sock/a' && echo a; test -e '$T/sock/b' || echo no-b"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a\nno-b')" ]
+	# control: without the allowance the socket is gone with the rest of /tmp
+	in_sandbox -- test -e "$T/sock/a"
+	[ "$status" -ne 0 ]
+}
+
+@test "command-server sockets (docker, podman, systemd, system bus) are masked" {
+	found=
+	for s in /run/docker.sock /var/run/docker.sock /run/podman /run/containerd/containerd.sock \
+		/run/systemd/private /run/dbus/system_bus_socket /run/snapd.socket; do
+		[ -e "$s" ] || continue
+		found=1
+		in_sandbox -- sh -c "test -S '$s' && echo socket; test -d '$s' && ls -A '$s'; true"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+	done
+	[ -n "$found" ] || skip "none of these sockets exists on this machine"
+}
+
 @test "denyRead: a directory shows empty, a file reads empty, a sibling reads fine" {
 	mkdir -p "$T/data/secret"
 	echo key >"$T/data/secret/key"
