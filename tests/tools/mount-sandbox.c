@@ -18,7 +18,8 @@
 static void usage(void)
 {
 	fputs("usage: mount-sandbox [--allow-write P]... [--deny-read P]... [--allow-read P]...\n"
-	      "                     [--deny-write P]... [--allow-unix-socket P]... [--allow-git-config]\n"
+	      "                     [--deny-write P]... [--allow-unix-socket P]... "
+	      "[--allow-git-config]\n"
 	      "                     [--no-private-tmp] [--strict] [--defaults] [--show-guard]\n"
 	      "                     -- CMD ARGS...\n"
 	      "--defaults starts from cordon_policy_init (default secret masks under $HOME).\n",
@@ -82,12 +83,17 @@ static int child(const struct cordon_policy *p, const char *cwd, bool show_guard
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"allow-write", required_argument, 0, 'w'}, {"deny-read", required_argument, 0, 'r'},
-		{"allow-read", required_argument, 0, 'a'},  {"deny-write", required_argument, 0, 'd'},
-		{"allow-unix-socket", required_argument, 0, 'u'},
-		{"allow-git-config", no_argument, 0, 'g'},  {"no-private-tmp", no_argument, 0, 't'},
-		{"strict", no_argument, 0, 's'},            {"show-guard", no_argument, 0, 'G'},
-		{"defaults", no_argument, 0, 'D'},          {0, 0, 0, 0},
+	    {"allow-write", required_argument, 0, 'w'},
+	    {"deny-read", required_argument, 0, 'r'},
+	    {"allow-read", required_argument, 0, 'a'},
+	    {"deny-write", required_argument, 0, 'd'},
+	    {"allow-unix-socket", required_argument, 0, 'u'},
+	    {"allow-git-config", no_argument, 0, 'g'},
+	    {"no-private-tmp", no_argument, 0, 't'},
+	    {"strict", no_argument, 0, 's'},
+	    {"show-guard", no_argument, 0, 'G'},
+	    {"defaults", no_argument, 0, 'D'},
+	    {0, 0, 0, 0},
 	};
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -104,22 +110,41 @@ int main(int argc, char **argv)
 	}
 	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (o) {
-		case 'w': add(&p.allow_write, optarg, cwd); break;
-		case 'r': add(&p.deny_read, optarg, cwd); break;
-		case 'a': add(&p.allow_read, optarg, cwd); break;
-		case 'd': add(&p.deny_write, optarg, cwd); break;
-		case 'u': add(&p.allow_unix_sockets, optarg, cwd); break;
-		case 'g': p.allow_git_config = true; break;
-		case 't': p.private_tmp = false; break;
-		case 's': p.strict = true; break;
-		case 'G': show_guard = true; break;
+		case 'w':
+			add(&p.allow_write, optarg, cwd);
+			break;
+		case 'r':
+			add(&p.deny_read, optarg, cwd);
+			break;
+		case 'a':
+			add(&p.allow_read, optarg, cwd);
+			break;
+		case 'd':
+			add(&p.deny_write, optarg, cwd);
+			break;
+		case 'u':
+			add(&p.allow_unix_sockets, optarg, cwd);
+			break;
+		case 'g':
+			p.allow_git_config = true;
+			break;
+		case 't':
+			p.private_tmp = false;
+			break;
+		case 's':
+			p.strict = true;
+			break;
+		case 'G':
+			show_guard = true;
+			break;
 		case 'D':
 			if (optind != 2) {
 				fputs("mount-sandbox: --defaults must come first\n", stderr);
 				return 2;
 			}
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (optind >= argc)
