@@ -259,6 +259,13 @@ dev() { stat -c %d "$1"; }
 	[[ "$output" == *"Read-only file system"* ]]
 	[[ "$output" == *"guard $(dev .) $(ino .) .bashrc"* ]]
 	[ "$(cat dotfiles/bashrc)" = rc ]
+	# a dangling link: the file it would create is guarded where it would appear
+	ln -s dotfiles/zshrc .zshrc
+	in_sandbox --show-guard -- true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"guard $(dev dotfiles) $(ino dotfiles) zshrc"* ]]
+	[[ "$output" == *"guard $(dev .) $(ino .) .zshrc"* ]]
+	[ ! -e dotfiles/zshrc ]
 	# positive control: the same file by another name in the tree is writable
 	in_sandbox -- sh -c 'echo ok >>dotfiles/other'
 	[ "$status" -eq 0 ]
