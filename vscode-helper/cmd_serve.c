@@ -408,7 +408,9 @@ static void m_session_start(struct req *q)
 	if (q->id) {
 		struct jbuf b;
 		jb_init(&b);
-		jb_printf(&b, "{\"policy\":%s}", json);
+		jb_puts(&b, "{\"policy\":");
+		jb_compact(&b, json);
+		jb_puts(&b, "}");
 		reply_result(q->id, b.s);
 		jb_free(&b);
 	}
@@ -650,10 +652,15 @@ static void m_policy_get(struct req *q)
 
 	if (with_policy(q, &p) < 0)
 		return;
-	if (cordon_policy_to_json(&p, &json, &e) < 0)
+	if (cordon_policy_to_json(&p, &json, &e) < 0) {
 		reply_error(q->id, RPC_INTERNAL_ERROR, e.msg);
-	else if (q->id)
-		reply_result(q->id, json);
+	} else if (q->id) {
+		struct jbuf b;
+		jb_init(&b);
+		jb_compact(&b, json);
+		reply_result(q->id, b.s);
+		jb_free(&b);
+	}
 	free(json);
 	cordon_policy_free(&p);
 }

@@ -30,6 +30,9 @@ void jb_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(print
  * as \u00XX). Invalid UTF-8 bytes are replaced by U+FFFD so the output is always valid JSON. */
 void jb_strn(struct jbuf *b, const char *s, size_t n);
 void jb_str(struct jbuf *b, const char *s);
+/* jb_compact: a JSON text (e.g. pretty-printed) without the white space outside its strings, so
+ * it fits the one-message-per-line framing. */
+void jb_compact(struct jbuf *b, const char *json);
 
 /* A parsed JSON text. */
 struct jdoc {

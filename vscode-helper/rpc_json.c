@@ -149,6 +149,28 @@ void jb_str(struct jbuf *b, const char *s)
 	jb_strn(b, s, strlen(s));
 }
 
+void jb_compact(struct jbuf *b, const char *json)
+{
+	bool in_str = false;
+	size_t start = 0, i;
+
+	for (i = 0; json[i]; i++) {
+		char c = json[i];
+		if (in_str) {
+			if (c == '\\' && json[i + 1])
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+			jb_raw(b, json + start, i - start);
+			start = i + 1;
+		}
+	}
+	jb_raw(b, json + start, i - start);
+}
+
 /* ---- parsing ---------------------------------------------------------------------------- */
 
 #define TOK(d) ((jsmntok_t *)(d)->tok)
