@@ -38,7 +38,8 @@
 static const char serve_usage[] =
 	"usage: cordon serve --stdio [--ask-timeout SECONDS]\n"
 	"  JSON-RPC 2.0, one message per line on stdin/stdout, logs on stderr. Methods: initialize,\n"
-	"  session.start, run, run.cancel, status, policy.get, hosts.list, log.list, shutdown.\n"
+	"  session.start, run, run.cancel, status, policy.get, hosts.list, hosts.allow, log.list,\n"
+	"  shutdown.\n"
 	"  The server asks the client network/ask {host, port} for hosts neither list decides\n"
 	"  (when the client declared capabilities.networkAsk); no answer in time means deny.\n";
 
@@ -336,9 +337,17 @@ static void m_initialize(struct req *q)
 		  "\"protocolVersion\":%d,\"capabilities\":{\"run\":true,\"cancel\":true,"
 		  "\"networkAsk\":%s,\"askTimeoutMs\":%ld,\"methods\":[\"initialize\","
 		  "\"session.start\",\"run\",\"run.cancel\",\"status\",\"policy.get\","
-		  "\"hosts.list\",\"log.list\",\"shutdown\"]},\"kernel\":",
+		  "\"hosts.list\",\"hosts.allow\",\"log.list\",\"shutdown\"]},",
 		  CORDON_VERSION, PROTOCOL_VERSION, q->s->ask_listen >= 0 ? "true" : "false",
 		  q->s->ask_ms);
+	/* For terminals the client starts itself (`cordon shell` with this in CORDON_ASK_SOCKET):
+	 * their sessions ask through this server too. */
+	jb_puts(&b, "\"askSocket\":");
+	if (ask && q->s->ask_listen >= 0)
+		jb_str(&b, q->s->ask_name);
+	else
+		jb_puts(&b, "null");
+	jb_puts(&b, ",\"kernel\":");
 	kernel_json(&b);
 	jb_puts(&b, "}");
 	if (q->id)
@@ -752,6 +761,49 @@ static void m_log_list(struct req *q)
 	jb_free(&b);
 }
 
+/* m_hosts_allow: {host}: allow a pattern for the rest of the session: later runs get it in their
+ * allowlist, and running sessions connected for network/ask are told at once. */
+static void m_hosts_allow(struct req *q)
+{
+	struct cordon_host_rule rule;
+	struct cordon_error e = {{0}};
+	bool bad = false, have = false;
+	char *h = param_str(q, "host", &bad), fmt[300], msg[320];
+
+	if (!h || bad) {
+		reply_error(q->id, RPC_INVALID_PARAMS, "hosts.allow: host (a string) needed");
+		free(h);
+		return;
+	}
+	if (cordon_host_rule_parse(h, &rule, &e) < 0) {
+		reply_error(q->id, RPC_INVALID_PARAMS, e.msg);
+		free(h);
+		return;
+	}
+	cordon_host_rule_format(&rule, fmt, sizeof(fmt));
+	free(rule.host);
+	free(h);
+	for (size_t i = 0; i < q->s->n_session_hosts; i++)
+		have = have || !strcmp(q->s->session_hosts[i], fmt);
+	if (!have && strv_push(&q->s->session_hosts, &q->s->n_session_hosts, fmt) < 0) {
+		reply_error(q->id, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	int n = snprintf(msg, sizeof(msg), "allow %s", fmt);
+	for (struct conn *c = q->s->conns; c; c = c->next)
+		if (c->fd >= 0)
+			send(c->fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (q->id) {
+		struct jbuf b;
+		jb_init(&b);
+		jb_puts(&b, "{\"allowed\":");
+		jb_str(&b, fmt);
+		jb_puts(&b, "}");
+		reply_result(q->id, b.s);
+		jb_free(&b);
+	}
+}
+
 static void m_shutdown(struct req *q)
 {
 	q->s->quit = true;
@@ -766,7 +818,8 @@ static const struct method {
 	{"initialize", m_initialize}, {"session.start", m_session_start},
 	{"run", m_run},               {"run.cancel", m_run_cancel},
 	{"status", m_status},         {"policy.get", m_policy_get},
-	{"hosts.list", m_hosts_list}, {"log.list", m_log_list},
+	{"hosts.list", m_hosts_list}, {"hosts.allow", m_hosts_allow},
+	{"log.list", m_log_list},
 	{"shutdown", m_shutdown},
 };
 
