@@ -227,7 +227,7 @@ c_project() {
 	command -v node >/dev/null || skip "node not installed"
 	ext="$TOP/vscode-helper/extension"
 	[ -d "$ext" ] || ext="$TOP/extension"
-	CORDON_HELPER="$CORDON" run timeout -k 5 120 node --test "$ext/test/"
+	CORDON_HELPER="$CORDON" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
