@@ -1,5 +1,6 @@
 /* cmd_serve.c — `cordon serve --stdio`: JSON-RPC 2.0 for editors, one message per line on
- * stdin/stdout (logs on stderr): session policy, confined runs with streamed output, network/ask. */
+ * stdin/stdout (logs on stderr): session policy, confined runs with streamed output, network/ask.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,12 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/pidfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -32,23 +33,23 @@
 #define CORDON_VERSION "0.1.0"
 #endif
 #define PROTOCOL_VERSION 1
-#define MAX_LINE (4 << 20)     /* largest message accepted on stdin, bytes */
-#define DEFAULT_ASK_MS 30000   /* network/ask unanswered for this long: deny */
+#define MAX_LINE (4 << 20)   /* largest message accepted on stdin, bytes */
+#define DEFAULT_ASK_MS 30000 /* network/ask unanswered for this long: deny */
 
 static const char serve_usage[] =
-	"usage: cordon serve --stdio [--ask-timeout SECONDS]\n"
-	"  JSON-RPC 2.0, one message per line on stdin/stdout, logs on stderr. Methods: initialize,\n"
-	"  session.start, run, run.cancel, status, policy.get, hosts.list, hosts.allow, log.list,\n"
-	"  shutdown.\n"
-	"  The server asks the client network/ask {host, port} for hosts neither list decides\n"
-	"  (when the client declared capabilities.networkAsk); no answer in time means deny.\n";
+    "usage: cordon serve --stdio [--ask-timeout SECONDS]\n"
+    "  JSON-RPC 2.0, one message per line on stdin/stdout, logs on stderr. Methods: initialize,\n"
+    "  session.start, run, run.cancel, status, policy.get, hosts.list, hosts.allow, log.list,\n"
+    "  shutdown.\n"
+    "  The server asks the client network/ask {host, port} for hosts neither list decides\n"
+    "  (when the client declared capabilities.networkAsk); no answer in time means deny.\n";
 
 struct run {
 	struct run *next;
-	char *id;      /* the request's id, raw JSON */
+	char *id; /* the request's id, raw JSON */
 	pid_t pid;
 	int pidfd, out, err; /* -1 once closed */
-	int status;          /* -1 while running */
+	int status;	     /* -1 while running */
 	char pend[2][4];     /* an incomplete UTF-8 sequence held back per stream */
 	size_t npend[2];
 };
@@ -62,8 +63,8 @@ struct conn { /* a session process connected to the ask socket */
 
 struct ask {
 	struct ask *next;
-	long rpc_id;     /* our request's id */
-	int fd;          /* the session's connection */
+	long rpc_id; /* our request's id */
+	int fd;	     /* the session's connection */
 	char token[32];
 	char host[256];
 	unsigned port;
@@ -240,7 +241,7 @@ struct req {
 	struct serve *s;
 	struct jdoc *d;
 	const char *id; /* raw JSON id, or NULL for a notification */
-	int params;     /* token of params, or -1 */
+	int params;	/* token of params, or -1 */
 };
 
 /* param_str: params[key] as a malloc'd string; *bad set when present with another type. */
@@ -333,7 +334,8 @@ static void m_initialize(struct req *q)
 	}
 	q->s->ask_enabled = ask;
 	jb_init(&b);
-	jb_printf(&b, "{\"serverInfo\":{\"name\":\"cordon\",\"version\":\"%s\"},"
+	jb_printf(&b,
+		  "{\"serverInfo\":{\"name\":\"cordon\",\"version\":\"%s\"},"
 		  "\"protocolVersion\":%d,\"capabilities\":{\"run\":true,\"cancel\":true,"
 		  "\"networkAsk\":%s,\"askTimeoutMs\":%ld,\"methods\":[\"initialize\","
 		  "\"session.start\",\"run\",\"run.cancel\",\"status\",\"policy.get\","
@@ -434,7 +436,7 @@ out:
 /* run_child: the forked child of a `run`: stdio, environment, cwd, policy, then cordon_run,
  * which confines this process; exits with the command's status (125 on setup failure). */
 __attribute__((noreturn)) static void run_child(struct serve *s, char **argv, const char *cwd,
-						 char **env_set, size_t n_set, int out, int err)
+						char **env_set, size_t n_set, int out, int err)
 {
 	struct cordon_policy p;
 	struct cordon_error e = {{0}};
@@ -498,7 +500,8 @@ static void m_run(struct req *q)
 		return;
 	}
 	if (param_strv(q, "argv", &argv, &argc) < 0 || argc == 0) {
-		reply_error(q->id, RPC_INVALID_PARAMS, "run: argv must be a non-empty array of strings");
+		reply_error(q->id, RPC_INVALID_PARAMS,
+			    "run: argv must be a non-empty array of strings");
 		goto out;
 	}
 	cwd = param_str(q, "cwd", &bad);
@@ -529,12 +532,14 @@ static void m_run(struct req *q)
 		}
 	}
 	if (bad) {
-		reply_error(q->id, RPC_INVALID_PARAMS,
-			    "run: cwd must be a string, env an object of strings (or null to unset)");
+		reply_error(
+		    q->id, RPC_INVALID_PARAMS,
+		    "run: cwd must be a string, env an object of strings (or null to unset)");
 		goto out;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r || !(r->id = strdup(q->id)) || pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
+	if (!r || !(r->id = strdup(q->id)) || pipe2(po, O_CLOEXEC) < 0 ||
+	    pipe2(pe, O_CLOEXEC) < 0) {
 		reply_error(q->id, RPC_INTERNAL_ERROR, "run: out of resources");
 		goto fail;
 	}
@@ -583,7 +588,8 @@ static void m_run_cancel(struct req *q)
 	const char *raw;
 
 	if (i < 0) {
-		reply_error(q->id, RPC_INVALID_PARAMS, "run.cancel: id (of the run request) needed");
+		reply_error(q->id, RPC_INVALID_PARAMS,
+			    "run.cancel: id (of the run request) needed");
 		return;
 	}
 	raw = jdoc_raw(q->d, i, &n);
@@ -815,12 +821,16 @@ static const struct method {
 	const char *name;
 	void (*fn)(struct req *q);
 } methods[] = {
-	{"initialize", m_initialize}, {"session.start", m_session_start},
-	{"run", m_run},               {"run.cancel", m_run_cancel},
-	{"status", m_status},         {"policy.get", m_policy_get},
-	{"hosts.list", m_hosts_list}, {"hosts.allow", m_hosts_allow},
-	{"log.list", m_log_list},
-	{"shutdown", m_shutdown},
+    {"initialize", m_initialize},
+    {"session.start", m_session_start},
+    {"run", m_run},
+    {"run.cancel", m_run_cancel},
+    {"status", m_status},
+    {"policy.get", m_policy_get},
+    {"hosts.list", m_hosts_list},
+    {"hosts.allow", m_hosts_allow},
+    {"log.list", m_log_list},
+    {"shutdown", m_shutdown},
 };
 
 /* ---- network/ask ------------------------------------------------------------------------ */
@@ -939,8 +949,10 @@ static void on_conn(struct serve *s, struct conn *c)
 	}
 	struct jbuf b;
 	jb_init(&b);
-	jb_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"network/ask\",\"params\":"
-		  "{\"host\":", a->rpc_id);
+	jb_printf(&b,
+		  "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"network/ask\",\"params\":"
+		  "{\"host\":",
+		  a->rpc_id);
 	jb_str(&b, a->host);
 	jb_printf(&b, ",\"port\":%u,\"session\":", a->port);
 	jb_str(&b, c->id);
@@ -1018,8 +1030,9 @@ static void handle_line(struct serve *s, const char *line, size_t len)
 		goto out;
 	}
 	if (jdoc_type(&d, 0) != J_OBJECT) {
-		reply_error(NULL, RPC_INVALID_REQUEST,
-			    "invalid request: a JSON-RPC 2.0 request object is expected (no batches)");
+		reply_error(
+		    NULL, RPC_INVALID_REQUEST,
+		    "invalid request: a JSON-RPC 2.0 request object is expected (no batches)");
 		goto out;
 	}
 	i = jdoc_get(&d, 0, "id");
@@ -1028,7 +1041,8 @@ static void handle_line(struct serve *s, const char *line, size_t len)
 		const char *raw = jdoc_raw(&d, i, &n);
 		enum jtype t = jdoc_type(&d, i);
 		long l;
-		if (t == J_STRING || jdoc_is_null(&d, i) || (t == J_PRIMITIVE && jdoc_long(&d, i, &l)))
+		if (t == J_STRING || jdoc_is_null(&d, i) ||
+		    (t == J_PRIMITIVE && jdoc_long(&d, i, &l)))
 			id = strndup(raw, n);
 	}
 	int v = jdoc_get(&d, 0, "jsonrpc"), m = jdoc_get(&d, 0, "method");
@@ -1042,9 +1056,10 @@ static void handle_line(struct serve *s, const char *line, size_t len)
 	}
 	method = jdoc_strdup(&d, m);
 	if (!v2 || !method || (i >= 0 && !id)) {
-		reply_error(id, RPC_INVALID_REQUEST,
-			    "invalid request: needs \"jsonrpc\":\"2.0\", a string \"method\" and an id "
-			    "that is a string, an integer or null");
+		reply_error(
+		    id, RPC_INVALID_REQUEST,
+		    "invalid request: needs \"jsonrpc\":\"2.0\", a string \"method\" and an id "
+		    "that is a string, an integer or null");
 		goto out;
 	}
 	q.id = id;
@@ -1191,8 +1206,8 @@ int cmd_serve(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--ask-timeout") && i + 1 < argc) {
 			s.ask_ms = parse_timeout_ms(argv[++i]);
 			if (s.ask_ms < 0) {
-				fprintf(stderr, "cordon serve: bad --ask-timeout \"%s\"\n%s", argv[i],
-					serve_usage);
+				fprintf(stderr, "cordon serve: bad --ask-timeout \"%s\"\n%s",
+					argv[i], serve_usage);
 				return CORDON_EXIT_USAGE;
 			}
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -1279,8 +1294,9 @@ int cmd_serve(int argc, char **argv)
 			}
 			ssize_t n = read(0, in + in_len, 65536);
 			if (n <= 0 && !(n < 0 && errno == EINTR)) {
-				/* End of requests: the runs still finish and report (so a script can
-				 * pipe requests in); a client that is gone shows on the next write. */
+				/* End of requests: the runs still finish and report (so a script
+				 * can pipe requests in); a client that is gone shows on the next
+				 * write. */
 				eof = true;
 			} else if (n > 0) {
 				in_len += n;
@@ -1294,7 +1310,8 @@ int cmd_serve(int argc, char **argv)
 				in_len -= start - in;
 				memmove(in, start, in_len);
 				if (in_len > MAX_LINE) {
-					reply_error(NULL, RPC_PARSE_ERROR, "parse error: message too long");
+					reply_error(NULL, RPC_PARSE_ERROR,
+						    "parse error: message too long");
 					skipping = true;
 					in_len = 0;
 				}

@@ -9,10 +9,10 @@
 #include "policy_flags.h"
 
 static const char sh_usage[] =
-	"usage: cordon sh " POLICY_FLAGS_USAGE " [-eufvx...] -c STRING [NAME [ARG...]]\n"
-	"  runs /bin/sh -c STRING confined, like cordon run; short sh options before -c are passed\n"
-	"  to sh (-l and -i are accepted and ignored), so 'shell' and 'shellcmdflag' of Neovim and\n"
-	"  the shell options of VS Code tasks work unchanged\n";
+    "usage: cordon sh " POLICY_FLAGS_USAGE " [-eufvx...] -c STRING [NAME [ARG...]]\n"
+    "  runs /bin/sh -c STRING confined, like cordon run; short sh options before -c are passed\n"
+    "  to sh (-l and -i are accepted and ignored), so 'shell' and 'shellcmdflag' of Neovim and\n"
+    "  the shell options of VS Code tasks work unchanged\n";
 
 /* The sh(1) options passed through; others a caller might add ('shellcmdflag' = "-lc") are
  * accepted and ignored. */
@@ -46,8 +46,10 @@ int cmd_sh(int argc, char **argv)
 			break;
 		if (a[1] == '-') {
 			pf[npf++] = argv[i];
-			if (!strchr(a, '=') && (!strcmp(a, "--config") || !strcmp(a, "--allow-write") ||
-						!strcmp(a, "--allow-host")) && i + 1 < argc)
+			if (!strchr(a, '=') &&
+			    (!strcmp(a, "--config") || !strcmp(a, "--allow-write") ||
+			     !strcmp(a, "--allow-host")) &&
+			    i + 1 < argc)
 				pf[npf++] = argv[++i];
 			continue;
 		}
@@ -62,14 +64,16 @@ int cmd_sh(int argc, char **argv)
 			else if (strchr(pass_opts, *c) && strlen(shopts) < sizeof(shopts) - 1)
 				strncat(shopts, c, 1);
 			else if (!strchr(ignore_opts, *c)) {
-				fprintf(stderr, "cordon sh: unknown option \"-%c\"\n%s", *c, sh_usage);
+				fprintf(stderr, "cordon sh: unknown option \"-%c\"\n%s", *c,
+					sh_usage);
 				r = CORDON_EXIT_USAGE;
 				goto out;
 			}
 		}
 		if (take) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "cordon sh: -c needs a command string\n%s", sh_usage);
+				fprintf(stderr, "cordon sh: -c needs a command string\n%s",
+					sh_usage);
 				r = CORDON_EXIT_USAGE;
 				goto out;
 			}

@@ -13,9 +13,9 @@
 #include "policy_flags.h"
 
 static const char shell_usage[] =
-	"usage: cordon shell " POLICY_FLAGS_USAGE " [-- SHELL-ARGS...]\n"
-	"  runs $SHELL (default /bin/bash) as a login, interactive shell, confined like cordon run;\n"
-	"  CORDON_PROMPT is set to \"" CORDON_PROMPT_TEXT "\" for the prompt\n";
+    "usage: cordon shell " POLICY_FLAGS_USAGE " [-- SHELL-ARGS...]\n"
+    "  runs $SHELL (default /bin/bash) as a login, interactive shell, confined like cordon run;\n"
+    "  CORDON_PROMPT is set to \"" CORDON_PROMPT_TEXT "\" for the prompt\n";
 
 static void warn(const char *msg, void *arg)
 {
@@ -40,7 +40,7 @@ int cmd_run_confined(const char *who, const struct policy_flags *f, char *const 
 		return CORDON_EXIT_SETUP;
 	}
 	struct cordon_run_opts o = {
-		.policy = &p, .argv = argv, .cwd = cwd, .warn = warn, .warn_arg = (void *)who};
+	    .policy = &p, .argv = argv, .cwd = cwd, .warn = warn, .warn_arg = (void *)who};
 	r = cordon_run(&o, &e);
 	if (r < 0) {
 		fprintf(stderr, "cordon %s: %s\n", who, e.msg);

@@ -324,7 +324,8 @@ int jdoc_next(const struct jdoc *d, int i)
 	const jsmntok_t *t = TOK(d);
 	int pending = 1;
 
-	/* Tokens come in pre-order; size counts the direct children (a key's child is its value). */
+	/* Tokens come in pre-order; size counts the direct children (a key's child is its value).
+	 */
 	while (pending > 0 && i < d->n)
 		pending += t[i++].size - 1;
 	return i;
@@ -434,14 +435,30 @@ char *jdoc_strdup(const struct jdoc *d, int i)
 		if (++j >= n)
 			goto bad;
 		switch (s[j]) {
-		case '"': o[k++] = '"'; break;
-		case '\\': o[k++] = '\\'; break;
-		case '/': o[k++] = '/'; break;
-		case 'b': o[k++] = '\b'; break;
-		case 'f': o[k++] = '\f'; break;
-		case 'n': o[k++] = '\n'; break;
-		case 'r': o[k++] = '\r'; break;
-		case 't': o[k++] = '\t'; break;
+		case '"':
+			o[k++] = '"';
+			break;
+		case '\\':
+			o[k++] = '\\';
+			break;
+		case '/':
+			o[k++] = '/';
+			break;
+		case 'b':
+			o[k++] = '\b';
+			break;
+		case 'f':
+			o[k++] = '\f';
+			break;
+		case 'n':
+			o[k++] = '\n';
+			break;
+		case 'r':
+			o[k++] = '\r';
+			break;
+		case 't':
+			o[k++] = '\t';
+			break;
 		case 'u': {
 			uint32_t cp, lo;
 			if (j + 4 >= n || hex4(s + j + 1, &cp) < 0)

@@ -1127,7 +1127,8 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 	px->log_fd = cfg->log_fd;
 	px->ask = cfg->ask;
 	px->ask_arg = cfg->ask_arg;
-	px->ask_timeout_ms = cfg->ask_timeout_ms ? cfg->ask_timeout_ms : CORDON_PROXY_ASK_TIMEOUT_MS;
+	px->ask_timeout_ms =
+	    cfg->ask_timeout_ms ? cfg->ask_timeout_ms : CORDON_PROXY_ASK_TIMEOUT_MS;
 	px->http.ev.fd = px->socks.ev.fd = -1;
 	px->reserve_fd = -1;
 	px->epfd = -1;

@@ -9,7 +9,7 @@
 #include "cordon/proxy.h"
 
 struct session_ask {
-	int fd;                       /* connection to serve, -1 when none or gone */
+	int fd;			      /* connection to serve, -1 when none or gone */
 	struct cordon_proxy *px;      /* set once the proxy exists */
 	struct cordon_policy *policy; /* the live policy ("allow" messages add to it) */
 };

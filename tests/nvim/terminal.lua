@@ -24,8 +24,8 @@ H.run(function()
     return screen():match(pat)
   end
 
-  vim.fn.chansend(job, 'echo "conf""ined=$CORDON_PROMPT|$SANDBOX_RUNTIME"\n')
-  wait_for('confined=%[cordon%] |1', 'CORDON_PROMPT and SANDBOX_RUNTIME in the terminal')
+  vim.fn.chansend(job, 'echo "conf""ined=$CORDON_PROMPT|$SANDBOX_RUNTIME|${CORDON_ASK_SOCKET:+ask}"\n')
+  wait_for('confined=%[cordon%] |1|ask', 'CORDON_PROMPT, SANDBOX_RUNTIME and the ask socket in the terminal')
   vim.fn.chansend(job, 'touch /etc/x-cordon-nvim; echo "etc""rc=$?"\n')
   local rc = wait_for('etcrc=(%d+)', 'the status of touch /etc/x-cordon-nvim')
   H.truthy(rc ~= '0', 'touch /etc/x-cordon-nvim succeeded in the confined terminal')

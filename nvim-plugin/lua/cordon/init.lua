@@ -209,10 +209,21 @@ function M.terminal(o)
   if o.mods and o.mods ~= '' then
     open = o.mods .. ' new'
   end
+  -- With network/ask on, the terminal's session asks through this editor's `cordon serve`.
+  local env = nil
+  if M.config.ask and M.get_client() then
+    vim.wait(10000, function()
+      return M.server_info ~= nil
+    end, 10)
+    local sock = M.server_info and M.server_info.askSocket
+    if type(sock) == 'string' then
+      env = { CORDON_ASK_SOCKET = sock }
+    end
+  end
   if open and open ~= '' then
     vim.cmd(open)
   end
-  local job = vim.fn.termopen(cmd, { cwd = vim.fn.getcwd() })
+  local job = vim.fn.termopen(cmd, { cwd = vim.fn.getcwd(), env = env })
   if job <= 0 then
     notify('cannot start ' .. table.concat(cmd, ' '), vim.log.levels.ERROR)
     return nil
