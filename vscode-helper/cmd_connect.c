@@ -1,5 +1,6 @@
 /* cmd_connect.c — `cordon connect HOST PORT`: ssh's ProxyCommand inside a session. Opens an HTTP
- * CONNECT tunnel (RFC 9110 §9.3.6) through the proxy named by $HTTP_PROXY and relays stdin/stdout. */
+ * CONNECT tunnel (RFC 9110 §9.3.6) through the proxy named by $HTTP_PROXY and relays stdin/stdout.
+ */
 #include <errno.h>
 #include <http_parser.h>
 #include <netdb.h>
@@ -172,7 +173,8 @@ int cmd_connect(int argc, char **argv)
 		return CORDON_EXIT_SETUP;
 	v6 = strchr(host, ':') && host[0] != '[';
 	snprintf(req, sizeof(req), "CONNECT %s%s%s:%ld HTTP/1.1\r\nHost: %s%s%s:%ld\r\n\r\n",
-		 v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host, v6 ? "]" : "", port);
+		 v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host, v6 ? "]" : "",
+		 port);
 	if (write_all(fd, req, strlen(req)) < 0) {
 		fprintf(stderr, "cordon connect: proxy: %s\n", strerror(errno));
 		return CORDON_EXIT_SETUP;
@@ -183,8 +185,9 @@ int cmd_connect(int argc, char **argv)
 		ssize_t n = read(fd, head + hl, sizeof(head) - 1 - hl);
 
 		if (n <= 0) {
-			fprintf(stderr, "cordon connect: the proxy closed the connection before "
-					"answering CONNECT %s:%ld\n",
+			fprintf(stderr,
+				"cordon connect: the proxy closed the connection before "
+				"answering CONNECT %s:%ld\n",
 				host, port);
 			return 1;
 		}
@@ -201,14 +204,17 @@ int cmd_connect(int argc, char **argv)
 		}
 	}
 	if (p.status_code / 100 != 2) {
-		/* The body says why (e.g. "host x is not on the allowlist"); the proxy closes after it. */
+		/* The body says why (e.g. "host x is not on the allowlist"); the proxy closes after
+		 * it. */
 		ssize_t n;
 
-		while (hl < sizeof(head) - 1 && (n = read(fd, head + hl, sizeof(head) - 1 - hl)) > 0)
+		while (hl < sizeof(head) - 1 &&
+		       (n = read(fd, head + hl, sizeof(head) - 1 - hl)) > 0)
 			hl += (size_t)n;
 		head[hl] = '\0';
 		fprintf(stderr, "cordon connect: %s:%ld refused by the proxy (HTTP %u)%s%s", host,
-			port, p.status_code, parsed < hl ? ": " : "\n", parsed < hl ? head + parsed : "");
+			port, p.status_code, parsed < hl ? ": " : "\n",
+			parsed < hl ? head + parsed : "");
 		if (parsed < hl && head[hl - 1] != '\n')
 			fputc('\n', stderr);
 		return 1;

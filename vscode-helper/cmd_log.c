@@ -62,13 +62,15 @@ int cmd_log(int argc, char **argv)
 	if (!file) {
 		id = getenv("CORDON_SESSION");
 		if (!id || !*id) {
-			fputs("cordon log: not in a session ($CORDON_SESSION is unset); name the log "
-			      "FILE\n",
-			      stderr);
+			fputs(
+			    "cordon log: not in a session ($CORDON_SESSION is unset); name the log "
+			    "FILE\n",
+			    stderr);
 			return CORDON_EXIT_USAGE;
 		}
 		if (strchr(id, '/') || cordon_vlog_default_path(id, path, sizeof(path), &e) < 0) {
-			fprintf(stderr, "cordon log: %s\n", e.msg[0] ? e.msg : "bad $CORDON_SESSION");
+			fprintf(stderr, "cordon log: %s\n",
+				e.msg[0] ? e.msg : "bad $CORDON_SESSION");
 			return 1;
 		}
 		file = path;

@@ -27,23 +27,23 @@
 #include "proxy_socks5.h"
 
 #define PX_SETUP_TIMEOUT_MS 10000 /* head, lookup, each connect attempt, lingering close */
-#define PX_PIPE_CAP 65536         /* default pipe capacity, pipe(7) */
-#define PX_FDS_PER_CONN 6         /* client, upstream, two pipes */
+#define PX_PIPE_CAP 65536	  /* default pipe capacity, pipe(7) */
+#define PX_FDS_PER_CONN 6	  /* client, upstream, two pipes */
 #define PX_MAX_EVENTS 64
 
-#define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
+#define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
 
 enum px_proto { PX_HTTP, PX_SOCKS };
 
 enum px_state {
-	ST_HTTP_HEAD,   /* reading the request head */
+	ST_HTTP_HEAD,	/* reading the request head */
 	ST_SOCKS_GREET, /* reading the method negotiation */
-	ST_SOCKS_REQ,   /* reading the SOCKS5 request */
-	ST_RESOLVING,   /* c-ares lookup pending */
-	ST_CONNECTING,  /* non-blocking connect to addrs.a[ai] */
-	ST_RELAY,       /* splice both ways */
-	ST_CLOSING,     /* sending a final reply to the client */
-	ST_LINGER,      /* reply sent and write side shut: draining the client until EOF */
+	ST_SOCKS_REQ,	/* reading the SOCKS5 request */
+	ST_RESOLVING,	/* c-ares lookup pending */
+	ST_CONNECTING,	/* non-blocking connect to addrs.a[ai] */
+	ST_RELAY,	/* splice both ways */
+	ST_CLOSING,	/* sending a final reply to the client */
+	ST_LINGER,	/* reply sent and write side shut: draining the client until EOF */
 };
 
 /* One direction of a relay: src → pipe → dst. */
@@ -65,7 +65,7 @@ struct px_conn {
 	bool timed;
 	uint64_t deadline; /* CLOCK_MONOTONIC ms */
 
-	char *in; /* head buffer, PX_HTTP_HEAD_MAX bytes, freed once relaying */
+	char *in;	    /* head buffer, PX_HTTP_HEAD_MAX bytes, freed once relaying */
 	size_t inlen, used; /* used: bytes of in that made the head / SOCKS5 request */
 	struct px_http_req *req;
 
@@ -311,20 +311,27 @@ static void reply_socks(struct px_conn *c, uint8_t rep)
 static const char *status_text(int status)
 {
 	switch (status) {
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 408: return "Request Timeout";
-	case 431: return "Request Header Fields Too Large";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 408:
+		return "Request Timeout";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
 	}
 	return "Error";
 }
 
 /* fail: refuse the request with an HTTP status (mapped to a SOCKS5 reply code for SOCKS5). */
 static void fail(struct px_conn *c, int status, uint8_t rep, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void fail(struct px_conn *c, int status, uint8_t rep, const char *fmt, ...)
 {
 	char body[1024];
@@ -578,13 +585,15 @@ static void addresses_ready(struct px_conn *c, const struct px_addrs *in)
 
 		shown(c, h, sizeof(h));
 		vlog(c, h, first[0] ? first : "no address");
-		/* "resolves to loopback address 127.0.0.1, ...": offer the rule that would allow it. */
+		/* "resolves to loopback address 127.0.0.1, ...": offer the rule that would allow
+		 * it. */
 		sp = strstr(first, "address ");
 		if (sp)
 			sscanf(sp + 8, "%63[^,]", lit);
 		if (lit[0])
-			fail(c, 403, PX_SOCKS5_NOT_ALLOWED, "cordon: host %s %s (sandbox allow-host %s%s%s)\n",
-			     h, first, strchr(lit, ':') ? "[" : "", lit, strchr(lit, ':') ? "]" : "");
+			fail(c, 403, PX_SOCKS5_NOT_ALLOWED,
+			     "cordon: host %s %s (sandbox allow-host %s%s%s)\n", h, first,
+			     strchr(lit, ':') ? "[" : "", lit, strchr(lit, ':') ? "]" : "");
 		else
 			fail(c, 403, PX_SOCKS5_NOT_ALLOWED, "cordon: host %s %s\n", h, first);
 		return;
@@ -627,8 +636,8 @@ static void start_request(struct px_conn *c, const char *host, size_t len, uint1
 
 		snprintf(raw, sizeof(raw), "%.*s", (int)(len < 255 ? len : 255), host);
 		vlog(c, raw, "invalid host name");
-		fail(c, 400, PX_SOCKS5_NOT_ALLOWED, "cordon: invalid host name in the request: %s\n",
-		     e.msg);
+		fail(c, 400, PX_SOCKS5_NOT_ALLOWED,
+		     "cordon: invalid host name in the request: %s\n", e.msg);
 		return;
 	}
 	shown(c, h, sizeof(h));
@@ -685,8 +694,8 @@ static int read_in(struct px_conn *c)
 	bool got = false;
 
 	while (c->inlen < PX_HTTP_HEAD_MAX) {
-		ssize_t n = recv(c->evc.fd, c->in + c->inlen, PX_HTTP_HEAD_MAX - c->inlen,
-				 MSG_DONTWAIT);
+		ssize_t n =
+		    recv(c->evc.fd, c->in + c->inlen, PX_HTTP_HEAD_MAX - c->inlen, MSG_DONTWAIT);
 
 		if (n > 0) {
 			c->inlen += (size_t)n;
@@ -801,18 +810,28 @@ static void client_ev(struct px_ev *ev, uint32_t events)
 	if (ev->dead)
 		return;
 	switch (c->st) {
-	case ST_HTTP_HEAD: http_head(c); break;
+	case ST_HTTP_HEAD:
+		http_head(c);
+		break;
 	case ST_SOCKS_GREET:
-	case ST_SOCKS_REQ: socks_input(c); break;
+	case ST_SOCKS_REQ:
+		socks_input(c);
+		break;
 	case ST_RESOLVING:
 	case ST_CONNECTING:
 		/* Bytes wait in the socket; a client that went away is found when relaying. */
 		if (events & (EPOLLHUP | EPOLLERR))
 			conn_close(c);
 		break;
-	case ST_RELAY: pump(c); break;
-	case ST_CLOSING: finish(c); break;
-	case ST_LINGER: linger(c); break;
+	case ST_RELAY:
+		pump(c);
+		break;
+	case ST_CLOSING:
+		finish(c);
+		break;
+	case ST_LINGER:
+		linger(c);
+		break;
 	}
 }
 
@@ -845,9 +864,10 @@ static void upstream_ev(struct px_ev *ev, uint32_t events)
 
 static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
 {
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-				   "Content-Length: 46\r\nConnection: close\r\n\r\n"
-				   "cordon: proxy at its connection limit, retry\r\n";
+	static const char busy[] =
+	    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 46\r\nConnection: close\r\n\r\n"
+	    "cordon: proxy at its connection limit, retry\r\n";
 	static const uint8_t sbusy[2] = {5, 0xff};
 
 	(void)px;
@@ -978,7 +998,9 @@ static void expire(struct cordon_proxy *px)
 			c->ai++;
 			try_connect(c);
 			break;
-		default: conn_close(c); break;
+		default:
+			conn_close(c);
+			break;
 		}
 	}
 }
@@ -1002,8 +1024,8 @@ static void reap(struct cordon_proxy *px)
 
 /* ---- public ---- */
 
-static int add_listener(struct cordon_proxy *px, struct px_listener *l, int fd,
-			enum px_proto proto, struct cordon_error *e)
+static int add_listener(struct cordon_proxy *px, struct px_listener *l, int fd, enum px_proto proto,
+			struct cordon_error *e)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
 
@@ -1052,8 +1074,7 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 	px->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* Each relayed connection holds PX_FDS_PER_CONN fds; keep some for c-ares and callers. */
 	px->max_conns = 1;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur > 64)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 64)
 		px->max_conns = (size_t)(rl.rlim_cur - 64) / PX_FDS_PER_CONN;
 	else if (rl.rlim_cur == RLIM_INFINITY)
 		px->max_conns = 100000;

@@ -23,8 +23,8 @@ static enum px_addr_class classify4(const uint8_t a[4])
 
 enum px_addr_class px_addr_classify(const struct sockaddr *sa)
 {
-	static const uint8_t ec2[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0,
-					0,    0,    0,    0,    0, 0, 0x02, 0x54};
+	static const uint8_t ec2[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0,    0,
+					0,    0,    0,	  0,	0, 0, 0x02, 0x54};
 
 	if (sa->sa_family == AF_INET)
 		return classify4((const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr);
@@ -49,11 +49,16 @@ enum px_addr_class px_addr_classify(const struct sockaddr *sa)
 const char *px_addr_class_name(enum px_addr_class c)
 {
 	switch (c) {
-	case PX_ADDR_LOOPBACK: return "loopback";
-	case PX_ADDR_LINKLOCAL: return "link-local";
-	case PX_ADDR_UNSPECIFIED: return "unspecified";
-	case PX_ADDR_METADATA: return "cloud metadata";
-	case PX_ADDR_PUBLIC: break;
+	case PX_ADDR_LOOPBACK:
+		return "loopback";
+	case PX_ADDR_LINKLOCAL:
+		return "link-local";
+	case PX_ADDR_UNSPECIFIED:
+		return "unspecified";
+	case PX_ADDR_METADATA:
+		return "cloud metadata";
+	case PX_ADDR_PUBLIC:
+		break;
 	}
 	return "public";
 }
@@ -96,7 +101,8 @@ int px_addr_check(const struct cordon_policy *p, const struct sockaddr *sa, uint
 		return -EACCES;
 	}
 	if (c != PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW) {
-		snprintf(why, whylen, "resolves to %s address %s, refused unless that address is allowed",
+		snprintf(why, whylen,
+			 "resolves to %s address %s, refused unless that address is allowed",
 			 px_addr_class_name(c), lit);
 		return -EACCES;
 	}

@@ -74,11 +74,11 @@ static int on_message_complete(http_parser *p)
 }
 
 static const http_parser_settings settings = {
-	.on_url = on_url,
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-	.on_message_complete = on_message_complete,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
 };
 
 void px_http_init(struct px_http_req *r)
@@ -109,8 +109,9 @@ static int target(struct px_http_req *r, const char *buf)
 		return fail(r, 400, "userinfo in the request-target is refused");
 	r->connect = r->parser.method == HTTP_CONNECT;
 	if (!r->connect && (url[0] == '/' || url[0] == '*'))
-		return fail(r, 400, "origin-form request sent to a proxy: "
-				    "the request-target must name the host (absolute-form)");
+		return fail(r, 400,
+			    "origin-form request sent to a proxy: "
+			    "the request-target must name the host (absolute-form)");
 	http_parser_url_init(&u);
 	if (http_parser_parse_url(url, ulen, r->connect, &u))
 		return fail(r, 400, "malformed request-target");
@@ -124,8 +125,9 @@ static int target(struct px_http_req *r, const char *buf)
 	} else {
 		if (!(u.field_set & (1 << UF_SCHEMA)) || u.field_data[UF_SCHEMA].len != 4 ||
 		    strncasecmp(url + u.field_data[UF_SCHEMA].off, "http", 4))
-			return fail(r, 400, "only http:// absolute-form requests are forwarded; "
-					    "use CONNECT for https");
+			return fail(r, 400,
+				    "only http:// absolute-form requests are forwarded; "
+				    "use CONNECT for https");
 		if (u.field_set & (1 << UF_PATH)) {
 			r->target.off = r->url.off + u.field_data[UF_PATH].off;
 			r->target.len = u.field_data[UF_PATH].len;
@@ -219,7 +221,8 @@ static bool named_by_connection(const struct px_http_req *r, const char *buf, st
 			tok = v;
 			while (v < end && *v != ',' && *v != ' ' && *v != '\t')
 				v++;
-			if ((size_t)(v - tok) == name.len && !strncasecmp(tok, buf + name.off, name.len))
+			if ((size_t)(v - tok) == name.len &&
+			    !strncasecmp(tok, buf + name.off, name.len))
 				return true;
 		}
 	}
@@ -228,7 +231,7 @@ static bool named_by_connection(const struct px_http_req *r, const char *buf, st
 
 static bool hop_by_hop(const struct px_http_req *r, const char *buf, struct px_span name)
 {
-	static const char *const drop[] = {"host",	"connection",	       "proxy-connection",
+	static const char *const drop[] = {"host",	 "connection",		"proxy-connection",
 					   "keep-alive", "proxy-authorization", "te",
 					   "upgrade"};
 
@@ -258,8 +261,8 @@ int px_http_rewrite(const struct px_http_req *r, const char *buf, char *out, siz
 	for (size_t i = 0; i < r->nhdr; i++) {
 		if (hop_by_hop(r, buf, r->name[i]))
 			continue;
-		PUT("%.*s: %.*s\r\n", (int)r->name[i].len, buf + r->name[i].off, (int)r->value[i].len,
-		    buf + r->value[i].off);
+		PUT("%.*s: %.*s\r\n", (int)r->name[i].len, buf + r->name[i].off,
+		    (int)r->value[i].len, buf + r->value[i].off);
 	}
 	PUT("Host: %s%s%s", r->ipv6 ? "[" : "", r->host, r->ipv6 ? "]" : "");
 	if (r->port_given)

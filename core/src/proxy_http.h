@@ -17,26 +17,26 @@ struct px_span {
 
 struct px_http_req {
 	http_parser parser;
-	size_t fed;    /* bytes of the head buffer already given to the parser */
-	bool complete; /* the head ended */
-	bool in_value; /* last header callback was a value */
-	bool too_many; /* more than PX_HTTP_HDR_MAX fields */
+	size_t fed;	  /* bytes of the head buffer already given to the parser */
+	bool complete;	  /* the head ended */
+	bool in_value;	  /* last header callback was a value */
+	bool too_many;	  /* more than PX_HTTP_HDR_MAX fields */
 	const char *base; /* the head buffer during px_http_feed */
 
 	/* Filled once complete (px_http_feed returned 1). */
-	bool connect;       /* CONNECT (authority-form); else absolute-form http:// */
-	char host[256];     /* host of the request-target, IPv6 without brackets, NUL-terminated */
+	bool connect;	/* CONNECT (authority-form); else absolute-form http:// */
+	char host[256]; /* host of the request-target, IPv6 without brackets, NUL-terminated */
 	size_t host_len;
-	bool ipv6;          /* host was a bracketed IPv6 literal */
-	uint16_t port;      /* explicit port, or 80 for absolute-form without one */
+	bool ipv6;     /* host was a bracketed IPv6 literal */
+	uint16_t port; /* explicit port, or 80 for absolute-form without one */
 	bool port_given;
-	size_t head_len;    /* bytes of the head including the final CRLF */
-	uint64_t body_len;  /* absolute-form: Content-Length, UINT64_MAX if chunked, else 0 */
+	size_t head_len;   /* bytes of the head including the final CRLF */
+	uint64_t body_len; /* absolute-form: Content-Length, UINT64_MAX if chunked, else 0 */
 	struct px_span url, target; /* raw request-target; origin-form part (path?query) */
 	struct px_span name[PX_HTTP_HDR_MAX], value[PX_HTTP_HDR_MAX];
 	size_t nhdr;
 
-	int status;      /* on error: 400 or 431 */
+	int status;	 /* on error: 400 or 431 */
 	const char *why; /* on error: static text for the response body */
 };
 

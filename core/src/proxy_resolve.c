@@ -168,7 +168,8 @@ int px_resolver_new(int epfd, const char *hosts_file, struct px_resolver **out,
 	st = ares_library_init(ARES_LIB_INIT_ALL);
 	if (st != ARES_SUCCESS) {
 		free(r);
-		return cordon_error_set(e, EIO, "resolver: ares_library_init: %s", ares_strerror(st));
+		return cordon_error_set(e, EIO, "resolver: ares_library_init: %s",
+					ares_strerror(st));
 	}
 	r->epfd = epfd;
 	r->hosts_file = hosts_file;
@@ -181,7 +182,8 @@ int px_resolver_new(int epfd, const char *hosts_file, struct px_resolver **out,
 	if (st != ARES_SUCCESS) {
 		ares_library_cleanup();
 		free(r);
-		return cordon_error_set(e, EIO, "resolver: ares_init_options: %s", ares_strerror(st));
+		return cordon_error_set(e, EIO, "resolver: ares_init_options: %s",
+					ares_strerror(st));
 	}
 	*out = r;
 	return 0;
@@ -208,12 +210,17 @@ static int status_err(int st, const char **why)
 	*why = ares_strerror(st);
 	switch (st) {
 	case ARES_ENOTFOUND:
-	case ARES_ENODATA: return -ENOENT;
-	case ARES_ETIMEOUT: return -ETIMEDOUT;
-	case ARES_ENOMEM: return -ENOMEM;
+	case ARES_ENODATA:
+		return -ENOENT;
+	case ARES_ETIMEOUT:
+		return -ETIMEDOUT;
+	case ARES_ENOMEM:
+		return -ENOMEM;
 	case ARES_ECANCELLED:
-	case ARES_EDESTRUCTION: return -ECANCELED;
-	default: return -EIO;
+	case ARES_EDESTRUCTION:
+		return -ECANCELED;
+	default:
+		return -EIO;
 	}
 }
 

@@ -44,15 +44,22 @@ int px_socks5_request(const uint8_t *b, size_t n, struct px_socks5_req *r, size_
 	r->cmd = b[1];
 	r->atyp = b[3];
 	switch (r->atyp) {
-	case 1: alen = 4; need = 4 + 4 + 2; break;
-	case 4: alen = 16; need = 4 + 16 + 2; break;
+	case 1:
+		alen = 4;
+		need = 4 + 4 + 2;
+		break;
+	case 4:
+		alen = 16;
+		need = 4 + 16 + 2;
+		break;
 	case 3:
 		if (n < 5)
 			return -EAGAIN;
 		alen = b[4];
 		need = 5 + alen + 2;
 		break;
-	default: return refuse(r, PX_SOCKS5_ATYP_UNSUPPORTED, -EAFNOSUPPORT);
+	default:
+		return refuse(r, PX_SOCKS5_ATYP_UNSUPPORTED, -EAFNOSUPPORT);
 	}
 	/* The command is checked once the address is complete, so the reply follows a whole
 	 * request (RFC 1928 §4). */

@@ -21,12 +21,12 @@ enum {
 };
 
 struct px_socks5_req {
-	uint8_t cmd;   /* 1 CONNECT, 2 BIND, 3 UDP ASSOCIATE */
-	uint8_t atyp;  /* 1 IPv4, 3 domain name, 4 IPv6 */
+	uint8_t cmd;	/* 1 CONNECT, 2 BIND, 3 UDP ASSOCIATE */
+	uint8_t atyp;	/* 1 IPv4, 3 domain name, 4 IPv6 */
 	char host[256]; /* domain name as sent, or the address as text (IPv6 without brackets) */
 	size_t host_len;
 	uint16_t port;
-	uint8_t rep;   /* on a refusal: the reply code to send */
+	uint8_t rep; /* on a refusal: the reply code to send */
 };
 
 /* px_socks5_greeting: parse the version/method-selection message (RFC 1928 §3) in b[0..n).

@@ -101,7 +101,8 @@ int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_
 	if (w < 0)
 		return cordon_error_set(e, errno, "violation log: write: %s", strerror(errno));
 	if (w != n)
-		return cordon_error_set(e, EIO, "violation log: short write (%zd of %d bytes)", w, n);
+		return cordon_error_set(e, EIO, "violation log: short write (%zd of %d bytes)", w,
+					n);
 	return 0;
 }
 
@@ -118,11 +119,21 @@ static int unescape(const char *s, size_t n, char *out, size_t len)
 			if (++i >= n)
 				return -EINVAL;
 			switch (s[i]) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
 			case 'u': {
 				char hx[5];
 				unsigned long u;
@@ -136,7 +147,9 @@ static int unescape(const char *s, size_t n, char *out, size_t len)
 				i += 4;
 				break;
 			}
-			default: c = s[i]; break;
+			default:
+				c = s[i];
+				break;
 			}
 		}
 		if (o + 1 >= len)
@@ -200,7 +213,8 @@ int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 				return cordon_error_set(e, EINVAL, "violation log: bad time");
 			end = strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 			if (!end || *end)
-				return cordon_error_set(e, EINVAL, "violation log: bad time \"%s\"", ts);
+				return cordon_error_set(e, EINVAL, "violation log: bad time \"%s\"",
+							ts);
 			v->time = timegm(&tm);
 		}
 	}
@@ -246,7 +260,8 @@ int cordon_vlog_default_path(const char *id, char *buf, size_t len, struct cordo
 	else if (home && home[0] == '/')
 		n = snprintf(buf, len, "%s/.local/state/cordon/sessions/%s.log", home, id);
 	else
-		return cordon_error_set(e, ENOENT, "violation log: neither XDG_STATE_HOME nor HOME set");
+		return cordon_error_set(e, ENOENT,
+					"violation log: neither XDG_STATE_HOME nor HOME set");
 	if (n < 0 || (size_t)n >= len)
 		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
 	return 0;

@@ -379,3 +379,36 @@ time.sleep(5)' "$HP" </dev/null >/dev/null 2>&1 3>&- &
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"HTTP_PROXY is not set"* ]]
 }
+
+@test "at its connection limit the proxy answers 503 and keeps serving once connections end" {
+	local t="$BATS_TEST_TMPDIR" holder
+	# RLIMIT_NOFILE 76 leaves room for two connections (six fds each, 64 kept spare).
+	stop_proxy
+	(
+		ulimit -n 76
+		exec "$HARNESS" --hosts-file "$D/hosts" --allow allowed.test --allow 127.0.0.2 \
+			</dev/null >"$t/hp" 2>"$t/harness.err" 3>&-
+	) &
+	PROXY_PID=$!
+	wait_file "$t/hp"
+	read -r line <"$t/hp"
+	HP=${line#http=}
+	HP=${HP%% *}
+	"$PY" -c 'import socket,sys,time
+a=[socket.create_connection(("127.0.0.1",int(sys.argv[1]))) for _ in range(2)]
+for s in a: s.sendall(b"GET http://allowed.test/ HTTP/1.1\r\n")
+open(sys.argv[2],"w").write("ready")
+time.sleep(30)' "$HP" "$t/ready" </dev/null >/dev/null 2>&1 3>&- &
+	holder=$!
+	wait_file "$t/ready"
+	sleep 0.2
+	run pcurl -i -x "http://127.0.0.1:$HP" "http://allowed.test:$PA/busy"
+	[[ "$output" == "HTTP/1.1 503 Service Unavailable"* ]]
+	[[ "$output" == *"connection limit"* ]]
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	sleep 0.3
+	run pcurl -x "http://127.0.0.1:$HP" "http://allowed.test:$PA/free"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"server=A"* ]]
+}

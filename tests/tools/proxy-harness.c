@@ -86,7 +86,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		} else if (!strcmp(a, "--allow") || !strcmp(a, "--deny")) {
-			struct cordon_host_list *l = a[2] == 'a' ? &pol.allow_hosts : &pol.deny_hosts;
+			struct cordon_host_list *l =
+			    a[2] == 'a' ? &pol.allow_hosts : &pol.deny_hosts;
 
 			if (cordon_policy_add_host(l, v, &e) < 0) {
 				fprintf(stderr, "proxy-harness: %s\n", e.msg);

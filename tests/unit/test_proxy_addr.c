@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -128,12 +129,12 @@ static void denied_literal_beats_a_public_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(classes_of_special_addresses),
-		cmocka_unit_test(ipv4_mapped_forms_are_classified_as_ipv4),
-		cmocka_unit_test(ordinary_addresses_are_public),
-		cmocka_unit_test(literal_of_mapped_address_is_dotted_quad),
-		cmocka_unit_test(loopback_is_refused_unless_the_literal_is_allowed),
-		cmocka_unit_test(denied_literal_beats_a_public_address),
+	    cmocka_unit_test(classes_of_special_addresses),
+	    cmocka_unit_test(ipv4_mapped_forms_are_classified_as_ipv4),
+	    cmocka_unit_test(ordinary_addresses_are_public),
+	    cmocka_unit_test(literal_of_mapped_address_is_dotted_quad),
+	    cmocka_unit_test(loopback_is_refused_unless_the_literal_is_allowed),
+	    cmocka_unit_test(denied_literal_beats_a_public_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

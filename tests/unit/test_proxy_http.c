@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -37,7 +38,8 @@ static int parse(const char *head)
 static void connect_host_port_is_accepted(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("CONNECT allowed.test:443 HTTP/1.1\r\nHost: allowed.test:443\r\n\r\n"), 1);
+	assert_int_equal(
+	    parse("CONNECT allowed.test:443 HTTP/1.1\r\nHost: allowed.test:443\r\n\r\n"), 1);
 	assert_true(req->connect);
 	assert_string_equal(req->host, "allowed.test");
 	assert_int_equal(req->port, 443);
@@ -82,9 +84,10 @@ static void absolute_form_names_host_port_and_target(void **state)
 	assert_string_equal(req->host, "Allowed.test");
 	assert_int_equal(req->port, 8080);
 	assert_int_equal(req->body_len, 0);
-	n = px_http_rewrite(req, "GET http://Allowed.test:8080/a/b?x=1#frag HTTP/1.1\r\n"
-				 "Host: evil.test\r\nAccept: */*\r\nProxy-Connection: keep-alive\r\n"
-				 "Connection: keep-alive, X-Secret\r\nX-Secret: 1\r\n\r\n",
+	n = px_http_rewrite(req,
+			    "GET http://Allowed.test:8080/a/b?x=1#frag HTTP/1.1\r\n"
+			    "Host: evil.test\r\nAccept: */*\r\nProxy-Connection: keep-alive\r\n"
+			    "Connection: keep-alive, X-Secret\r\nX-Secret: 1\r\n\r\n",
 			    out, sizeof(out));
 	assert_true(n > 0);
 	assert_string_equal(out, "GET /a/b?x=1 HTTP/1.1\r\nAccept: */*\r\n"
@@ -236,10 +239,11 @@ static void malformed_request_line_is_400(void **state)
 static void body_length_comes_from_content_length_or_chunked(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("POST http://allowed.test/ HTTP/1.1\r\nContent-Length: 12\r\n\r\n"), 1);
+	assert_int_equal(parse("POST http://allowed.test/ HTTP/1.1\r\nContent-Length: 12\r\n\r\n"),
+			 1);
 	assert_int_equal(req->body_len, 12);
 	assert_int_equal(
-		parse("POST http://allowed.test/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"), 1);
+	    parse("POST http://allowed.test/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"), 1);
 	assert_true(req->body_len == UINT64_MAX);
 	assert_int_equal(parse("POST http://allowed.test/ HTTP/1.1\r\nContent-Length: 1\r\n"
 			       "Transfer-Encoding: chunked\r\n\r\n"),
@@ -260,25 +264,25 @@ static void pipelined_request_is_not_part_of_the_head(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(connect_host_port_is_accepted),
-		cmocka_unit_test(connect_ipv6_authority_loses_its_brackets),
-		cmocka_unit_test(connect_without_port_is_refused),
-		cmocka_unit_test(connect_with_userinfo_is_refused),
-		cmocka_unit_test(absolute_form_names_host_port_and_target),
-		cmocka_unit_test(host_header_is_replaced_by_the_target_authority),
-		cmocka_unit_test(absolute_form_ipv6_keeps_brackets_in_host_header),
-		cmocka_unit_test(absolute_form_with_userinfo_is_refused),
-		cmocka_unit_test(origin_form_is_refused),
-		cmocka_unit_test(https_absolute_form_is_refused),
-		cmocka_unit_test(percent_escape_in_host_is_not_decoded),
-		cmocka_unit_test(nul_byte_is_refused),
-		cmocka_unit_test(head_arriving_in_pieces_is_assembled),
-		cmocka_unit_test(incomplete_head_asks_for_more),
-		cmocka_unit_test(oversized_head_is_431),
-		cmocka_unit_test(too_many_fields_is_431),
-		cmocka_unit_test(malformed_request_line_is_400),
-		cmocka_unit_test(body_length_comes_from_content_length_or_chunked),
-		cmocka_unit_test(pipelined_request_is_not_part_of_the_head),
+	    cmocka_unit_test(connect_host_port_is_accepted),
+	    cmocka_unit_test(connect_ipv6_authority_loses_its_brackets),
+	    cmocka_unit_test(connect_without_port_is_refused),
+	    cmocka_unit_test(connect_with_userinfo_is_refused),
+	    cmocka_unit_test(absolute_form_names_host_port_and_target),
+	    cmocka_unit_test(host_header_is_replaced_by_the_target_authority),
+	    cmocka_unit_test(absolute_form_ipv6_keeps_brackets_in_host_header),
+	    cmocka_unit_test(absolute_form_with_userinfo_is_refused),
+	    cmocka_unit_test(origin_form_is_refused),
+	    cmocka_unit_test(https_absolute_form_is_refused),
+	    cmocka_unit_test(percent_escape_in_host_is_not_decoded),
+	    cmocka_unit_test(nul_byte_is_refused),
+	    cmocka_unit_test(head_arriving_in_pieces_is_assembled),
+	    cmocka_unit_test(incomplete_head_asks_for_more),
+	    cmocka_unit_test(oversized_head_is_431),
+	    cmocka_unit_test(too_many_fields_is_431),
+	    cmocka_unit_test(malformed_request_line_is_400),
+	    cmocka_unit_test(body_length_comes_from_content_length_or_chunked),
+	    cmocka_unit_test(pipelined_request_is_not_part_of_the_head),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -57,7 +58,8 @@ static void partial_messages_ask_for_more(void **state)
 
 static void connect_to_domain_name(void **state)
 {
-	const uint8_t r[] = {5, 1, 0, 3, 12, 'a', 'l', 'l', 'o', 'w', 'e', 'd', '.', 't', 'e', 's', 't', 0x01, 0xbb, 'X'};
+	const uint8_t r[] = {5,	  1,   0,   3,	 12,  'a', 'l', 'l',  'o',  'w',
+			     'e', 'd', '.', 't', 'e', 's', 't', 0x01, 0xbb, 'X'};
 	struct px_socks5_req req;
 	size_t used = 0;
 
@@ -91,8 +93,8 @@ static void connect_to_ipv4_and_ipv6(void **state)
 
 static void nul_in_domain_name_is_not_allowed(void **state)
 {
-	const uint8_t r[] = {5, 1, 0, 3, 17, 'a', 'l', 'l', 'o', 'w', 'e', 'd', '.', 't', 'e', 's', 't',
-			     0, 'e', 'v', 'i', 'l', 0, 80};
+	const uint8_t r[] = {5,	  1,   0,   3,	 17,  'a', 'l', 'l', 'o', 'w', 'e', 'd',
+			     '.', 't', 'e', 's', 't', 0,   'e', 'v', 'i', 'l', 0,   80};
 	struct px_socks5_req req;
 	size_t used;
 
@@ -161,17 +163,17 @@ static void reply_carries_code_and_bound_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(greeting_with_no_auth_is_accepted),
-		cmocka_unit_test(greeting_without_no_auth_gets_no_method),
-		cmocka_unit_test(greeting_of_socks4_or_empty_is_refused),
-		cmocka_unit_test(partial_messages_ask_for_more),
-		cmocka_unit_test(connect_to_domain_name),
-		cmocka_unit_test(connect_to_ipv4_and_ipv6),
-		cmocka_unit_test(nul_in_domain_name_is_not_allowed),
-		cmocka_unit_test(control_character_and_empty_name_are_not_allowed),
-		cmocka_unit_test(bind_and_udp_associate_are_unsupported),
-		cmocka_unit_test(unknown_address_type_and_bad_version_are_refused),
-		cmocka_unit_test(reply_carries_code_and_bound_address),
+	    cmocka_unit_test(greeting_with_no_auth_is_accepted),
+	    cmocka_unit_test(greeting_without_no_auth_gets_no_method),
+	    cmocka_unit_test(greeting_of_socks4_or_empty_is_refused),
+	    cmocka_unit_test(partial_messages_ask_for_more),
+	    cmocka_unit_test(connect_to_domain_name),
+	    cmocka_unit_test(connect_to_ipv4_and_ipv6),
+	    cmocka_unit_test(nul_in_domain_name_is_not_allowed),
+	    cmocka_unit_test(control_character_and_empty_name_are_not_allowed),
+	    cmocka_unit_test(bind_and_udp_associate_are_unsupported),
+	    cmocka_unit_test(unknown_address_type_and_bad_version_are_refused),
+	    cmocka_unit_test(reply_carries_code_and_bound_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,10 +15,11 @@
  * (HTTP CONNECT), "http" (absolute-form) or "socks5". */
 struct cordon_vlog_entry {
 	time_t time;
-	char host[256];   /* as the client named it (canonical when it could be canonicalised) */
+	char host[256]; /* as the client named it (canonical when it could be canonicalised) */
 	uint16_t port;
 	pid_t pid;
-	char reason[256]; /* e.g. "not on the allowlist", "on the denylist", "resolves to loopback" */
+	char reason[256]; /* e.g. "not on the allowlist", "on the denylist", "resolves to loopback"
+			   */
 	char proto[16];
 };
 
@@ -38,7 +39,8 @@ int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_
 int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 		      struct cordon_error *e);
 
-/* Called by cordon_vlog_read for each entry; a non-zero return stops the reading and is returned. */
+/* Called by cordon_vlog_read for each entry; a non-zero return stops the reading and is returned.
+ */
 typedef int (*cordon_vlog_cb)(const struct cordon_vlog_entry *v, void *arg);
 
 /* cordon_vlog_read: read the log at path, calling cb for each well-formed line in order (a line
