@@ -10,7 +10,7 @@
 #include "policy_flags.h"
 
 static const char run_usage[] =
-	"usage: cordon run " POLICY_FLAGS_USAGE " [-c STRING | -- CMD ARGS...]\n";
+    "usage: cordon run " POLICY_FLAGS_USAGE " [-c STRING | -- CMD ARGS...]\n";
 
 static void warn(const char *msg, void *arg)
 {

@@ -35,7 +35,7 @@ struct run_note {
 struct run_state {
 	int note_r, note_w;   /* notices pipe */
 	int alive_r, alive_w; /* the outer process holds alive_w for its whole life */
-	pid_t reaper;         /* in the outer process: the reaper's pid (init PID namespace) */
+	pid_t reaper;	      /* in the outer process: the reaper's pid (init PID namespace) */
 	struct cordon_session *session;
 	bool is_reaper;
 };

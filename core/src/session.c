@@ -1,17 +1,18 @@
 /* session.c — the session process (DESIGN.md §2): started by cordon_session_start, it has the
- * builder child make the namespaces, hands them to the caller, then serves proxy + control channel. */
+ * builder child make the namespaces, hands them to the caller, then serves proxy + control channel.
+ */
 #include "cordon/session.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -25,9 +26,9 @@
 #include "session_internal.h"
 
 struct cordon_session {
-	int ctl;                        /* caller's end of the control channel */
-	int ns_user, ns_mnt, ns_net;    /* namespace fds, -1 once closed */
-	int guard_mnt, guard_pid;       /* cordon_session_set_guard_ns, or -1 */
+	int ctl;		     /* caller's end of the control channel */
+	int ns_user, ns_mnt, ns_net; /* namespace fds, -1 once closed */
+	int guard_mnt, guard_pid;    /* cordon_session_set_guard_ns, or -1 */
 	struct cordon_session_info info;
 };
 
@@ -338,12 +339,12 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 
 	/* 4. Serve: the proxy accepts on the in-namespace listeners. */
 	struct cordon_proxy_config cfg = {
-		/* S's private copy of the caller's policy (fork); the live allowlist. */
-		.policy = (struct cordon_policy *)p,
-		.http_fd = bfds[BFD_HTTP],
-		.socks_fd = bfds[BFD_SOCKS],
-		.log_fd = log_fd,
-		.hosts_file = hosts_file,
+	    /* S's private copy of the caller's policy (fork); the live allowlist. */
+	    .policy = (struct cordon_policy *)p,
+	    .http_fd = bfds[BFD_HTTP],
+	    .socks_fd = bfds[BFD_SOCKS],
+	    .log_fd = log_fd,
+	    .hosts_file = hosts_file,
 	};
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
@@ -456,7 +457,8 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
 
 	for (int i = 0; i < 3; i++) {
 		if (fds[i] < 0)
-			return cordon_error_set(e, EBADF, "join %s namespace: no namespace fd", name[i]);
+			return cordon_error_set(e, EBADF, "join %s namespace: no namespace fd",
+						name[i]);
 		if (setns(fds[i], type[i]) < 0)
 			return cordon_error_set(e, errno, "join %s namespace: setns: %m", name[i]);
 	}
@@ -484,8 +486,8 @@ int cordon_session_hand_listener(struct cordon_session *s, int listener, struct 
 					"guard: session process did not answer");
 	reply[n] = '\0';
 	if (strcmp(reply, "ok") != 0)
-		return cordon_error_set(e, EIO, "guard: %s", !strncmp(reply, "err ", 4) ? reply + 4
-											 : reply);
+		return cordon_error_set(e, EIO, "guard: %s",
+					!strncmp(reply, "err ", 4) ? reply + 4 : reply);
 	return 0;
 }
 
