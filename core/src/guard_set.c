@@ -20,7 +20,8 @@ int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const
 	size_t len = strlen(name);
 	if (len == 0 || len >= sizeof(g->v[0].name) || strchr(name, '/'))
 		return -EINVAL;
-	/* the same pair reached from two writable trees (nested, or home inside one) is kept once */
+	/* the same pair reached from two writable trees (nested, or home inside one) is kept once
+	 */
 	for (size_t i = 0; i < g->n; i++)
 		if (g->v[i].dev == dev && g->v[i].ino == ino && strcmp(g->v[i].name, name) == 0)
 			return 0;

@@ -17,12 +17,12 @@
 /* Mandatory write-denies relative to every writable tree (DESIGN.md §1, ATTACKS 15). The two
  * tables differ only in ".git/config" (filesystem.allowGitConfig). */
 #define RC_FILES                                                                                   \
-	".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".zshenv", ".zshrc", \
-		".zprofile", ".zlogin", ".zlogout", ".inputrc"
+	".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".zshenv",          \
+	    ".zshrc", ".zprofile", ".zlogin", ".zlogout", ".inputrc"
 #define REPO_FILES                                                                                 \
 	".git/hooks", ".git/modules", ".gitmodules", ".vscode", ".idea", ".claude/commands",       \
-		".claude/agents", ".claude/settings.json", ".claude/settings.local.json",          \
-		".mcp.json", ".envrc", ".npmrc"
+	    ".claude/agents", ".claude/settings.json", ".claude/settings.local.json", ".mcp.json", \
+	    ".envrc", ".npmrc"
 static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config", NULL};
 static const char *const denies_git_config[] = {RC_FILES, REPO_FILES, NULL};
 
@@ -34,11 +34,15 @@ const char *const *cordon_mandatory_denies(const struct cordon_policy *p)
 /* Sockets of command servers that give root on the host or run units outside the sandbox
  * (ATTACKS 19); masked unless named in network.allowUnixSockets. */
 static const char *const server_sockets[] = {
-	"/run/docker.sock",       "/var/run/docker.sock",
-	"/run/podman",            "/var/run/podman",
-	"/run/containerd/containerd.sock", "/run/systemd/private",
-	"/run/dbus/system_bus_socket",     "/run/snapd.socket",
-	NULL,
+    "/run/docker.sock",
+    "/var/run/docker.sock",
+    "/run/podman",
+    "/var/run/podman",
+    "/run/containerd/containerd.sock",
+    "/run/systemd/private",
+    "/run/dbus/system_bus_socket",
+    "/run/snapd.socket",
+    NULL,
 };
 
 static int tree_cmp(const void *a, const void *b)
@@ -202,8 +206,8 @@ static int private_covers(struct mnt_ctx *c, uid_t uid)
 		for (size_t k = 0; k < socks->n; k++)
 			allowed |= strcmp(socks->v[k], server_sockets[i]) == 0;
 		if (!allowed)
-			r = mnt_cover(c, server_sockets[i], MNT_COVER_MASK, "0755", "socket mask of",
-				      (const char *const *)socks->v, socks->n);
+			r = mnt_cover(c, server_sockets[i], MNT_COVER_MASK, "0755",
+				      "socket mask of", (const char *const *)socks->v, socks->n);
 	}
 	free(keep);
 	return r;
@@ -219,7 +223,8 @@ static int depth_of(const char *path)
 
 /* read_masks: step 4. denyRead paths, shallowest first so a deeper mask lands on what a
  * shallower one let through. allowRead paths and writable trees beneath a mask are bound back
- * as they were (a writable tree stays usable: writing implies reading it). */
+ * as they were (a writable tree stays usable: writing implies reading it, so a mask equal to a
+ * writable tree is not applied). */
 static int read_masks(struct mnt_ctx *c)
 {
 	const struct cordon_path_list *deny = &c->p->deny_read, *allow = &c->p->allow_read;
@@ -242,7 +247,8 @@ static int read_masks(struct mnt_ctx *c)
 		order[j] = i;
 	}
 	for (size_t i = 0; r == 0 && i < deny->n; i++)
-		r = mnt_cover(c, deny->v[order[i]], MNT_COVER_MASK, "0755", "read mask of", keep, n);
+		r = mnt_cover(c, deny->v[order[i]], MNT_COVER_MASK, "0755", "read mask of", keep,
+			      n);
 out:
 	free(keep);
 	free(order);

@@ -14,7 +14,7 @@
 struct restore {
 	char canon[PATH_MAX];
 	const char *rel; /* inside canon, beneath the cover's target */
-	int fd;          /* O_PATH on the original, then the detached clone */
+	int fd;		 /* O_PATH on the original, then the detached clone */
 	bool dir;
 };
 
@@ -60,7 +60,8 @@ static int cover_file(struct mnt_ctx *c, int t, const char *canon, const char *s
 /* collect_restores: open the restores strictly beneath canon, drop the ones nested in another,
  * clone each. Returns the count kept, 0 with *cancel when one equals canon, or -errno. */
 static int collect_restores(struct mnt_ctx *c, const char *canon, const char *step,
-			    const char *const *restores, size_t n, struct restore *out, bool *cancel)
+			    const char *const *restores, size_t n, struct restore *out,
+			    bool *cancel)
 {
 	size_t k = 0;
 	*cancel = false;
@@ -79,6 +80,8 @@ static int collect_restores(struct mnt_ctx *c, const char *canon, const char *st
 		}
 		if (strcmp(r->canon, canon) == 0) {
 			close(fd);
+			for (size_t j = 0; j < k; j++)
+				close(out[j].fd);
 			*cancel = true;
 			return 0;
 		}
@@ -110,7 +113,8 @@ static int collect_restores(struct mnt_ctx *c, const char *canon, const char *st
 				close(out[j].fd);
 			for (size_t j = 0; j < i; j++)
 				close(out[j].fd);
-			return mnt_fail(c, err, "clone for carve-out of", out[i].canon, "open_tree");
+			return mnt_fail(c, err, "clone for carve-out of", out[i].canon,
+					"open_tree");
 		}
 		close(out[i].fd);
 		out[i].fd = clone;
@@ -141,22 +145,20 @@ int mnt_cover(struct mnt_ctx *c, const char *path, enum mnt_cover_kind kind, con
 	bool seen;
 	if ((r = remember_cover(c, canon, &seen)) < 0 || seen) {
 		close(t);
-		return r < 0 ? cordon_error_set(c->e, ENOMEM, "%s %s: out of memory", step, path) : 0;
+		return r < 0 ? cordon_error_set(c->e, ENOMEM, "%s %s: out of memory", step, path)
+			     : 0;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		r = kind == MNT_COVER_MASK ? cover_file(c, t, canon, step) : 0;
-		close(t);
-		return r;
-	}
-
 	struct restore *rs = calloc(nrestores ? nrestores : 1, sizeof(*rs));
 	if (!rs) {
 		close(t);
 		return cordon_error_set(c->e, ENOMEM, "%s %s: out of memory", step, path);
 	}
+	/* nothing lies beneath a non-directory, but a restore equal to it cancels it too */
 	bool cancel;
 	int n = collect_restores(c, canon, step, restores, nrestores, rs, &cancel);
-	if (n < 0 || cancel) {
+	if (n < 0 || cancel || !S_ISDIR(st.st_mode)) {
+		if (n == 0 && !cancel && kind == MNT_COVER_MASK)
+			n = cover_file(c, t, canon, step);
 		close(t);
 		free(rs);
 		return n < 0 ? n : 0;

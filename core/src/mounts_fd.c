@@ -17,8 +17,8 @@ int mnt_open(int dirfd, const char *path, int flags, uint64_t resolve)
 	/* openat2(2): glibc 2.36 has no wrapper. RESOLVE_NO_MAGICLINKS keeps /proc/PID/fd tricks
 	 * out of policy paths (ATTACKS 14). */
 	struct open_how how = {
-		.flags = (uint64_t)(O_PATH | O_CLOEXEC | flags),
-		.resolve = resolve,
+	    .flags = (uint64_t)(O_PATH | O_CLOEXEC | flags),
+	    .resolve = resolve,
 	};
 	long r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	return r < 0 ? -errno : (int)r;
@@ -62,7 +62,8 @@ bool mnt_under(const char *path, const char *dir, const char **rel)
 
 int mnt_clone(int fd)
 {
-	int r = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	int r =
+	    open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 	return r < 0 ? -errno : r;
 }
 

@@ -78,7 +78,7 @@ int mnt_fail(struct mnt_ctx *c, int err, const char *step, const char *path, con
 
 enum mnt_cover_kind {
 	MNT_COVER_PRIVATE, /* a fresh writable tmpfs (private /tmp, /run/user/UID) */
-	MNT_COVER_MASK,    /* read-only: a directory shows empty, a file reads empty */
+	MNT_COVER_MASK,	   /* read-only: a directory shows empty, a file reads empty */
 };
 
 /* mnt_cover: hide path (skipped when it does not exist or cannot be reached) under a fresh

@@ -20,10 +20,27 @@
 /* Home-relative write-denies (ATTACKS 15): code that a later, unconfined login or desktop
  * session runs. The shell rc files come first so the list can be used when home is a root. */
 static const char *const home_denies[] = {
-	".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".zshenv",
-	".zshrc", ".zprofile", ".zlogin", ".zlogout", ".inputrc",
-	".config/systemd/user", ".config/autostart", ".ssh/config", ".ssh/authorized_keys",
-	".local/bin", ".config/cordon", ".gitconfig", ".config/git", ".npmrc", NULL,
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".profile",
+    ".bash_logout",
+    ".zshenv",
+    ".zshrc",
+    ".zprofile",
+    ".zlogin",
+    ".zlogout",
+    ".inputrc",
+    ".config/systemd/user",
+    ".config/autostart",
+    ".ssh/config",
+    ".ssh/authorized_keys",
+    ".local/bin",
+    ".config/cordon",
+    ".gitconfig",
+    ".config/git",
+    ".npmrc",
+    NULL,
 };
 
 static bool on_ro_mount(int fd)
@@ -181,7 +198,8 @@ static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int 
 		fd = mnt_open(dirfd, comp, O_NOFOLLOW,
 			      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 		if (fd < 0)
-			r = fd == -ENOENT ? 0 : mnt_fail(c, -fd, "read-only bind of", shown, "openat2");
+			r = fd == -ENOENT ? 0
+					  : mnt_fail(c, -fd, "read-only bind of", shown, "openat2");
 		else {
 			r = ro_bind(c, fd, shown);
 			close(fd);

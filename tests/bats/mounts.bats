@@ -104,6 +104,32 @@ dev() { stat -c %d "$1"; }
 	[ ! -e /tmp/inside ]
 }
 
+@test "an allowed unix socket under /tmp stays reachable through private /tmp; others are hidden" {
+	command -v python3 >/dev/null || skip "python3 is needed to make a unix socket"
+	mkdir -p "$T/sock"
+	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock/a"
+	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock/b"
+	in_sandbox --allow-unix-socket "$T/sock/a" -- sh -c "test -S '$T/sock/a' && echo a; test -e '$T/sock/b' || echo no-b"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a\nno-b')" ]
+	# control: without the allowance the socket is gone with the rest of /tmp
+	in_sandbox -- test -e "$T/sock/a"
+	[ "$status" -ne 0 ]
+}
+
+@test "command-server sockets (docker, podman, systemd, system bus) are masked" {
+	found=
+	for s in /run/docker.sock /var/run/docker.sock /run/podman /run/containerd/containerd.sock \
+		/run/systemd/private /run/dbus/system_bus_socket /run/snapd.socket; do
+		[ -e "$s" ] || continue
+		found=1
+		in_sandbox -- sh -c "test -S '$s' && echo socket; test -d '$s' && ls -A '$s'; true"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+	done
+	[ -n "$found" ] || skip "none of these sockets exists on this machine"
+}
+
 @test "denyRead: a directory shows empty, a file reads empty, a sibling reads fine" {
 	mkdir -p "$T/data/secret"
 	echo key >"$T/data/secret/key"
@@ -131,6 +157,21 @@ dev() { stat -c %d "$1"; }
 	[ ! -e "$REPO/masked/f" ]
 	in_sandbox -- touch "$REPO/masked/f"
 	[ "$status" -eq 0 ]
+}
+
+@test "default policy masks secrets under \$HOME (~/.ssh empty, ~/.netrc empty)" {
+	h="$T/home"
+	mkdir -p "$h/.ssh"
+	echo private-key >"$h/.ssh/id_test"
+	echo 'machine x password y' >"$h/.netrc"
+	probe="cat '$h/.ssh/id_test' '$h/.netrc'"
+	# positive control: without the defaults both read
+	HOME="$h" in_sandbox --no-private-tmp -- sh -c "$probe"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *private-key* ]]
+	HOME="$h" in_sandbox --defaults --no-private-tmp -- sh -c "ls -A '$h/.ssh'; wc -c <'$h/.netrc'"
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
 }
 
 @test "allowRead carves a subtree back out of a denyRead mask" {
@@ -218,6 +259,13 @@ dev() { stat -c %d "$1"; }
 	[[ "$output" == *"Read-only file system"* ]]
 	[[ "$output" == *"guard $(dev .) $(ino .) .bashrc"* ]]
 	[ "$(cat dotfiles/bashrc)" = rc ]
+	# a dangling link: the file it would create is guarded where it would appear
+	ln -s dotfiles/zshrc .zshrc
+	in_sandbox --show-guard -- true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"guard $(dev dotfiles) $(ino dotfiles) zshrc"* ]]
+	[[ "$output" == *"guard $(dev .) $(ino .) .zshrc"* ]]
+	[ ! -e dotfiles/zshrc ]
 	# positive control: the same file by another name in the tree is writable
 	in_sandbox -- sh -c 'echo ok >>dotfiles/other'
 	[ "$status" -eq 0 ]

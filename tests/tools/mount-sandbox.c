@@ -18,50 +18,23 @@
 static void usage(void)
 {
 	fputs("usage: mount-sandbox [--allow-write P]... [--deny-read P]... [--allow-read P]...\n"
-	      "                     [--deny-write P]... [--allow-unix-socket P]... [--allow-git-config]\n"
-	      "                     [--no-private-tmp] [--strict] [--show-guard] -- CMD ARGS...\n",
+	      "                     [--deny-write P]... [--allow-unix-socket P]... "
+	      "[--allow-git-config]\n"
+	      "                     [--no-private-tmp] [--strict] [--defaults] [--show-guard]\n"
+	      "                     -- CMD ARGS...\n"
+	      "--defaults starts from cordon_policy_init (default secret masks under $HOME).\n",
 	      stderr);
 	exit(2);
 }
 
-/* normalise: absolute, lexical (no symlink resolution), as policy.h describes its paths. */
-static char *normalise(const char *path, const char *cwd)
-{
-	char buf[PATH_MAX * 2], out[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s/%s", path[0] == '/' ? "" : cwd, path);
-	size_t n = 0;
-	for (char *save, *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (strcmp(tok, ".") == 0)
-			continue;
-		if (strcmp(tok, "..") == 0) {
-			while (n > 0 && out[n - 1] != '/')
-				n--;
-			if (n > 0)
-				n--;
-			continue;
-		}
-		size_t l = strlen(tok);
-		if (n + l + 2 >= sizeof(out))
-			break;
-		out[n++] = '/';
-		memcpy(out + n, tok, l);
-		n += l;
-	}
-	if (n == 0)
-		out[n++] = '/';
-	out[n] = '\0';
-	return strdup(out);
-}
-
+/* add: append path (relative to cwd, "~" expanded) to l, as a config file or flag would. */
 static void add(struct cordon_path_list *l, const char *path, const char *cwd)
 {
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v || !(v[l->n] = normalise(path, cwd))) {
-		perror("mount-sandbox");
+	struct cordon_error e = {{0}};
+	if (cordon_policy_add_path(l, path, getenv("HOME"), cwd, &e) < 0) {
+		fprintf(stderr, "mount-sandbox: %s\n", e.msg);
 		exit(125);
 	}
-	l->v = v;
-	l->n++;
 }
 
 static void write_file(pid_t pid, const char *name, const char *text)
@@ -110,37 +83,76 @@ static int child(const struct cordon_policy *p, const char *cwd, bool show_guard
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"allow-write", required_argument, 0, 'w'}, {"deny-read", required_argument, 0, 'r'},
-		{"allow-read", required_argument, 0, 'a'},  {"deny-write", required_argument, 0, 'd'},
-		{"allow-unix-socket", required_argument, 0, 'u'},
-		{"allow-git-config", no_argument, 0, 'g'},  {"no-private-tmp", no_argument, 0, 't'},
-		{"strict", no_argument, 0, 's'},            {"show-guard", no_argument, 0, 'G'},
-		{0, 0, 0, 0},
+	    {"allow-write", required_argument, 0, 'w'},
+	    {"deny-read", required_argument, 0, 'r'},
+	    {"allow-read", required_argument, 0, 'a'},
+	    {"deny-write", required_argument, 0, 'd'},
+	    {"allow-unix-socket", required_argument, 0, 'u'},
+	    {"allow-git-config", no_argument, 0, 'g'},
+	    {"no-private-tmp", no_argument, 0, 't'},
+	    {"strict", no_argument, 0, 's'},
+	    {"show-guard", no_argument, 0, 'G'},
+	    {"defaults", no_argument, 0, 'D'},
+	    {0, 0, 0, 0},
 	};
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)))
 		return perror("mount-sandbox: getcwd"), 125;
 	struct cordon_policy p = {0};
+	struct cordon_error e = {{0}};
 	p.private_tmp = true;
 	bool show_guard = false;
 	int o;
+	if (argc > 1 && strcmp(argv[1], "--defaults") == 0 &&
+	    cordon_policy_init(&p, getenv("HOME"), &e) < 0) {
+		fprintf(stderr, "mount-sandbox: %s\n", e.msg);
+		return 125;
+	}
 	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (o) {
-		case 'w': add(&p.allow_write, optarg, cwd); break;
-		case 'r': add(&p.deny_read, optarg, cwd); break;
-		case 'a': add(&p.allow_read, optarg, cwd); break;
-		case 'd': add(&p.deny_write, optarg, cwd); break;
-		case 'u': add(&p.allow_unix_sockets, optarg, cwd); break;
-		case 'g': p.allow_git_config = true; break;
-		case 't': p.private_tmp = false; break;
-		case 's': p.strict = true; break;
-		case 'G': show_guard = true; break;
-		default: usage();
+		case 'w':
+			add(&p.allow_write, optarg, cwd);
+			break;
+		case 'r':
+			add(&p.deny_read, optarg, cwd);
+			break;
+		case 'a':
+			add(&p.allow_read, optarg, cwd);
+			break;
+		case 'd':
+			add(&p.deny_write, optarg, cwd);
+			break;
+		case 'u':
+			add(&p.allow_unix_sockets, optarg, cwd);
+			break;
+		case 'g':
+			p.allow_git_config = true;
+			break;
+		case 't':
+			p.private_tmp = false;
+			break;
+		case 's':
+			p.strict = true;
+			break;
+		case 'G':
+			show_guard = true;
+			break;
+		case 'D':
+			if (optind != 2) {
+				fputs("mount-sandbox: --defaults must come first\n", stderr);
+				return 2;
+			}
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind >= argc)
 		usage();
-	add(&p.allow_write, cwd, cwd); /* as cordon_policy_finish does */
+	if (cordon_policy_finish(&p, cwd, &e) < 0) {
+		fprintf(stderr, "mount-sandbox: %s\n", e.msg);
+		return 125;
+	}
 
 	int up[2], down[2];
 	if (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0)
@@ -183,5 +195,6 @@ int main(int argc, char **argv)
 	int st;
 	if (waitpid(pid, &st, 0) < 0)
 		return perror("mount-sandbox: waitpid"), 125;
+	cordon_policy_free(&p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
