@@ -141,17 +141,30 @@ assert_status() {
 
 # --- per-suite files and local test hosts ------------------------------------------------------
 
-# suite_setup: $SUITE_DIR with bin/ (probe-e2e-attacks as $PROBE, proxyclient.py as $PROXYCLIENT).
-# Call from setup_file; suite_teardown from teardown_file.
+# suite_setup: $SUITE_DIR/bin with the probes (tests/tools/probe-*: $PROBE is probe-e2e-attacks,
+# $BIN/probe-io-uring ...) and proxyclient.py ($PROXYCLIENT). Call from setup_file; suite_teardown
+# from teardown_file.
 suite_setup() {
+	local t
 	SUITE_DIR=$(mktemp -d "$WORK_ROOT/cordon-suite.XXXXXX")
 	chmod 755 "$SUITE_DIR"
-	mkdir -p "$SUITE_DIR/bin"
-	cp "$HOSTS_SRC/proxyclient.py" "$SUITE_DIR/bin/"
-	[ -x "$TOOLS/probe-e2e-attacks" ] && cp "$TOOLS/probe-e2e-attacks" "$SUITE_DIR/bin/"
-	PROBE=$SUITE_DIR/bin/probe-e2e-attacks
-	PROXYCLIENT=$SUITE_DIR/bin/proxyclient.py
-	export SUITE_DIR PROBE PROXYCLIENT
+	BIN=$SUITE_DIR/bin
+	mkdir -p "$BIN"
+	cp "$HOSTS_SRC/proxyclient.py" "$BIN/"
+	for t in "$TOOLS"/probe-*; do
+		[ -x "$t" ] && cp "$t" "$BIN/"
+	done
+	PROBE=$BIN/probe-e2e-attacks
+	PROXYCLIENT=$BIN/proxyclient.py
+	export SUITE_DIR BIN PROBE PROXYCLIENT
+}
+
+# need_probe NAME...: fail unless the probes tests/tools/NAME.c were built.
+need_probe() {
+	local p
+	for p in "$@"; do
+		[ -x "$BIN/$p" ] || fail "probe $p not built (tests/tools/$p.c, make tools)" || return 1
+	done
 }
 
 suite_teardown() {
