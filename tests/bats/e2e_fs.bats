@@ -77,6 +77,19 @@ teardown() {
 	[ ! -e "/tmp/$NAME" ] || fail "/tmp/$NAME appeared on the host"
 }
 
+@test "a project directory under /tmp stays visible and writable despite the private /tmp" {
+	d=$(mktemp -d /tmp/cordon-e2e-cwd.XXXXXX)
+	echo from-host >"$d/in.txt"
+	cd "$d"
+	run crun -- /bin/sh -c 'cat in.txt && echo from-inside >out.txt && echo wrote'
+	cd "$W"
+	out=$(cat "$d/out.txt" 2>/dev/null || true)
+	rm -rf "$d"
+	assert_status 0
+	assert_output_has from-host wrote
+	[ "$out" = from-inside ] || fail "out.txt did not reach the host"
+}
+
 # --- reads -------------------------------------------------------------------------------------
 
 @test "denyRead: a directory shows empty and a file reads empty while a sibling reads fine" {
@@ -290,6 +303,11 @@ deny_case() {
 	run host_sh "ln '$OUT/control.txt' hlctl && echo LINKED"
 	assert_output_has LINKED
 	rm -f "$W/hlctl"
+	# control: inside, a hardlink within cwd can be made and written through
+	echo inside >"$W/in.txt"
+	run crun -- /bin/sh -c 'ln in.txt in-hl && echo more >>in-hl && echo INSIDE-OK'
+	assert_output_has INSIDE-OK
+	[ "$(stat -c %h "$W/in.txt")" = 2 ] || fail "control: the inside hardlink is not on the host"
 	run crun -- /bin/sh -c "ln '$OUT/target.txt' hl && echo LINKED; echo evil >>hl && echo WROTE"
 	assert_output_lacks LINKED
 	assert_output_lacks "WROTE"
