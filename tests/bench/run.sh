@@ -92,10 +92,32 @@ printf 'CONNECT:       '
 printf 'absolute-form: '
 "$cordon" run "${allow[@]}" -- curl -sS -m 60 --no-keepalive -w "$w" "${urls[@]}" | lat
 
+# The proxy alone (tests/tools/proxy-harness: no namespaces, same epoll loop): the share of the
+# figures above that is the proxy rather than the confined side.
 harness=$top/build/tests/tools/proxy-harness
 if [ -x "$harness" ]; then
-	echo "== proxy harness ($harness)"
-	"$harness" bench 2>&1 || echo "proxy-harness bench failed (exit $?)"
+	echo "== proxy harness alone (no namespaces)"
+	mkfifo "$work/hold"
+	"$harness" --hosts-file "$work/hosts/hosts" --allow allowed.test --allow 127.0.0.2 \
+		<"$work/hold" >"$work/harness.out" 2>&1 &
+	hpid=$!
+	exec 9>"$work/hold"
+	for _ in $(seq 200); do grep -q 'http=' "$work/harness.out" 2>/dev/null && break; sleep 0.05; done
+	hport=$(sed -nE '1s/.*http=([0-9]+).*/\1/p' "$work/harness.out")
+	if [ -n "$hport" ]; then
+		hx=(-x "http://127.0.0.1:$hport" --noproxy '')
+		ht=$(curl -sS -m 120 "${hx[@]}" -p -o /dev/null -w "$fmt" "$url")
+		"$py" -c 'import sys; d, t = float(sys.argv[1]) / 1e6, float(sys.argv[2]) / 1e6
+print("throughput: CONNECT via harness %.0f MB/s (%.0f%% of direct)" % (t, 100 * t / d))' \
+			"$direct" "$ht"
+		printf 'CONNECT via harness: '
+		curl -sS -m 60 "${hx[@]}" -p --no-keepalive -w "$w" "${urls[@]}" | lat
+	else
+		echo "proxy-harness did not report its ports: $(head -3 "$work/harness.out")"
+	fi
+	exec 9>&-
+	kill "$hpid" 2>/dev/null || true
+	wait "$hpid" 2>/dev/null || true
 else
 	echo "== proxy harness: not built (tests/tools/proxy-harness.c); curl figures above only"
 fi
