@@ -15,13 +15,15 @@ teardown_file() {
 setup() {
 	e2e_setup
 	NAME=cordon-e2e-$$-$RANDOM
+	TAG=$((3000 + RANDOM % 1000)).$$$RANDOM
 }
 
 teardown() {
+	pkill -KILL -f "sleep $TAG" 2>/dev/null || true
 	# only if the sandbox failed: what a broken run may have left outside
 	if [ -n "${NAME:-}" ]; then
-		rm -rf "/var/tmp/$NAME" 2>/dev/null
-		[ "$AS" = root ] && rm -rf "/etc/$NAME" "/usr/$NAME" "/usr/local/$NAME"
+		rm -rf "/var/tmp/$NAME" 2>/dev/null || true
+		if [ "$AS" = root ]; then rm -rf "/etc/$NAME" "/usr/$NAME" "/usr/local/$NAME"; fi
 	fi
 	e2e_teardown
 }
@@ -328,10 +330,9 @@ deny_case() {
 	listing "$W" >"$T/after"
 	diff "$T/before" "$T/after" || fail "the run left files behind"
 	# a run killed with SIGKILL while it is inside
-	tag=$((3000 + RANDOM % 1000)).$$
 	env HOME="$TEST_HOME" timeout -k 5 "$RUN_TIMEOUT" "$CORDON" run -- /bin/sh -c "
 		for f in .bashrc .mcp.json .envrc; do echo x >\"\$f\"; done 2>/dev/null
-		touch ready; exec sleep $tag" </dev/null >"$T/out" 2>&1 3>&- &
+		touch ready; exec sleep $TAG" </dev/null >"$T/out" 2>&1 3>&- &
 	pid=$!
 	track "$pid"
 	wait_for "$W/ready" 20 || fail "the confined command did not start: $(cat "$T/out")"
@@ -340,8 +341,8 @@ deny_case() {
 	cordon_pid=$(pgrep -P "$pid" -x cordon || echo "$pid")
 	kill -9 "$cordon_pid"
 	wait "$pid" 2>/dev/null || true
-	for _ in $(seq 100); do pgrep -f "sleep $tag" >/dev/null || break; sleep 0.05; done
-	! pgrep -f "sleep $tag" >/dev/null || fail "the confined command outlived SIGKILL of cordon"
+	for _ in $(seq 100); do pgrep -f "sleep $TAG" >/dev/null || break; sleep 0.05; done
+	! pgrep -f "sleep $TAG" >/dev/null || fail "the confined command outlived SIGKILL of cordon"
 	listing "$W" '^\./ready$' >"$T/killed"
 	diff "$T/before" "$T/killed" || fail "files left behind after SIGKILL"
 	listing "$TEST_HOME" '^\./proj' >"$T/home-after"

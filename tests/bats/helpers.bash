@@ -54,12 +54,18 @@ e2e_setup() {
 
 e2e_teardown() {
 	local p
+	# a tracked pid is usually `timeout`: its child cordon would survive the kill of its parent
 	if [ -f "$T/pids" ]; then
-		while read -r p; do kill -9 "$p" 2>/dev/null; done <"$T/pids"
+		while read -r p; do
+			pkill -KILL -P "$p" 2>/dev/null || true
+			kill -9 "$p" 2>/dev/null || true
+		done <"$T/pids"
 	fi
 	cd / || true
-	[ -n "${T:-}" ] && chmod -R u+rwX "$T" 2>/dev/null
-	[ -n "${T:-}" ] && rm -rf "$T"
+	if [ -n "${T:-}" ]; then
+		chmod -R u+rwX "$T" 2>/dev/null || true
+		rm -rf "$T" || true
+	fi
 }
 
 # crun ARGS...: `cordon run ARGS...` in the current directory with the test's HOME, no stdin,
