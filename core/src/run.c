@@ -334,6 +334,8 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 	if (r < 0)
 		return r;
 	st.session = s;
+	if (o->log_path && o->log_path_len)
+		snprintf(o->log_path, o->log_path_len, "%s", cordon_session_get_info(s)->log_path);
 	r = cordon_env_build(cordon_session_get_info(s), self_exe, &env, e);
 	if (r < 0)
 		goto out;

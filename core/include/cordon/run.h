@@ -18,6 +18,8 @@ struct cordon_run_opts {
 	const char *self_exe; /* the cordon binary for GIT_SSH_COMMAND (NULL: /proc/self/exe) */
 	cordon_run_warn warn; /* may be NULL */
 	void *warn_arg;
+	char *log_path;       /* out, may be NULL: the session's violation log (vlog.h), which */
+	size_t log_path_len;  /* exists only if something was refused */
 };
 
 /* cordon_run: start a session for o->policy, confine the calling process (cordon_confine) with a
