@@ -37,7 +37,7 @@ setup_file() {
 	HOST_DIR=$(mktemp -d "$WORK_ROOT/cordon-bb-host.XXXXXX")
 	chmod 755 "$HOST_DIR"
 	echo "cordon-bash-test-host" >"$HOST_DIR/index.html"
-	"$PY" - "$HOST_DIR" <<-'EOF' </dev/null >"$HOST_DIR/log" 2>&1 3>&- &
+	cat >"$HOST_DIR/serve.py" <<-'EOF'
 		import http.server, os, socketserver, sys
 		os.chdir(sys.argv[1])
 		class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -47,6 +47,7 @@ setup_file() {
 		os.rename("port.tmp", "port")
 		s.serve_forever()
 	EOF
+	"$PY" "$HOST_DIR/serve.py" "$HOST_DIR" </dev/null >"$HOST_DIR/log" 2>&1 3>&- &
 	echo $! >"$HOST_DIR/pid"
 	for _ in $(seq 100); do [ -f "$HOST_DIR/port" ] && break; sleep 0.05; done
 	HOST_PORT=$(cat "$HOST_DIR/port")
