@@ -79,7 +79,7 @@ teardown() {
 # sb SCRIPT: a fresh non-interactive bash that loads the builtin and runs SCRIPT, bounded.
 sb() {
 	timeout -k 5 60 bash -c "enable -f sandbox.so sandbox || exit 99
-$1" 2>&1 </dev/null 3>&-
+$1" 2>&1 </dev/null 3>&- 4>&-
 }
 
 # --- help and usage ----------------------------------------------------------------------------
@@ -299,7 +299,7 @@ try:
     fcntl.ioctl(0, termios.TIOCSTI, b"#"); print("sti-ok")
 except OSError as e: print("sti-refused", e.errno)'
 	inner="enable -f sandbox.so sandbox; $PY -c '$probe'; sandbox on || exit 9; $PY -c '$probe'"
-	INNER=$inner run timeout 60 script -qec 'bash -c "$INNER"' /dev/null </dev/null
+	INNER=$inner run timeout 60 script -qec 'bash -c "$INNER"' /dev/null </dev/null 3>&- 4>&-
 	has sti-ok sti-refused
 }
 
