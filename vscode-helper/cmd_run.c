@@ -7,10 +7,20 @@
 #include "cmd.h"
 #include "cordon/policy.h"
 #include "cordon/run.h"
+#include "cordon/vlog.h"
 #include "policy_flags.h"
 
 static const char run_usage[] =
-	"usage: cordon run " POLICY_FLAGS_USAGE " [-c STRING | -- CMD ARGS...]\n";
+    "usage: cordon run " POLICY_FLAGS_USAGE " [-c STRING | -- CMD ARGS...]\n";
+
+/* print_denial: one stderr line per refused request, so a command whose own error is vague
+ * ("E403") is explained: the host and why the proxy refused it. */
+static int print_denial(const struct cordon_vlog_entry *v, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "cordon: refused %s:%u (%s)\n", v->host, v->port, v->reason);
+	return 0;
+}
 
 static void warn(const char *msg, void *arg)
 {
@@ -58,8 +68,16 @@ int cmd_run(int argc, char **argv)
 		return CORDON_EXIT_SETUP;
 	}
 
-	struct cordon_run_opts o = {.policy = &p, .argv = cmd, .cwd = cwd, .warn = warn};
+	char log_path[4096] = "";
+	struct cordon_run_opts o = {.policy = &p,
+				    .argv = cmd,
+				    .cwd = cwd,
+				    .warn = warn,
+				    .log_path = log_path,
+				    .log_path_len = sizeof(log_path)};
 	r = cordon_run(&o, &e);
+	if (log_path[0])
+		(void)cordon_vlog_read(log_path, print_denial, NULL, NULL);
 	if (r < 0) {
 		fprintf(stderr, "cordon: %s\n", e.msg);
 		r = CORDON_EXIT_SETUP;

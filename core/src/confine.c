@@ -48,8 +48,8 @@ static int step_probe(const struct cordon_policy *p, const struct cordon_session
 	if (!k->seccomp_filter)
 		/* No seccomp at all means no filter against TIOCSTI, ptrace or new user
 		 * namespaces: refuse even without --strict rather than confine half-way. */
-		return cordon_error_set(e, EOPNOTSUPP, "seccomp: filter mode unavailable (kernel %s)",
-					k->release);
+		return cordon_error_set(e, EOPNOTSUPP,
+					"seccomp: filter mode unavailable (kernel %s)", k->release);
 	return 0;
 }
 
@@ -170,15 +170,18 @@ static int step_selfcheck(struct cordon_error *e)
 
 /* Write-creating and network system calls refused by the fail-closed filter. */
 static const int failsafe_calls[] = {
-	SCMP_SYS(socket),   SCMP_SYS(connect),   SCMP_SYS(creat),     SCMP_SYS(mkdir),
-	SCMP_SYS(mkdirat),  SCMP_SYS(mknod),     SCMP_SYS(mknodat),   SCMP_SYS(unlink),
-	SCMP_SYS(unlinkat), SCMP_SYS(rmdir),     SCMP_SYS(rename),    SCMP_SYS(renameat),
-	SCMP_SYS(renameat2), SCMP_SYS(link),     SCMP_SYS(linkat),    SCMP_SYS(symlink),
-	SCMP_SYS(symlinkat), SCMP_SYS(truncate), SCMP_SYS(chmod),     SCMP_SYS(fchmodat),
-	SCMP_SYS(chown),    SCMP_SYS(lchown),    SCMP_SYS(fchownat),  SCMP_SYS(openat2),
-	SCMP_SYS(setxattr), SCMP_SYS(lsetxattr), SCMP_SYS(removexattr), SCMP_SYS(lremovexattr),
-	SCMP_SYS(ptrace),   SCMP_SYS(process_vm_writev), SCMP_SYS(io_uring_setup),
-	SCMP_SYS(unshare),  SCMP_SYS(setns),     SCMP_SYS(mount),     SCMP_SYS(clone3),
+    SCMP_SYS(socket),	      SCMP_SYS(connect),   SCMP_SYS(creat),
+    SCMP_SYS(mkdir),	      SCMP_SYS(mkdirat),   SCMP_SYS(mknod),
+    SCMP_SYS(mknodat),	      SCMP_SYS(unlink),	   SCMP_SYS(unlinkat),
+    SCMP_SYS(rmdir),	      SCMP_SYS(rename),	   SCMP_SYS(renameat),
+    SCMP_SYS(renameat2),      SCMP_SYS(link),	   SCMP_SYS(linkat),
+    SCMP_SYS(symlink),	      SCMP_SYS(symlinkat), SCMP_SYS(truncate),
+    SCMP_SYS(chmod),	      SCMP_SYS(fchmodat),  SCMP_SYS(chown),
+    SCMP_SYS(lchown),	      SCMP_SYS(fchownat),  SCMP_SYS(openat2),
+    SCMP_SYS(setxattr),	      SCMP_SYS(lsetxattr), SCMP_SYS(removexattr),
+    SCMP_SYS(lremovexattr),   SCMP_SYS(ptrace),	   SCMP_SYS(process_vm_writev),
+    SCMP_SYS(io_uring_setup), SCMP_SYS(unshare),   SCMP_SYS(setns),
+    SCMP_SYS(mount),	      SCMP_SYS(clone3),
 };
 
 /* failsafe_seccomp: refuse the calls above, and open/openat with a write access mode or O_CREAT
@@ -190,8 +193,8 @@ static int failsafe_seccomp(void)
 		int nr;
 		unsigned arg;
 	} opens[] = {{SCMP_SYS(open), 1}, {SCMP_SYS(openat), 2}};
-	const unsigned long flags[][2] = {{O_ACCMODE, O_WRONLY}, {O_ACCMODE, O_RDWR},
-					  {O_CREAT, O_CREAT},     {O_TRUNC, O_TRUNC}};
+	const unsigned long flags[][2] = {
+	    {O_ACCMODE, O_WRONLY}, {O_ACCMODE, O_RDWR}, {O_CREAT, O_CREAT}, {O_TRUNC, O_TRUNC}};
 	int ret = 0;
 
 	if (!ctx)
@@ -200,9 +203,9 @@ static int failsafe_seccomp(void)
 		ret |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), failsafe_calls[i], 0);
 	for (size_t i = 0; i < 2; i++)
 		for (size_t j = 0; j < 4; j++)
-			ret |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), opens[i].nr, 1,
-						SCMP_CMP(opens[i].arg, SCMP_CMP_MASKED_EQ,
-							 flags[j][0], flags[j][1]));
+			ret |= seccomp_rule_add(
+			    ctx, SCMP_ACT_ERRNO(EPERM), opens[i].nr, 1,
+			    SCMP_CMP(opens[i].arg, SCMP_CMP_MASKED_EQ, flags[j][0], flags[j][1]));
 	if (ret == 0)
 		ret = seccomp_load(ctx);
 	seccomp_release(ctx);
@@ -231,8 +234,9 @@ static void leave_confined(struct cordon_error *e)
 		snprintf(e->msg + n, sizeof(e->msg) - n,
 			 "; this process is left confined without writes or network");
 	else
-		snprintf(e->msg + n, sizeof(e->msg) - n,
-			 "; WARNING: could not apply the fail-closed confinement: end this process");
+		snprintf(
+		    e->msg + n, sizeof(e->msg) - n,
+		    "; WARNING: could not apply the fail-closed confinement: end this process");
 }
 
 /* ---- the order ------------------------------------------------------------------------- */

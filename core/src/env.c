@@ -12,11 +12,20 @@
  * dynamic loader run code chosen by whoever set them (ld.so(8)). XDG_RUNTIME_DIR is kept: it
  * points at /run/user/UID, a private tmpfs inside the sandbox, and programs expect it. */
 static const char *const removed[] = {
-	"SSH_AUTH_SOCK", "SSH_AGENT_PID",     "DBUS_SESSION_BUS_ADDRESS",
-	"TMUX",          "TMUX_PANE",         "DISPLAY",
-	"WAYLAND_DISPLAY", "XAUTHORITY",      "VSCODE_IPC_HOOK_CLI",
-	"DOCKER_HOST",   "GPG_AGENT_INFO",    "LD_PRELOAD",
-	"LD_AUDIT",      "LD_LIBRARY_PATH",
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "TMUX",
+    "TMUX_PANE",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "VSCODE_IPC_HOOK_CLI",
+    "DOCKER_HOST",
+    "GPG_AGENT_INFO",
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_LIBRARY_PATH",
 };
 
 static int add(struct cordon_env *env, size_t cap, const char *name, char *value)
@@ -37,8 +46,9 @@ static char *shell_quote(const char *s)
 
 	for (const char *c = s; *c; c++) {
 		n += *c == '\'' ? 4 : 1;
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+=:,@",
-			    *c))
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+=:,@",
+			*c))
 			plain = 0;
 	}
 	if (plain)
@@ -118,7 +128,7 @@ int cordon_env_build(const struct cordon_session_info *si, const char *self_exe,
 	r |= add(&env, cap, "all_proxy", strdup(socks));
 	r |= add(&env, cap, "NO_PROXY", strdup("localhost,127.0.0.1,::1"));
 	r |= add(&env, cap, "no_proxy", strdup("localhost,127.0.0.1,::1"));
-	/* Node.js >= 22.?: honour HTTP(S)_PROXY in its built-in fetch/http (NODE_USE_ENV_PROXY). */
+	/* Recent Node.js releases honour HTTP(S)_PROXY in fetch and http when this is set. */
 	r |= add(&env, cap, "NODE_USE_ENV_PROXY", strdup("1"));
 	if (self_exe)
 		r |= add(&env, cap, "GIT_SSH_COMMAND", git_ssh_command(self_exe));

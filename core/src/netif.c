@@ -34,12 +34,14 @@ int cordon_netif_lo_up(struct cordon_error *e)
 		return cordon_error_set(e, ENOMEM, "loopback: nl_socket_alloc: out of memory");
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0) {
-		r = cordon_error_set(e, -nl_errno(r), "loopback: netlink connect: %s", nl_geterror(r));
+		r = cordon_error_set(e, -nl_errno(r), "loopback: netlink connect: %s",
+				     nl_geterror(r));
 		goto out;
 	}
 	r = rtnl_link_get_kernel(sk, 0, "lo", &lo);
 	if (r < 0) {
-		r = cordon_error_set(e, -nl_errno(r), "loopback: get link \"lo\": %s", nl_geterror(r));
+		r = cordon_error_set(e, -nl_errno(r), "loopback: get link \"lo\": %s",
+				     nl_geterror(r));
 		goto out;
 	}
 	change = rtnl_link_alloc();
@@ -50,7 +52,8 @@ int cordon_netif_lo_up(struct cordon_error *e)
 	rtnl_link_set_flags(change, IFF_UP);
 	r = rtnl_link_change(sk, lo, change, 0);
 	if (r < 0) {
-		r = cordon_error_set(e, -nl_errno(r), "loopback: set \"lo\" up: %s", nl_geterror(r));
+		r = cordon_error_set(e, -nl_errno(r), "loopback: set \"lo\" up: %s",
+				     nl_geterror(r));
 		goto out;
 	}
 	r = 0;

@@ -107,6 +107,7 @@ struct cordon_proxy {
 	int epfd;
 	struct cordon_policy *policy;
 	int log_fd;
+	char *log_path; /* opened on the first violation when log_fd is -1 */
 	int reserve_fd; /* spare fd released to accept-and-refuse when the fd table is full */
 	struct px_listener http, socks;
 	struct px_resolver *res;
@@ -370,6 +371,13 @@ static void vlog(struct px_conn *c, const char *host, const char *reason)
 	v.pid = 0; /* the client's pid is not known to the proxy (TCP has no SO_PEERCRED) */
 	snprintf(v.reason, sizeof(v.reason), "%s", reason);
 	snprintf(v.proto, sizeof(v.proto), "%s", c->vproto);
+	if (c->px->log_fd < 0 && c->px->log_path) {
+		c->px->log_fd = cordon_vlog_open(c->px->log_path, NULL);
+		if (c->px->log_fd < 0) { /* tried once: an unwritable log must not cost every request */
+			free(c->px->log_path);
+			c->px->log_path = NULL;
+		}
+	}
 	(void)cordon_vlog_append(c->px->log_fd, &v, NULL); /* a full disk must not stop the proxy */
 }
 
@@ -1129,6 +1137,10 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 	px->ask_arg = cfg->ask_arg;
 	px->ask_timeout_ms =
 	    cfg->ask_timeout_ms ? cfg->ask_timeout_ms : CORDON_PROXY_ASK_TIMEOUT_MS;
+	if (cfg->log_fd < 0 && cfg->log_path && !(px->log_path = strdup(cfg->log_path))) {
+		free(px);
+		return cordon_error_set(e, ENOMEM, "proxy: out of memory");
+	}
 	px->http.ev.fd = px->socks.ev.fd = -1;
 	px->reserve_fd = -1;
 	px->epfd = -1;
@@ -1292,6 +1304,7 @@ void cordon_proxy_free(struct cordon_proxy *px)
 	close_fd(&px->socks.ev.fd);
 	close_fd(&px->reserve_fd);
 	close_fd(&px->log_fd);
+	free(px->log_path);
 	if (px->epfd >= 0)
 		close(px->epfd);
 	free(px);

@@ -35,7 +35,7 @@ struct run_note {
 struct run_state {
 	int note_r, note_w;   /* notices pipe */
 	int alive_r, alive_w; /* the outer process holds alive_w for its whole life */
-	pid_t reaper;         /* in the outer process: the reaper's pid (init PID namespace) */
+	pid_t reaper;	      /* in the outer process: the reaper's pid (init PID namespace) */
 	struct cordon_session *session;
 	bool is_reaper;
 };
@@ -334,6 +334,8 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 	if (r < 0)
 		return r;
 	st.session = s;
+	if (o->log_path && o->log_path_len)
+		snprintf(o->log_path, o->log_path_len, "%s", cordon_session_get_info(s)->log_path);
 	r = cordon_env_build(cordon_session_get_info(s), self_exe, &env, e);
 	if (r < 0)
 		goto out;

@@ -1,17 +1,18 @@
 /* session.c — the session process (DESIGN.md §2): started by cordon_session_start, it has the
- * builder child make the namespaces, hands them to the caller, then serves proxy + control channel. */
+ * builder child make the namespaces, hands them to the caller, then serves proxy + control channel.
+ */
 #include "cordon/session.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -22,13 +23,14 @@
 
 #include "cordon/control.h"
 #include "cordon/proxy.h"
+#include "cordon/vlog.h"
 #include "session_ask.h"
 #include "session_internal.h"
 
 struct cordon_session {
-	int ctl;                        /* caller's end of the control channel */
-	int ns_user, ns_mnt, ns_net;    /* namespace fds, -1 once closed */
-	int guard_mnt, guard_pid;       /* cordon_session_set_guard_ns, or -1 */
+	int ctl;		     /* caller's end of the control channel */
+	int ns_user, ns_mnt, ns_net; /* namespace fds, -1 once closed */
+	int guard_mnt, guard_pid;    /* cordon_session_set_guard_ns, or -1 */
 	struct cordon_session_info info;
 };
 
@@ -126,56 +128,6 @@ static int map_ids(pid_t b, struct cordon_error *e)
 	return write_file(path, map, e);
 }
 
-/* mkdir_p: create every missing directory of path with mode 0700. */
-static int mkdir_p(char *path, struct cordon_error *e)
-{
-	for (char *s = path + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			int err = errno;
-			*s = c;
-			return cordon_error_set(e, err, "violation log: mkdir %s: %s", path,
-						strerror(err));
-		}
-		*s = c;
-		if (c == '\0')
-			return 0;
-	}
-}
-
-/* open_log: $XDG_STATE_HOME/cordon/sessions/ID.log (or ~/.local/state/...), directories 0700,
- * the file 0600, opened for appending JSON lines. Returns the fd or a negative errno. */
-static int open_log(struct cordon_session_info *info, struct cordon_error *e)
-{
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char dir[PATH_MAX];
-	int n, fd;
-
-	/* XDG Base Directory: a relative XDG_STATE_HOME is invalid and ignored. */
-	if (xdg && xdg[0] == '/')
-		n = snprintf(dir, sizeof(dir), "%s/cordon/sessions", xdg);
-	else if (home && home[0] == '/')
-		n = snprintf(dir, sizeof(dir), "%s/.local/state/cordon/sessions", home);
-	else
-		return cordon_error_set(e, ENOENT,
-					"violation log: neither XDG_STATE_HOME nor HOME is set");
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		return cordon_error_set(e, ENAMETOOLONG, "violation log: directory name too long");
-	n = mkdir_p(dir, e);
-	if (n < 0)
-		return n;
-	n = snprintf(info->log_path, sizeof(info->log_path), "%s/%s.log", dir, info->id);
-	if (n < 0 || (size_t)n >= sizeof(info->log_path))
-		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
-	fd = open(info->log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return cordon_error_set(e, errno, "violation log: open %s: %m", info->log_path);
-	return fd;
-}
-
 /* new_id: 128 random bits as 32 lowercase hex characters (getrandom(2)). */
 static int new_id(char id[33], struct cordon_error *e)
 {
@@ -263,7 +215,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	struct session_state st;
 	struct cordon_proxy *px = NULL;
 	struct cordon_error e = {{0}};
-	int sv[2], bfds[SESSION_MAX_FDS], nfds = 0, log_fd = -1, r;
+	int sv[2], bfds[SESSION_MAX_FDS], nfds = 0, r;
 	const char *home = getenv("HOME");
 	const char *hosts_file = getenv("CORDON_TEST_HOSTS_FILE"); /* test hook, see proxy.h */
 	pid_t self = getpid();
@@ -328,11 +280,10 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	r = new_id(rep.info.id, &e);
 	if (r < 0)
 		goto report;
-	log_fd = open_log(&rep.info, &e);
-	if (log_fd < 0) {
-		r = log_fd;
+	/* The log file itself is created on the first violation (cordon_vlog_open). */
+	r = cordon_vlog_default_path(rep.info.id, rep.info.log_path, sizeof(rep.info.log_path), &e);
+	if (r < 0)
 		goto report;
-	}
 	rep.info.pid = self;
 	rep.info.http_port = local_port(bfds[BFD_HTTP]);
 	rep.info.socks_port = local_port(bfds[BFD_SOCKS]);
@@ -342,14 +293,15 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	struct session_ask ask = {.fd = -1, .policy = (struct cordon_policy *)p};
 	session_ask_open(&ask, rep.info.id, rep.info.log_path);
 	struct cordon_proxy_config cfg = {
-		/* S's private copy of the caller's policy (fork); the live allowlist. */
-		.policy = (struct cordon_policy *)p,
-		.http_fd = bfds[BFD_HTTP],
-		.socks_fd = bfds[BFD_SOCKS],
-		.log_fd = log_fd,
-		.hosts_file = hosts_file,
-		.ask = ask.fd >= 0 ? session_ask_question : NULL,
-		.ask_arg = &ask,
+	    /* S's private copy of the caller's policy (fork); the live allowlist. */
+	    .policy = (struct cordon_policy *)p,
+	    .http_fd = bfds[BFD_HTTP],
+	    .socks_fd = bfds[BFD_SOCKS],
+	    .log_fd = -1,
+	    .log_path = rep.info.log_path,
+	    .hosts_file = hosts_file,
+	    .ask = ask.fd >= 0 ? session_ask_question : NULL,
+	    .ask_arg = &ask,
 	};
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
@@ -468,7 +420,8 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
 
 	for (int i = 0; i < 3; i++) {
 		if (fds[i] < 0)
-			return cordon_error_set(e, EBADF, "join %s namespace: no namespace fd", name[i]);
+			return cordon_error_set(e, EBADF, "join %s namespace: no namespace fd",
+						name[i]);
 		if (setns(fds[i], type[i]) < 0)
 			return cordon_error_set(e, errno, "join %s namespace: setns: %m", name[i]);
 	}
@@ -496,8 +449,8 @@ int cordon_session_hand_listener(struct cordon_session *s, int listener, struct 
 					"guard: session process did not answer");
 	reply[n] = '\0';
 	if (strcmp(reply, "ok") != 0)
-		return cordon_error_set(e, EIO, "guard: %s", !strncmp(reply, "err ", 4) ? reply + 4
-											 : reply);
+		return cordon_error_set(e, EIO, "guard: %s",
+					!strncmp(reply, "err ", 4) ? reply + 4 : reply);
 	return 0;
 }
 

@@ -59,7 +59,8 @@ static int keep_only_ptrace(struct cordon_error *e)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
 			if (errno == EINVAL)
 				break; /* past CAP_LAST_CAP */
-			return cordon_error_set(e, errno, "guard: drop bounding capability %d: %m", cap);
+			return cordon_error_set(e, errno, "guard: drop bounding capability %d: %m",
+						cap);
 		}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return cordon_error_set(e, errno, "guard: clear ambient capabilities: %m");
@@ -172,7 +173,8 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	/* The three namespaces in one call, so the mount and network namespaces are owned by the
 	 * new user namespace (user_namespaces(7)). */
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) < 0)
-		fail(sock, -errno, (cordon_error_set(&e, errno, "user namespace: unshare: %m"), &e));
+		fail(sock, -errno,
+		     (cordon_error_set(&e, errno, "user namespace: unshare: %m"), &e));
 	/* S writes our uid/gid maps from the parent namespace (a process cannot map more than its
 	 * own id once inside, user_namespaces(7)); wait for it. */
 	if (session_status_send(sock, 0, NULL) < 0)

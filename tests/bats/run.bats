@@ -185,6 +185,20 @@ print(os.waitstatus_to_exitcode(st))' "$CORDON"
 	[ "$status" -ne 0 ]
 }
 
+@test "a failure after joining the namespaces leaves the process without writes or network" {
+	tool="$BATS_TEST_DIRNAME/../../build/tests/tools/confine-failsafe"
+	[ -x "$tool" ] || skip "confine-failsafe harness not built"
+	run "$tool" created
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "confine: -5 test hook failed; this process is left confined"* ]]
+	[ "${lines[1]}" = "create: Operation not permitted" ]
+	[ "${lines[2]}" = "socket: Operation not permitted" ]
+	[ ! -e created ]
+	# Positive control: the same creation outside works.
+	touch created
+	[ -e created ]
+}
+
 @test "a new user namespace is refused inside (positive control: allowed outside)" {
 	command -v unshare >/dev/null || skip "unshare(1) not installed"
 	run unshare -U true

@@ -10,12 +10,16 @@
 typedef void (*cordon_run_warn)(const char *msg, void *arg);
 
 struct cordon_run_opts {
-	const struct cordon_policy *policy; /* finished (cordon_policy_finish / cordon_policy_build) */
-	char *const *argv;    /* command and arguments, NULL-terminated; argv[0] is looked up in PATH */
-	const char *cwd;      /* working directory inside (NULL: the current one) */
+	const struct cordon_policy
+	    *policy; /* finished (cordon_policy_finish / cordon_policy_build) */
+	char *const
+	    *argv;	 /* command and arguments, NULL-terminated; argv[0] is looked up in PATH */
+	const char *cwd; /* working directory inside (NULL: the current one) */
 	const char *self_exe; /* the cordon binary for GIT_SSH_COMMAND (NULL: /proc/self/exe) */
 	cordon_run_warn warn; /* may be NULL */
 	void *warn_arg;
+	char *log_path;       /* out, may be NULL: the session's violation log (vlog.h), which */
+	size_t log_path_len;  /* exists only if something was refused */
 };
 
 /* cordon_run: start a session for o->policy, confine the calling process (cordon_confine) with a

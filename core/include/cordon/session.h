@@ -15,9 +15,9 @@
 struct cordon_session; /* caller-side handle: control fd, namespace fds, ports, id */
 
 struct cordon_session_info {
-	char id[33];         /* 32 hex characters: CORDON_SESSION */
-	pid_t pid;           /* the session process */
-	uint16_t http_port;  /* HTTP proxy (CONNECT + absolute-form) on 127.0.0.1 inside the netns */
+	char id[33];	    /* 32 hex characters: CORDON_SESSION */
+	pid_t pid;	    /* the session process */
+	uint16_t http_port; /* HTTP proxy (CONNECT + absolute-form) on 127.0.0.1 inside the netns */
 	uint16_t socks_port; /* SOCKS5 proxy on 127.0.0.1 inside the netns */
 	char log_path[4096]; /* violation log (JSON lines), written by the session process */
 };
