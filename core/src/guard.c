@@ -259,6 +259,7 @@ int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct co
 		goto out;
 	c.self = &self;
 	mode_t saved_umask = umask(0);
+	c.worker_umask = 0;
 
 	for (;;) {
 		struct pollfd p = { .fd = listener, .events = POLLIN };

@@ -43,8 +43,9 @@ struct guard_call {
 	int procfd; /* /proc/TID, O_PATH */
 	int rootfd; /* the target's root directory, O_PATH */
 	int cwdfd;  /* the target's cwd, O_PATH, -1 until needed */
+	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
 	int links;  /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
-	int fds[24];
+	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
 	int nfds;
 };
 

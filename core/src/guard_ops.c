@@ -402,7 +402,18 @@ static int follow_final(struct guard_call *c, struct guard_path *p, char *buf, s
 static int reply(struct guard_call *c, int err, int64_t val)
 {
 	struct seccomp_notif_resp resp = { .id = c->id, .val = val, .error = -err, .flags = 0 };
-	return ioctl(c->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
+	/* libseccomp reports every failure alike; all mean the answer was not delivered */
+	return seccomp_notify_respond(c->listener, &resp) != 0 ? -ENOENT : 0;
+}
+
+/* set_umask: the target's umask for the next creating call, so that the kernel applies it (or a
+ * default ACL instead) exactly as for the target. */
+static void set_umask(struct guard_call *c)
+{
+	if (c->worker_umask != c->task.umask) {
+		umask(c->task.umask);
+		c->worker_umask = c->task.umask;
+	}
 }
 
 /* inject: install fd in the target and complete its call with the new number, atomically
@@ -501,7 +512,7 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
 		if (!magic)
 			of |= O_NOFOLLOW;
-		umask(c->task.umask);
+		set_umask(c);
 		fd = openat(p.parent, p.name, (int)of, r->mode);
 		if (fd >= 0 && (flags & O_PATH) && follow && !magic) {
 			/* O_PATH drops O_CREAT, and with O_NOFOLLOW it opens a link itself */
@@ -536,8 +547,8 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 			close(fd);
 			return open_blocking(c, &p, flags, magic);
 		}
-		int fl = fcntl(fd, F_GETFL);
-		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		/* F_SETFL changes only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK (fcntl(2)) */
+		if (fcntl(fd, F_SETFL, (int)flags & ~O_NONBLOCK) < 0) {
 			int err = errno;
 			close(fd);
 			return -err;
@@ -589,7 +600,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			e = -EACCES;
 			break;
 		}
-		umask(c->task.umask);
+		set_umask(c);
 		res = mkdirat(p.parent, p.name, r->mode);
 		e = finish(c, res, &p, true);
 		break;
@@ -600,7 +611,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			e = -EACCES;
 			break;
 		}
-		umask(c->task.umask);
+		set_umask(c);
 		/* the raw 32-bit dev argument, decoded by the kernel as for the target */
 		res = (int)syscall(SYS_mknodat, p.parent, p.name, (unsigned int)r->mode, r->dev);
 		e = finish(c, res, &p, false);
