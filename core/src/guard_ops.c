@@ -19,7 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAXSYMLINKS 40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
+#define MAXSYMLINKS                                                                                \
+	40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
 #define PROC_ROOT_INO 1
 
 /* Capabilities that change the outcome of a file-creating call (capabilities(7)). If the worker
@@ -65,6 +66,7 @@ static int parse_status(char *s, struct guard_task *t)
 			t->capeff = v1;
 			seen |= 16;
 		} else if (strncmp(line, "Groups:", 7) == 0) {
+			t->groups_cut = strlen(line + 7) >= sizeof(t->groups);
 			snprintf(t->groups, sizeof(t->groups), "%s", line + 7);
 			seen |= 32;
 		}
@@ -99,8 +101,9 @@ int guard_task_read(struct guard_call *c)
  * the worker holds; otherwise the result could differ from the target's own call. */
 static bool same_creds(const struct guard_task *self, const struct guard_task *t)
 {
-	return self->fsuid == t->fsuid && self->fsgid == t->fsgid &&
-	       strcmp(self->groups, t->groups) == 0 && ((self->capeff & FILE_CAPS) & ~t->capeff) == 0;
+	return self->fsuid == t->fsuid && self->fsgid == t->fsgid && !self->groups_cut &&
+	       !t->groups_cut && strcmp(self->groups, t->groups) == 0 &&
+	       ((self->capeff & FILE_CAPS) & ~t->capeff) == 0;
 }
 
 bool guard_denied(const struct guard_call *c, const struct guard_path *p)
@@ -113,9 +116,10 @@ bool guard_denied(const struct guard_call *c, const struct guard_path *p)
 		return false;
 	for (size_t i = 0; i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
-		/* ASCII case folded: on a case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC"
-		 * would be found again as ".bashrc". */
-		if (strlen(en->name) != p->namelen || strncasecmp(en->name, p->name, p->namelen) != 0)
+		/* ASCII case folded: on a case-insensitive directory (ext4/f2fs casefold, vfat)
+		 * ".BASHRC" would be found again as ".bashrc". */
+		if (strlen(en->name) != p->namelen ||
+		    strncasecmp(en->name, p->name, p->namelen) != 0)
 			continue;
 		if (!statted) {
 			if (fstat(p->parent, &st) < 0)
@@ -201,7 +205,7 @@ static int open_base(struct guard_call *c, int dfd, const char *path, bool need_
 	if (dfd == AT_FDCWD) {
 		if (c->cwdfd < 0) {
 			int r = guard_call_track(
-				c, openat(c->procfd, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC));
+			    c, openat(c->procfd, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC));
 			if (r < 0)
 				return r;
 			c->cwdfd = r;
@@ -358,8 +362,8 @@ static int resolve_from(struct guard_call *c, int base, const char *path, struct
 	dir[s] = '\0';
 	/* Fast path: no symbolic link on the way, the kernel resolves exactly as for the target
 	 * (same root, same mounts). Any link, /proc/self among them, takes the careful walk. */
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_SYMLINKS };
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS};
 	int fd = (int)syscall(SYS_openat2, base, dir, &how, sizeof(how));
 	if (fd < 0 && errno == ELOOP)
 		fd = walk(c, base, dir);
@@ -401,7 +405,7 @@ static int follow_final(struct guard_call *c, struct guard_path *p, char *buf, s
 /* reply: answer the notification with 0 or -err (seccomp_unotify(2)). */
 static int reply(struct guard_call *c, int err, int64_t val)
 {
-	struct seccomp_notif_resp resp = { .id = c->id, .val = val, .error = -err, .flags = 0 };
+	struct seccomp_notif_resp resp = {.id = c->id, .val = val, .error = -err, .flags = 0};
 	/* libseccomp reports every failure alike; all mean the answer was not delivered */
 	return seccomp_notify_respond(c->listener, &resp) != 0 ? -ENOENT : 0;
 }
@@ -420,11 +424,11 @@ static void set_umask(struct guard_call *c)
  * (SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). The target's RLIMIT_NOFILE applies. */
 static int inject(struct guard_call *c, int fd, unsigned int oflags)
 {
-	struct seccomp_notif_addfd a = { .id = c->id,
-					 .flags = SECCOMP_ADDFD_FLAG_SEND,
-					 .srcfd = (unsigned int)fd,
-					 .newfd = 0,
-					 .newfd_flags = oflags & O_CLOEXEC };
+	struct seccomp_notif_addfd a = {.id = c->id,
+					.flags = SECCOMP_ADDFD_FLAG_SEND,
+					.srcfd = (unsigned int)fd,
+					.newfd = 0,
+					.newfd_flags = oflags & O_CLOEXEC};
 	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a) >= 0)
 		return 0;
 	int err = errno;
@@ -445,7 +449,7 @@ struct blocking_open {
 static void *blocking_open_run(void *arg)
 {
 	struct blocking_open *b = arg;
-	struct guard_call c = { .listener = b->listener, .id = b->id };
+	struct guard_call c = {.listener = b->listener, .id = b->id};
 	int fd = openat(b->parent, b->name, (int)(b->flags | O_NOCTTY | O_CLOEXEC));
 	if (fd < 0)
 		reply(&c, errno, 0);
@@ -508,7 +512,8 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 			return e;
 		if (guard_denied(c, &p))
 			return -EACCES;
-		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below. */
+		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below.
+		 */
 		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
 		if (!magic)
 			of |= O_NOFOLLOW;
@@ -542,12 +547,14 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	}
 	if (!nonblock && !(flags & O_PATH)) {
 		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
+		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+		    (flags & O_ACCMODE) == O_RDONLY) {
 			/* without O_NONBLOCK, reading from a FIFO waits for a writer (fifo(7)) */
 			close(fd);
 			return open_blocking(c, &p, flags, magic);
 		}
-		/* F_SETFL changes only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK (fcntl(2)) */
+		/* F_SETFL changes only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK
+		 * (fcntl(2)) */
 		if (fcntl(fd, F_SETFL, (int)flags & ~O_NONBLOCK) < 0) {
 			int err = errno;
 			close(fd);
@@ -557,8 +564,8 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	e = inject(c, fd, flags);
 	close(fd);
 	if (e < 0 && (flags & O_CREAT) && (flags & O_EXCL) && !magic)
-		/* the target never learned of the file it asked to create exclusively: remove it so a
-		 * restarted call does not fail with EEXIST */
+		/* the target never learned of the file it asked to create exclusively: remove it so
+		 * a restarted call does not fail with EEXIST */
 		unlinkat(p.parent, p.name, 0);
 	return 1;
 }
@@ -694,7 +701,8 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			e = -EACCES;
 			break;
 		}
-		if (p.parent == c->rootfd && strcmp(p.name, ".") == 0 && (r->flags & AT_REMOVEDIR)) {
+		if (p.parent == c->rootfd && strcmp(p.name, ".") == 0 &&
+		    (r->flags & AT_REMOVEDIR)) {
 			e = -EBUSY; /* rmdir("/") */
 			break;
 		}
