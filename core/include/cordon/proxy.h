@@ -16,6 +16,8 @@ struct cordon_proxy_config {
 	int http_fd;                  /* listening TCP socket (created inside the netns), or -1 */
 	int socks_fd;                 /* listening TCP socket for SOCKS5, or -1 */
 	int log_fd;                   /* violation log, JSON lines appended, or -1 */
+	const char *log_path;         /* when log_fd is -1: opened (cordon_vlog_open) on the first
+	                                 violation, so a session without one leaves no file; or NULL */
 	const char *hosts_file;       /* test hook: names resolved from this file first, or NULL */
 };
 
