@@ -106,30 +106,83 @@ static bool same_creds(const struct guard_task *self, const struct guard_task *t
 	       ((self->capeff & FILE_CAPS) & ~t->capeff) == 0;
 }
 
+/* entry_of: whether (directory st, name[0..len)) is an entry of g. ASCII case folded: on a
+ * case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC" would be found as ".bashrc". */
+static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, const char *name,
+		     size_t len)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct cordon_guard_entry *en = &g->v[i];
+		if (st->st_dev == en->dev && st->st_ino == en->ino && strlen(en->name) == len &&
+		    strncasecmp(en->name, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* beneath_guarded: 1 when directory fd lies at or below a guarded name, 0 if not, -errno. A
+ * guarded name that a person creates later as a directory (.vscode/, .git/hooks) is not pinned
+ * by the mount layer, so everything in it stays guarded here. Walks ".." up to the root; at each
+ * ancestor that is a guard directory, the entry's name is looked up and compared with the child
+ * the walk came from. */
+#define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name: treated as guarded */
+static int beneath_guarded(const struct cordon_guard_set *g, int fd)
+{
+	struct stat cur, child;
+	int curfd = fd, r = 0;
+
+	if (fstat(fd, &cur) < 0)
+		return -errno;
+	for (int depth = 0;; depth++) {
+		if (depth > 0) {
+			for (size_t i = 0; i < g->n && r == 0; i++) {
+				const struct cordon_guard_entry *en = &g->v[i];
+				struct stat s;
+				if (cur.st_dev == en->dev && cur.st_ino == en->ino &&
+				    fstatat(curfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    s.st_dev == child.st_dev && s.st_ino == child.st_ino)
+					r = 1;
+			}
+		}
+		if (r != 0)
+			break;
+		if (depth == MAX_DEPTH) {
+			r = 1;
+			break;
+		}
+		int up = openat(curfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0) {
+			r = -errno;
+			break;
+		}
+		child = cur;
+		if (curfd != fd)
+			close(curfd);
+		curfd = up;
+		if (fstat(up, &cur) < 0) {
+			r = -errno;
+			break;
+		}
+		if (cur.st_dev == child.st_dev && cur.st_ino == child.st_ino)
+			break; /* ".." of the root is the root */
+	}
+	if (curfd != fd)
+		close(curfd);
+	return r;
+}
+
 bool guard_denied(const struct guard_call *c, const struct guard_path *p)
 {
 	const struct cordon_guard_set *g = c->g;
 	struct stat st;
-	bool statted = false;
 
-	if (!g || p->namelen == 0 || p->namelen > 255)
+	if (!g || g->n == 0)
 		return false;
-	for (size_t i = 0; i < g->n; i++) {
-		const struct cordon_guard_entry *en = &g->v[i];
-		/* ASCII case folded: on a case-insensitive directory (ext4/f2fs casefold, vfat)
-		 * ".BASHRC" would be found again as ".bashrc". */
-		if (strlen(en->name) != p->namelen ||
-		    strncasecmp(en->name, p->name, p->namelen) != 0)
-			continue;
-		if (!statted) {
-			if (fstat(p->parent, &st) < 0)
-				return true; /* fail closed */
-			statted = true;
-		}
-		if (st.st_dev == en->dev && st.st_ino == en->ino)
-			return true;
-	}
-	return false;
+	if (fstat(p->parent, &st) < 0)
+		return true; /* fail closed */
+	if (entry_of(g, &st, p->name, p->namelen))
+		return true;
+	return beneath_guarded(g, p->parent) != 0; /* an error fails closed */
 }
 
 /* proc_kind: 0 when fd is not on procfs, 1 when it is the procfs root, 2 for any other procfs
@@ -278,6 +331,13 @@ static int walk(struct guard_call *c, int base, const char *dir)
 		}
 		if (S_ISLNK(st.st_mode)) {
 			close(fd);
+			/* a guarded name that is a link: what lies behind it is guarded too */
+			struct stat cs;
+			if (c->g &&
+			    (fstat(cur, &cs) < 0 || entry_of(c->g, &cs, comp, strlen(comp)))) {
+				r = -EACCES;
+				goto out;
+			}
 			r = link_text(c, cur, comp, link, sizeof(link));
 			if (r < 0)
 				goto out;
@@ -670,7 +730,9 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		}
 		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
-		if (guard_denied(c, &q)) {
+		/* the source too: a second name for a guarded file would let it be written through
+		 */
+		if (guard_denied(c, &q) || (p.name[0] && guard_denied(c, &p))) {
 			e = -EACCES;
 			break;
 		}

@@ -256,3 +256,41 @@ print("opened", opened > 0)
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = 1 ]
 }
+
+@test "a guarded name made a directory on the host after start keeps everything in it guarded" {
+	"$GR" --deny "$d/.vscode" -- sh -c '
+		: > ready; i=0; while [ ! -e go ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		{ echo "{}" > .vscode/settings.json && echo WROTE-FILE; } 2>/dev/null
+		{ mkdir .vscode/sub && echo WROTE-DIR; } 2>/dev/null
+		{ cd .vscode && echo > incwd && echo WROTE-CWD; } 2>/dev/null
+		cd "$0" && echo ok > other/settings.json && echo OTHER' "$d" >"$d/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$d/ready" ] && break; sleep 0.05; done
+	mkdir "$d/.vscode" "$d/other"
+	touch "$d/go"
+	wait "$pid"
+	run cat "$d/out"
+	[ "$output" = OTHER ]
+	[ -z "$(ls -A "$d/.vscode")" ]
+	[ "$(cat "$d/other/settings.json")" = ok ]
+}
+
+@test "a guarded name that is a symbolic link is not traversed; its target directly is" {
+	mkdir "$d/elsewhere"
+	ln -s elsewhere "$d/.claude"
+	run "$GR" --deny "$d/.claude" -- sh -c 'echo x > .claude/f'
+	[ "$status" -ne 0 ] && [[ "$output" == *"Permission denied"* ]]
+	[ ! -e "$d/elsewhere/f" ]
+	"$GR" --deny "$d/.claude" -- sh -c 'echo x > elsewhere/f'
+	[ "$(cat "$d/elsewhere/f")" = x ]
+}
+
+@test "an existing guarded file cannot get a second name to be written through" {
+	echo original > "$d/.mcp.json"
+	run g 'ln .mcp.json second'
+	[ "$status" -ne 0 ] && [[ "$output" == *"Permission denied"* ]]
+	[ ! -e "$d/second" ]
+	echo data > "$d/plain"
+	run g 'ln plain second'
+	[ "$status" -eq 0 ] && [ "$(stat -c %h "$d/plain")" -eq 2 ]
+}
