@@ -699,7 +699,7 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	userns_id(ns_before, sizeof(ns_before));
 	struct cordon_layers_report rep;
 	memset(&rep, 0, sizeof(rep));
-	r = cordon_confine(&p, s, cwd, NULL, NULL, &rep, &e);
+	r = cordon_confine_in_place(&p, s, cwd, ctl, &rep, &e);
 	userns_id(ns_after, sizeof(ns_after));
 	if (r < 0 && strcmp(ns_before, ns_after) == 0 && !self_confined()) {
 		ERR("on: %s; nothing changed\n", e.msg);
@@ -1075,12 +1075,34 @@ static int verb_hostchange(const struct cordon_shell *sh, int ctl_fd, int argc,
 	return CORDON_VERB_OK;
 }
 
+/* A forked copy of the confined shell (a subshell, `$(...)`) had its control fd closed at fork
+ * (cordon_confine_in_place), and its number may since name some other file: only a socket is the
+ * channel. */
+static bool forget_lost_channel(int *ctl_fd)
+{
+	struct stat st;
+
+	if (*ctl_fd < 0 || (fstat(*ctl_fd, &st) == 0 && S_ISSOCK(st.st_mode)))
+		return false;
+	*ctl_fd = -1;
+	return true;
+}
+
 int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
 {
+	bool lost = forget_lost_channel(ctl_fd);
 	if (argc < 1)
 		return usage(sh, "%s", "a verb is needed");
 	const char *v = argv[0];
 	bool json;
+	if (lost && strcmp(v, "on") && strcmp(v, "check") && strcmp(v, "--help") &&
+	    strcmp(v, "-h") && strcmp(v, "help")) {
+		ERR("%s: this is a forked copy of the confined shell (a subshell, pipeline element or "
+		    "$(...)), which holds no control channel; run `sandbox %s` in the shell itself "
+		    "(e.g. `sandbox %s > FILE`)\n",
+		    v, v, v);
+		return CORDON_VERB_FAIL;
+	}
 	if (!strcmp(v, "--help") || !strcmp(v, "-h") || !strcmp(v, "help")) {
 		OUT("%s\n\n", cordon_verbs_synopsis);
 		for (size_t i = 0; cordon_verbs_help[i]; i++)
