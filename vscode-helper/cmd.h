@@ -12,5 +12,6 @@ int cmd_check(int argc, char **argv);   /* cmd_check.c */
 int cmd_policy(int argc, char **argv);  /* cmd_policy.c */
 int cmd_connect(int argc, char **argv); /* cmd_connect.c */
 int cmd_log(int argc, char **argv);     /* cmd_log.c */
+int cmd_approve(int argc, char **argv); /* cmd_approve.c */
 
 #endif

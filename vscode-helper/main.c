@@ -19,6 +19,8 @@ static const char usage[] =
 	"                      the effective merged policy\n"
 	"  log [--json] [SESSION]\n"
 	"                      denied requests of a session (default: the latest)\n"
+	"  approve [--reject|--pending] SESSION [HOST[:PORT]...]\n"
+	"                      answer a locked session's request, from outside the sandbox\n"
 	"  connect HOST PORT   relay stdin/stdout to HOST:PORT through the session's proxy\n"
 	"                      (for ssh's ProxyCommand inside a session)\n"
 	"  --version, --help\n";
@@ -30,7 +32,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"run", cmd_run},         {"check", cmd_check}, {"policy", cmd_policy},
-	{"connect", cmd_connect}, {"log", cmd_log},
+	{"connect", cmd_connect}, {"log", cmd_log},     {"approve", cmd_approve},
 };
 
 int main(int argc, char **argv)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -507,22 +508,46 @@ int cordon_control_call(int ctl_fd, char *const *words, int fd, char **reply,
 
 /* ---- approval channel ---- */
 
+/* approval_dir: $XDG_RUNTIME_DIR/cordon (the sandbox sees a tmpfs over /run/user/UID), else a
+ * directory of the state dir, $XDG_STATE_HOME/cordon/approval or ~/.local/state/cordon/approval
+ * (XDG Base Directory spec), private to the user (0700): not /tmp, which other users share and
+ * could occupy first. A confined process may see the latter path, but cannot make an AF_UNIX
+ * socket (seccomp) and would be refused by the peer check in any case. */
 static int approval_dir(char *buf, size_t len)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *st = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
 	int n;
 	if (xdg && xdg[0] == '/')
 		n = snprintf(buf, len, "%s/cordon", xdg);
+	else if (st && st[0] == '/')
+		n = snprintf(buf, len, "%s/cordon/approval", st);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, len, "%s/.local/state/cordon/approval", home);
 	else
-		n = snprintf(buf, len, "/tmp/cordon-%u", (unsigned)getuid());
+		return -ENOENT;
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* mkdir_parents: create every missing directory above path's last component (mode 0700, as the
+ * XDG spec asks of the state directory). */
+static void mkdir_parents(const char *path)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *c = tmp + 1; (c = strchr(c, '/')); c++) {
+		*c = '\0';
+		mkdir(tmp, 0700);
+		*c = '/';
+	}
 }
 
 int cordon_control_approval_path(const char *id, char *buf, size_t len)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	if (approval_dir(dir, sizeof(dir)) < 0)
-		return -ENAMETOOLONG;
+	int r = approval_dir(dir, sizeof(dir));
+	if (r < 0)
+		return r;
 	int n = snprintf(buf, len, "%s/%s.sock", dir, id);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -533,7 +558,11 @@ static int fill_addr(const char *id, struct sockaddr_un *sa, struct cordon_error
 	sa->sun_family = AF_UNIX;
 	if (strspn(id, "0123456789abcdef") != strlen(id) || !id[0])
 		return cordon_error_set(e, EINVAL, "approval: \"%s\" is not a session id", id);
-	if (cordon_control_approval_path(id, sa->sun_path, sizeof(sa->sun_path)) < 0)
+	int r = cordon_control_approval_path(id, sa->sun_path, sizeof(sa->sun_path));
+	if (r == -ENOENT)
+		return cordon_error_set(e, ENOENT,
+					"approval: none of XDG_RUNTIME_DIR, XDG_STATE_HOME, HOME is set");
+	if (r < 0)
 		return cordon_error_set(e, ENAMETOOLONG, "approval: socket path too long");
 	return 0;
 }
@@ -546,6 +575,7 @@ int cordon_control_approval_listen(const char *id, int *fd, struct cordon_error 
 	if (r < 0)
 		return r;
 	approval_dir(dir, sizeof(dir));
+	mkdir_parents(dir);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return cordon_error_set(e, errno, "approval: mkdir %s: %s", dir, strerror(errno));
 	struct stat st;

@@ -41,6 +41,7 @@ struct session_state {
 	int builder_sock; /* S's end of the S↔B channel: forwards the guard listener */
 	pid_t builder;
 	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
+	char approval_path[108]; /* locked session: the approval socket, unlinked at the end */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
@@ -206,6 +207,41 @@ static int on_builder(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 	return 1;
 }
 
+/* on_approval: a person's `cordon approve` on the approval socket of a locked session
+ * (control.h). The peer check and the request are cordon_control_approval_serve's. */
+static int on_approval(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+{
+	struct session_state *st = arg;
+	struct cordon_error e = {{0}};
+
+	(void)px;
+	if (!(events & EPOLLIN))
+		return 1;
+	/* A failed request (out of memory, a peer that hung up) is not the listener's end. */
+	cordon_control_approval_serve(&st->ctx, fd, &e);
+	return 0;
+}
+
+/* listen_approval: a locked session listens for outside approvals. Failing to listen is fatal
+ * for the session: a locked shell could not be loosened at all, and the person must know. */
+static int listen_approval(struct cordon_proxy *px, struct session_state *st,
+			   struct cordon_error *e)
+{
+	int fd = -1, r = cordon_control_approval_listen(st->ctx.session_id, &fd, e);
+
+	if (r < 0)
+		return cordon_error_prefix(e, r, "lockPolicy");
+	cordon_control_approval_path(st->ctx.session_id, st->approval_path,
+				     sizeof(st->approval_path));
+	r = cordon_proxy_watch(px, fd, EPOLLIN, on_approval, st, e);
+	if (r < 0) {
+		close(fd);
+		unlink(st->approval_path);
+		st->approval_path[0] = '\0';
+	}
+	return r;
+}
+
 /* session_main: the session process S. Never returns. */
 __attribute__((noreturn)) static void session_main(const struct cordon_policy *p, int ctl)
 {
@@ -310,6 +346,11 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	r = cordon_proxy_watch(px, st.builder_sock, EPOLLIN | EPOLLRDHUP, on_builder, &st, &e);
 	if (r < 0)
 		goto report;
+	if (st.ctx.locked) {
+		r = listen_approval(px, &st, &e);
+		if (r < 0)
+			goto report;
+	}
 	if (session_send(ctl, &rep, sizeof(rep), bfds, 3) < 0)
 		goto end;
 	for (int i = 0; i < 3; i++)
@@ -323,6 +364,8 @@ report:
 	rep.st.msg[sizeof(rep.st.msg) - 1] = '\0';
 	session_send(ctl, &rep, sizeof(rep), NULL, 0);
 end:
+	if (st.approval_path[0])
+		unlink(st.approval_path);
 	if (st.builder > 0) {
 		kill(st.builder, SIGKILL);
 		while (waitpid(st.builder, NULL, 0) < 0 && errno == EINTR)

@@ -260,22 +260,54 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 }
 
 @test "cordon approve from outside grants a locked session's request; from inside it cannot" {
-	"$CORDON" approve --help >/dev/null 2>&1 || skip "cordon approve is not in this build"
+	URL=http://127.0.0.2:$HOST_PORT/index.html
+	# The shell files the request, tries to approve it itself (with the same cordon binary, which
+	# it can run), then waits for the person outside; curl works only after the approval.
 	sb 'sandbox on --lock || exit 9
 		sandbox allow-host 127.0.0.2
-		"'"$CORDON"'" approve "$CORDON_SESSION" 127.0.0.2 && echo inside-approve-worked
+		"$BASH_LOADABLES_PATH/cordon" approve "$CORDON_SESSION" 127.0.0.2 && echo inside-approve-worked
 		sandbox hosts
+		curl -fsS -m 10 "'"$URL"'" >/dev/null || echo curl-before-denied
 		echo "$CORDON_SESSION" > sid
 		for i in $(seq 200); do [ -e approved ] && break; sleep 0.05; done
-		sandbox hosts' >"$T/out" &
+		sandbox hosts
+		curl -fsS -m 10 "'"$URL"'" && echo curl-after-ok' >"$T/out" &
 	for _ in $(seq 200); do [ -s "$W/sid" ] && break; sleep 0.05; done
-	run timeout 10 "$CORDON" approve "$(cat "$W/sid")" 127.0.0.2
+	[ -s "$W/sid" ] || fail "the confined shell did not start: $(cat "$T/out")"
+	sid=$(cat "$W/sid")
+	run timeout 10 "$CORDON" approve --pending "$sid"
+	status_is 0
+	has '"127.0.0.2"'
+	run timeout 10 "$CORDON" approve "$sid" 127.0.0.2
 	touch "$W/approved"
 	wait
 	status_is 0
+	has "approved"
 	run cat "$T/out"
 	lacks inside-approve-worked
-	has "allowed hosts: none" "allowed hosts: 127.0.0.2"
+	has "approval: socket: Operation not permitted" "allowed hosts: none" curl-before-denied "allowed hosts: 127.0.0.2" \
+		cordon-bash-test-host curl-after-ok
+	# The approval socket is gone with the session.
+	for _ in $(seq 100); do
+		timeout 5 "$CORDON" approve "$sid" 127.0.0.2 2>/dev/null || break
+		sleep 0.05
+	done
+	run timeout 5 "$CORDON" approve "$sid" 127.0.0.2
+	status_is 1
+	has "no running session"
+}
+
+@test "an unlocked session has no approval socket" {
+	sb 'sandbox on || exit 9
+		echo "$CORDON_SESSION" > sid
+		for i in $(seq 200); do [ -e done ] && break; sleep 0.05; done' >"$T/out" &
+	for _ in $(seq 200); do [ -s "$W/sid" ] && break; sleep 0.05; done
+	[ -s "$W/sid" ] || fail "the confined shell did not start: $(cat "$T/out")"
+	run timeout 10 "$CORDON" approve "$(cat "$W/sid")" 127.0.0.2
+	touch "$W/done"
+	wait
+	status_is 1
+	has "no running session"
 }
 
 # --- what a child of the confined shell cannot do --------------------------------------------------
