@@ -38,6 +38,10 @@ for extra in bash-builtin zsh-module; do
 	[ -d "$top/build/$extra" ] && cp -a "$top/build/$extra" "$stage/build/"
 done
 cp -a "$top/tests" "$stage/tests"
+# The editor plugins, for editors.bats (the extension without node_modules: its tests stub vscode).
+[ -d "$top/nvim-plugin" ] && cp -a "$top/nvim-plugin" "$stage/nvim-plugin"
+[ -d "$top/vscode-helper/extension" ] && mkdir -p "$stage/vscode-helper" &&
+	tar -C "$top/vscode-helper" --exclude=node_modules -cf - extension | tar -C "$stage/vscode-helper" -xf -
 chmod -R a+rX "$stage"
 trap 'rm -rf "$stage" ${suid_dir:+"$suid_dir"}' EXIT
 

@@ -24,6 +24,7 @@
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
+#include "session_ask.h"
 #include "session_internal.h"
 
 struct cordon_session {
@@ -323,7 +324,10 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	rep.info.http_port = local_port(bfds[BFD_HTTP]);
 	rep.info.socks_port = local_port(bfds[BFD_SOCKS]);
 
-	/* 4. Serve: the proxy accepts on the in-namespace listeners. */
+	/* 4. Serve: the proxy accepts on the in-namespace listeners; with an editor's
+	 * `cordon serve` to ask (ask.h), hosts neither list decides are asked about. */
+	struct session_ask ask = {.fd = -1, .policy = (struct cordon_policy *)p};
+	session_ask_open(&ask, rep.info.id, rep.info.log_path);
 	struct cordon_proxy_config cfg = {
 	    /* S's private copy of the caller's policy (fork); the live allowlist. */
 	    .policy = (struct cordon_policy *)p,
@@ -332,10 +336,18 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	    .log_fd = -1,
 	    .log_path = rep.info.log_path,
 	    .hosts_file = hosts_file,
+	    .ask = ask.fd >= 0 ? session_ask_question : NULL,
+	    .ask_arg = &ask,
 	};
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
 		goto report;
+	if (ask.fd >= 0) {
+		ask.px = px;
+		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);
+		if (r < 0)
+			goto report;
+	}
 	st.ctx.policy = cfg.policy;
 	st.ctx.session_id = rep.info.id;
 	st.ctx.log_path = rep.info.log_path;

@@ -163,10 +163,14 @@ s.serve_forever()' >"$T/port" 2>/dev/null &
 }
 
 @test "Ctrl-C on the terminal ends the command, not cordon first (130)" {
-	run "$PY" -c '
-import os, pty, sys, time
+	# A terminal starts its shell with SIGINT at its default action; a runner that started us in
+	# the background may have left it ignored, which exec would pass on to the command.
+	run timeout -k 5 60 "$PY" -c '
+import os, pty, signal, sys, time
 pid, fd = pty.fork()
 if pid == 0:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
     os.execv(sys.argv[1], [sys.argv[1], "run", "--", "sleep", "3144"])
 time.sleep(1)
 os.write(fd, b"\x03")
