@@ -261,11 +261,12 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 
 @test "cordon approve from outside grants a locked session's request; from inside it cannot" {
 	URL=http://127.0.0.2:$HOST_PORT/index.html
+	mkdir -p "$T/bin" && cp "$CORDON" "$T/bin/cordon" && chmod -R a+rX "$T/bin"
 	# The shell files the request, tries to approve it itself (with the same cordon binary, which
 	# it can run), then waits for the person outside; curl works only after the approval.
 	sb 'sandbox on --lock || exit 9
 		sandbox allow-host 127.0.0.2
-		"$BASH_LOADABLES_PATH/cordon" approve "$CORDON_SESSION" 127.0.0.2 && echo inside-approve-worked
+		"'"$T/bin/cordon"'" approve "$CORDON_SESSION" 127.0.0.2 && echo inside-approve-worked
 		sandbox hosts
 		curl -fsS -m 10 "'"$URL"'" >/dev/null || echo curl-before-denied
 		echo "$CORDON_SESSION" > sid
@@ -386,6 +387,16 @@ EOF
 		sandbox hosts
 		sandbox allow-host 127.0.0.2 && echo top-ok'
 	has "sub=1" "rc=1" "forked copy of the confined shell" "allowed hosts: none" top-ok
+}
+
+@test "unloading the builtin after on keeps children out of the shell (the object stays loaded)" {
+	[ "${SUT:-bash}" = bash ] || skip "enable -d is bash's way to unload a builtin"
+	printf '%s\n' "$PARENT_PROBE" >"$T/lib/parent_probe.py"
+	run sb 'sandbox on || exit 9
+		enable -d sandbox; echo "unload=$?"
+		'"$PY"' "$BASH_LOADABLES_PATH/parent_probe.py"; echo probe-done'
+	has "mem-refused 13" "environ-refused 13" "ptrace-refused 1" probe-done
+	lacks -ok
 }
 
 @test "jobs can still signal each other after on (each child's domain nests below the shell's)" {
