@@ -712,6 +712,13 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	*ctl_fd = ctl;
 	char id[sizeof(si->id)];
 	snprintf(id, sizeof(id), "%s", si->id);
+	/* The session must outlive the control fd when this shell execs its last command in place
+	 * (`bash -c '...; make'` closes the close-on-exec fd). Without it the session just ends
+	 * earlier: fail closed, so a warning is enough. */
+	struct cordon_error fe = {{0}};
+	if (r == 0 && cordon_session_follow_caller(s, &fe) < 0)
+		ERR("warning: %s; a command this shell execs in place will have no network\n",
+		    fe.msg);
 	cordon_session_free(s); /* the session lives on through ctl */
 	if (r < 0) {
 		/* Past the point of no return: the shell stays in the session (its network is the

@@ -245,6 +245,19 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 		"denied hosts: 127.0.0.2" after-denied
 }
 
+@test "a last command the shell execs in place keeps the network; the session ends with it" {
+	URL=http://127.0.0.2:$HOST_PORT/index.html
+	# bash -c execs its last simple command in the shell's own process, closing the control fd.
+	run sb 'sandbox on --allow-host 127.0.0.2 || exit 9
+		sandbox status --json > st.json
+		curl -fsS -m 10 "'"$URL"'"'
+	status_is 0
+	has cordon-bash-test-host
+	spid=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["session_pid"])' "$W/st.json")
+	for _ in $(seq 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$spid" 2>/dev/null || fail "session process $spid outlived the exec'd command"
+}
+
 @test "allow-host with an invalid pattern is refused and changes nothing" {
 	run sb 'sandbox on || exit 9; sandbox allow-host "*.com"; echo "rc=$?"; sandbox hosts'
 	has "rc=1" "allowed hosts: none"
