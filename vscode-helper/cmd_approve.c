@@ -8,10 +8,10 @@
 #include "cordon/control.h"
 
 static const char usage[] =
-	"usage: cordon approve SESSION HOST[:PORT]...      grant what a locked session asked for\n"
-	"       cordon approve --reject SESSION HOST...    refuse it\n"
-	"       cordon approve --pending SESSION           list what it is waiting for (JSON)\n"
-	"  run it in a terminal outside the sandbox; SESSION is the session's CORDON_SESSION\n";
+    "usage: cordon approve SESSION HOST[:PORT]...      grant what a locked session asked for\n"
+    "       cordon approve --reject SESSION HOST...    refuse it\n"
+    "       cordon approve --pending SESSION           list what it is waiting for (JSON)\n"
+    "  run it in a terminal outside the sandbox; SESSION is the session's CORDON_SESSION\n";
 
 int cmd_approve(int argc, char **argv)
 {

@@ -1,5 +1,6 @@
 /* confine_children.c — for a shell confined in place: every direct child enters a Landlock
- * domain nested below the shell's at fork, so no child can ptrace the shell or open its /proc files.
+ * domain nested below the shell's at fork, so no child can ptrace the shell or open its /proc
+ * files.
  *
  * Why this replaces PR_SET_DUMPABLE 0 for an in-place shell (a deviation from DESIGN.md §2):
  * the shell's mm was created in the host user namespace, so once it is non-dumpable only
@@ -30,9 +31,9 @@
  * piece of process state the library keeps: set once by cordon_children_nest_prepare, never
  * changed afterwards (the confinement is one-way). */
 static struct {
-	pid_t shell;    /* the confined shell: only its direct children nest (grandchildren inherit) */
+	pid_t shell; /* the confined shell: only its direct children nest (grandchildren inherit) */
 	int ruleset_fd; /* the nested domain's ruleset, CLOEXEC */
-	int ctl_fd;     /* the shell's control channel: never in a child */
+	int ctl_fd;	/* the shell's control channel: never in a child */
 } nest = {.shell = 0, .ruleset_fd = -1, .ctl_fd = -1};
 
 static void say(const char *a, const char *b)
@@ -81,7 +82,8 @@ int cordon_children_nest_prepare(int landlock_abi, int ctl_fd, struct cordon_err
 		return cordon_error_set(e, EALREADY, "nested Landlock domain: already prepared");
 	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (fd < 0)
-		return cordon_error_set(e, errno, "nested Landlock domain: landlock_create_ruleset: %m");
+		return cordon_error_set(e, errno,
+					"nested Landlock domain: landlock_create_ruleset: %m");
 	/* Above the low numbers people redirect, next to the control fd. */
 	hi = fcntl(fd, F_DUPFD_CLOEXEC, 100);
 	close(fd);
