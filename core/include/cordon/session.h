@@ -44,6 +44,13 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
  * Returns 0 or a negative errno. */
 int cordon_session_hand_listener(struct cordon_session *s, int listener, struct cordon_error *e);
 
+/* cordon_session_follow_caller: ask the session process to end when the process that started it
+ * (the caller of cordon_session_start) exits, instead of when the control channel hangs up. For a
+ * shell confined in place, whose close-on-exec control fd goes away when it execs its last
+ * command (`bash -c '...; make'`) while that command still needs the proxy and the guard.
+ * Returns 0 or a negative errno with e->msg set. */
+int cordon_session_follow_caller(struct cordon_session *s, struct cordon_error *e);
+
 /* cordon_session_set_guard_ns: the caller confines itself in a mount and PID namespace of its
  * own below the session's (cordon run: fresh /proc). mnt_ns and pid_ns are fds of
  * /proc/self/ns/{mnt,pid} of that process (ownership passes to s). The next
