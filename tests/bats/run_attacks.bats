@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# run_attacks.bats — an attacker's code inside `cordon run`: holes found by attacking the whole
+# command (guard worker, mount layout, namespaces) and kept closed. Each deny has its control.
+
+load helpers
+
+setup_file() {
+	suite_setup
+}
+
+teardown_file() {
+	suite_teardown
+}
+
+setup() {
+	e2e_setup
+}
+
+teardown() {
+	e2e_teardown
+}
+
+# The probe shared by the /proc tests: for each PATH argument, open it with O_CREAT (which the
+# seccomp filter routes to the guard worker) and print "PATH: ok" or "PATH: ERRNO-NAME".
+# "cwd:DIR:NAME" opens NAME relative to the cwd DIR, "dirfd:DIR:NAME" relative to a dirfd of DIR.
+PROC_OPEN='
+import errno, os, sys
+for a in sys.argv[1:]:
+    flags = os.O_CREAT | (os.O_RDWR if a.endswith("mem") else os.O_RDONLY)
+    try:
+        if a.startswith("cwd:"):
+            _, d, n = a.split(":")
+            os.chdir(d)
+            fd = os.open(n, flags, 0o600)
+            os.chdir("/")
+        elif a.startswith("dirfd:"):
+            _, d, n = a.split(":")
+            fd = os.open(n, flags, 0o600, dir_fd=os.open(d, os.O_PATH))
+        else:
+            fd = os.open(a, flags, 0o600)
+        os.read(fd, 1)
+        print(a + ": ok")
+    except OSError as e:
+        print(a + ": " + errno.errorcode[e.errno])
+'
+
+# guard_pid: inside the sandbox, the pid of the guard worker (comm "cordon", not PID 1).
+GUARD_PID='for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" != 1 ] && [ "$(cat $p/comm 2>/dev/null)" = cordon ] && echo $n; done'
+
+@test "the guard does not open another process's /proc files for a confined caller (control: its own)" {
+	# Positive control outside: O_CREAT on another same-user process's /proc/PID/maps opens it.
+	sleep 300 &
+	local sp=$!
+	track "$sp"
+	run "$PY" -c "$PROC_OPEN" "/proc/$sp/maps"
+	kill "$sp"
+	assert_status 0
+	[ "$output" = "/proc/$sp/maps: ok" ] || fail "control: $output"
+
+	run crun -- /bin/sh -c 'g=$('"$GUARD_PID"'); [ -n "$g" ] || { echo "no guard worker"; exit 9; }
+		exec '"$PY"' -c '"'$PROC_OPEN'"' /proc/self/maps /proc/$g/maps /proc/$g/environ \
+			/proc/$g/mem /proc/$g/task/$g/maps cwd:/proc/$g:maps dirfd:/proc/$g:maps /proc/1/maps'
+	assert_status 0
+	echo "$output"
+	# the caller's own /proc files still open through the guard
+	[ "${lines[0]}" = "/proc/self/maps: ok" ] || fail "own maps: $output"
+	[ "${#lines[@]}" -eq 8 ] || fail "probe did not run: $output"
+	local l
+	for l in "${lines[@]:1}"; do
+		[[ "$l" == *": EACCES" ]] || fail "not refused: $l"
+	done
+}
+
+@test "in place (bash builtin), the guard does not open /proc files of the user's outside processes" {
+	local so=$CORDON_TOP/build/bash-builtin/sandbox.so
+	[ -f "$so" ] || skip "build/bash-builtin/sandbox.so not built"
+	cp "$so" "$T/sandbox.so"
+	chmod a+r "$T/sandbox.so"
+	sleep 300 &
+	local sp=$!
+	track "$sp"
+	# Positive control outside: the same probe opens the outside process's files.
+	run "$PY" -c "$PROC_OPEN" "/proc/$sp/maps" "/proc/$sp/environ"
+	[ "$output" = "/proc/$sp/maps: ok"$'\n'"/proc/$sp/environ: ok" ] || fail "control: $output"
+
+	run timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" bash -c \
+		'enable -f "$1" sandbox && sandbox on 2>/dev/null || exit 99
+		 '"$PY"' -c "$2" /proc/self/maps /proc/$3/maps /proc/$3/environ /proc/$3/mem; exit $?' \
+		sh "$T/sandbox.so" "$PROC_OPEN" "$sp" </dev/null 3>&- 4>&-
+	kill "$sp"
+	assert_status 0
+	echo "$output"
+	[ "${lines[0]}" = "/proc/self/maps: ok" ] || fail "own maps: $output"
+	[ "${#lines[@]}" -eq 4 ] || fail "probe did not run: $output"
+	local l
+	for l in "${lines[@]:1}"; do
+		[[ "$l" == *": EACCES" ]] || fail "not refused: $l"
+	done
+}
