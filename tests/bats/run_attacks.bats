@@ -97,3 +97,34 @@ GUARD_PID='for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" != 1 ] && [ "$(cat $p
 		[[ "$l" == *": EACCES" ]] || fail "not refused: $l"
 	done
 }
+
+# --- git: files that redirect what a later, unconfined git runs ---------------------------------
+
+# A git config in .git/evil that runs a command on `git status` (core.fsmonitor), and
+# .git/commondir pointing at it: git then reads config and hooks from there (gitrepository-layout).
+COMMONDIR='mkdir -p .git/evil/objects .git/evil/refs && cp .git/HEAD .git/evil/ &&
+	printf "[core]\n\trepositoryformatversion = 0\n\tfsmonitor = \"echo PWNED >&2; false\"\n" \
+		>.git/evil/config && echo evil >.git/commondir'
+
+@test ".git/commondir cannot be written to redirect git's config and hooks (control: outside)" {
+	# Positive control: unconfined, the redirect makes a later git status run the command.
+	git_repo "$OUT/repo"
+	(cd "$OUT/repo" && host_sh "$COMMONDIR")
+	run git -C "$OUT/repo" status
+	assert_output_has PWNED
+
+	git_repo "$W"
+	run crun_sh "$COMMONDIR"
+	[ "$status" -eq 1 ] || [ "$status" -eq 2 ] || fail "confined write succeeded: $output"
+	[ ! -e "$W/.git/commondir" ] || fail ".git/commondir was created"
+	run git -C "$W" status
+	assert_status 0
+	assert_output_lacks PWNED
+	# With allowGitConfig the hooks are still protected, so commondir must stay refused too.
+	printf '{"filesystem": {"allowGitConfig": true}}\n' >"$T/gitcfg.json"
+	run crun --config "$T/gitcfg.json" -- /bin/sh -c "$COMMONDIR"
+	[ "$status" -eq 1 ] || [ "$status" -eq 2 ] || fail "confined write with allowGitConfig succeeded: $output"
+	[ ! -e "$W/.git/commondir" ]
+	run git -C "$W" status
+	assert_output_lacks PWNED
+}
