@@ -128,3 +128,51 @@ COMMONDIR='mkdir -p .git/evil/objects .git/evil/refs && cp .git/HEAD .git/evil/ 
 	run git -C "$W" status
 	assert_output_lacks PWNED
 }
+
+# --- IPC ----------------------------------------------------------------------------------------
+
+# IPC_PROBE send MSQID | mqcreate NAME | mqopen NAME: msgsnd(2) one message to a System V queue,
+# mq_open(3) a POSIX message queue with O_CREAT, or without; prints "ok" or the errno name.
+IPC_PROBE='
+import ctypes, errno, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+op, arg = sys.argv[1], sys.argv[2]
+if op == "send":
+    buf = ctypes.create_string_buffer(struct.pack("l", 1) + b"x")
+    r = libc.msgsnd(int(arg), buf, 1, 0o4000)
+else:
+    flags = os.O_CREAT | os.O_RDWR if op == "mqcreate" else os.O_RDONLY
+    r = libc.mq_open(arg.encode(), flags, 0o600, None)
+print("ok" if r >= 0 else errno.errorcode[ctypes.get_errno()])
+'
+
+# qnum MSQID: the number of messages in a System V queue.
+qnum() {
+	ipcs -q -i "$1" | sed -n 's/.*qnum=\([0-9]*\).*/\1/p'
+}
+
+@test "System V IPC and POSIX message queues of the host are not shared with the sandbox (ATTACKS 21)" {
+	local id mq=/cordon-ra-$$-$RANDOM
+	id=$(ipcmk -Q -p 0600 | awk '{print $NF}')
+	[ -n "$id" ] || fail "ipcmk failed"
+	# Positive control: the same probe reaches the host's queue unconfined.
+	run "$PY" -c "$IPC_PROBE" send "$id"
+	[ "$output" = ok ] || { ipcrm -q "$id"; fail "control: $output"; }
+	[ "$(qnum "$id")" = 1 ]
+
+	run crun -- "$PY" -c "$IPC_PROBE" send "$id"
+	local confined=$output
+	[ "$(qnum "$id")" = 1 ] || { ipcrm -q "$id"; fail "a message reached the host's queue: $confined"; }
+	ipcrm -q "$id"
+	[ "$confined" = EINVAL ] || [ "$confined" = ENOENT ] || fail "send: $confined"
+
+	# A POSIX queue of the host cannot be opened (and drained) inside; control: outside it can.
+	# (Creating one inside is refused by Landlock's make_reg right either way.)
+	run "$PY" -c "$IPC_PROBE" mqcreate "$mq"
+	[ "$output" = ok ] || fail "control: mq_open outside: $output"
+	run "$PY" -c "$IPC_PROBE" mqopen "$mq"
+	[ "$output" = ok ] || fail "control: mq_open outside: $output"
+	run crun -- "$PY" -c "$IPC_PROBE" mqopen "$mq"
+	"$PY" -c 'import ctypes,sys; ctypes.CDLL(None).mq_unlink(sys.argv[1].encode())' "$mq"
+	[ "$output" = ENOENT ] || fail "the host's queue is reachable inside: $output"
+}
