@@ -176,3 +176,34 @@ qnum() {
 	"$PY" -c 'import ctypes,sys; ctypes.CDLL(None).mq_unlink(sys.argv[1].encode())' "$mq"
 	[ "$output" = ENOENT ] || fail "the host's queue is reachable inside: $output"
 }
+
+# --- persistence in $HOME when $HOME is the writable tree ---------------------------------------
+
+# Files that a later, unconfined login, shell, editor, Python or cargo run reads as code.
+HOME_CODE='.bash_aliases .config/fish/config.fish .config/environment.d/90-x.conf
+	.config/nvim/init.lua .vimrc .vim/plugin/x.vim .emacs .emacs.d/init.el .xprofile .xsessionrc
+	.xinitrc .tmux.conf .local/lib/python3.11/site-packages/x.pth .cargo/config.toml
+	.cargo/bin/cargo .config/Code/User/settings.json'
+
+@test "with cwd = HOME, files that later sessions run as code cannot be created (control: outside)" {
+	mkdir -p "$TEST_HOME/.config" "$TEST_HOME/.local/lib" "$TEST_HOME/.cargo/bin"
+	cp /etc/skel/.bashrc "$TEST_HOME/" 2>/dev/null || true
+	cd "$TEST_HOME"
+	local script='for f in '"$(echo $HOME_CODE)"'; do
+		mkdir -p "$(dirname "$f")" 2>/dev/null; { echo x >"$f"; } 2>/dev/null && echo "wrote $f"
+	done; mkdir -p .config/other .cargo/registry && echo x >.config/other/f &&
+		echo x >.cargo/registry/f && echo control-ok'
+	# Positive control: the same script writes every file unconfined (in a copy of the home).
+	mkdir -p "$OUT/h/.config" "$OUT/h/.local/lib" "$OUT/h/.cargo/bin"
+	run env -C "$OUT/h" /bin/sh -c "$script"
+	assert_output_has control-ok "wrote .bash_aliases" "wrote .cargo/bin/cargo"
+	[ "$(grep -c '^wrote ' <<<"$output")" -eq 16 ] || fail "control: $output"
+
+	run crun -- /bin/sh -c "$script"
+	assert_output_has control-ok
+	assert_output_lacks wrote
+	local f
+	for f in $HOME_CODE; do
+		[ ! -e "$TEST_HOME/$f" ] || fail "$f appeared in HOME"
+	done
+}
