@@ -207,3 +207,32 @@ HOME_CODE='.bash_aliases .config/fish/config.fish .config/environment.d/90-x.con
 		[ ! -e "$TEST_HOME/$f" ] || fail "$f appeared in HOME"
 	done
 }
+
+# --- resources ----------------------------------------------------------------------------------
+
+# THREADS N: start up to N threads (each takes a pid) that wait; print how many started.
+THREADS='
+import sys, threading
+threading.stack_size(65536)
+ev, n = threading.Event(), 0
+try:
+    for _ in range(int(sys.argv[1])):
+        threading.Thread(target=ev.wait, daemon=True).start()
+        n += 1
+except RuntimeError:
+    pass
+ev.set()
+print(n)
+'
+
+@test "a fork bomb is bounded by the PID namespace's pid_max (ATTACKS 35; control: outside)" {
+	# Positive control: unconfined, the same probe starts more tasks than the sandbox allows.
+	run "$PY" -c "$THREADS" 9000
+	assert_status 0
+	[ "$output" = 9000 ] || skip "this machine cannot start 9000 threads outside ($output)"
+
+	run crun -- /bin/sh -c 'cat /proc/sys/kernel/pid_max; '"$PY"' -c "$1" 9000' sh "$THREADS"
+	assert_status 0
+	[ "${lines[0]}" = 8192 ] || fail "pid_max inside: $output"
+	[ "${lines[1]}" -gt 1000 ] && [ "${lines[1]}" -lt 8192 ] || fail "threads started: $output"
+}
