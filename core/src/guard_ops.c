@@ -388,10 +388,10 @@ out:
 	return own ? guard_call_track(c, cur) : cur;
 }
 
-/* resolve_from: split path (our copy) into directory part and final component and open the
+/* split_open: split path (our copy) into directory part and final component and open the
  * directory part from base. The final component keeps its trailing slashes so the kernel applies
  * its own trailing-slash rules; "." and ".." are passed through (they never name a new entry). */
-static int resolve_from(struct guard_call *c, int base, const char *path, struct guard_path *p)
+static int split_open(struct guard_call *c, int base, const char *path, struct guard_path *p)
 {
 	size_t n = strlen(path), e = n;
 	if (n == 0)
@@ -433,6 +433,23 @@ static int resolve_from(struct guard_call *c, int base, const char *path, struct
 		return fd;
 	p->parent = fd;
 	return 0;
+}
+
+/* resolve_from: split_open, then refuse a parent directory on procfs other than the target's own
+ * /proc/PID (or a directory below it). The worker holds CAP_SYS_PTRACE and no Landlock domain:
+ * opening /proc/OTHER/{mem,environ,maps} for the target would hand it what ptrace(2) access mode
+ * checks and Landlock deny it, the worker's own memory among them (ATTACKS.md 4, 5). */
+static int resolve_from(struct guard_call *c, int base, const char *path, struct guard_path *p)
+{
+	int r = split_open(c, base, path, p);
+	if (r < 0)
+		return r;
+	int kind = proc_kind(p->parent);
+	if (kind < 0)
+		return kind;
+	if (kind == 0)
+		return 0;
+	return kind == 2 && proc_dir_is_target(c, p->parent) == 1 ? 0 : -EACCES;
 }
 
 static int resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p)

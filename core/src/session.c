@@ -391,7 +391,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		goto report;
 	if (ask.fd >= 0) {
 		ask.px = px;
-		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);
+		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask,
+				       &e);
 		if (r < 0)
 			goto report;
 	}
@@ -515,6 +516,11 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
 		if (setns(fds[i], type[i]) < 0)
 			return cordon_error_set(e, errno, "join %s namespace: setns: %m", name[i]);
 	}
+	/* A System V IPC and POSIX message-queue namespace of its own (ATTACKS.md 21): the host's
+	 * is keyed by number and name only, so any queue or segment of the same uid is reachable.
+	 * Owned by the session's user namespace, joined above (ipc_namespaces(7)). */
+	if (unshare(CLONE_NEWIPC) < 0)
+		return cordon_error_set(e, errno, "IPC namespace: unshare: %m");
 	/* Joining a mount namespace moves cwd and root to its root (setns(2)). */
 	if (cwd && chdir(cwd) < 0)
 		return cordon_error_set(e, errno, "join: chdir %s: %m", cwd);

@@ -34,9 +34,10 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 			 struct cordon_error *e);
 
 /* cordon_session_join: setns(2) the calling (single-threaded) process into the session's user,
- * mount and network namespaces, in that order, then chdir(cwd) (setns of a mount namespace
- * resets the cwd, setns(2)). Irreversible: on failure after the first setns the caller must
- * treat itself as half-confined. Returns 0 or a negative errno with e->msg set. */
+ * mount and network namespaces, in that order, unshares an IPC namespace of its own (System V
+ * IPC and POSIX message queues not shared with the host), then chdir(cwd) (setns of a mount
+ * namespace resets the cwd, setns(2)). Irreversible: on failure after the first setns the caller
+ * must treat itself as half-confined. Returns 0 or a negative errno with e->msg set. */
 int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon_error *e);
 
 /* cordon_session_hand_listener: pass the seccomp user-notification listener fd (seccomp_notify_fd)
