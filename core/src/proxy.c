@@ -864,7 +864,9 @@ static void upstream_ev(struct px_ev *ev, uint32_t events)
 	start_relay(c);
 }
 
-static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
+/* send_busy: best effort "at the connection limit" answer on fd (HTTP 503, or SOCKS5 "no
+ * acceptable method" before the method negotiation). */
+static void send_busy(int fd, enum px_proto proto)
 {
 	static const char busy[] =
 	    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
@@ -872,12 +874,43 @@ static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
 	    "cordon: proxy at its connection limit, retry\r\n";
 	static const uint8_t sbusy[2] = {5, 0xff};
 
-	(void)px;
 	if (proto == PX_HTTP)
 		(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	else
 		(void)send(fd, sbusy, sizeof(sbusy), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
+{
+	(void)px;
+	send_busy(fd, proto);
 	close(fd);
+}
+
+/* evict_idle: at the connection limit, close the oldest connection that is only waiting on its
+ * client: one that has not yet finished sending its request (HTTP head or SOCKS5 messages), or
+ * one whose final reply is being sent or lingered over. Idle or trickling clients (slowloris)
+ * then cannot lock out one that sends its request at once. The timer list is in start order.
+ * Returns true when a connection was closed. */
+static bool evict_idle(struct cordon_proxy *px)
+{
+	for (struct px_conn *c = px->thead; c; c = c->tnext) {
+		switch (c->st) {
+		case ST_HTTP_HEAD:
+		case ST_SOCKS_GREET:
+			send_busy(c->evc.fd, c->proto);
+			break;
+		case ST_SOCKS_REQ: /* past the negotiation: the client gets EOF */
+		case ST_CLOSING:
+		case ST_LINGER:
+			break;
+		default:
+			continue;
+		}
+		conn_close(c);
+		return true;
+	}
+	return false;
 }
 
 static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
@@ -885,7 +918,7 @@ static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
 	struct px_conn *c;
 
-	if (px->nconns >= px->max_conns) {
+	if (px->nconns >= px->max_conns && !evict_idle(px)) {
 		refuse_busy(px, fd, proto);
 		return;
 	}
@@ -940,6 +973,8 @@ static void listener_ev(struct px_ev *ev, uint32_t events)
 		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
+			if ((errno == EMFILE || errno == ENFILE) && evict_idle(px))
+				continue; /* an idle client's fd is free now: take this one */
 			if (errno == EMFILE || errno == ENFILE) {
 				/* Free the spare fd to take the connection off the queue and tell
 				 * the client, instead of spinning on a level-triggered listener. */
