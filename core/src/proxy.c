@@ -30,6 +30,7 @@
 #define PX_PIPE_CAP 65536	  /* default pipe capacity, pipe(7) */
 #define PX_FDS_PER_CONN 6	  /* client, upstream, two pipes */
 #define PX_MAX_EVENTS 64
+#define PX_LINGER_MAX 65536 /* bytes drained after a final reply before closing outright */
 
 #define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
 
@@ -82,6 +83,7 @@ struct px_conn {
 
 	struct px_dir cu, uc;
 	uint64_t body_left; /* absolute-form: request body bytes still to relay upstream */
+	size_t drained;	    /* bytes discarded while lingering */
 };
 
 struct px_listener {
@@ -274,8 +276,15 @@ static void linger(struct px_conn *c)
 		shutdown(c->evc.fd, SHUT_WR);
 		timer_start(c);
 	}
-	while ((n = recv(c->evc.fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0)
-		;
+	/* Bounded: a client that keeps sending after its refusal would otherwise hold the loop
+	 * (and the connection slot) for the whole linger time. */
+	while ((n = recv(c->evc.fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0) {
+		c->drained += (size_t)n;
+		if (c->drained > PX_LINGER_MAX) {
+			conn_close(c);
+			return;
+		}
+	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		conn_close(c);
 }

@@ -379,3 +379,27 @@ print(n)' "$BATS_TEST_TMPDIR/vlog"
 	done
 	proxy_alive
 }
+
+@test "a client that keeps sending after its refusal is cut off instead of being drained" {
+	start_proxy --allow allowed.test --allow 127.0.0.2
+	run "$PY" -c 'import socket,sys,time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET http://evil.test/ HTTP/1.1\r\n\r\n")
+ans = b""
+while b"\r\n\r\n" not in ans:
+    ans += s.recv(4096)
+print(ans.split(b"\r\n")[0].decode())
+sent, t0, chunk = 0, time.time(), b"x" * 65536
+try:
+    while sent < int(sys.argv[2]) and time.time() - t0 < 8:
+        sent += s.send(chunk)
+    print("sent-all")
+except OSError as e:
+    print("cut-off")' "$HP" 67108864
+	[ "${lines[0]}" = "HTTP/1.1 403 Forbidden" ]
+	[ "${lines[1]}" = "cut-off" ]
+	proxy_alive
+	# control: a client that sends a little after its refusal still reads the whole answer
+	run px http "$HP" "GET http://evil.test/ HTTP/1.1\r\n\r\ntrailing bytes"
+	[[ "$output" == "HTTP/1.1 403 Forbidden"*"not on the allowlist"* ]]
+}
