@@ -403,3 +403,22 @@ except OSError as e:
 	run px http "$HP" "GET http://evil.test/ HTTP/1.1\r\n\r\ntrailing bytes"
 	[[ "$output" == "HTTP/1.1 403 Forbidden"*"not on the allowlist"* ]]
 }
+
+@test "cordon connect refuses a host argument that would write its own request line" {
+	local cordon="$BATS_TEST_DIRNAME/../../build/cordon"
+	[ -x "$cordon" ] || skip "build/cordon not built"
+	start_proxy --allow allowed.test --allow 127.0.0.2
+	run env HTTP_PROXY="http://127.0.0.1:$HP" "$cordon" connect \
+		$'allowed.test:'"$PA"$' HTTP/1.1\r\n\r\nGET /injected HTTP/1.1\r\nX: evil.test' "$PA" </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad host or port"* ]]
+	run env HTTP_PROXY="http://127.0.0.1:$HP" "$cordon" connect $'allowed.test\t' "$PA" </dev/null
+	[ "$status" -eq 2 ]
+	sleep 0.6
+	! grep -q injected "$D/A.log"
+	# control: the plain host goes through
+	run env HTTP_PROXY="http://127.0.0.1:$HP" "$cordon" connect allowed.test "$PA" \
+		< <(printf 'GET /via-connect-ok HTTP/1.0\r\n\r\n')
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"server=A"* ]]
+}
