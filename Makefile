@@ -18,7 +18,17 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all lib helper unit tools clean help
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang (Debian: clang, libclang-rt-dev) into
+# $(BUILD)/fuzz; not part of `all`. `make fuzz-run FUZZ_SECONDS=60` runs each for that long.
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ     := $(CORE_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+
+.PHONY: all lib helper unit tools clean help fuzz fuzz-run
 all: lib helper unit tools
 
 lib: $(BUILD)/libcordon.a
@@ -45,10 +55,36 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libcordon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libcordon.a $(LDLIBS)
 
+fuzz: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libcordon-fuzz.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libcordon-fuzz.a
+	$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/fuzz/libcordon-fuzz.a $(LDLIBS)
+
+# Each target for FUZZ_SECONDS with its corpus under $(BUILD)/fuzz/corpus (seeded from
+# tests/fuzz/seeds/NAME when present); a crash leaves crash-* in $(BUILD)/fuzz and fails.
+fuzz-run: fuzz
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); \
+		mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+		seeds=; [ -d tests/fuzz/seeds/$$n ] && seeds=tests/fuzz/seeds/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=$(BUILD)/fuzz/$$n- -print_final_stats=1 \
+			$(BUILD)/fuzz/corpus/$$n $$seeds 2>$(BUILD)/fuzz/$$n.log || \
+			{ tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/$$n.log; done
+
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo "targets: all (default) lib helper unit tools clean"
+	@echo "targets: all (default) lib helper unit tools clean; fuzz fuzz-run (clang, not in all)"
 
 -include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d)
