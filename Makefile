@@ -18,6 +18,10 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
+BASH_INC   := -isystem /usr/include/bash -isystem /usr/include/bash/include \
+              -isystem /usr/include/bash/builtins -DHAVE_CONFIG_H -DSHELL
+BUILTIN_SO := $(BUILD)/bash-builtin/sandbox.so
+
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang (Debian: clang, libclang-rt-dev) into
 # $(BUILD)/fuzz; not part of `all`. `make fuzz-run FUZZ_SECONDS=60` runs each for that long.
 FUZZ_CC      ?= clang
@@ -28,13 +32,14 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_OBJ     := $(CORE_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 
-.PHONY: all lib helper unit tools clean help fuzz fuzz-run
-all: lib helper unit tools
+.PHONY: all lib helper unit tools bash-builtin clean help fuzz fuzz-run
+all: lib helper unit tools bash-builtin
 
 lib: $(BUILD)/libcordon.a
 helper: $(BUILD)/cordon
 unit: $(UNIT_BIN)
 tools: $(TOOL_BIN)
+bash-builtin: $(BUILTIN_SO)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,6 +59,17 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcordon.a
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libcordon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libcordon.a $(LDLIBS)
+
+# The bash loadable builtin (Debian package bash-builtins: headers under /usr/include/bash).
+# libcordon.a is built with -fPIC, so it links into the shared object; -z now makes a missing
+# symbol fail `enable -f` at load instead of killing the shell at the first call.
+$(BUILD)/bash-builtin/sandbox.o: bash-builtin/sandbox.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASH_INC) -MMD -MP -c $< -o $@
+
+$(BUILTIN_SO): $(BUILD)/bash-builtin/sandbox.o $(BUILD)/libcordon.a
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,sandbox.so -Wl,-z,relro -Wl,-z,now -o $@ \
+		$< $(BUILD)/libcordon.a $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 
@@ -85,6 +101,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo "targets: all (default) lib helper unit tools clean; fuzz fuzz-run (clang, not in all)"
+	@echo "targets: all (default) lib helper unit tools bash-builtin clean;" \
+		"fuzz fuzz-run (clang, not in all)"
 
--include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/bash-builtin/sandbox.d

@@ -10,7 +10,8 @@
 #include "cordon/vlog.h"
 
 static const char usage[] = "usage: cordon log [--json] [FILE]\n"
-			    "  denied requests of the session in $CORDON_SESSION, or of log FILE\n";
+			    "  denied requests of the session in $CORDON_SESSION, or of log FILE;\n"
+			    "  outside a session: of the latest session that logged one\n";
 
 static int print_json(const struct cordon_vlog_entry *v, void *arg)
 {
@@ -62,13 +63,14 @@ int cmd_log(int argc, char **argv)
 	if (!file) {
 		id = getenv("CORDON_SESSION");
 		if (!id || !*id) {
-			fputs(
-			    "cordon log: not in a session ($CORDON_SESSION is unset); name the log "
-			    "FILE\n",
-			    stderr);
-			return CORDON_EXIT_USAGE;
+			/* Outside a session: the most recent session that logged a refusal. */
+			if (cordon_vlog_latest(path, sizeof(path), &e) < 0) {
+				fprintf(stderr, "cordon log: %s\n", e.msg);
+				return 0;
+			}
+			id = NULL;
 		}
-		if (strchr(id, '/') || cordon_vlog_default_path(id, path, sizeof(path), &e) < 0) {
+		if (id && (strchr(id, '/') || cordon_vlog_default_path(id, path, sizeof(path), &e) < 0)) {
 			fprintf(stderr, "cordon log: %s\n",
 				e.msg[0] ? e.msg : "bad $CORDON_SESSION");
 			return 1;

@@ -40,6 +40,7 @@ enum px_state {
 	ST_HTTP_HEAD,	/* reading the request head */
 	ST_SOCKS_GREET, /* reading the method negotiation */
 	ST_SOCKS_REQ,	/* reading the SOCKS5 request */
+	ST_ASKING,	/* unlisted host: waiting for cordon_proxy_answer (network/ask) */
 	ST_RESOLVING,	/* c-ares lookup pending */
 	ST_CONNECTING,	/* non-blocking connect to addrs.a[ai] */
 	ST_RELAY,	/* splice both ways */
@@ -84,6 +85,10 @@ struct px_conn {
 	struct px_dir cu, uc;
 	uint64_t body_left; /* absolute-form: request body bytes still to relay upstream */
 	size_t drained;	    /* bytes discarded while lingering */
+
+	uint64_t ask_token;    /* ST_ASKING: the question's token */
+	uint64_t ask_deadline; /* ST_ASKING: CLOCK_MONOTONIC ms */
+	bool is_ip;	       /* the host is an IP literal */
 };
 
 struct px_listener {
@@ -104,6 +109,7 @@ struct cordon_proxy {
 	int epfd;
 	struct cordon_policy *policy;
 	int log_fd;
+	char *log_path; /* opened on the first violation when log_fd is -1 */
 	int reserve_fd; /* spare fd released to accept-and-refuse when the fd table is full */
 	struct px_listener http, socks;
 	struct px_resolver *res;
@@ -112,6 +118,12 @@ struct cordon_proxy {
 	struct px_watch *watches, *dead_watches;
 	size_t nconns, max_conns;
 	bool stop;
+
+	int (*ask)(void *arg, uint64_t token, const char *host, uint16_t port);
+	void *ask_arg;
+	unsigned ask_timeout_ms;
+	uint64_t ask_seq; /* last token handed out */
+	size_t n_asking;  /* connections in ST_ASKING */
 };
 
 static uint64_t now_ms(void)
@@ -179,6 +191,8 @@ static void conn_close(struct px_conn *c)
 
 	if (c->evc.dead)
 		return;
+	if (c->st == ST_ASKING)
+		px->n_asking--;
 	c->evc.dead = c->evu.dead = true;
 	px_lookup_cancel(c->lookup);
 	c->lookup = NULL;
@@ -368,6 +382,14 @@ static void vlog(struct px_conn *c, const char *host, const char *reason)
 	v.pid = 0; /* the client's pid is not known to the proxy (TCP has no SO_PEERCRED) */
 	snprintf(v.reason, sizeof(v.reason), "%s", reason);
 	snprintf(v.proto, sizeof(v.proto), "%s", c->vproto);
+	if (c->px->log_fd < 0 && c->px->log_path) {
+		c->px->log_fd = cordon_vlog_open(c->px->log_path, NULL);
+		if (c->px->log_fd <
+		    0) { /* tried once: an unwritable log must not cost every request */
+			free(c->px->log_path);
+			c->px->log_path = NULL;
+		}
+	}
 	(void)cordon_vlog_append(c->px->log_fd, &v, NULL); /* a full disk must not stop the proxy */
 }
 
@@ -629,17 +651,69 @@ static void resolved(void *arg, int err, const struct px_addrs *addrs, const cha
 	addresses_ready(c, addrs);
 }
 
+/* proceed: the host is allowed: an IP literal goes to the address checks as it is, a name to
+ * the lookup. */
+static void proceed(struct px_conn *c)
+{
+	struct px_addrs now = {0};
+	const char *why = NULL;
+	char h[300];
+	int rc;
+
+	shown(c, h, sizeof(h));
+	if (c->is_ip) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&now.a[0];
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&now.a[0];
+
+		if (inet_pton(AF_INET, c->canon, &s4->sin_addr) == 1) {
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(c->port);
+		} else if (inet_pton(AF_INET6, c->canon, &s6->sin6_addr) == 1) {
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(c->port);
+		} else {
+			fail(c, 400, PX_SOCKS5_FAILURE, "cordon: bad address %s\n", h);
+			return;
+		}
+		now.n = 1;
+		addresses_ready(c, &now);
+		return;
+	}
+	c->st = ST_RESOLVING;
+	timer_start(c);
+	rc = px_resolve(c->px->res, c->canon, c->port, &now, &why, resolved, c, &c->lookup);
+	if (rc == 0)
+		return;
+	if (rc < 0) {
+		fail(c, 502, PX_SOCKS5_HOST_UNREACHABLE, "cordon: cannot resolve %s: %s\n", h,
+		     why ? why : strerror(-rc));
+		return;
+	}
+	addresses_ready(c, &now);
+}
+
+/* ask_refuse: the question about c was answered deny, or not in time. */
+static void ask_refuse(struct px_conn *c, const char *why)
+{
+	char h[300], reason[128];
+
+	c->st = ST_RESOLVING; /* no longer counted as asking */
+	c->px->n_asking--;
+	shown(c, h, sizeof(h));
+	snprintf(reason, sizeof(reason), "not on the allowlist (%s)", why);
+	vlog(c, h, reason);
+	fail(c, 403, PX_SOCKS5_NOT_ALLOWED, "cordon: host %s is not on the allowlist (%s)\n", h,
+	     why);
+}
+
 /* start_request: the client named host (raw bytes, len) and port. Policy first — canonical name,
  * allowlist and denylist — and only then any lookup (ATTACKS.md 28: no lookup of a denied name). */
 static void start_request(struct px_conn *c, const char *host, size_t len, uint16_t port)
 {
 	struct cordon_error e = {{0}};
-	struct px_addrs now = {0};
-	const char *why = NULL;
 	enum cordon_verdict v;
 	bool is_ip = false;
 	char h[300];
-	int rc;
 
 	c->port = port;
 	if (cordon_host_canonical(host, len, c->canon, sizeof(c->canon), &is_ip, &e) < 0) {
@@ -659,41 +733,27 @@ static void start_request(struct px_conn *c, const char *host, size_t len, uint1
 		fail(c, 403, PX_SOCKS5_NOT_ALLOWED, "cordon: host %s is on the denylist\n", h);
 		return;
 	}
+	c->is_ip = is_ip;
+	if (v == CORDON_VERDICT_UNLISTED && c->px->ask) {
+		struct cordon_proxy *px = c->px;
+
+		/* network/ask: the connection waits, still before any lookup. */
+		c->st = ST_ASKING;
+		c->ask_token = ++px->ask_seq;
+		c->ask_deadline = now_ms() + px->ask_timeout_ms;
+		px->n_asking++;
+		if (px->ask(px->ask_arg, c->ask_token, c->canon, port) == 0)
+			return;
+		px->n_asking--;
+		c->st = ST_RESOLVING; /* not waiting any more; refused just below */
+	}
 	if (v != CORDON_VERDICT_ALLOW) {
 		vlog(c, h, "not on the allowlist");
 		fail(c, 403, PX_SOCKS5_NOT_ALLOWED,
 		     "cordon: host %s is not on the allowlist (sandbox allow-host %s)\n", h, h);
 		return;
 	}
-	if (is_ip) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&now.a[0];
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&now.a[0];
-
-		if (inet_pton(AF_INET, c->canon, &s4->sin_addr) == 1) {
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons(port);
-		} else if (inet_pton(AF_INET6, c->canon, &s6->sin6_addr) == 1) {
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons(port);
-		} else {
-			fail(c, 400, PX_SOCKS5_FAILURE, "cordon: bad address %s\n", h);
-			return;
-		}
-		now.n = 1;
-		addresses_ready(c, &now);
-		return;
-	}
-	c->st = ST_RESOLVING;
-	timer_start(c);
-	rc = px_resolve(c->px->res, c->canon, port, &now, &why, resolved, c, &c->lookup);
-	if (rc == 0)
-		return;
-	if (rc < 0) {
-		fail(c, 502, PX_SOCKS5_HOST_UNREACHABLE, "cordon: cannot resolve %s: %s\n", h,
-		     why ? why : strerror(-rc));
-		return;
-	}
-	addresses_ready(c, &now);
+	proceed(c);
 }
 
 /* ---- client input before relaying ---- */
@@ -828,6 +888,7 @@ static void client_ev(struct px_ev *ev, uint32_t events)
 	case ST_SOCKS_REQ:
 		socks_input(c);
 		break;
+	case ST_ASKING:
 	case ST_RESOLVING:
 	case ST_CONNECTING:
 		/* Bytes wait in the socket; a client that went away is found when relaying. */
@@ -1021,9 +1082,29 @@ static void watch_ev(struct px_ev *ev, uint32_t events)
 	px->dead_watches = w;
 }
 
+/* ask_next_deadline: the earliest deadline of a connection in ST_ASKING, or 0 when none. */
+static uint64_t ask_next_deadline(const struct cordon_proxy *px)
+{
+	uint64_t d = 0;
+
+	if (!px->n_asking)
+		return 0;
+	for (const struct px_conn *c = px->conns; c; c = c->next)
+		if (c->st == ST_ASKING && (!d || c->ask_deadline < d))
+			d = c->ask_deadline;
+	return d;
+}
+
 static void expire(struct cordon_proxy *px)
 {
 	uint64_t now = now_ms();
+
+	if (px->n_asking && ask_next_deadline(px) <= now)
+		for (struct px_conn *c = px->conns, *nx; c; c = nx) {
+			nx = c->next;
+			if (c->st == ST_ASKING && c->ask_deadline <= now)
+				ask_refuse(c, "no answer when asked");
+		}
 
 	while (px->thead && px->thead->deadline <= now) {
 		struct px_conn *c = px->thead;
@@ -1099,6 +1180,14 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 		return cordon_error_set(e, ENOMEM, "proxy: out of memory");
 	px->policy = cfg->policy;
 	px->log_fd = cfg->log_fd;
+	px->ask = cfg->ask;
+	px->ask_arg = cfg->ask_arg;
+	px->ask_timeout_ms =
+	    cfg->ask_timeout_ms ? cfg->ask_timeout_ms : CORDON_PROXY_ASK_TIMEOUT_MS;
+	if (cfg->log_fd < 0 && cfg->log_path && !(px->log_path = strdup(cfg->log_path))) {
+		free(px);
+		return cordon_error_set(e, ENOMEM, "proxy: out of memory");
+	}
 	px->http.ev.fd = px->socks.ev.fd = -1;
 	px->reserve_fd = -1;
 	px->epfd = -1;
@@ -1161,6 +1250,35 @@ int cordon_proxy_watch(struct cordon_proxy *px, int fd, uint32_t events, cordon_
 	return 0;
 }
 
+int cordon_proxy_answer(struct cordon_proxy *px, uint64_t token, enum cordon_ask_answer a)
+{
+	int found = 0;
+
+	for (struct px_conn *c = px->conns, *nx; c; c = nx) {
+		nx = c->next;
+		if (c->st != ST_ASKING || (token && c->ask_token != token))
+			continue;
+		found = 1;
+		if (a == CORDON_ASK_DENY) {
+			ask_refuse(c, "denied when asked");
+			continue;
+		}
+		if (a == CORDON_ASK_SESSION) {
+			char pat[300];
+			struct cordon_error e = {{0}};
+
+			snprintf(pat, sizeof(pat), strchr(c->canon, ':') ? "[%s]:%u" : "%s:%u",
+				 c->canon, c->port);
+			/* Out of memory only costs the "for the session" part. */
+			(void)cordon_policy_add_host(&px->policy->allow_hosts, pat, &e);
+		}
+		c->st = ST_RESOLVING;
+		px->n_asking--;
+		proceed(c);
+	}
+	return found ? 0 : -ENOENT;
+}
+
 int cordon_proxy_run(struct cordon_proxy *px, struct cordon_error *e)
 {
 	struct epoll_event evs[PX_MAX_EVENTS];
@@ -1169,10 +1287,13 @@ int cordon_proxy_run(struct cordon_proxy *px, struct cordon_error *e)
 	while (!px->stop) {
 		int timeout = -1, n;
 
-		if (px->thead) {
-			uint64_t now = now_ms();
+		if (px->thead || px->n_asking) {
+			uint64_t now = now_ms(), d = px->thead ? px->thead->deadline : 0;
+			uint64_t a = ask_next_deadline(px);
 
-			timeout = px->thead->deadline > now ? (int)(px->thead->deadline - now) : 0;
+			if (a && (!d || a < d))
+				d = a;
+			timeout = d > now ? (int)(d - now) : 0;
 		}
 		timeout = px_resolver_timeout_ms(px->res, timeout);
 		n = epoll_wait(px->epfd, evs, PX_MAX_EVENTS, timeout);
@@ -1230,6 +1351,7 @@ void cordon_proxy_free(struct cordon_proxy *px)
 	close_fd(&px->socks.ev.fd);
 	close_fd(&px->reserve_fd);
 	close_fd(&px->log_fd);
+	free(px->log_path);
 	if (px->epfd >= 0)
 		close(px->epfd);
 	free(px);

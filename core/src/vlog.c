@@ -5,7 +5,11 @@
 
 #include "cordon/vlog.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,19 +256,87 @@ int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cord
 	return rc;
 }
 
-int cordon_vlog_default_path(const char *id, char *buf, size_t len, struct cordon_error *e)
+/* sessions_dir: $XDG_STATE_HOME/cordon/sessions (XDG Base Directory spec: a relative
+ * XDG_STATE_HOME is invalid and ignored), else $HOME/.local/state/cordon/sessions. */
+static int sessions_dir(char *buf, size_t len, struct cordon_error *e)
 {
 	const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	int n;
 
 	if (st && st[0] == '/')
-		n = snprintf(buf, len, "%s/cordon/sessions/%s.log", st, id);
+		n = snprintf(buf, len, "%s/cordon/sessions", st);
 	else if (home && home[0] == '/')
-		n = snprintf(buf, len, "%s/.local/state/cordon/sessions/%s.log", home, id);
+		n = snprintf(buf, len, "%s/.local/state/cordon/sessions", home);
 	else
 		return cordon_error_set(e, ENOENT,
 					"violation log: neither XDG_STATE_HOME nor HOME set");
 	if (n < 0 || (size_t)n >= len)
 		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
 	return 0;
+}
+
+int cordon_vlog_default_path(const char *id, char *buf, size_t len, struct cordon_error *e)
+{
+	char dir[PATH_MAX];
+	int n = sessions_dir(dir, sizeof(dir), e);
+
+	if (n < 0)
+		return n;
+	n = snprintf(buf, len, "%s/%s.log", dir, id);
+	if (n < 0 || (size_t)n >= len)
+		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
+	return 0;
+}
+
+int cordon_vlog_open(const char *path, struct cordon_error *e)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
+	for (char *s = dir + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return cordon_error_set(e, errno, "violation log: mkdir %s: %m", dir);
+		*s = '/';
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cordon_error_set(e, errno, "violation log: open %s: %m", path);
+	return fd;
+}
+
+int cordon_vlog_latest(char *buf, size_t len, struct cordon_error *e)
+{
+	char dir[PATH_MAX];
+	struct timespec best = {0};
+	struct dirent *d;
+	DIR *dp;
+	int r = sessions_dir(dir, sizeof(dir), e), found = 0;
+
+	if (r < 0)
+		return r;
+	dp = opendir(dir);
+	if (!dp)
+		return cordon_error_set(e, errno, "violation log: %s: %m", dir);
+	while ((d = readdir(dp))) {
+		size_t n = strlen(d->d_name);
+		struct stat st;
+
+		if (n < 5 || strcmp(d->d_name + n - 4, ".log") ||
+		    fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (found && (st.st_mtim.tv_sec < best.tv_sec ||
+			      (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec <= best.tv_nsec)))
+			continue;
+		if (snprintf(buf, len, "%s/%s", dir, d->d_name) >= (int)len)
+			continue;
+		best = st.st_mtim;
+		found = 1;
+	}
+	closedir(dp);
+	return found ? 0 : cordon_error_set(e, ENOENT, "no session log in %s", dir);
 }

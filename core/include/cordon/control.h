@@ -19,6 +19,10 @@ struct cordon_control_ctx {
 	const char *session_id;
 	const char *log_path;
 	int locked;                   /* lockPolicy: loosening verbs only file a request */
+	/* Kept by control.c; zero-initialise the struct. */
+	char layers[1024];            /* the confined side's layer report (JSON), set by "layers" */
+	char pending[16][256];        /* hosts requested while locked, waiting for `cordon approve` */
+	int n_pending;
 };
 
 /* cordon_control_handle: session side. Handle one request (req, len bytes, not NUL-terminated)
@@ -33,5 +37,33 @@ int cordon_control_handle(struct cordon_control_ctx *c, const char *req, size_t 
  * Returns 0 or a negative errno. */
 int cordon_control_call(int ctl_fd, char *const *words, int fd, char **reply,
 			struct cordon_error *e);
+
+/* Approval channel of a locked session (DESIGN.md §1 `cordon approve SESSION HOST`): a
+ * SOCK_SEQPACKET unix socket at $XDG_RUNTIME_DIR/cordon/ID.sock (or /tmp/cordon-UID/ID.sock when
+ * XDG_RUNTIME_DIR is unset), a path the sandbox cannot see (tmpfs over /run/user/UID, private /tmp).
+ * Requests: "approve HOST", "reject HOST", "pending"; replies as above. */
+
+/* cordon_control_approval_path: the socket path for session id into buf.
+ * Returns 0 or -ENAMETOOLONG. */
+int cordon_control_approval_path(const char *id, char *buf, size_t len);
+
+/* cordon_control_approval_listen: session side. Create the directory (0700, owned by the caller,
+ * not a symlink) and a listening socket for session id; *fd is non-blocking and CLOEXEC. The
+ * caller watches it (cordon_proxy_watch) and calls cordon_control_approval_serve on EPOLLIN, and
+ * unlinks the path at the end. Returns 0 or a negative errno. */
+int cordon_control_approval_listen(const char *id, int *fd, struct cordon_error *e);
+
+/* cordon_control_approval_serve: session side. Accept one connection on listen_fd, refuse it
+ * unless the peer (SO_PEERCRED, unix(7)) has the caller's uid and is in the caller's user
+ * namespace (so no confined process can approve), then answer one request. Returns 0 or a
+ * negative errno (a refused peer is not an error of the listener: 0). */
+int cordon_control_approval_serve(struct cordon_control_ctx *c, int listen_fd,
+				  struct cordon_error *e);
+
+/* cordon_control_approve: outside side (`cordon approve SESSION HOST`). Send "approve HOST" (or
+ * any request words) to the session's approval socket and return the reply payload malloc'd.
+ * Returns 0, -ENOENT (no such session), or a negative errno with e->msg set. */
+int cordon_control_approve(const char *id, char *const *words, char **reply,
+			   struct cordon_error *e);
 
 #endif

@@ -54,4 +54,14 @@ int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cord
  * Returns 0, -ENOENT when neither variable is usable, or -ENAMETOOLONG. */
 int cordon_vlog_default_path(const char *id, char *buf, size_t len, struct cordon_error *e);
 
+/* cordon_vlog_open: open the log at path for appending (O_APPEND, mode 0600, O_NOFOLLOW), creating
+ * its missing parent directories with mode 0700. The session process calls it on the first
+ * violation only, so a session without violations leaves nothing on disk.
+ * Returns the fd or -errno with e->msg naming the path. */
+int cordon_vlog_open(const char *path, struct cordon_error *e);
+
+/* cordon_vlog_latest: the most recently modified session log (*.log) in the directory of
+ * cordon_vlog_default_path, into buf. Returns 0, -ENOENT when there is none, or -errno. */
+int cordon_vlog_latest(char *buf, size_t len, struct cordon_error *e);
+
 #endif

@@ -1,0 +1,56 @@
+/* verbs.h — the `sandbox` verbs of DESIGN.md §1 shared by the bash builtin and the zsh module:
+ * argument words in, engine calls out, text or JSON out (identical for every shell). */
+#ifndef CORDON_VERBS_H
+#define CORDON_VERBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a shell adapter lends the verbs. Every callback is required unless marked optional.
+ * Text passed to out/err is complete lines ending in '\n'. */
+struct cordon_shell {
+	void *arg;        /* passed back to every callback */
+	const char *name; /* "bash", "zsh": used in messages */
+
+	void (*out)(void *arg, const char *text); /* standard output (JSON goes only here) */
+	void (*err)(void *arg, const char *text); /* standard error (human messages) */
+
+	/* The shell variable name's value, or NULL when unset. */
+	const char *(*getvar)(void *arg, const char *name);
+	/* Set name=value and export it (value non-NULL), or unset name (value NULL).
+	 * Returns 0 or a negative errno (e.g. -EPERM for a readonly variable). */
+	int (*setvar)(void *arg, const char *name, const char *value, bool export_it);
+	/* Is this call in the shell's top-level process (not a subshell, pipeline element or
+	 * command substitution)? Returns 0 if it is, or 1 with a reason written to why. */
+	int (*not_toplevel)(void *arg, char *why, size_t len);
+	/* Optional: jobs or coprocs the shell itself tracks as alive, written to what (one per line);
+	 * returns their number. Children found in /proc are checked by the verbs in any case. */
+	int (*live_jobs)(void *arg, char *what, size_t len);
+	/* Optional: make history writes append to HISTFILE rather than rewrite it through a temporary
+	 * file beside it (bash: shopt -s histappend), so only the file itself must be writable. */
+	void (*history_append)(void *arg);
+};
+
+/* Exit statuses of cordon_verbs_main, as a shell builtin returns them. */
+enum {
+	CORDON_VERB_OK = 0,
+	CORDON_VERB_FAIL = 1,  /* the verb ran and failed or refused (message on err) */
+	CORDON_VERB_USAGE = 2, /* bad verb or option: usage printed on err */
+};
+
+/* The variable a prompt can include ("[cordon] " once `sandbox on` succeeded). */
+#define CORDON_PROMPT_VAR "CORDON_PROMPT"
+#define CORDON_PROMPT_TEXT "[cordon] "
+
+/* cordon_verbs_main: run `sandbox ARGV...` (argv[0] is the first word after "sandbox"; argc may
+ * be 0). *ctl_fd is the adapter's only state: -1 before `sandbox on`, then the private control
+ * channel to the session process (CLOEXEC, >= 100), which `on` sets and other verbs use.
+ * Returns CORDON_VERB_OK, CORDON_VERB_FAIL or CORDON_VERB_USAGE. */
+int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv);
+
+/* The one-line synopsis (bash short_doc) and the long help lines (bash long_doc), NULL-terminated,
+ * static storage. `sandbox --help` prints the same lines. */
+extern const char cordon_verbs_synopsis[];
+extern const char *const cordon_verbs_help[];
+
+#endif

@@ -1,0 +1,334 @@
+#!/usr/bin/env bats
+# bash_builtin.bats — `enable -f sandbox.so sandbox` and its verbs, through real bash processes:
+# `sandbox on` confines the shell in place, keeps its state, refuses what it cannot confine,
+# and changes the live allowlist through the control channel.
+
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$TOP/build/bash-builtin}
+CORDON=${CORDON_BIN:-$TOP/build/cordon}
+PY=/usr/bin/python3
+WORK_ROOT=${CORDON_TEST_ROOT:-/var/tmp} # not /tmp: the sandbox has a private /tmp
+unset HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy
+unset CORDON_SESSION SANDBOX_RUNTIME XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_STATE_HOME
+
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+
+has() {
+	local s
+	for s in "$@"; do
+		[[ "$output" == *"$s"* ]] || fail "output lacks \"$s\": $output" || return 1
+	done
+}
+
+lacks() {
+	[[ "$output" != *"$1"* ]] || fail "output has \"$1\": $output"
+}
+
+status_is() {
+	[ "$status" -eq "$1" ] || fail "status $status, expected $1; output: $output"
+}
+
+setup_file() {
+	[ -f "$SO_DIR/sandbox.so" ] || return 0
+	# A local test host on 127.0.0.2 (outside any sandbox), for the allowlist tests.
+	HOST_DIR=$(mktemp -d "$WORK_ROOT/cordon-bb-host.XXXXXX")
+	chmod 755 "$HOST_DIR"
+	echo "cordon-bash-test-host" >"$HOST_DIR/index.html"
+	cat >"$HOST_DIR/serve.py" <<-'EOF'
+		import http.server, os, socketserver, sys
+		os.chdir(sys.argv[1])
+		class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+		    daemon_threads = True
+		s = S(("127.0.0.2", 0), http.server.SimpleHTTPRequestHandler)
+		open("port.tmp", "w").write(str(s.server_address[1]))
+		os.rename("port.tmp", "port")
+		s.serve_forever()
+	EOF
+	"$PY" "$HOST_DIR/serve.py" "$HOST_DIR" </dev/null >"$HOST_DIR/log" 2>&1 3>&- &
+	echo $! >"$HOST_DIR/pid"
+	for _ in $(seq 100); do [ -f "$HOST_DIR/port" ] && break; sleep 0.05; done
+	HOST_PORT=$(cat "$HOST_DIR/port")
+	export HOST_DIR HOST_PORT
+}
+
+teardown_file() {
+	[ -n "${HOST_DIR:-}" ] || return 0
+	kill "$(cat "$HOST_DIR/pid")" 2>/dev/null
+	rm -rf "$HOST_DIR"
+}
+
+setup() {
+	[ -f "$SO_DIR/sandbox.so" ] || skip "build/bash-builtin/sandbox.so not built"
+	T=$(mktemp -d "$WORK_ROOT/cordon-bb.XXXXXX")
+	chmod 755 "$T"
+	mkdir -p "$T/home/proj" "$T/outside"
+	W=$T/home/proj
+	cd "$W"
+	# The builtin and the helper where a shell started inside can load them (the runner stages
+	# the checkout under /tmp, which the sandbox replaces with a private one).
+	mkdir -p "$T/lib"
+	cp "$SO_DIR/sandbox.so" "$T/lib/"
+	[ -x "$CORDON" ] && cp "$CORDON" "$T/lib/cordon"
+	chmod -R a+rX "$T/lib"
+	export HOME=$T/home BASH_LOADABLES_PATH=$T/lib
+}
+
+teardown() {
+	cd /
+	[ -n "${T:-}" ] && rm -rf "$T"
+	return 0
+}
+
+# sb SCRIPT: a fresh non-interactive bash that loads the builtin and runs SCRIPT, bounded.
+sb() {
+	timeout -k 5 60 bash -c "enable -f sandbox.so sandbox || exit 99
+$1" 2>&1 </dev/null 3>&- 4>&-
+}
+
+# --- help and usage ----------------------------------------------------------------------------
+
+@test "help sandbox and sandbox --help print the long help; a bad verb or option is usage 2" {
+	run sb 'help sandbox'
+	status_is 0
+	has "allow-host HOST" "status [--json]" "cordon approve SESSION HOST"
+	run sb 'sandbox --help'
+	status_is 0
+	has "allow-host HOST" "CORDON_PROMPT"
+	run sb 'sandbox frobnicate'
+	status_is 2
+	has 'unknown verb "frobnicate"' "usage: sandbox on"
+	run sb 'sandbox on --bogus'
+	status_is 2
+	has 'unknown option "--bogus"' "usage:"
+	run sb 'sandbox status --bogus'
+	status_is 2
+	run sb 'sandbox'
+	status_is 2
+}
+
+@test "sandbox status says off before on; check reports the kernel and changes nothing" {
+	run sb 'sandbox status; sandbox status --json'
+	status_is 0
+	has "sandbox: off" '{"on":false}'
+	run sb 'sandbox check --json | '"$PY"' -c "import json,sys; d=json.load(sys.stdin); print(\"abi\", d[\"landlock_abi\"])"; echo x > probe && echo host-write-ok'
+	status_is 0
+	has "abi " "host-write-ok"
+}
+
+# --- sandbox on: confinement ---------------------------------------------------------------------
+
+@test "after sandbox on a write in cwd works and a write to \$HOME fails; nothing appears there" {
+	run sb 'echo before > "$HOME/ctl" && echo control-ok'
+	has control-ok
+	rm -f "$HOME/ctl"
+	run sb 'sandbox on || exit 9
+		echo in > "$PWD/inside" && echo cwd-ok
+		echo out > "$HOME/outside-file" || echo home-refused
+		echo out > '"$T/outside/f"' || echo outside-refused'
+	status_is 0
+	has cwd-ok home-refused outside-refused
+	[ "$(cat "$W/inside")" = in ] || fail "cwd file not written"
+	[ ! -e "$HOME/outside-file" ] || fail "file appeared in HOME"
+	[ ! -e "$T/outside/f" ] || fail "file appeared outside"
+}
+
+@test "the shell's function, alias, array, trap and PWD set before on still work after" {
+	mkdir -p "$W/sub"
+	run sb 'shopt -s expand_aliases
+		greet() { echo "func:$1"; }
+		alias hello="echo alias-ok"
+		arr=(zero one two)
+		declare -A map=([k]=v)
+		trap "echo trap-ok" USR1
+		cd sub
+		pid_before=$$
+		sandbox on || exit 9
+		eval "hello"
+		greet yes
+		echo "array:${arr[2]} map:${map[k]}"
+		kill -USR1 $$
+		echo "pwd:$PWD"; pwd -P; [ "$pid_before" = "$BASHPID" ] && echo "pid-same:yes"'
+	status_is 0
+	has alias-ok func:yes "array:two map:v" trap-ok "pwd:$W/sub" "pid-same:yes"
+}
+
+@test "sandbox on exports the session variables and removes the socket and loader ones" {
+	run sb 'export SSH_AUTH_SOCK=/x DBUS_SESSION_BUS_ADDRESS=unix:path=/x TMUX=/x,1,0 LD_PRELOAD=
+		sandbox on || exit 9
+		env | LC_ALL=C sort'
+	status_is 0
+	has "HTTP_PROXY=http://127.0.0.1:" "HTTPS_PROXY=" "ALL_PROXY=socks5h://127.0.0.1:" \
+		"SANDBOX_RUNTIME=1" "CORDON_SESSION=" "CORDON_PROMPT=[cordon] " "GIT_SSH_COMMAND="
+	lacks "SSH_AUTH_SOCK="
+	lacks "DBUS_SESSION_BUS_ADDRESS="
+	lacks "TMUX="
+	lacks "LD_PRELOAD="
+}
+
+@test "a second sandbox on says it is already on and changes nothing" {
+	run sb 'sandbox on || exit 9; id1=$CORDON_SESSION; sandbox on; echo "rc=$? same=$([ "$id1" = "$CORDON_SESSION" ] && echo yes)"'
+	has "already on" "rc=0 same=yes"
+}
+
+@test "sandbox status names the session and every layer in force" {
+	run sb 'sandbox on || exit 9; sandbox status; sandbox status --json'
+	status_is 0
+	has "sandbox: on (session " "layers in force:" "user namespace" "Landlock ABI" "seccomp filter"
+	echo "$output" | grep '^{' | "$PY" -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["on"] is True and len(d["session"]) == 32, d
+assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
+' || fail "status --json: $output"
+}
+
+@test "Capabilities are all zero and NoNewPrivs is set in the confined shell" {
+	run sb 'sandbox on || exit 9; grep -E "^(Cap(Eff|Prm|Inh|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/$$/status'
+	status_is 0
+	has "CapEff:	0000000000000000" "CapBnd:	0000000000000000" "NoNewPrivs:	1" "Seccomp:	2"
+}
+
+# --- refusals (each with its positive control in the same shell) -----------------------------------
+
+@test "sandbox on is refused in ( ), \$( ) and a pipeline; the shell itself then succeeds" {
+	run sb '( sandbox on ); echo "sub=$?"
+		x=$(sandbox on 2>&1); echo "subst=[$x]"
+		sandbox on | cat; echo "pipe=${PIPESTATUS[0]}"
+		echo still > "$HOME/still-writable" && echo unchanged
+		sandbox on && echo top-level-ok'
+	status_is 0
+	has "sub=1" "subst=[sandbox: on: refused" "pipe=1" "unchanged" "top-level-ok"
+	[ -f "$HOME/still-writable" ] || fail "refusal changed something"
+}
+
+@test "sandbox on is refused with an open directory fd, and works once it is closed" {
+	run sb 'exec 9</; sandbox on; echo "rc=$?"; cat /proc/self/fd/9/etc/hostname >/dev/null && echo dirfd-open
+		exec 9<&-; sandbox on && echo on-ok'
+	has "fd 9: directory /" 'exec 9>&-' "rc=1" "on-ok"
+}
+
+@test "sandbox on is refused with a write fd outside the policy; a write fd in cwd is fine" {
+	run sb 'exec 7>'"$T/outside/log"'; sandbox on; echo "rc=$?"; exec 7>&-
+		exec 6>"$PWD/ok.log"; sandbox on && echo on-ok'
+	has "fd 7: write fd to a file outside the writable trees $T/outside/log" "rc=1" "on-ok"
+}
+
+@test "sandbox on is refused with an open socket, and works once it is closed" {
+	run sb 'exec 8<>/dev/tcp/127.0.0.2/'"$HOST_PORT"' || exit 9
+		sandbox on; echo "rc=$?"; exec 8<&-; sandbox on && echo on-ok'
+	has "fd 8: socket" "rc=1" "on-ok"
+}
+
+@test "sandbox on is refused with a live background job or coproc, and works once they end" {
+	run sb 'sleep 30 & sandbox on; echo "job=$?"; kill %1; wait
+		coproc cat; sandbox on; echo "coproc=$?"; kill $COPROC_PID; wait
+		sandbox on && echo on-ok'
+	has "background jobs or coprocs are alive" "job=1" "coproc=1" "on-ok"
+}
+
+# --- the live allowlist --------------------------------------------------------------------------
+
+@test "allow-host makes a host reachable without restarting; deny-host makes it unreachable" {
+	URL=http://127.0.0.2:$HOST_PORT/index.html
+	run curl -sS -m 10 --noproxy '*' "$URL"
+	has cordon-bash-test-host # control: the host answers outside
+	run sb 'sandbox on || exit 9
+		curl -sS -m 10 "'"$URL"'" || echo before-denied
+		sandbox allow-host 127.0.0.2; sandbox hosts
+		curl -sS -m 10 "'"$URL"'" && echo after-allowed
+		sandbox deny-host 127.0.0.2; sandbox hosts
+		curl -sS -m 10 "'"$URL"'" || echo after-denied'
+	has before-denied "allowed hosts: 127.0.0.2" "cordon-bash-test-host" after-allowed \
+		"denied hosts: 127.0.0.2" after-denied
+}
+
+@test "allow-host with an invalid pattern is refused and changes nothing" {
+	run sb 'sandbox on || exit 9; sandbox allow-host "*.com"; echo "rc=$?"; sandbox hosts'
+	has "rc=1" "allowed hosts: none"
+}
+
+@test "with --lock, allow-host only files a request; a child shell has no channel at all" {
+	run sb 'sandbox on --lock || exit 9
+		sandbox allow-host 127.0.0.2; echo "rc=$?"
+		sandbox hosts
+		bash -c "enable -f sandbox.so sandbox; sandbox allow-host 127.0.0.2; echo child=\$?"'
+	has "locked" "cordon approve " "rc=1" "allowed hosts: none" "waiting for approval: 127.0.0.2" \
+		"holds no control channel" "child=1"
+}
+
+@test "cordon approve from outside grants a locked session's request; from inside it cannot" {
+	"$CORDON" approve --help >/dev/null 2>&1 || skip "cordon approve is not in this build"
+	sb 'sandbox on --lock || exit 9
+		sandbox allow-host 127.0.0.2
+		"'"$CORDON"'" approve "$CORDON_SESSION" 127.0.0.2 && echo inside-approve-worked
+		sandbox hosts
+		echo "$CORDON_SESSION" > sid
+		for i in $(seq 200); do [ -e approved ] && break; sleep 0.05; done
+		sandbox hosts' >"$T/out" &
+	for _ in $(seq 200); do [ -s "$W/sid" ] && break; sleep 0.05; done
+	run timeout 10 "$CORDON" approve "$(cat "$W/sid")" 127.0.0.2
+	touch "$W/approved"
+	wait
+	status_is 0
+	run cat "$T/out"
+	lacks inside-approve-worked
+	has "allowed hosts: none" "allowed hosts: 127.0.0.2"
+}
+
+# --- what a child of the confined shell cannot do --------------------------------------------------
+
+@test "a child cannot ptrace the shell or read /proc/\$PPID/mem (it can before on)" {
+	probe='import ctypes, os, sys
+pp = os.getppid()
+try:
+    m = open("/proc/%d/maps" % pp).readline().split()[0].split("-")[0]
+    with open("/proc/%d/mem" % pp, "rb") as f:
+        f.seek(int(m, 16)); f.read(16); print("mem-read")
+except OSError as e: print("mem-refused", e.errno)
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.ptrace(16, pp, 0, 0)  # PTRACE_ATTACH
+print("ptrace-ok" if r == 0 else "ptrace-refused %d" % ctypes.get_errno())
+if r == 0: libc.ptrace(17, pp, 0, 0)'
+	run sb "$PY -c '$probe'"
+	has mem-read ptrace-ok
+	run sb "sandbox on || exit 9; $PY -c '$probe'"
+	has mem-refused ptrace-refused
+	lacks mem-read
+	lacks ptrace-ok
+}
+
+@test "a child cannot push input into the terminal with TIOCSTI (it can before on)" {
+	probe='import fcntl, termios
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b"#"); print("sti-ok")
+except OSError as e: print("sti-refused", e.errno)'
+	inner="enable -f sandbox.so sandbox; $PY -c '$probe'; sandbox on || exit 9; $PY -c '$probe'"
+	INNER=$inner run timeout 60 script -qec 'bash -c "$INNER"' /dev/null </dev/null 3>&- 4>&-
+	has sti-ok sti-refused
+}
+
+@test "a child cannot kill the session process" {
+	run sb 'sandbox on || exit 9
+		spid=$(sandbox status --json | '"$PY"' -c "import json,sys; print(json.load(sys.stdin)[\"session_pid\"])")
+		kill -9 "$spid" 2>/dev/null && echo killed || echo kill-refused
+		sandbox hosts >/dev/null && echo session-alive'
+	has kill-refused session-alive
+}
+
+@test "after the shell exits no process of the session remains" {
+	run sb 'sandbox on || exit 9
+		sandbox status --json | '"$PY"' -c "import json,sys; print(\"SPID\", json.load(sys.stdin)[\"session_pid\"])"
+		readlink /proc/self/ns/user | sed "s/^/USERNS /"'
+	has SPID USERNS
+	spid=$(awk '$1 == "SPID" {print $2}' <<<"$output")
+	ns=$(awk '$1 == "USERNS" {print $2}' <<<"$output")
+	for _ in $(seq 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$spid" 2>/dev/null || fail "session process $spid still alive"
+	left=$(for p in /proc/[0-9]*; do
+		if [ "$(readlink "$p/ns/user" 2>/dev/null)" = "$ns" ]; then echo "${p#/proc/}"; fi
+	done)
+	[ -z "$left" ] || fail "processes left in the session's user namespace: $left"
+}
