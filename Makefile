@@ -22,7 +22,19 @@ BASH_INC   := -isystem /usr/include/bash -isystem /usr/include/bash/include \
               -isystem /usr/include/bash/builtins -DHAVE_CONFIG_H -DSHELL
 BUILTIN_SO := $(BUILD)/bash-builtin/sandbox.so
 
-.PHONY: all lib helper unit tools bash-builtin clean help
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang (Debian: clang, libclang-rt-dev) into
+# $(BUILD)/fuzz; not part of `all`. `make fuzz-run FUZZ_SECONDS=60` runs each for that long.
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+# Only the parsers under test and what they call: the archive needs no other module.
+FUZZ_CORE    := error hostpat policy config proxy_http proxy_socks5 vlog
+FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
+
+.PHONY: all lib helper unit tools bash-builtin clean help fuzz fuzz-run
 all: lib helper unit tools bash-builtin
 
 lib: $(BUILD)/libcordon.a
@@ -61,10 +73,37 @@ $(BUILTIN_SO): $(BUILD)/bash-builtin/sandbox.o $(BUILD)/libcordon.a
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,sandbox.so -Wl,-z,relro -Wl,-z,now -o $@ \
 		$< $(BUILD)/libcordon.a $(LDLIBS)
 
+fuzz: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libcordon-fuzz.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libcordon-fuzz.a
+	$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/fuzz/libcordon-fuzz.a $(LDLIBS)
+
+# Each target for FUZZ_SECONDS with its corpus under $(BUILD)/fuzz/corpus (seeded from
+# tests/fuzz/seeds/NAME when present); a crash leaves crash-* in $(BUILD)/fuzz and fails.
+fuzz-run: fuzz
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); \
+		mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+		seeds=; [ -d tests/fuzz/seeds/$$n ] && seeds=tests/fuzz/seeds/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=$(BUILD)/fuzz/$$n- -print_final_stats=1 \
+			$(BUILD)/fuzz/corpus/$$n $$seeds 2>$(BUILD)/fuzz/$$n.log || \
+			{ tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/$$n.log; done
+
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo "targets: all (default) lib helper unit tools bash-builtin clean"
+	@echo "targets: all (default) lib helper unit tools bash-builtin clean;" \
+		"fuzz fuzz-run (clang, not in all)"
 
 -include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/bash-builtin/sandbox.d

@@ -133,6 +133,17 @@ static int relay(int fd)
 	}
 }
 
+/* host_chars_ok: the host goes into the CONNECT request line and Host field as given: a space,
+ * CR, LF or other control byte (e.g. from a crafted ssh %h) would end or split them and let the
+ * argument write a request of its own. */
+static bool host_chars_ok(const char *host)
+{
+	for (const unsigned char *p = (const unsigned char *)host; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 int cmd_connect(int argc, char **argv)
 {
 	const char *url = getenv("HTTP_PROXY");
@@ -155,7 +166,8 @@ int cmd_connect(int argc, char **argv)
 	host = argv[1];
 	portstr = argv[2];
 	port = strtol(portstr, &end, 10);
-	if (!*host || strlen(host) > 255 || *end || port < 1 || port > 65535) {
+	if (!*host || strlen(host) > 255 || !host_chars_ok(host) || *end || port < 1 ||
+	    port > 65535) {
 		fprintf(stderr, "cordon connect: bad host or port \"%s\" \"%s\"\n%s", host, portstr,
 			usage);
 		return CORDON_EXIT_USAGE;

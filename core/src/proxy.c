@@ -30,6 +30,7 @@
 #define PX_PIPE_CAP 65536	  /* default pipe capacity, pipe(7) */
 #define PX_FDS_PER_CONN 6	  /* client, upstream, two pipes */
 #define PX_MAX_EVENTS 64
+#define PX_LINGER_MAX 65536 /* bytes drained after a final reply before closing outright */
 
 #define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
 
@@ -83,10 +84,11 @@ struct px_conn {
 
 	struct px_dir cu, uc;
 	uint64_t body_left; /* absolute-form: request body bytes still to relay upstream */
+	size_t drained;	    /* bytes discarded while lingering */
 
 	uint64_t ask_token;    /* ST_ASKING: the question's token */
 	uint64_t ask_deadline; /* ST_ASKING: CLOCK_MONOTONIC ms */
-	bool is_ip;            /* the host is an IP literal */
+	bool is_ip;	       /* the host is an IP literal */
 };
 
 struct px_listener {
@@ -288,8 +290,15 @@ static void linger(struct px_conn *c)
 		shutdown(c->evc.fd, SHUT_WR);
 		timer_start(c);
 	}
-	while ((n = recv(c->evc.fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0)
-		;
+	/* Bounded: a client that keeps sending after its refusal would otherwise hold the loop
+	 * (and the connection slot) for the whole linger time. */
+	while ((n = recv(c->evc.fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0) {
+		c->drained += (size_t)n;
+		if (c->drained > PX_LINGER_MAX) {
+			conn_close(c);
+			return;
+		}
+	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		conn_close(c);
 }
@@ -339,6 +348,8 @@ static const char *status_text(int status)
 		return "Service Unavailable";
 	case 504:
 		return "Gateway Timeout";
+	case 505:
+		return "HTTP Version Not Supported";
 	}
 	return "Error";
 }
@@ -373,7 +384,8 @@ static void vlog(struct px_conn *c, const char *host, const char *reason)
 	snprintf(v.proto, sizeof(v.proto), "%s", c->vproto);
 	if (c->px->log_fd < 0 && c->px->log_path) {
 		c->px->log_fd = cordon_vlog_open(c->px->log_path, NULL);
-		if (c->px->log_fd < 0) { /* tried once: an unwritable log must not cost every request */
+		if (c->px->log_fd <
+		    0) { /* tried once: an unwritable log must not cost every request */
 			free(c->px->log_path);
 			c->px->log_path = NULL;
 		}
@@ -922,7 +934,9 @@ static void upstream_ev(struct px_ev *ev, uint32_t events)
 	start_relay(c);
 }
 
-static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
+/* send_busy: best effort "at the connection limit" answer on fd (HTTP 503, or SOCKS5 "no
+ * acceptable method" before the method negotiation). */
+static void send_busy(int fd, enum px_proto proto)
 {
 	static const char busy[] =
 	    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
@@ -930,12 +944,43 @@ static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
 	    "cordon: proxy at its connection limit, retry\r\n";
 	static const uint8_t sbusy[2] = {5, 0xff};
 
-	(void)px;
 	if (proto == PX_HTTP)
 		(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	else
 		(void)send(fd, sbusy, sizeof(sbusy), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
+{
+	(void)px;
+	send_busy(fd, proto);
 	close(fd);
+}
+
+/* evict_idle: at the connection limit, close the oldest connection that is only waiting on its
+ * client: one that has not yet finished sending its request (HTTP head or SOCKS5 messages), or
+ * one whose final reply is being sent or lingered over. Idle or trickling clients (slowloris)
+ * then cannot lock out one that sends its request at once. The timer list is in start order.
+ * Returns true when a connection was closed. */
+static bool evict_idle(struct cordon_proxy *px)
+{
+	for (struct px_conn *c = px->thead; c; c = c->tnext) {
+		switch (c->st) {
+		case ST_HTTP_HEAD:
+		case ST_SOCKS_GREET:
+			send_busy(c->evc.fd, c->proto);
+			break;
+		case ST_SOCKS_REQ: /* past the negotiation: the client gets EOF */
+		case ST_CLOSING:
+		case ST_LINGER:
+			break;
+		default:
+			continue;
+		}
+		conn_close(c);
+		return true;
+	}
+	return false;
 }
 
 static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
@@ -943,7 +988,7 @@ static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
 	struct px_conn *c;
 
-	if (px->nconns >= px->max_conns) {
+	if (px->nconns >= px->max_conns && !evict_idle(px)) {
 		refuse_busy(px, fd, proto);
 		return;
 	}
@@ -998,6 +1043,8 @@ static void listener_ev(struct px_ev *ev, uint32_t events)
 		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
+			if ((errno == EMFILE || errno == ENFILE) && evict_idle(px))
+				continue; /* an idle client's fd is free now: take this one */
 			if (errno == EMFILE || errno == ENFILE) {
 				/* Free the spare fd to take the connection off the queue and tell
 				 * the client, instead of spinning on a level-triggered listener. */

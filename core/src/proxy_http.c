@@ -14,20 +14,28 @@ static struct px_http_req *req_of(http_parser *p)
 }
 
 /* span_add: http_parser may hand one element in several pieces across calls; they are adjacent
- * in the head buffer, which never moves, so a span only grows. */
-static void span_add(struct px_span *s, const struct px_http_req *r, const char *at, size_t len)
+ * in the head buffer, which never moves, so a span only grows. A piece that does not follow the
+ * span is a folded line (obs-fold, "X: a\r\n b"): the span would then cover the CR LF and the
+ * rewrite would send a line break of the client's choosing upstream. Returns -1 then. */
+static int span_add(struct px_span *s, struct px_http_req *r, const char *at, size_t len)
 {
+	uint32_t off = (uint32_t)(at - r->base);
+
 	if (s->len == 0)
-		s->off = (uint32_t)(at - r->base);
+		s->off = off;
+	else if (off != s->off + s->len)
+		return -1;
 	s->len += (uint32_t)len;
+	return 0;
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
 {
 	struct px_http_req *r = req_of(p);
 
-	span_add(&r->url, r, at, len);
-	return 0;
+	if (span_add(&r->url, r, at, len) < 0)
+		r->folded = true;
+	return r->folded;
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t len)
@@ -44,8 +52,9 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 		r->value[r->nhdr - 1] = (struct px_span){0, 0};
 		r->in_value = false;
 	}
-	span_add(&r->name[r->nhdr - 1], r, at, len);
-	return 0;
+	if (span_add(&r->name[r->nhdr - 1], r, at, len) < 0)
+		r->folded = true;
+	return r->folded;
 }
 
 static int on_header_value(http_parser *p, const char *at, size_t len)
@@ -55,8 +64,9 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 	if (r->nhdr == 0)
 		return 1;
 	r->in_value = true;
-	span_add(&r->value[r->nhdr - 1], r, at, len);
-	return 0;
+	if (span_add(&r->value[r->nhdr - 1], r, at, len) < 0)
+		r->folded = true;
+	return r->folded;
 }
 
 /* Returning 1 tells http_parser not to parse a body: the proxy relays it as bytes. */
@@ -156,6 +166,46 @@ static int target(struct px_http_req *r, const char *buf)
 	return 0;
 }
 
+static bool span_is(const char *buf, struct px_span s, const char *lit);
+
+/* token_is: does the span, without surrounding blanks, equal lit (case-insensitively)? */
+static bool token_is(const char *buf, struct px_span s, const char *lit)
+{
+	while (s.len && (buf[s.off] == ' ' || buf[s.off] == '\t')) {
+		s.off++;
+		s.len--;
+	}
+	while (s.len && (buf[s.off + s.len - 1] == ' ' || buf[s.off + s.len - 1] == '\t'))
+		s.len--;
+	return span_is(buf, s, lit);
+}
+
+/* fields: refuse header fields that would let the message framing the proxy relays differ from
+ * the framing the upstream server reads (request smuggling, RFC 9112 section 11.2): CR or LF
+ * inside a field, and a Transfer-Encoding other than a single "chunked" (RFC 9112 section 6.3:
+ * the body length of a request whose final coding is not chunked cannot be determined). */
+static int fields(struct px_http_req *r, const char *buf)
+{
+	size_t te = 0;
+
+	for (size_t i = 0; i < r->nhdr; i++) {
+		if (memchr(buf + r->name[i].off, '\r', r->name[i].len) ||
+		    memchr(buf + r->name[i].off, '\n', r->name[i].len) ||
+		    memchr(buf + r->value[i].off, '\r', r->value[i].len) ||
+		    memchr(buf + r->value[i].off, '\n', r->value[i].len))
+			return fail(r, 400, "line break inside a header field");
+		if (!span_is(buf, r->name[i], "transfer-encoding"))
+			continue;
+		if (++te > 1 || !token_is(buf, r->value[i], "chunked"))
+			return fail(r, 400,
+				    "only \"Transfer-Encoding: chunked\" is accepted on a request "
+				    "(RFC 9112 section 6.3)");
+	}
+	if (te && !(r->parser.flags & F_CHUNKED))
+		return fail(r, 400, "Transfer-Encoding not understood");
+	return 0;
+}
+
 int px_http_feed(struct px_http_req *r, const char *buf, size_t len)
 {
 	size_t n, start = r->fed;
@@ -172,6 +222,10 @@ int px_http_feed(struct px_http_req *r, const char *buf, size_t len)
 	err = HTTP_PARSER_ERRNO(&r->parser);
 	if (r->too_many)
 		return fail(r, 431, "too many header fields");
+	if (r->folded)
+		return fail(r, 400,
+			    "line folding (obs-fold) in a header field is refused "
+			    "(RFC 9112 section 5.2)");
 	if (!r->complete) {
 		if (err == HPE_HEADER_OVERFLOW)
 			return fail(r, 431, "request head too large");
@@ -184,6 +238,10 @@ int px_http_feed(struct px_http_req *r, const char *buf, size_t len)
 	r->head_len = r->fed;
 	if (memchr(buf, '\0', r->head_len))
 		return fail(r, 400, "NUL byte in the request head");
+	if (r->parser.http_major != 1)
+		return fail(r, 505, "only HTTP/1.0 and HTTP/1.1 requests are served");
+	if (fields(r, buf) < 0)
+		return -1;
 	if (target(r, buf) < 0)
 		return -1;
 	if (r->connect)
@@ -238,6 +296,11 @@ static bool hop_by_hop(const struct px_http_req *r, const char *buf, struct px_s
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
 		if (span_is(buf, name, drop[i]))
 			return true;
+	/* "Connection: content-length" must not strip the framing: the proxy relays exactly the
+	 * body it counted, and without the field the upstream would read those bytes as a second
+	 * request (RFC 9110 section 7.6.1 lets the proxy keep fields it needs). */
+	if (span_is(buf, name, "content-length") || span_is(buf, name, "transfer-encoding"))
+		return false;
 	return named_by_connection(r, buf, name);
 }
 

@@ -21,6 +21,7 @@ struct px_http_req {
 	bool complete;	  /* the head ended */
 	bool in_value;	  /* last header callback was a value */
 	bool too_many;	  /* more than PX_HTTP_HDR_MAX fields */
+	bool folded;	  /* a field continued on a folded line (obs-fold) */
 	const char *base; /* the head buffer during px_http_feed */
 
 	/* Filled once complete (px_http_feed returned 1). */
@@ -45,8 +46,10 @@ void px_http_init(struct px_http_req *r);
 
 /* px_http_feed: give the parser the bytes buf[r->fed..len) (buf holds the whole head received so
  * far and must not move between calls). Returns 1 when the head is complete and valid (r filled),
- * 0 when more bytes are needed, or -1 with r->status (400, 431) and r->why set. Refused: heads over
- * PX_HTTP_HEAD_MAX bytes or PX_HTTP_HDR_MAX fields (431), NUL bytes, malformed syntax, origin-form
+ * 0 when more bytes are needed, or -1 with r->status (400, 431, 505) and r->why set. Refused: heads
+ * over PX_HTTP_HEAD_MAX bytes or PX_HTTP_HDR_MAX fields (431), HTTP versions other than 1.x (505),
+ * NUL bytes, obs-fold and CR/LF inside fields, Transfer-Encoding other than one "chunked" (RFC
+ * 9112 §5.2, §6.3: framing the upstream could read differently), malformed syntax, origin-form
  * or asterisk-form targets (the client must name the host: RFC 9112 §3.2.2), schemes other than
  * http, userinfo in the authority (RFC 9110 §4.2.4), CONNECT without a port (RFC 9110 §9.3.6). */
 int px_http_feed(struct px_http_req *r, const char *buf, size_t len);
@@ -54,9 +57,10 @@ int px_http_feed(struct px_http_req *r, const char *buf, size_t len);
 /* px_http_rewrite: build in out (len bytes) the head sent upstream for an absolute-form request:
  * "METHOD origin-form HTTP/x.y", the client's header fields without Host and hop-by-hop fields
  * (Connection and the fields it names, Proxy-Connection, Keep-Alive, Proxy-Authorization, TE,
- * Upgrade; RFC 9110 §7.6.1), then "Host: <request-target authority>" (RFC 9112 §3.2.2: the proxy
- * replaces Host with the authority of the target) and "Connection: close". Returns the length or
- * -ENOSPC. */
+ * Upgrade; RFC 9110 §7.6.1; Content-Length and Transfer-Encoding are kept even when Connection
+ * names them, since the relay frames the body by them), then "Host: <request-target authority>"
+ * (RFC 9112 §3.2.2: the proxy replaces Host with the authority of the target) and "Connection:
+ * close". Returns the length or -ENOSPC. */
 int px_http_rewrite(const struct px_http_req *r, const char *buf, char *out, size_t len);
 
 #endif

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* put_str: append s as a JSON string (RFC 8259 §7) at buf+*off; false when out of room. */
+/* put_str: append s as a JSON string (RFC 8259 §7) at buf+*off; false when out of room. Bytes
+ * >= 0x80 are escaped as \u00XX too: a host name is the client's raw bytes, which need not be
+ * UTF-8, and a JSON text must be (RFC 8259 §8.1), so the line stays ASCII whatever was sent. */
 static bool put_str(char *buf, size_t len, size_t *off, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -32,7 +34,7 @@ static bool put_str(char *buf, size_t len, size_t *off, const char *s)
 		if (c == '"' || c == '\\') {
 			tmp[n++] = '\\';
 			tmp[n++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (c < 0x20 || c >= 0x7f) {
 			memcpy(tmp, "\\u00", 4);
 			tmp[4] = hex[c >> 4];
 			tmp[5] = hex[c & 15];
