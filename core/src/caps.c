@@ -1,0 +1,82 @@
+/* caps.c — dropping every capability set and locking the securebits (capabilities(7)), the step
+ * of DESIGN.md §2 after the mounts and before Landlock. */
+#include "cordon/layers.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Root keeps no special powers across execve (NOROOT), setuid transitions do not touch the
+ * capability sets (NO_SETUID_FIXUP), keep-caps stays off, no ambient raise; all locked so a
+ * later process cannot undo them (capabilities(7), "The securebits flags"). */
+#define WANT_SECUREBITS                                                                            \
+	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |                           \
+	 SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |   \
+	 SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
+
+/* The highest capability the running kernel knows, which may exceed the build's CAP_LAST_CAP. */
+static int last_cap(void)
+{
+	int last = CAP_LAST_CAP;
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	if (f) {
+		int v;
+		if (fscanf(f, "%d", &v) == 1 && v >= 0 && v < 64)
+			last = v;
+		fclose(f);
+	}
+	return last;
+}
+
+/* Every step is attempted even after a failure, so the process ends as unprivileged as it can
+ * be; the first failure is the one reported. */
+int cordon_caps_drop_all(struct cordon_error *e)
+{
+	int rc = 0;
+
+	/* Securebits first: setting them needs CAP_SETPCAP, which the drops below remove. */
+	int cur = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	if (cur < 0 || (cur & WANT_SECUREBITS) != WANT_SECUREBITS) {
+		unsigned long bits = (unsigned long)(cur < 0 ? 0 : cur) | WANT_SECUREBITS;
+		if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
+			rc = cordon_error_set(e, errno,
+					      "capabilities: locking the securebits: %s (needs "
+					      "CAP_SETPCAP, i.e. a user namespace of our own)",
+					      strerror(errno));
+	}
+
+	/* Bounding set: no execve can bring a capability back (also needs CAP_SETPCAP). */
+	int last = last_cap();
+	for (int c = 0; c <= last; c++) {
+		int in = prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0);
+		if (in < 0 && errno == EINVAL)
+			break; /* the kernel knows fewer capabilities than its sysctl says */
+		if (in == 1 && prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && rc == 0)
+			rc = cordon_error_set(e, errno,
+					      "capabilities: dropping capability %d from the "
+					      "bounding set: %s",
+					      c, strerror(errno));
+	}
+
+	/* Ambient set (Linux >= 4.3): EINVAL means the kernel has none, so nothing to clear. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL &&
+	    rc == 0)
+		rc = cordon_error_set(e, errno, "capabilities: clearing the ambient set: %s",
+				      strerror(errno));
+
+	/* Effective, permitted and inheritable sets, all 64 bits (two 32-bit words). */
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0 && rc == 0)
+		rc = cordon_error_set(e, errno,
+				      "capabilities: clearing the effective, permitted and "
+				      "inheritable sets: %s",
+				      strerror(errno));
+	return rc;
+}

@@ -1,0 +1,416 @@
+/* policy.c — the policy model: defaults, path and host lists, the tighten-only merge of a
+ * repository's .cordon.json, final validation and the JSON form printed by `policy --json`. */
+#include "cordon/policy.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cordon/hostpat.h"
+
+/* Secrets masked by default (DESIGN.md §1, ATTACKS.md 16), relative to $HOME. */
+static const char *const default_deny_read[] = {
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".config/gcloud",
+    ".kube",
+    ".netrc",
+    ".docker/config.json",
+    ".password-store",
+    ".mozilla",
+    ".config/google-chrome",
+    ".config/chromium",
+    ".git-credentials",
+    ".pgpass",
+};
+
+/* normalise: lexical normalisation of an absolute path in place: no "//", ".", "..", and no
+ * trailing slash ("/.." stays "/"). Symlinks are not followed (policy.h). */
+static void normalise(char *path)
+{
+	char *out = path; /* path[0] == '/' */
+	const char *in = path;
+
+	while (*in) {
+		while (*in == '/')
+			in++;
+		const char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t n = (size_t)(in - seg);
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, n);
+		out += n;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
+int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const char *home,
+			   const char *base, struct cordon_error *e)
+{
+	char buf[PATH_MAX];
+	int n;
+
+	if (!path || !*path)
+		return cordon_error_set(e, EINVAL, "empty path");
+	if (path[0] == '~') {
+		if (path[1] != '\0' && path[1] != '/')
+			return cordon_error_set(
+			    e, EINVAL, "\"%s\": \"~user\" is not supported, write the path", path);
+		if (!home || home[0] != '/')
+			return cordon_error_set(e, EINVAL, "\"%s\": \"~\" needs an absolute $HOME",
+						path);
+		n = snprintf(buf, sizeof(buf), "%s/%s", home, path + 1);
+	} else if (path[0] == '/') {
+		n = snprintf(buf, sizeof(buf), "%s", path);
+	} else {
+		if (!base || base[0] != '/')
+			return cordon_error_set(
+			    e, EINVAL, "\"%s\": relative path without a base directory", path);
+		n = snprintf(buf, sizeof(buf), "%s/%s", base, path);
+	}
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return cordon_error_set(e, ENAMETOOLONG, "\"%.64s...\": path too long", path);
+	normalise(buf);
+
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], buf))
+			return 0;
+	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	l->v = v;
+	if (!(v[l->n] = strdup(buf)))
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	l->n++;
+	return 0;
+}
+
+int cordon_policy_init(struct cordon_policy *p, const char *home, struct cordon_error *e)
+{
+	memset(p, 0, sizeof(*p));
+	p->private_tmp = true;
+	if (!home || !*home)
+		return 0;
+	if (home[0] != '/')
+		return cordon_error_set(e, EINVAL, "$HOME \"%s\" is not an absolute path", home);
+	for (size_t i = 0; i < sizeof(default_deny_read) / sizeof(default_deny_read[0]); i++) {
+		int r = cordon_policy_add_path(&p->deny_read, default_deny_read[i], NULL, home, e);
+		if (r < 0) {
+			cordon_policy_free(p);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void free_paths(struct cordon_path_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void free_hosts(struct cordon_host_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].host);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void cordon_policy_free(struct cordon_policy *p)
+{
+	if (!p)
+		return;
+	free_hosts(&p->allow_hosts);
+	free_hosts(&p->deny_hosts);
+	free_paths(&p->allow_unix_sockets);
+	free_paths(&p->deny_read);
+	free_paths(&p->allow_read);
+	free_paths(&p->allow_write);
+	free_paths(&p->deny_write);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool rule_equal(const struct cordon_host_rule *a, const struct cordon_host_rule *b)
+{
+	return a->wildcard == b->wildcard && a->port == b->port && !strcmp(a->host, b->host);
+}
+
+/* append_rule: append a copy of r to l unless an equal rule is present. */
+static int append_rule(struct cordon_host_list *l, const struct cordon_host_rule *r,
+		       struct cordon_error *e)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (rule_equal(&l->v[i], r))
+			return 0;
+	struct cordon_host_rule *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	l->v = v;
+	v[l->n] = *r;
+	if (!(v[l->n].host = strdup(r->host)))
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	l->n++;
+	return 0;
+}
+
+int cordon_policy_add_host(struct cordon_host_list *l, const char *pattern, struct cordon_error *e)
+{
+	struct cordon_host_rule r;
+	int ret = cordon_host_rule_parse(pattern, &r, e);
+
+	if (ret < 0)
+		return ret;
+	ret = append_rule(l, &r, e);
+	free(r.host);
+	return ret;
+}
+
+int cordon_policy_remove_host(struct cordon_host_list *l, const char *pattern,
+			      struct cordon_error *e)
+{
+	struct cordon_host_rule r;
+	int ret = cordon_host_rule_parse(pattern, &r, e), removed = 0;
+	size_t j = 0;
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < l->n; i++) {
+		if (rule_equal(&l->v[i], &r)) {
+			free(l->v[i].host);
+			removed++;
+		} else {
+			l->v[j++] = l->v[i];
+		}
+	}
+	l->n = j;
+	free(r.host);
+	return removed;
+}
+
+/* path_within: path equals dir or lies beneath it (both normalised). */
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!strcmp(dir, "/"))
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool path_covered(const struct cordon_path_list *l, const char *path)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (path_within(path, l->v[i]))
+			return true;
+	return false;
+}
+
+/* rule_covered: every host:port that r allows is already allowed by some rule of l. */
+static bool rule_covered(const struct cordon_host_list *l, const struct cordon_host_rule *r)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cordon_host_rule *a = &l->v[i];
+		if (a->port != 0 && a->port != r->port)
+			continue;
+		if (rule_equal(a, r) ||
+		    (a->port == 0 && a->wildcard == r->wildcard && !strcmp(a->host, r->host)))
+			return true;
+		if (a->wildcard) {
+			size_t hl = strlen(r->host), sl = strlen(a->host);
+			if (hl > sl + 1 && r->host[hl - sl - 1] == '.' &&
+			    !strcmp(r->host + hl - sl, a->host))
+				return true;
+		}
+	}
+	return false;
+}
+
+int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r, const char *rfile,
+			  struct cordon_error *e)
+{
+	static const char loosen[] = "%s: %s: refused, a repository's config may only tighten the "
+				     "policy (%s \"%s\" is not allowed by your own config)";
+	static const char loosen_bool[] = "%s: %s: refused, a repository's config may only tighten "
+					  "the policy (it sets %s)";
+	const struct {
+		const char *key;
+		const struct cordon_path_list *mine, *theirs;
+	} paths[] = {
+	    {"filesystem.allowWrite", &p->allow_write, &r->allow_write},
+	    {"filesystem.allowRead", &p->allow_read, &r->allow_read},
+	    {"network.allowUnixSockets", &p->allow_unix_sockets, &r->allow_unix_sockets},
+	};
+	char buf[300];
+	int ret;
+
+	/* Check everything first: on refusal p is unchanged. */
+	for (size_t i = 0; i < r->allow_hosts.n; i++) {
+		if (!rule_covered(&p->allow_hosts, &r->allow_hosts.v[i])) {
+			cordon_host_rule_format(&r->allow_hosts.v[i], buf, sizeof(buf));
+			return cordon_error_set(e, EPERM, loosen, rfile, "network.allowedDomains",
+						"host", buf);
+		}
+	}
+	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
+		for (size_t i = 0; i < paths[k].theirs->n; i++)
+			if (!path_covered(paths[k].mine, paths[k].theirs->v[i]))
+				return cordon_error_set(e, EPERM, loosen, rfile, paths[k].key,
+							"path", paths[k].theirs->v[i]);
+	if (r->allow_local_binding && !p->allow_local_binding)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "network.allowLocalBinding",
+					"it to true");
+	if (r->allow_git_config && !p->allow_git_config)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "filesystem.allowGitConfig",
+					"it to true");
+	if (r->ignore_violations && !p->ignore_violations)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "ignoreViolations",
+					"violations to ignore");
+	if (r->enable_weaker_nested_sandbox && !p->enable_weaker_nested_sandbox)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "enableWeakerNestedSandbox",
+					"it to true");
+	if (!r->private_tmp && p->private_tmp)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "privateTmp", "it to false");
+	if (!r->lock_policy && p->lock_policy)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "lockPolicy", "it to false");
+	if (!r->strict && p->strict)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "strict", "it to false");
+
+	/* Only additions to deny lists remain; a failure here (ENOMEM) leaves p stricter. */
+	for (size_t i = 0; i < r->deny_hosts.n; i++)
+		if ((ret = append_rule(&p->deny_hosts, &r->deny_hosts.v[i], e)) < 0)
+			return ret;
+	for (size_t i = 0; i < r->deny_read.n; i++)
+		if ((ret = cordon_policy_add_path(&p->deny_read, r->deny_read.v[i], NULL, NULL,
+						  e)) < 0)
+			return ret;
+	for (size_t i = 0; i < r->deny_write.n; i++)
+		if ((ret = cordon_policy_add_path(&p->deny_write, r->deny_write.v[i], NULL, NULL,
+						  e)) < 0)
+			return ret;
+	p->lock_policy = p->lock_policy || r->lock_policy;
+	p->strict = p->strict || r->strict;
+	p->private_tmp = p->private_tmp || r->private_tmp;
+	return 0;
+}
+
+int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon_error *e)
+{
+	int r;
+
+	if (!cwd || cwd[0] != '/')
+		return cordon_error_set(e, EINVAL, "current directory \"%s\" is not absolute",
+					cwd ? cwd : "(null)");
+	if ((r = cordon_policy_add_path(&p->allow_write, cwd, NULL, NULL, e)) < 0)
+		return r;
+	for (size_t i = 0; i < p->allow_write.n; i++)
+		if (!strcmp(p->allow_write.v[i], "/"))
+			return cordon_error_set(
+			    e, EINVAL,
+			    "filesystem.allowWrite: \"/\" would make the whole "
+			    "file system writable%s",
+			    !strcmp(cwd, "/") ? " (the current directory is \"/\")" : "");
+	return 0;
+}
+
+/* json_str: write s as a JSON string (RFC 8259 §7). */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(f, "\\%c", *c);
+		else if (*c == '\n')
+			fputs("\\n", f);
+		else if (*c == '\t')
+			fputs("\\t", f);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(f, "\\u%04x", *c);
+		else
+			fputc(*c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_paths(FILE *f, const char *key, const struct cordon_path_list *l, bool last)
+{
+	fprintf(f, "    \"%s\": [", key);
+	for (size_t i = 0; i < l->n; i++) {
+		fputs(i ? ",\n      " : "\n      ", f);
+		json_str(f, l->v[i]);
+	}
+	fprintf(f, "%s]%s\n", l->n ? "\n    " : "", last ? "" : ",");
+}
+
+static void json_hosts(FILE *f, const char *key, const struct cordon_host_list *l)
+{
+	char buf[300];
+
+	fprintf(f, "    \"%s\": [", key);
+	for (size_t i = 0; i < l->n; i++) {
+		cordon_host_rule_format(&l->v[i], buf, sizeof(buf));
+		fputs(i ? ", " : "", f);
+		json_str(f, buf);
+	}
+	fputs("],\n", f);
+}
+
+static const char *tf(bool b)
+{
+	return b ? "true" : "false";
+}
+
+int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cordon_error *e)
+{
+	size_t size;
+	FILE *f = open_memstream(out, &size);
+
+	if (!f)
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	fputs("{\n  \"network\": {\n", f);
+	json_hosts(f, "allowedDomains", &p->allow_hosts);
+	json_hosts(f, "deniedDomains", &p->deny_hosts);
+	json_paths(f, "allowUnixSockets", &p->allow_unix_sockets, false);
+	fprintf(f, "    \"allowLocalBinding\": %s\n  },\n", tf(p->allow_local_binding));
+	fputs("  \"filesystem\": {\n", f);
+	json_paths(f, "denyRead", &p->deny_read, false);
+	json_paths(f, "allowRead", &p->allow_read, false);
+	json_paths(f, "allowWrite", &p->allow_write, false);
+	json_paths(f, "denyWrite", &p->deny_write, false);
+	fprintf(f, "    \"allowGitConfig\": %s\n  },\n", tf(p->allow_git_config));
+	fprintf(f,
+		"  \"ignoreViolations\": %s,\n  \"enableWeakerNestedSandbox\": %s,\n"
+		"  \"lockPolicy\": %s,\n  \"privateTmp\": %s,\n  \"strict\": %s\n}\n",
+		tf(p->ignore_violations), tf(p->enable_weaker_nested_sandbox), tf(p->lock_policy),
+		tf(p->private_tmp), tf(p->strict));
+	if (ferror(f)) {
+		fclose(f);
+		free(*out);
+		*out = NULL;
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	}
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	}
+	return 0;
+}

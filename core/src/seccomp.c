@@ -1,0 +1,289 @@
+/* seccomp.c — the seccomp filter of DESIGN.md §2, as one table of libseccomp rules, loaded last.
+ * Default allow; the table lists what a confined process may not do and the reason for each. */
+#include "cordon/layers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/personality.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+/* clone(2)'s flags are the first argument except on s390, where the stack comes first. */
+#if defined(__s390__) || defined(__s390x__) || defined(__CRIS__)
+#define CLONE_FLAGS_ARG 1
+#else
+#define CLONE_FLAGS_ARG 0
+#endif
+
+/* The kernel reads ioctl's request, socket's family and open's flags as 32-bit int; comparing the
+ * low 32 bits only means junk in the upper half cannot slip past a rule (CVE-2019-10063). */
+#define LOW32 0xffffffffULL
+
+/* When a rule applies. */
+enum when {
+	ALWAYS,
+	NO_UNIX,  /* only when the policy allows no unix socket (network.allowUnixSockets empty) */
+	LISTENER, /* only when a guard listener is requested (guard.h) */
+};
+
+#define NOTIFY 0 /* .err value: route the call to the user-notification listener */
+#define NO_ARG -1
+
+struct rule {
+	const char *syscall; /* resolved by name: absent on this arch means skipped */
+	int err;	     /* errno returned, or NOTIFY */
+	int arg;	     /* argument compared, NO_ARG for every call */
+	uint64_t mask;	     /* the rule matches when (arg & mask) == value */
+	uint64_t value;
+	enum when when;
+};
+
+/* The table reads as one rule per line. */
+/* clang-format off */
+#define DENY(name, e) {name, e, NO_ARG, 0, 0, ALWAYS}
+#define RULE(name, e, a, m, v, w) {name, e, a, m, v, w}
+/* clone/unshare flag set (masked: any other bits may be present as well). */
+#define DENY_FLAG(name, a, flag) {name, EPERM, a, flag, flag, ALWAYS}
+
+static const struct rule rules[] = {
+	/* Terminal input injection into the unconfined shell that owns the tty: CVE-2017-5226
+	 * (TIOCSTI), CVE-2019-10063 (upper 32 bits of the request), CVE-2023-28100 (TIOCLINUX). */
+	RULE("ioctl", EPERM, 1, LOW32, TIOCSTI, ALWAYS),
+	RULE("ioctl", EPERM, 1, LOW32, TIOCLINUX, ALWAYS),
+
+	/* Unix sockets reach command servers and agents on read-only mounts (ATTACKS.md 3, 19);
+	 * socketpair(2) stays allowed. Seccomp cannot see connect's path, so an allowlist entry
+	 * opens socket(AF_UNIX) as a whole and the mount layer decides which paths exist. */
+	RULE("socket", EPERM, 0, LOW32, AF_UNIX, NO_UNIX),
+	/* Raw frames and host-VM sockets bypass the network namespace's proxy (ATTACKS.md 27).
+	 * AF_NETLINK stays: NETLINK_ROUTE inside the sandbox's netns only sees its own lo, and
+	 * getaddrinfo(AI_ADDRCONFIG) uses it. */
+	RULE("socket", EPERM, 0, LOW32, AF_PACKET, ALWAYS),
+	RULE("socket", EPERM, 0, LOW32, AF_VSOCK, ALWAYS),
+
+	/* io_uring performs openat/connect/... without the syscalls this filter sees. */
+	DENY("io_uring_setup", EPERM),
+	DENY("io_uring_enter", EPERM),
+	DENY("io_uring_register", EPERM),
+
+	/* Other processes' memory and fds: the shell's control fd, the session (ATTACKS.md 4). */
+	DENY("ptrace", EPERM),
+	DENY("process_vm_readv", EPERM),
+	DENY("process_vm_writev", EPERM),
+	DENY("pidfd_getfd", EPERM),
+	DENY("kcmp", EPERM),
+
+	/* Kernel keyrings are shared with the host user (ATTACKS.md 21). */
+	DENY("add_key", EPERM),
+	DENY("request_key", EPERM),
+	DENY("keyctl", EPERM),
+
+	/* Kernel attack surface a shell or compiler never needs (ATTACKS.md 25). */
+	DENY("bpf", EPERM),
+	DENY("perf_event_open", EPERM),
+	DENY("userfaultfd", EPERM),
+	DENY("kexec_load", EPERM),
+	DENY("kexec_file_load", EPERM),
+	DENY("init_module", EPERM),
+	DENY("finit_module", EPERM),
+	DENY("delete_module", EPERM),
+	DENY("swapon", EPERM),
+	DENY("swapoff", EPERM),
+	DENY("reboot", EPERM),
+	DENY("acct", EPERM),
+	DENY("lookup_dcookie", EPERM),
+	DENY("syslog", EPERM),           /* kernel log: addresses, other users' activity */
+	DENY("open_by_handle_at", EPERM), /* bypasses path checks ("shocker") */
+	/* quotactl stays: reading one's own quota is harmless, setting it needs CAP_SYS_ADMIN. */
+
+	/* Mounts and namespaces: uncover what bind mounts hide (ATTACKS.md 9, 10). */
+	DENY("mount", EPERM),
+	DENY("umount", EPERM),
+	DENY("umount2", EPERM),
+	DENY("pivot_root", EPERM),
+	DENY("chroot", EPERM),
+	DENY("open_tree", EPERM),
+	DENY("move_mount", EPERM),
+	DENY("fsopen", EPERM),
+	DENY("fsconfig", EPERM),
+	DENY("fsmount", EPERM),
+	DENY("fspick", EPERM),
+	DENY("mount_setattr", EPERM), /* CVE-2021-41133 */
+	DENY("setns", EPERM),
+
+	/* Every CLONE_NEW* flag. Only CLONE_NEWUSER works without capabilities (and would give
+	 * them back inside a child namespace); the others are refused here too so a capability
+	 * leaked by mistake still cannot build a namespace, and probes see one errno. */
+	DENY_FLAG("unshare", 0, CLONE_NEWUSER),
+	DENY_FLAG("unshare", 0, CLONE_NEWNS),
+	DENY_FLAG("unshare", 0, CLONE_NEWPID),
+	DENY_FLAG("unshare", 0, CLONE_NEWNET),
+	DENY_FLAG("unshare", 0, CLONE_NEWUTS),
+	DENY_FLAG("unshare", 0, CLONE_NEWIPC),
+	DENY_FLAG("unshare", 0, CLONE_NEWCGROUP),
+	DENY_FLAG("unshare", 0, CLONE_NEWTIME),
+	DENY_FLAG("clone", CLONE_FLAGS_ARG, CLONE_NEWUSER),
+	DENY_FLAG("clone", CLONE_FLAGS_ARG, CLONE_NEWNS),
+	DENY_FLAG("clone", CLONE_FLAGS_ARG, CLONE_NEWPID),
+	DENY_FLAG("clone", CLONE_FLAGS_ARG, CLONE_NEWNET),
+	DENY_FLAG("clone", CLONE_FLAGS_ARG, CLONE_NEWUTS),
+	DENY_FLAG("clone", CLONE_FLAGS_ARG, CLONE_NEWIPC),
+	DENY_FLAG("clone", CLONE_FLAGS_ARG, CLONE_NEWCGROUP),
+	/* (CLONE_NEWTIME is 0x80, inside clone's exit-signal byte: clone(2) cannot carry it.) */
+	/* clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to
+	 * clone, which the rules above inspect (ATTACKS.md 9). */
+	DENY("clone3", ENOSYS),
+
+	/* The guard (guard.h): file-creating calls go to the user-notification listener. */
+	RULE("open", NOTIFY, 1, O_CREAT, O_CREAT, LISTENER),
+	RULE("openat", NOTIFY, 2, O_CREAT, O_CREAT, LISTENER),
+	RULE("creat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("mkdir", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("mkdirat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("mknod", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("mknodat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("symlink", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("symlinkat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("link", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("linkat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("rename", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("renameat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("renameat2", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("unlink", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("unlinkat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	/* openat2's flags live in a struct seccomp cannot read; libc falls back to openat. */
+	RULE("openat2", ENOSYS, NO_ARG, 0, 0, LISTENER),
+};
+/* clang-format on */
+
+/* personality(2) flags that weaken the process's memory layout for what it runs next. */
+static const uint32_t unsafe_personality[] = {
+    READ_IMPLIES_EXEC, /* every readable mapping becomes executable */
+    ADDR_NO_RANDOMIZE, /* no ASLR */
+    MMAP_PAGE_ZERO,    /* a mapping at address 0 for NULL-dereference exploits */
+};
+
+static int add_rule(scmp_filter_ctx ctx, const struct rule *r, struct cordon_error *e)
+{
+	int nr = seccomp_syscall_resolve_name(r->syscall);
+	if (nr == __NR_SCMP_ERROR || nr < 0)
+		return 0; /* not a system call of this architecture */
+	uint32_t action = r->err == NOTIFY ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO((uint32_t)r->err);
+	int rc;
+	if (r->arg == NO_ARG)
+		rc = seccomp_rule_add_exact(ctx, action, nr, 0);
+	else
+		rc = seccomp_rule_add_exact(
+		    ctx, action, nr, 1,
+		    SCMP_CMP((unsigned)r->arg, SCMP_CMP_MASKED_EQ, r->mask, r->value));
+	if (rc < 0)
+		return cordon_error_set(e, -rc, "seccomp: rule for %s: %s", r->syscall,
+					strerror(-rc));
+	return 0;
+}
+
+/* personality(0xffffffff) only queries the current persona and must keep working. One masked
+ * compare cannot say "flag set and value != 0xffffffff", so each unsafe flag gets one rule per
+ * other bit: (arg & (flag | bit)) == flag, i.e. the flag is set and at least one bit is clear. */
+static int add_personality_rules(scmp_filter_ctx ctx, struct cordon_error *e)
+{
+	int nr = seccomp_syscall_resolve_name("personality");
+	if (nr == __NR_SCMP_ERROR || nr < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(unsafe_personality) / sizeof(unsafe_personality[0]); i++) {
+		uint32_t flag = unsafe_personality[i];
+		for (int b = 0; b < 32; b++) {
+			uint32_t bit = 1U << b;
+			if (bit == flag)
+				continue;
+			int rc = seccomp_rule_add_exact(
+			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(flag | bit), flag));
+			if (rc < 0)
+				return cordon_error_set(e, -rc, "seccomp: rule for personality: %s",
+							strerror(-rc));
+		}
+	}
+	return 0;
+}
+
+int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct cordon_error *e)
+{
+	int rc;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return cordon_error_set(e, EPERM,
+					"seccomp: no_new_privs is not set (the caller "
+					"must set it before loading the filter)");
+	if (listener && seccomp_api_get() < 5)
+		return cordon_error_set(e, EOPNOTSUPP,
+					"seccomp: user notification is not "
+					"supported by this kernel or libseccomp");
+
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return cordon_error_set(e, ENOMEM, "seccomp: seccomp_init failed");
+
+	/* Only the native arch is in the filter; any other (i386 via int 0x80, and x32, whose
+	 * numbers libseccomp's x86_64 filter treats as a foreign arch) kills the process. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc == 0)
+		rc =
+		    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* checked above, not set here */
+	if (rc < 0) {
+		cordon_error_set(e, -rc, "seccomp: filter attributes: %s", strerror(-rc));
+		goto out;
+	}
+
+	bool allow_unix = p && p->allow_unix_sockets.n > 0;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		const struct rule *r = &rules[i];
+		if ((r->when == NO_UNIX && allow_unix) || (r->when == LISTENER && !listener))
+			continue;
+		rc = add_rule(ctx, r, e);
+		if (rc < 0)
+			goto out;
+	}
+	rc = add_personality_rules(ctx, e);
+	if (rc < 0)
+		goto out;
+
+	rc = seccomp_load(ctx);
+	if (rc < 0) {
+		cordon_error_set(e, -rc, "seccomp: loading the filter: %s", strerror(-rc));
+		goto out;
+	}
+	if (listener) {
+		int fd = seccomp_notify_fd(ctx);
+		if (fd < 0) {
+			rc = cordon_error_set(e, fd == -1 ? EBADF : -fd,
+					      "seccomp: no user-notification listener fd");
+			goto out;
+		}
+		*listener = fd;
+	}
+	rc = 0;
+out:
+	seccomp_release(ctx);
+	return rc;
+}

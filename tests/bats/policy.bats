@@ -1,0 +1,174 @@
+#!/usr/bin/env bats
+# policy.bats — `cordon policy` through the binary: the merged policy it prints, and config
+# files it refuses (file:line:column and key), including a repository's .cordon.json.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	CORDON="$BATS_TEST_DIRNAME/../../build/cordon"
+	[ -x "$CORDON" ] || skip "build/cordon not built"
+	command -v jq >/dev/null || skip "jq not installed"
+	# the user's own config must never leak in
+	export HOME="$BATS_TEST_TMPDIR/home"
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg"
+	PROJ="$BATS_TEST_TMPDIR/proj"
+	mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$PROJ"
+	cd "$PROJ"
+}
+
+@test "defaults: no host allowed, secrets masked, only the current directory writable" {
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '[]' ]
+	[ "$(jq -c '.filesystem.allowWrite' <<<"$output")" = "[\"$PROJ\"]" ]
+	jq -e --arg p "$HOME/.ssh" '.filesystem.denyRead | index($p)' <<<"$output"
+	jq -e --arg p "$HOME/.docker/config.json" '.filesystem.denyRead | index($p)' <<<"$output"
+	[ "$(jq '.privateTmp' <<<"$output")" = true ]
+	[ "$(jq '.lockPolicy' <<<"$output")" = false ]
+}
+
+@test "without --json a readable summary goes to stdout" {
+	run --separate-stderr "$CORDON" policy --allow-host api.example.test
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"allowed hosts:       api.example.test"* ]]
+	[[ "$output" == *"writable:            $PROJ"* ]]
+	[[ "$output" == *"masked (no read):    $HOME/.ssh"* ]]
+}
+
+@test "flags add hosts and writable paths, relative to the current directory" {
+	run --separate-stderr "$CORDON" policy --json --allow-host '*.Example.test:443' \
+		--allow-host 127.1 --allow-write out --allow-write '~/cache' --lock --strict
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["*.example.test:443","127.0.0.1"]' ]
+	jq -e --arg p "$PROJ/out" '.filesystem.allowWrite | index($p)' <<<"$output"
+	jq -e --arg p "$HOME/cache" '.filesystem.allowWrite | index($p)' <<<"$output"
+	[ "$(jq '.lockPolicy' <<<"$output")" = true ]
+	[ "$(jq '.strict' <<<"$output")" = true ]
+}
+
+@test "an invalid host pattern in a config file is refused with file:line:column and key" {
+	printf '{\n  "network": {\n    "allowedDomains": ["ok.test", "*.com"]\n  }\n}\n' >"$BATS_TEST_TMPDIR/c.json"
+	run --separate-stderr "$CORDON" policy --json --config "$BATS_TEST_TMPDIR/c.json"
+	[ "$status" -eq 125 ]
+	[ -z "$output" ]
+	[ "$stderr" = "cordon policy: $BATS_TEST_TMPDIR/c.json:3:35: network.allowedDomains: invalid host pattern \"*.com\": a wildcard over a single label covers a whole top-level domain" ]
+	# positive control: the same file without the bad pattern is accepted
+	printf '{\n  "network": {\n    "allowedDomains": ["ok.test"]\n  }\n}\n' >"$BATS_TEST_TMPDIR/c.json"
+	run --separate-stderr "$CORDON" policy --json --config "$BATS_TEST_TMPDIR/c.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["ok.test"]' ]
+}
+
+@test "an unknown key, a wrong type and invalid JSON are refused with their position" {
+	cfg="$BATS_TEST_TMPDIR/c.json"
+	printf '{\n  "filesystem": {\n    "alowWrite": ["x"]\n  }\n}\n' >"$cfg"
+	run --separate-stderr "$CORDON" policy --config "$cfg"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $cfg:3:5: filesystem.alowWrite: unknown key" ]
+
+	printf '{"lockPolicy": "yes"}' >"$cfg"
+	run --separate-stderr "$CORDON" policy --config "$cfg"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $cfg:1:16: lockPolicy: expected a boolean, got a string" ]
+
+	printf '{\n  "strict": true\n  "lockPolicy": true\n}\n' >"$cfg"
+	run --separate-stderr "$CORDON" policy --config "$cfg"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $cfg:3:3: invalid JSON: expected ',' between members" ]
+
+	printf '{"strict": true, "strict": true}' >"$cfg"
+	run --separate-stderr "$CORDON" policy --config "$cfg"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $cfg:1:18: strict: duplicate key" ]
+}
+
+@test "the user's config under XDG_CONFIG_HOME is read, and its errors are named" {
+	mkdir -p "$XDG_CONFIG_HOME/cordon"
+	echo '{"network": {"allowedDomains": ["user.test"]}}' >"$XDG_CONFIG_HOME/cordon/config.json"
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["user.test"]' ]
+
+	echo '{"network": {"allowedDomains": ["http://user.test"]}}' >"$XDG_CONFIG_HOME/cordon/config.json"
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "cordon policy: $XDG_CONFIG_HOME/cordon/config.json:1:33: network.allowedDomains: invalid host pattern \"http://user.test\""* ]]
+}
+
+@test "a repository .cordon.json that loosens the policy is refused, naming file and key" {
+	echo '{"network": {"allowedDomains": ["exfil.test"]}}' >.cordon.json
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 125 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "cordon policy: $PROJ/.cordon.json: network.allowedDomains: refused, a repository's config may only tighten the policy"* ]]
+
+	echo '{"filesystem": {"allowWrite": ["~/.bashrc"]}}' >.cordon.json
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"$PROJ/.cordon.json: filesystem.allowWrite: refused"* ]]
+
+	echo '{"privateTmp": false}' >.cordon.json
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"$PROJ/.cordon.json: privateTmp: refused"* ]]
+
+	# positive control: the host the user allowed may be named by the repository
+	echo '{"network": {"allowedDomains": ["exfil.test"]}}' >.cordon.json
+	run --separate-stderr "$CORDON" policy --json --allow-host exfil.test
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["exfil.test"]' ]
+}
+
+@test "a repository .cordon.json that tightens the policy is applied" {
+	cat >.cordon.json <<-'EOF'
+	{
+	  "network": {"deniedDomains": ["bad.example.test"], "allowedDomains": []},
+	  "filesystem": {"denyWrite": [".env", "deploy"], "denyRead": ["secrets"],
+	                 "allowWrite": ["."]},
+	  "lockPolicy": true
+	}
+	EOF
+	run --separate-stderr "$CORDON" policy --json --allow-host '*.example.test'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.deniedDomains' <<<"$output")" = '["bad.example.test"]' ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["*.example.test"]' ]
+	[ "$(jq -c '.filesystem.denyWrite' <<<"$output")" = "[\"$PROJ/.env\",\"$PROJ/deploy\"]" ]
+	jq -e --arg p "$PROJ/secrets" '.filesystem.denyRead | index($p)' <<<"$output"
+	[ "$(jq '.lockPolicy' <<<"$output")" = true ]
+	# control: without the file nothing is denied and the policy is not locked
+	rm .cordon.json
+	run --separate-stderr "$CORDON" policy --json --allow-host '*.example.test'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.deniedDomains' <<<"$output")" = '[]' ]
+	[ "$(jq '.lockPolicy' <<<"$output")" = false ]
+}
+
+@test "a broken repository .cordon.json is an error, not ignored" {
+	printf '{\n  "lockPolicy": tru\n}\n' >.cordon.json
+	run --separate-stderr "$CORDON" policy
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $PROJ/.cordon.json:2:17: invalid JSON: invalid literal \"tru\"" ]
+}
+
+@test "bad flags print usage and exit 2; a bad flag value exits 125" {
+	run --separate-stderr "$CORDON" policy --bogus
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *'unknown option "--bogus"'* ]]
+	[[ "$stderr" == *"usage: cordon policy"* ]]
+
+	run --separate-stderr "$CORDON" policy --allow-host
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *'option "--allow-host" needs an argument'* ]]
+
+	run --separate-stderr "$CORDON" policy extra
+	[ "$status" -eq 2 ]
+
+	run --separate-stderr "$CORDON" policy --allow-host '*.com'
+	[ "$status" -eq 125 ]
+	[ "$stderr" = 'cordon policy: --allow-host: invalid host pattern "*.com": a wildcard over a single label covers a whole top-level domain' ]
+
+	run --separate-stderr "$CORDON" policy --config "$BATS_TEST_TMPDIR/missing.json"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"$BATS_TEST_TMPDIR/missing.json: cannot open: No such file or directory"* ]]
+}

@@ -1,0 +1,431 @@
+/* test_config.c — unit tests of JSON configuration files: the sandbox-runtime keys, error
+ * messages with file:line:column and key, atomic merge, file loading and the build order. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cordon/config.h"
+#include "cordon/hostpat.h"
+#include "cordon/policy.h"
+
+static bool has_path(const struct cordon_path_list *l, const char *path)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], path))
+			return true;
+	return false;
+}
+
+/* load: into a fresh policy; returns the result and leaves the message in msg. */
+static int load(struct cordon_policy *p, const char *json, char *msg)
+{
+	struct cordon_error e = {.msg = ""};
+	int r = cordon_config_load_string(p, json, strlen(json), "t.json", "/base", "/home/u", &e);
+	strcpy(msg, e.msg);
+	return r;
+}
+
+static void sandbox_runtime_settings_file_loads(void **state)
+{
+	(void)state;
+	struct cordon_policy p = {0};
+	char msg[1024];
+	/* the shape of sandbox-runtime's documented complete example */
+	static const char srt[] =
+	    "{\n"
+	    "  \"network\": {\n"
+	    "    \"allowedDomains\": [\"github.com\", \"*.github.com\", "
+	    "\"npmjs.org\", \"*.npmjs.org\"],\n"
+	    "    \"deniedDomains\": [\"malicious.com\"],\n"
+	    "    \"allowUnixSockets\": [\"/var/run/docker.sock\"],\n"
+	    "    \"allowLocalBinding\": false\n"
+	    "  },\n"
+	    "  \"filesystem\": {\n"
+	    "    \"denyRead\": [\"~/.ssh\"],\n"
+	    "    \"allowRead\": [],\n"
+	    "    \"allowWrite\": [\".\", \"src/\", \"test/\", \"/tmp\"],\n"
+	    "    \"denyWrite\": [\".env\", \"config/production.json\"],\n"
+	    "    \"allowGitConfig\": true\n"
+	    "  },\n"
+	    "  \"ignoreViolations\": {\n"
+	    "    \"*\": [\"/usr/bin\", \"/System\"],\n"
+	    "    \"git push\": [\"/usr/bin/nc\"]\n"
+	    "  },\n"
+	    "  \"enableWeakerNestedSandbox\": false,\n"
+	    "  \"lockPolicy\": true, \"privateTmp\": false, \"strict\": true\n"
+	    "}\n";
+	int r = load(&p, srt, msg);
+	if (r)
+		fail_msg("refused: %s", msg);
+	assert_int_equal(p.allow_hosts.n, 4);
+	assert_int_equal(cordon_host_decide(&p, "api.github.com", 443), CORDON_VERDICT_ALLOW);
+	assert_int_equal(cordon_host_decide(&p, "malicious.com", 443), CORDON_VERDICT_DENY);
+	assert_true(has_path(&p.allow_unix_sockets, "/var/run/docker.sock"));
+	assert_true(has_path(&p.deny_read, "/home/u/.ssh"));
+	assert_true(has_path(&p.allow_write, "/base"));
+	assert_true(has_path(&p.allow_write, "/base/src"));
+	assert_true(has_path(&p.allow_write, "/tmp"));
+	assert_true(has_path(&p.deny_write, "/base/config/production.json"));
+	assert_true(p.allow_git_config);
+	assert_true(p.ignore_violations);
+	assert_false(p.enable_weaker_nested_sandbox);
+	assert_true(p.lock_policy && p.strict);
+	assert_false(p.private_tmp);
+	cordon_policy_free(&p);
+}
+
+static void ignore_violations_accepts_boolean_and_command_map(void **state)
+{
+	(void)state;
+	struct cordon_policy p = {0};
+	char msg[1024];
+	assert_int_equal(load(&p, "{\"ignoreViolations\": true}", msg), 0);
+	assert_true(p.ignore_violations);
+	assert_int_equal(load(&p, "{\"ignoreViolations\": false}", msg), 0);
+	assert_false(p.ignore_violations);
+	assert_int_equal(load(&p, "{\"ignoreViolations\": {}}", msg), 0);
+	assert_false(p.ignore_violations);
+	assert_int_equal(load(&p, "{\"ignoreViolations\": {\"npm\": \"/tmp\"}}", msg), -EINVAL);
+	assert_string_equal(msg, "t.json:1:30: ignoreViolations.npm: expected an array of strings, "
+				 "got a string");
+	assert_int_equal(load(&p, "{\"ignoreViolations\": [\"x\"]}", msg), -EINVAL);
+	assert_string_equal(msg, "t.json:1:22: ignoreViolations: expected a boolean or an object "
+				 "of command patterns, got an array");
+	assert_int_equal(load(&p, "{\"ignoreViolations\": {\"a\": [], \"a\": []}}", msg), -EINVAL);
+	assert_string_equal(msg, "t.json:1:32: ignoreViolations.a: duplicate key");
+	cordon_policy_free(&p);
+}
+
+static void errors_name_file_line_column_and_key(void **state)
+{
+	(void)state;
+	const struct {
+		const char *json, *msg;
+	} bad[] = {
+	    {"{\"foo\": 1}", "t.json:1:2: foo: unknown key"},
+	    {"{\n  \"network\": {\n    \"allowedDomain\": []\n  }\n}",
+	     "t.json:3:5: network.allowedDomain: unknown key"},
+	    {"{\"lockPolicy\": \"yes\"}",
+	     "t.json:1:16: lockPolicy: expected a boolean, got a string"},
+	    {"{\"strict\": 1}", "t.json:1:12: strict: expected a boolean, got a number"},
+	    {"{\"privateTmp\": null}", "t.json:1:16: privateTmp: expected a boolean, got null"},
+	    {"{\"network\": []}", "t.json:1:13: network: expected an object, got an array"},
+	    {"{\"filesystem\": {\"denyRead\": \"~/.ssh\"}}",
+	     "t.json:1:29: filesystem.denyRead: expected an array of strings, got a string"},
+	    {"{\"filesystem\": {\"allowWrite\": [\"a\", 2]}}",
+	     "t.json:1:37: filesystem.allowWrite: expected an array of strings, element 1 is a "
+	     "number"},
+	    {"{\"filesystem\": {\"allowWrite\": [\"\"]}}",
+	     "t.json:1:32: filesystem.allowWrite: empty path"},
+	    {"{\n\t\"network\": {\"allowedDomains\": [\"ok.com\",\n\t\t\"*.com\"]}\n}",
+	     "t.json:3:3: network.allowedDomains: invalid host pattern \"*.com\": a wildcard over "
+	     "a single label covers a whole top-level domain"},
+	    {"{\"network\": {\"deniedDomains\": [\"http://x\"]}}",
+	     "t.json:1:32: network.deniedDomains: invalid host pattern \"http://x\": a URL scheme "
+	     "is not allowed, give the host only"},
+	    {"{\"network\": {\"allowedDomains\": [\"a/b\"]}}",
+	     "t.json:1:33: network.allowedDomains: invalid host pattern \"a/b\": contains a path "
+	     "('/')"},
+	    {"{\"strict\": true, \"strict\": false}", "t.json:1:18: strict: duplicate key"},
+	    {"{\"network\": {\"allowLocalBinding\": true,\n \"allowLocalBinding\": true}}",
+	     "t.json:2:2: network.allowLocalBinding: duplicate key"},
+	    {"{\"strict\": true\n \"lockPolicy\": true}",
+	     "t.json:2:2: invalid JSON: expected ',' between members"},
+	    {"{\"strict\": true,}", "t.json:1:16: invalid JSON: unexpected ','"},
+	    {"{\"strict\" true}", "t.json:1:11: invalid JSON: unexpected 't'"},
+	    {"{\"strict\"}", "t.json:1:10: invalid JSON: expected ':' after a key"},
+	    {"{\"strict\": tru}", "t.json:1:12: invalid JSON: invalid literal \"tru\""},
+	    {"{\"strict\": yes}", "t.json:1:12: invalid JSON: unexpected 'y'"},
+	    {"{\"strict\": true", "t.json:1:16: invalid JSON: unexpected end of input"},
+	    {"{\"stri", "t.json:1:2: invalid JSON: unterminated string"},
+	    {"{\"a\": [1, 2,]}", "t.json:1:12: invalid JSON: unexpected ','"},
+	    {"{\"a\": [1 2]}", "t.json:1:10: invalid JSON: expected ',' between members"},
+	    {"{\"a\": 01}", "t.json:1:7: invalid JSON: invalid literal \"01\""},
+	    {"{} {}", "t.json:1:4: invalid JSON: text after the top-level object"},
+	    {"{}]", "t.json:1:3: invalid JSON: unexpected ']'"},
+	    {"[]", "t.json:1:1: the top level must be an object, got an array"},
+	    {"", "t.json:1:1: invalid JSON: empty document"},
+	    {"{\"filesystem\": {\"denyRead\": [\"x\ty\"]}}",
+	     "t.json:1:32: filesystem.denyRead: invalid JSON: control character in a string"},
+	    {"{\"filesystem\": {\"denyRead\": [\"a\\u0000b\"]}}",
+	     "t.json:1:32: filesystem.denyRead: \"\\u0000\" is not allowed"},
+	    {"{\"filesystem\": {\"denyRead\": [\"\\ud800\"]}}",
+	     "t.json:1:31: filesystem.denyRead: invalid JSON: unpaired surrogate escape"},
+	    {"{\"network\": {\"allowedDomains\": [\"ex\\u00e4mple.com\"]}}",
+	     "t.json:1:33: network.allowedDomains: invalid host pattern \"ex\xc3\xa4mple.com\": "
+	     "contains a non-ASCII byte (use the IDNA \"xn--\" form)"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct cordon_policy p = {0};
+		char msg[1024];
+		int r = load(&p, bad[i].json, msg);
+		if (r != -EINVAL)
+			fail_msg("accepted (%d): %s", r, bad[i].json);
+		if (strcmp(msg, bad[i].msg))
+			fail_msg("for %s\n  got  \"%s\"\n  want \"%s\"", bad[i].json, msg,
+				 bad[i].msg);
+		cordon_policy_free(&p);
+	}
+}
+
+static void embedded_nul_is_refused_at_its_position(void **state)
+{
+	(void)state;
+	struct cordon_policy p = {0};
+	struct cordon_error e;
+	static const char js[] = "{\"strict\": true}\0{\"x\": 1}";
+	assert_int_equal(cordon_config_load_string(&p, js, sizeof(js) - 1, "n.json", "/", NULL, &e),
+			 -EINVAL);
+	assert_string_equal(e.msg, "n.json:1:17: invalid JSON: NUL byte");
+	assert_false(p.strict);
+}
+
+static void escapes_decode_to_utf8(void **state)
+{
+	(void)state;
+	struct cordon_policy p = {0};
+	char msg[1024];
+	assert_int_equal(
+	    load(&p,
+		 "{\"filesystem\": {\"denyRead\": [\"\\/a\\u002fb\", \"/x\\ud83d\\ude00\", "
+		 "\"/caf\\u00e9\"]}}",
+		 msg),
+	    0);
+	assert_true(has_path(&p.deny_read, "/a/b"));
+	assert_true(has_path(&p.deny_read, "/x\xf0\x9f\x98\x80"));
+	assert_true(has_path(&p.deny_read, "/caf\xc3\xa9"));
+	cordon_policy_free(&p);
+}
+
+static void lists_append_booleans_overwrite_and_errors_change_nothing(void **state)
+{
+	(void)state;
+	struct cordon_policy p;
+	struct cordon_error e;
+	char msg[1024], *before, *after;
+
+	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
+	assert_int_equal(load(&p,
+			      "{\"network\": {\"allowedDomains\": [\"a.test\"]}, "
+			      "\"lockPolicy\": true}",
+			      msg),
+			 0);
+	assert_int_equal(load(&p,
+			      "{\"network\": {\"allowedDomains\": [\"b.test\"]}, "
+			      "\"lockPolicy\": false}",
+			      msg),
+			 0);
+	assert_int_equal(p.allow_hosts.n, 2);
+	assert_false(p.lock_policy);
+	assert_int_equal(p.deny_read.n, 14); /* defaults kept */
+
+	assert_int_equal(cordon_policy_to_json(&p, &before, &e), 0);
+	/* valid entries before the error must not leak into p */
+	assert_int_equal(load(&p,
+			      "{\"lockPolicy\": true, \"filesystem\": {\"allowWrite\": "
+			      "[\"/w\"]}, \"network\": {\"allowedDomains\": [\"c.test\", "
+			      "\"*.com\"]}}",
+			      msg),
+			 -EINVAL);
+	assert_int_equal(cordon_policy_to_json(&p, &after, &e), 0);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	cordon_policy_free(&p);
+}
+
+/* tmpdir: a fresh directory for file tests. */
+static char *tmpdir(void)
+{
+	char tpl[] = "/tmp/cordon-test-config.XXXXXX";
+	char *d = mkdtemp(tpl);
+	assert_non_null(d);
+	return strdup(d);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	char cmd[4200];
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+	assert_int_equal(system(cmd), 0);
+	*slash = '/';
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void rm_rf(char *dir)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+}
+
+static void file_paths_resolve_against_the_file_directory(void **state)
+{
+	(void)state;
+	char *d = tmpdir(), path[1024], want[4096];
+	struct cordon_policy p = {0};
+	struct cordon_error e;
+
+	write_file(d, "etc/c.json", "{\"filesystem\": {\"allowWrite\": [\"out\", \"../up\"]}}");
+	snprintf(path, sizeof(path), "%s/etc/c.json", d);
+	assert_int_equal(cordon_config_load_file(&p, path, "/home/u", &e), 0);
+	snprintf(want, sizeof(want), "%s/etc/out", d);
+	assert_true(has_path(&p.allow_write, want));
+	snprintf(want, sizeof(want), "%s/up", d);
+	assert_true(has_path(&p.allow_write, want));
+
+	/* errors carry the path as given */
+	write_file(d, "bad.json", "{\n\"nope\": true}");
+	snprintf(path, sizeof(path), "%s/bad.json", d);
+	assert_int_equal(cordon_config_load_file(&p, path, NULL, &e), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2:1: nope: unknown key", path);
+	assert_string_equal(e.msg, want);
+
+	snprintf(path, sizeof(path), "%s/missing.json", d);
+	assert_int_equal(cordon_config_load_file(&p, path, NULL, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, path));
+	assert_int_equal(cordon_config_load_file(&p, d, NULL, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+	cordon_policy_free(&p);
+	rm_rf(d);
+}
+
+static void user_config_path_follows_xdg(void **state)
+{
+	(void)state;
+	char buf[4096], small[8];
+	setenv("HOME", "/home/u", 1);
+	setenv("XDG_CONFIG_HOME", "/xdg", 1);
+	assert_int_equal(cordon_config_user_path(buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/xdg/cordon/config.json");
+	setenv("XDG_CONFIG_HOME", "relative", 1); /* invalid per the XDG spec: ignored */
+	assert_int_equal(cordon_config_user_path(buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/home/u/.config/cordon/config.json");
+	unsetenv("XDG_CONFIG_HOME");
+	assert_int_equal(cordon_config_user_path(buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/home/u/.config/cordon/config.json");
+	assert_int_equal(cordon_config_user_path(small, sizeof(small)), -ENAMETOOLONG);
+	unsetenv("HOME");
+	assert_int_equal(cordon_config_user_path(buf, sizeof(buf)), -ENOENT);
+}
+
+static void build_merges_user_config_flags_and_repository_file(void **state)
+{
+	(void)state;
+	char *d = tmpdir(), home[1024], proj[1024], cfg[1024], want[4096];
+	struct cordon_policy p;
+	struct cordon_error e;
+	char *aw[] = {"build", "~/cache"}, *ah[] = {"flag.test:443"};
+
+	snprintf(home, sizeof(home), "%s/home", d);
+	snprintf(proj, sizeof(proj), "%s/proj", d);
+	snprintf(cfg, sizeof(cfg), "%s/extra.json", d);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_CONFIG_HOME");
+	write_file(d, "home/.config/cordon/config.json",
+		   "{\"network\": {\"allowedDomains\": [\"*.user.test\"]}}");
+	write_file(d, "extra.json", "{\"network\": {\"allowedDomains\": [\"extra.test\"]}}");
+	write_file(d, "proj/.cordon.json",
+		   "{\"network\": {\"deniedDomains\": [\"bad.user.test\"]}, \"lockPolicy\": true,"
+		   " \"filesystem\": {\"allowWrite\": [\".\"], \"denyWrite\": [\"dist\"]}}");
+
+	int r = cordon_policy_build(&p, cfg, aw, 2, ah, 1, proj, &e);
+	if (r)
+		fail_msg("build failed: %s", e.msg);
+	assert_int_equal(cordon_host_decide(&p, "a.user.test", 443), CORDON_VERDICT_ALLOW);
+	assert_int_equal(cordon_host_decide(&p, "bad.user.test", 443), CORDON_VERDICT_DENY);
+	assert_int_equal(cordon_host_decide(&p, "extra.test", 80), CORDON_VERDICT_ALLOW);
+	assert_int_equal(cordon_host_decide(&p, "flag.test", 443), CORDON_VERDICT_ALLOW);
+	assert_int_equal(cordon_host_decide(&p, "flag.test", 80), CORDON_VERDICT_UNLISTED);
+	assert_true(p.lock_policy);
+	assert_true(has_path(&p.allow_write, proj));
+	snprintf(want, sizeof(want), "%s/build", proj);
+	assert_true(has_path(&p.allow_write, want));
+	snprintf(want, sizeof(want), "%s/cache", home);
+	assert_true(has_path(&p.allow_write, want));
+	snprintf(want, sizeof(want), "%s/dist", proj);
+	assert_true(has_path(&p.deny_write, want));
+	snprintf(want, sizeof(want), "%s/.ssh", home);
+	assert_true(has_path(&p.deny_read, want));
+	cordon_policy_free(&p);
+
+	/* a repository file that loosens is refused, naming itself and the key */
+	write_file(d, "proj/.cordon.json", "{\"network\": {\"allowedDomains\": [\"evil.test\"]}}");
+	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -EPERM);
+	snprintf(want, sizeof(want), "%s/.cordon.json: network.allowedDomains", proj);
+	if (!strstr(e.msg, want))
+		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
+	assert_int_equal(p.allow_hosts.n, 0); /* nothing left half-built */
+
+	/* a bad user config and a bad flag are errors too */
+	write_file(d, "proj/.cordon.json", "{}");
+	char *bad_host[] = {"*.com"};
+	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, bad_host, 1, proj, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "--allow-host: invalid host pattern \"*.com\""));
+	write_file(d, "home/.config/cordon/config.json", "{\"strict\": \"no\"}");
+	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s/.config/cordon/config.json:1:12: strict: expected a boolean", home);
+	if (!strstr(e.msg, want))
+		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
+	rm_rf(d);
+}
+
+static void build_without_any_config_gives_the_defaults(void **state)
+{
+	(void)state;
+	char *d = tmpdir(), home[4096];
+	struct cordon_policy p;
+	struct cordon_error e;
+
+	snprintf(home, sizeof(home), "%s/home", d);
+	setenv("HOME", home, 1);
+	setenv("XDG_CONFIG_HOME", d, 1);
+	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, d, &e), 0);
+	assert_int_equal(p.allow_hosts.n, 0);
+	assert_int_equal(p.allow_write.n, 1);
+	assert_string_equal(p.allow_write.v[0], d);
+	assert_int_equal(p.deny_read.n, 14);
+	assert_true(p.private_tmp);
+	cordon_policy_free(&p);
+	/* --config naming a missing file is an error, unlike an absent user config */
+	char missing[4200];
+	snprintf(missing, sizeof(missing), "%s/missing.json", d);
+	assert_int_equal(cordon_policy_build(&p, missing, NULL, 0, NULL, 0, d, &e), -ENOENT);
+	rm_rf(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(sandbox_runtime_settings_file_loads),
+	    cmocka_unit_test(ignore_violations_accepts_boolean_and_command_map),
+	    cmocka_unit_test(errors_name_file_line_column_and_key),
+	    cmocka_unit_test(embedded_nul_is_refused_at_its_position),
+	    cmocka_unit_test(escapes_decode_to_utf8),
+	    cmocka_unit_test(lists_append_booleans_overwrite_and_errors_change_nothing),
+	    cmocka_unit_test(file_paths_resolve_against_the_file_directory),
+	    cmocka_unit_test(user_config_path_follows_xdg),
+	    cmocka_unit_test(build_merges_user_config_flags_and_repository_file),
+	    cmocka_unit_test(build_without_any_config_gives_the_defaults),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
