@@ -22,14 +22,22 @@ BASH_INC   := -isystem /usr/include/bash -isystem /usr/include/bash/include \
               -isystem /usr/include/bash/builtins -DHAVE_CONFIG_H -DSHELL
 BUILTIN_SO := $(BUILD)/bash-builtin/sandbox.so
 
-.PHONY: all lib helper unit tools bash-builtin clean help
-all: lib helper unit tools bash-builtin
+# The zsh module (Debian package zsh-dev: headers under /usr/include/zsh). `zmodload cordon/sandbox`
+# looks for cordon/sandbox.so under $module_path, hence the directory layout. Built by `all` only
+# where the headers are installed (build.sh installs zsh-dev).
+ZSH_INC    := -DMODULE
+ZSH_MOD_SO := $(BUILD)/zsh-module/cordon/sandbox.so
+ZSH_DEV    := $(wildcard /usr/include/zsh/zsh.mdh)
+
+.PHONY: all lib helper unit tools bash-builtin zsh-module install clean help
+all: lib helper unit tools bash-builtin $(if $(ZSH_DEV),zsh-module)
 
 lib: $(BUILD)/libcordon.a
 helper: $(BUILD)/cordon
 unit: $(UNIT_BIN)
 tools: $(TOOL_BIN)
 bash-builtin: $(BUILTIN_SO)
+zsh-module: $(ZSH_MOD_SO)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -61,10 +69,21 @@ $(BUILTIN_SO): $(BUILD)/bash-builtin/sandbox.o $(BUILD)/libcordon.a
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,sandbox.so -Wl,-z,relro -Wl,-z,now -o $@ \
 		$< $(BUILD)/libcordon.a $(LDLIBS)
 
+# -z now: a zsh symbol the module needs but the running zsh lacks fails `zmodload` cleanly.
+$(BUILD)/zsh-module/sandbox.o: zsh-module/sandbox.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ZSH_INC) -MMD -MP -c $< -o $@
+
+$(ZSH_MOD_SO): $(BUILD)/zsh-module/sandbox.o $(BUILD)/libcordon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,sandbox.so -Wl,-z,relro -Wl,-z,now -o $@ \
+		$< $(BUILD)/libcordon.a $(LDLIBS)
+
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo "targets: all (default) lib helper unit tools bash-builtin clean"
+	@echo "targets: all (default) lib helper unit tools bash-builtin zsh-module install clean"
 
--include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/bash-builtin/sandbox.d
+-include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/bash-builtin/sandbox.d \
+	$(BUILD)/zsh-module/sandbox.d
