@@ -375,6 +375,9 @@ static int scan_fds(const struct cordon_policy *p, char *list, size_t len, int *
 			fclose(f);
 		}
 		bool wr = (flags & O_ACCMODE) != O_RDONLY;
+		/* A close-on-exec write fd reaches no program the shell runs: it is the shell's own
+		 * saved copy of stdio during a redirection (`sandbox on 2>/dev/null`). */
+		bool cloexec = (fcntl((int)fd, F_GETFD) & FD_CLOEXEC) != 0;
 		const char *why = NULL;
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s", target);
@@ -405,7 +408,7 @@ static int scan_fds(const struct cordon_policy *p, char *list, size_t len, int *
 		} else if (S_ISFIFO(st.st_mode)) {
 			if (wr && target[0] == '/' && !writable_by_policy(p, path))
 				why = "write fd to a named pipe outside the writable trees";
-		} else if (S_ISREG(st.st_mode) && wr && fd > 2) {
+		} else if (S_ISREG(st.st_mode) && wr && fd > 2 && !cloexec) {
 			if (strncmp(target, "/memfd:", 7) != 0 && !writable_by_policy(p, path))
 				why = "write fd to a file outside the writable trees";
 		}

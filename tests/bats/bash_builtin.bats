@@ -67,7 +67,13 @@ setup() {
 	mkdir -p "$T/home/proj" "$T/outside"
 	W=$T/home/proj
 	cd "$W"
-	export HOME=$T/home BASH_LOADABLES_PATH=$SO_DIR
+	# The builtin and the helper where a shell started inside can load them (the runner stages
+	# the checkout under /tmp, which the sandbox replaces with a private one).
+	mkdir -p "$T/lib"
+	cp "$SO_DIR/sandbox.so" "$T/lib/"
+	[ -x "$CORDON" ] && cp "$CORDON" "$T/lib/cordon"
+	chmod -R a+rX "$T/lib"
+	export HOME=$T/home BASH_LOADABLES_PATH=$T/lib
 }
 
 teardown() {
@@ -138,12 +144,13 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 		declare -A map=([k]=v)
 		trap "echo trap-ok" USR1
 		cd sub
+		pid_before=$$
 		sandbox on || exit 9
 		eval "hello"
 		greet yes
 		echo "array:${arr[2]} map:${map[k]}"
 		kill -USR1 $$
-		echo "pwd:$PWD"; pwd -P; echo "pid-same:$([ $$ = $BASHPID ] && echo yes)"'
+		echo "pwd:$PWD"; pwd -P; [ "$pid_before" = "$BASHPID" ] && echo "pid-same:yes"'
 	status_is 0
 	has alias-ok func:yes "array:two map:v" trap-ok "pwd:$W/sub" "pid-same:yes"
 }
@@ -320,6 +327,8 @@ except OSError as e: print("sti-refused", e.errno)'
 	ns=$(awk '$1 == "USERNS" {print $2}' <<<"$output")
 	for _ in $(seq 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
 	! kill -0 "$spid" 2>/dev/null || fail "session process $spid still alive"
-	left=$(for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/user" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"; done)
+	left=$(for p in /proc/[0-9]*; do
+		if [ "$(readlink "$p/ns/user" 2>/dev/null)" = "$ns" ]; then echo "${p#/proc/}"; fi
+	done)
 	[ -z "$left" ] || fail "processes left in the session's user namespace: $left"
 }
