@@ -79,6 +79,29 @@ $(ZSH_MOD_SO): $(BUILD)/zsh-module/sandbox.o $(BUILD)/libcordon.a
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,sandbox.so -Wl,-z,relro -Wl,-z,now -o $@ \
 		$< $(BUILD)/libcordon.a $(LDLIBS)
 
+# install: the helper, the bash builtin, the zsh module and both completions, under
+# $(DESTDIR)$(PREFIX). Debian's bash searches $(PREFIX)/lib/bash (BASH_LOADABLES_PATH) and its zsh
+# $(PREFIX)/share/zsh/site-functions (fpath) by default; the zsh module directory must be added to
+# module_path (`module_path+=($(PREFIX)/lib/zsh)`), as zsh looks only in its own by default.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+BASH_LOADDIR ?= $(PREFIX)/lib/bash
+ZSH_MODDIR   ?= $(PREFIX)/lib/zsh
+ZSH_FUNCDIR  ?= $(PREFIX)/share/zsh/site-functions
+BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+install: helper bash-builtin $(if $(ZSH_DEV),zsh-module)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASH_LOADDIR) $(DESTDIR)$(BASH_COMPDIR)
+	install -m 755 $(BUILD)/cordon $(DESTDIR)$(BINDIR)/cordon
+	install -m 644 $(BUILTIN_SO) $(DESTDIR)$(BASH_LOADDIR)/sandbox.so
+	install -m 644 bash-builtin/sandbox.bash-completion $(DESTDIR)$(BASH_COMPDIR)/sandbox
+	install -d $(DESTDIR)$(ZSH_FUNCDIR)
+	install -m 644 zsh-module/_sandbox $(DESTDIR)$(ZSH_FUNCDIR)/_sandbox
+	if [ -f $(ZSH_MOD_SO) ]; then \
+		install -d $(DESTDIR)$(ZSH_MODDIR)/cordon && \
+		install -m 644 $(ZSH_MOD_SO) $(DESTDIR)$(ZSH_MODDIR)/cordon/sandbox.so; \
+	else echo "install: zsh module not built (install zsh-dev); skipped" >&2; fi
+
 clean:
 	rm -rf $(BUILD)
 
