@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 build_pkgs=(build-essential pkg-config libseccomp-dev libnl-3-dev libnl-route-3-dev libjsmn-dev
 	libhttp-parser-dev libc-ares-dev libcap-dev libcmocka-dev bash-builtins)
-test_pkgs=(bats curl git openssl python3 tmux util-linux bubblewrap hyperfine zsh)
+test_pkgs=(bats curl git openssl python3 tmux util-linux bubblewrap hyperfine zsh neovim)
 
 mode=${1:-build}
 case "$mode" in
@@ -20,7 +20,7 @@ missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ "$mode" = test ] && ! command -v npm >/dev/null; then missing+=(npm); fi
+command -v npm >/dev/null || missing+=(nodejs npm) # the VS Code extension's packaging
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" = 0 ]; then
 		echo "build.sh: installing ${missing[*]}" >&2
@@ -35,6 +35,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 make -j"$(nproc)"
+
+# The VS Code extension: dependencies from package-lock.json, then build/cordon.vsix.
+ext=vscode-helper/extension
+if [ ! -d "$ext/node_modules" ] || [ "$ext/package-lock.json" -nt "$ext/node_modules" ]; then
+	(cd "$ext" && npm ci --no-audit --no-fund --loglevel=error) && touch "$ext/node_modules"
+fi
+(cd "$ext" && npx --no-install vsce package --out ../../build/cordon.vsix >/dev/null)
 
 case "$mode" in
 build)

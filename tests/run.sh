@@ -38,16 +38,38 @@ for extra in bash-builtin zsh-module; do
 	[ -d "$top/build/$extra" ] && cp -a "$top/build/$extra" "$stage/build/"
 done
 cp -a "$top/tests" "$stage/tests"
+# The editor plugins, for editors.bats (the extension without node_modules: its tests stub vscode).
+[ -d "$top/nvim-plugin" ] && cp -a "$top/nvim-plugin" "$stage/nvim-plugin"
+[ -d "$top/vscode-helper/extension" ] && mkdir -p "$stage/vscode-helper" &&
+	tar -C "$top/vscode-helper" --exclude=node_modules -cf - extension | tar -C "$stage/vscode-helper" -xf -
 chmod -R a+rX "$stage"
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" ${suid_dir:+"$suid_dir"}' EXIT
+
+# A setuid-root probe for "a setuid binary gains nothing" (only root can make one). Outside /tmp:
+# a confined command sees a private /tmp.
+suid_dir=
+probe=$top/build/tests/tools/probe-e2e-attacks
+if [ "$(id -u)" = 0 ] && [ -x "$probe" ]; then
+	suid_dir=$(mktemp -d /var/tmp/cordon-setuid.XXXXXX)
+	chmod 755 "$suid_dir"
+	cp "$probe" "$suid_dir/probe-setuid"
+	chown 0:0 "$suid_dir/probe-setuid"
+	chmod 4755 "$suid_dir/probe-setuid"
+	export CORDON_TEST_SETUID_PROBE=$suid_dir/probe-setuid
+fi
 
 suites=("$stage"/tests/bats/*.bats)
 if [ -e "${suites[0]}" ]; then
-	for who in root nobody; do
+	if [ "$(id -u)" = 0 ]; then users=(root nobody); else users=(self); fi
+	for who in "${users[@]}"; do
 		out=$(mktemp)
 		echo "# bats suites as $who"
 		if [ "$who" = root ]; then
 			CORDON_TEST_AS=root bats --tap "${suites[@]}" >"$out" 2>&1
+		elif [ "$who" = self ]; then
+			home=$(mktemp -d /tmp/cordon-home.XXXXXX)
+			HOME="$home" CORDON_TEST_AS=nobody bats --tap "${suites[@]}" >"$out" 2>&1
+			rm -rf "$home"
 		else
 			home=$(mktemp -d /tmp/cordon-home.XXXXXX)
 			chown 65534:65534 "$home"

@@ -1,12 +1,86 @@
-/* cmd_log.c — `cordon log` (stub until implemented). */
+/* cmd_log.c — `cordon log [--json] [FILE]`: print the violation log (vlog.h) of the session in
+ * $CORDON_SESSION, or of the log file FILE: JSON lines with --json, else one readable line each. */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cmd.h"
+#include "cordon/vlog.h"
+
+static const char usage[] = "usage: cordon log [--json] [FILE]\n"
+			    "  denied requests of the session in $CORDON_SESSION, or of log FILE;\n"
+			    "  outside a session: of the latest session that logged one\n";
+
+static int print_json(const struct cordon_vlog_entry *v, void *arg)
+{
+	char line[2048];
+
+	(void)arg;
+	if (cordon_vlog_format(v, line, sizeof(line)) > 0)
+		fputs(line, stdout);
+	return 0;
+}
+
+static int print_text(const struct cordon_vlog_entry *v, void *arg)
+{
+	char ts[32];
+	struct tm tm;
+
+	(void)arg;
+	if (!localtime_r(&v->time, &tm) || !strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(ts, sizeof(ts), "?");
+	printf("%s  %s%s%s:%u  %s  (%s", ts, strchr(v->host, ':') ? "[" : "", v->host,
+	       strchr(v->host, ':') ? "]" : "", v->port, v->reason, v->proto);
+	if (v->pid > 0)
+		printf(", pid %ld", (long)v->pid);
+	fputs(")\n", stdout);
+	return 0;
+}
 
 int cmd_log(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs("cordon log: not implemented yet\n", stderr);
-	return CORDON_EXIT_SETUP;
+	struct cordon_error e = {{0}};
+	const char *file = NULL, *id;
+	char path[4096];
+	bool json = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (argv[i][0] == '-' || file) {
+			fputs(usage, stderr);
+			return CORDON_EXIT_USAGE;
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file) {
+		id = getenv("CORDON_SESSION");
+		if (!id || !*id) {
+			/* Outside a session: the most recent session that logged a refusal. */
+			if (cordon_vlog_latest(path, sizeof(path), &e) < 0) {
+				fprintf(stderr, "cordon log: %s\n", e.msg);
+				return 0;
+			}
+			id = NULL;
+		}
+		if (id && (strchr(id, '/') || cordon_vlog_default_path(id, path, sizeof(path), &e) < 0)) {
+			fprintf(stderr, "cordon log: %s\n",
+				e.msg[0] ? e.msg : "bad $CORDON_SESSION");
+			return 1;
+		}
+		file = path;
+	}
+	rc = cordon_vlog_read(file, json ? print_json : print_text, NULL, &e);
+	if (rc < 0) {
+		fprintf(stderr, "cordon log: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
 }

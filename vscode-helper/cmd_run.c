@@ -1,12 +1,89 @@
-/* cmd_run.c — `cordon run` (stub until implemented). */
+/* cmd_run.c — `cordon run`: parse the policy flags and the command, then hand both to
+ * cordon_run (core/run.c); prints warnings and errors, returns the command's exit status. */
+#include <limits.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "cordon/policy.h"
+#include "cordon/run.h"
+#include "cordon/vlog.h"
+#include "policy_flags.h"
+
+static const char run_usage[] =
+    "usage: cordon run " POLICY_FLAGS_USAGE " [-c STRING | -- CMD ARGS...]\n";
+
+/* print_denial: one stderr line per refused request, so a command whose own error is vague
+ * ("E403") is explained: the host and why the proxy refused it. */
+static int print_denial(const struct cordon_vlog_entry *v, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "cordon: refused %s:%u (%s)\n", v->host, v->port, v->reason);
+	return 0;
+}
+
+static void warn(const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "cordon: warning: %s\n", msg);
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs("cordon run: not implemented yet\n", stderr);
-	return CORDON_EXIT_SETUP;
+	struct policy_flags f;
+	struct cordon_policy p;
+	struct cordon_error e = {{0}};
+	char cwd[PATH_MAX];
+	int first, r;
+
+	first = policy_flags_parse(argc, argv, &f);
+	if (first < 0) {
+		fputs(run_usage, stderr);
+		policy_flags_free(&f);
+		return CORDON_EXIT_USAGE;
+	}
+	if (f.help) {
+		fputs(run_usage, stdout);
+		policy_flags_free(&f);
+		return 0;
+	}
+	/* -c STRING is `sh -c STRING`; otherwise the operands are the command. */
+	char *sh_argv[] = {"/bin/sh", "-c", (char *)f.command, NULL};
+	char *const *cmd = f.command ? sh_argv : argv + first;
+	if (f.json || (f.command && first < argc) || (!f.command && first >= argc)) {
+		fputs(run_usage, stderr);
+		policy_flags_free(&f);
+		return CORDON_EXIT_USAGE;
+	}
+	if (!getcwd(cwd, sizeof(cwd))) {
+		perror("cordon run: getcwd");
+		policy_flags_free(&f);
+		return CORDON_EXIT_SETUP;
+	}
+	r = policy_flags_build(&f, &p, &e);
+	policy_flags_free(&f);
+	if (r < 0) {
+		fprintf(stderr, "cordon: %s\n", e.msg);
+		cordon_policy_free(&p);
+		return CORDON_EXIT_SETUP;
+	}
+
+	char log_path[4096] = "";
+	struct cordon_run_opts o = {.policy = &p,
+				    .argv = cmd,
+				    .cwd = cwd,
+				    .warn = warn,
+				    .log_path = log_path,
+				    .log_path_len = sizeof(log_path)};
+	r = cordon_run(&o, &e);
+	if (log_path[0])
+		(void)cordon_vlog_read(log_path, print_denial, NULL, NULL);
+	if (r < 0) {
+		fprintf(stderr, "cordon: %s\n", e.msg);
+		r = CORDON_EXIT_SETUP;
+	} else if (e.msg[0]) {
+		fprintf(stderr, "cordon: %s\n", e.msg); /* why the command could not be executed */
+	}
+	cordon_policy_free(&p);
+	return r;
 }

@@ -21,6 +21,11 @@ static const char usage[] =
 	"                      denied requests of a session (default: the latest)\n"
 	"  connect HOST PORT   relay stdin/stdout to HOST:PORT through the session's proxy\n"
 	"                      (for ssh's ProxyCommand inside a session)\n"
+	"  shell [policy flags] a confined $SHELL (login, interactive), for editor terminals\n"
+	"  sh [policy flags] -c STRING\n"
+	"                      a confined `sh -c` drop-in (VS Code tasks, Neovim 'shell')\n"
+	"  serve --stdio [--ask-timeout SECONDS]\n"
+	"                      JSON-RPC 2.0 for editors, one message per line on stdin/stdout\n"
 	"  --version, --help\n";
 
 struct command {
@@ -31,6 +36,7 @@ struct command {
 static const struct command commands[] = {
 	{"run", cmd_run},         {"check", cmd_check}, {"policy", cmd_policy},
 	{"connect", cmd_connect}, {"log", cmd_log},
+	{"shell", cmd_shell},     {"sh", cmd_sh},       {"serve", cmd_serve},
 };
 
 int main(int argc, char **argv)

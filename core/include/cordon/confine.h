@@ -18,7 +18,10 @@ struct cordon_layers_report {
 
 /* Hook run after joining the namespaces and before dropping capabilities, inside the new user
  * namespace with full capabilities there (cordon run uses it to enter a PID namespace and mount a
- * fresh /proc). Return 0 or a negative errno with e->msg set. */
+ * fresh /proc). Return 0 to continue the confinement, a negative errno with e->msg set, or a
+ * positive value in a supervising process the hook forked off from (cordon run's outer process,
+ * parent of the PID namespace's reaper): cordon_confine then only drops its capabilities and
+ * makes it non-dumpable, and returns that value. */
 typedef int (*cordon_confine_hook)(void *arg, struct cordon_error *e);
 
 /* cordon_confine: confine the calling process for policy p with session s:
@@ -26,7 +29,11 @@ typedef int (*cordon_confine_hook)(void *arg, struct cordon_error *e);
  * drop capabilities → PR_SET_DUMPABLE 0 → Landlock → seccomp (listener handed to the guard) →
  * self-check of /proc/self/status. Before the first irreversible step a failure changes nothing;
  * after it, the process is left more confined (see confine.c) and the message says so.
- * Returns 0 with *r filled, or a negative errno with e->msg naming the layer. */
+ * s may be NULL (no user namespaces: the Landlock + seccomp fallback; reported in r->missing).
+ * r->missing lists layers not in force; with p->strict any missing layer is refused before the
+ * first irreversible step.
+ * Returns 0 with *r filled, the hook's positive value (see above), or a negative errno with
+ * e->msg naming the layer. */
 int cordon_confine(const struct cordon_policy *p, struct cordon_session *s, const char *cwd,
 		   cordon_confine_hook hook, void *hook_arg, struct cordon_layers_report *r,
 		   struct cordon_error *e);

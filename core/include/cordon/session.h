@@ -15,9 +15,9 @@
 struct cordon_session; /* caller-side handle: control fd, namespace fds, ports, id */
 
 struct cordon_session_info {
-	char id[33];         /* 32 hex characters: CORDON_SESSION */
-	pid_t pid;           /* the session process */
-	uint16_t http_port;  /* HTTP proxy (CONNECT + absolute-form) on 127.0.0.1 inside the netns */
+	char id[33];	    /* 32 hex characters: CORDON_SESSION */
+	pid_t pid;	    /* the session process */
+	uint16_t http_port; /* HTTP proxy (CONNECT + absolute-form) on 127.0.0.1 inside the netns */
 	uint16_t socks_port; /* SOCKS5 proxy on 127.0.0.1 inside the netns */
 	char log_path[4096]; /* violation log (JSON lines), written by the session process */
 };
@@ -25,7 +25,11 @@ struct cordon_session_info {
 /* cordon_session_start: start the session process for policy p (already finished with
  * cordon_policy_finish) and wait until the namespaces are built. Nothing in the caller changes.
  * Returns 0 and *out, or a negative errno with e->msg naming the step that failed
- * (e.g. "user namespace: unshare: Operation not permitted"). */
+ * (e.g. "user namespace: unshare: Operation not permitted").
+ * Environment read at start: HOME / XDG_STATE_HOME (violation log under
+ * $XDG_STATE_HOME/cordon/sessions/ID.log, else ~/.local/state/...), and the test hook
+ * CORDON_TEST_HOSTS_FILE: a hosts(5)-format file the proxy resolves names from before DNS
+ * (proxy.h hosts_file), so tests can name loopback test hosts. */
 int cordon_session_start(const struct cordon_policy *p, struct cordon_session **out,
 			 struct cordon_error *e);
 
@@ -39,6 +43,15 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
  * to the session's guard worker over the control channel; the caller should close its copy.
  * Returns 0 or a negative errno. */
 int cordon_session_hand_listener(struct cordon_session *s, int listener, struct cordon_error *e);
+
+/* cordon_session_set_guard_ns: the caller confines itself in a mount and PID namespace of its
+ * own below the session's (cordon run: fresh /proc). mnt_ns and pid_ns are fds of
+ * /proc/self/ns/{mnt,pid} of that process (ownership passes to s). The next
+ * cordon_session_hand_listener sends them with the listener, and the guard worker serves it from
+ * a child in those namespaces, so the pids of seccomp notifications and /proc agree and the
+ * target's root is the worker's (guard.h). Returns 0 or -EINVAL. */
+int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns,
+				struct cordon_error *e);
 
 /* cordon_session_info: the session's id, pid, proxy ports and log path. */
 const struct cordon_session_info *cordon_session_get_info(const struct cordon_session *s);

@@ -1,0 +1,166 @@
+/* env.c — the environment of a confined session (env.h): proxy variables pointing at the
+ * session's in-namespace listeners, session markers, and the variables that must not leak in. */
+#include "cordon/env.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Variables removed: they name sockets or agents outside the sandbox (ssh-agent, D-Bus, tmux,
+ * X11/Wayland, VS Code's IPC, Docker, gpg-agent), which the mounts hide anyway, or make the
+ * dynamic loader run code chosen by whoever set them (ld.so(8)). XDG_RUNTIME_DIR is kept: it
+ * points at /run/user/UID, a private tmpfs inside the sandbox, and programs expect it. */
+static const char *const removed[] = {
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "TMUX",
+    "TMUX_PANE",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "VSCODE_IPC_HOOK_CLI",
+    "DOCKER_HOST",
+    "GPG_AGENT_INFO",
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_LIBRARY_PATH",
+};
+
+static int add(struct cordon_env *env, size_t cap, const char *name, char *value)
+{
+	if (env->n >= cap)
+		return -ENOMEM;
+	env->v[env->n].name = name;
+	env->v[env->n].value = value;
+	env->n++;
+	return 0;
+}
+
+/* shell_quote: s as one POSIX shell word (single quotes, each ' written as '\''), malloc'd. */
+static char *shell_quote(const char *s)
+{
+	size_t n = 3;
+	int plain = *s != '\0';
+
+	for (const char *c = s; *c; c++) {
+		n += *c == '\'' ? 4 : 1;
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+=:,@",
+			*c))
+			plain = 0;
+	}
+	if (plain)
+		return strdup(s);
+	char *q = malloc(n), *o = q;
+	if (!q)
+		return NULL;
+	*o++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *c;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return q;
+}
+
+/* git_ssh_command: ssh -o ProxyCommand=... with SELF quoted for both shells it goes through:
+ * git runs GIT_SSH_COMMAND with sh -c, and ssh runs ProxyCommand with "exec" under $SHELL;
+ * '%' in SELF is doubled because ssh expands %-tokens in ProxyCommand (ssh_config(5) TOKENS). */
+static char *git_ssh_command(const char *self_exe)
+{
+	size_t n = strlen(self_exe);
+	char *pct = malloc(2 * n + 1), *o = pct;
+	char *inner = NULL, *outer = NULL, *opt = NULL, *res = NULL;
+
+	if (!pct)
+		return NULL;
+	for (const char *c = self_exe; *c; c++) {
+		*o++ = *c;
+		if (*c == '%')
+			*o++ = '%';
+	}
+	*o = '\0';
+	inner = shell_quote(pct);
+	if (inner && asprintf(&opt, "ProxyCommand=%s connect %%h %%p", inner) < 0)
+		opt = NULL;
+	if (opt)
+		outer = shell_quote(opt);
+	if (outer && asprintf(&res, "ssh -o %s", outer) < 0)
+		res = NULL;
+	free(pct);
+	free(inner);
+	free(opt);
+	free(outer);
+	return res;
+}
+
+int cordon_env_build(const struct cordon_session_info *si, const char *self_exe,
+		     struct cordon_env *out, struct cordon_error *e)
+{
+	const size_t cap = 24 + sizeof(removed) / sizeof(removed[0]);
+	char *http = NULL, *socks = NULL;
+	struct cordon_env env = {0};
+	int r = 0;
+
+	env.v = calloc(cap, sizeof(*env.v));
+	if (!env.v)
+		return cordon_error_set(e, ENOMEM, "environment: out of memory");
+	if (asprintf(&http, "http://127.0.0.1:%u", si->http_port) < 0)
+		http = NULL;
+	if (asprintf(&socks, "socks5h://127.0.0.1:%u", si->socks_port) < 0)
+		socks = NULL;
+	if (!http || !socks)
+		goto nomem;
+	/* Both spellings: curl reads only lowercase http_proxy, most others accept either. */
+	static const char *const http_names[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
+						 "https_proxy"};
+	for (size_t i = 0; i < 4; i++)
+		r |= add(&env, cap, http_names[i], strdup(http));
+	/* socks5h: the proxy resolves names, so the policy sees the host name (curl(1) -x). */
+	r |= add(&env, cap, "ALL_PROXY", strdup(socks));
+	r |= add(&env, cap, "all_proxy", strdup(socks));
+	r |= add(&env, cap, "NO_PROXY", strdup("localhost,127.0.0.1,::1"));
+	r |= add(&env, cap, "no_proxy", strdup("localhost,127.0.0.1,::1"));
+	/* Recent Node.js releases honour HTTP(S)_PROXY in fetch and http when this is set. */
+	r |= add(&env, cap, "NODE_USE_ENV_PROXY", strdup("1"));
+	if (self_exe)
+		r |= add(&env, cap, "GIT_SSH_COMMAND", git_ssh_command(self_exe));
+	/* The variable sandbox-runtime sets, so tools can tell they run sandboxed. */
+	r |= add(&env, cap, "SANDBOX_RUNTIME", strdup("1"));
+	r |= add(&env, cap, "CORDON_SESSION", strdup(si->id));
+	r |= add(&env, cap, "CORDON_LOG", strdup(si->log_path));
+	if (r < 0)
+		goto nomem;
+	for (size_t i = 0; i < env.n; i++)
+		if (!env.v[i].value)
+			goto nomem;
+	for (size_t i = 0; i < sizeof(removed) / sizeof(removed[0]); i++)
+		add(&env, cap, removed[i], NULL);
+	free(http);
+	free(socks);
+	*out = env;
+	return 0;
+nomem:
+	free(http);
+	free(socks);
+	cordon_env_free(&env);
+	return cordon_error_set(e, ENOMEM, "environment: out of memory");
+}
+
+void cordon_env_free(struct cordon_env *env)
+{
+	if (!env)
+		return;
+	for (size_t i = 0; i < env->n; i++)
+		free(env->v[i].value);
+	free(env->v);
+	env->v = NULL;
+	env->n = 0;
+}

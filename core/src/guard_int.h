@@ -1,0 +1,81 @@
+/* guard_int.h — private interfaces between the guard worker's files (guard.c, guard_ops.c,
+ * guard_mem.c); not part of libcordon's public contract. */
+#ifndef CORDON_GUARD_INT_H
+#define CORDON_GUARD_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cordon/guard.h"
+
+/* cordon_guard_read_path: copy the NUL-terminated string at addr in process pid into buf
+ * (size bytes, at most PATH_MAX) with process_vm_readv(2), page by page, so that a string ending
+ * just before an unmapped page is still read. Returns the string's length, -EFAULT when the
+ * memory cannot be read (as the kernel's getname() would report), -ENAMETOOLONG when no NUL lies
+ * within size bytes (the kernel's limit is PATH_MAX including the NUL), -ESRCH when pid is gone. */
+long cordon_guard_read_path(pid_t pid, uint64_t addr, char *buf, size_t size);
+
+/* The facts about one target task that the worker needs for a call, read from /proc/TID/status
+ * once per notification (after the notification has been checked valid). */
+struct guard_task {
+	pid_t tid;      /* the notifying task (seccomp_notif.pid) */
+	pid_t tgid;     /* its thread group, for /proc/self */
+	mode_t umask;   /* Umask: */
+	uid_t fsuid;    /* 4th field of Uid: */
+	gid_t fsgid;    /* 4th field of Gid: */
+	uint64_t capeff; /* CapEff: */
+	char groups[512]; /* the Groups: line, verbatim */
+};
+
+/* Per-notification state: fds opened on the target's behalf are recorded in fds[] and closed
+ * when the call is answered; nothing survives from one notification to the next. */
+struct guard_call {
+	int listener;
+	uint64_t id;
+	const struct cordon_guard_set *g;
+	const struct guard_task *self; /* the worker's own credentials, read once at start */
+	uint64_t root_ino, root_mnt_id; /* the worker's root directory, read once at start */
+	uint32_t root_dev_major, root_dev_minor;
+	struct guard_task task;
+	bool task_read;
+	int procfd; /* /proc/TID, O_PATH */
+	int rootfd; /* the target's root directory, O_PATH */
+	int cwdfd;  /* the target's cwd, O_PATH, -1 until needed */
+	int links;  /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
+	int fds[24];
+	int nfds;
+};
+
+/* One resolved path: the directory the final component lives in, and that component. */
+struct guard_path {
+	int parent;       /* O_PATH fd of the parent directory (owned by the call's fds[]) */
+	const char *name; /* the final component as the kernel should see it (may end in '/') */
+	size_t namelen;   /* its length without trailing slashes */
+	bool magic;       /* parent is a /proc/PID/{fd,...} directory of the target: its entries are
+	                     magic links the kernel must follow itself */
+};
+
+/* Decoded system call, filled by guard.c from the notification. */
+enum guard_op { GOP_OPEN, GOP_MKDIR, GOP_MKNOD, GOP_SYMLINK, GOP_LINK, GOP_RENAME, GOP_UNLINK };
+
+struct guard_req {
+	enum guard_op op;
+	int dfd[2];        /* directory fds in the target's table, or AT_FDCWD */
+	char path[2][PATH_MAX]; /* copied path arguments: [0] source/only path, [1] new name */
+	char target[PATH_MAX];  /* symlink contents */
+	unsigned int flags;      /* open flags, AT_* flags, RENAME_* flags */
+	mode_t mode;
+	unsigned int dev;        /* mknod: the raw 32-bit device number (new_decode_dev) */
+};
+
+/* guard_ops.c */
+int guard_call_track(struct guard_call *c, int fd);
+int guard_task_read(struct guard_call *c);
+bool guard_denied(const struct guard_call *c, const struct guard_path *p);
+/* guard_perform: resolve, check and perform r for the target; returns 1 when the reply was already
+ * sent (an fd injected with SECCOMP_ADDFD_FLAG_SEND), else 0 with *val/-errno in *err. */
+int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err);
+
+#endif

@@ -1,0 +1,700 @@
+/* guard_ops.c — performing a file-creating call on behalf of a seccomp-notified target: resolving
+ * its path as the target would see it, the guard-set check, the call itself and the reply. */
+#include "guard_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MAXSYMLINKS 40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
+#define PROC_ROOT_INO 1
+
+/* Capabilities that change the outcome of a file-creating call (capabilities(7)). If the worker
+ * holds one the target lacks, the worker could succeed where the target would fail. */
+#define FILE_CAPS                                                                                  \
+	((1ULL << 0) | (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 4) | (1ULL << 9) |       \
+	 (1ULL << 21) | (1ULL << 24) | (1ULL << 27))
+
+int guard_call_track(struct guard_call *c, int fd)
+{
+	if (fd < 0)
+		return -errno;
+	if (c->nfds == (int)(sizeof(c->fds) / sizeof(c->fds[0]))) {
+		close(fd);
+		return -EMFILE;
+	}
+	c->fds[c->nfds++] = fd;
+	return fd;
+}
+
+/* parse_status: fill t from the text of /proc/TID/status (proc(5)). */
+static int parse_status(char *s, struct guard_task *t)
+{
+	int seen = 0;
+	for (char *line = s; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		unsigned long long v1, v2, v3, v4;
+		if (sscanf(line, "Tgid: %llu", &v1) == 1) {
+			t->tgid = (pid_t)v1;
+			seen |= 1;
+		} else if (sscanf(line, "Umask: %llo", &v1) == 1) {
+			t->umask = (mode_t)v1;
+			seen |= 2;
+		} else if (sscanf(line, "Uid: %llu %llu %llu %llu", &v1, &v2, &v3, &v4) == 4) {
+			t->fsuid = (uid_t)v4;
+			seen |= 4;
+		} else if (sscanf(line, "Gid: %llu %llu %llu %llu", &v1, &v2, &v3, &v4) == 4) {
+			t->fsgid = (gid_t)v4;
+			seen |= 8;
+		} else if (sscanf(line, "CapEff: %llx", &v1) == 1) {
+			t->capeff = v1;
+			seen |= 16;
+		} else if (strncmp(line, "Groups:", 7) == 0) {
+			snprintf(t->groups, sizeof(t->groups), "%s", line + 7);
+			seen |= 32;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return seen == 63 ? 0 : -EPROTO;
+}
+
+int guard_task_read(struct guard_call *c)
+{
+	char buf[8192];
+	int fd = openat(c->procfd, "status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	buf[n] = '\0';
+	pid_t tid = c->task.tid;
+	int r = parse_status(buf, &c->task);
+	c->task.tid = tid;
+	if (r < 0)
+		return r;
+	c->task_read = true;
+	return 0;
+}
+
+/* same_creds: the worker acts with its own credentials, so it may act only for a target whose
+ * filesystem identity (fsuid, fsgid, groups) is the worker's and who holds every file capability
+ * the worker holds; otherwise the result could differ from the target's own call. */
+static bool same_creds(const struct guard_task *self, const struct guard_task *t)
+{
+	return self->fsuid == t->fsuid && self->fsgid == t->fsgid &&
+	       strcmp(self->groups, t->groups) == 0 && ((self->capeff & FILE_CAPS) & ~t->capeff) == 0;
+}
+
+bool guard_denied(const struct guard_call *c, const struct guard_path *p)
+{
+	const struct cordon_guard_set *g = c->g;
+	struct stat st;
+	bool statted = false;
+
+	if (!g || p->namelen == 0 || p->namelen > 255)
+		return false;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct cordon_guard_entry *en = &g->v[i];
+		/* ASCII case folded: on a case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC"
+		 * would be found again as ".bashrc". */
+		if (strlen(en->name) != p->namelen || strncasecmp(en->name, p->name, p->namelen) != 0)
+			continue;
+		if (!statted) {
+			if (fstat(p->parent, &st) < 0)
+				return true; /* fail closed */
+			statted = true;
+		}
+		if (st.st_dev == en->dev && st.st_ino == en->ino)
+			return true;
+	}
+	return false;
+}
+
+/* proc_kind: 0 when fd is not on procfs, 1 when it is the procfs root, 2 for any other procfs
+ * directory (whose symbolic links are the "magic links" of proc(5)), or -errno. */
+static int proc_kind(int fd)
+{
+	struct statfs sf;
+	struct stat st;
+	if (fstatfs(fd, &sf) < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	return st.st_ino == PROC_ROOT_INO ? 1 : 2;
+}
+
+/* proc_dir_is_target: 1 when the procfs directory fd lies in /proc/PID/ of the target's own
+ * thread group (its own magic links, which the target may always follow), else -EACCES: the
+ * worker's CAP_SYS_PTRACE must not let the target reach other processes' cwd, root or fds. */
+static int proc_dir_is_target(struct guard_call *c, int fd)
+{
+	char lk[64], buf[PATH_MAX];
+	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(lk, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -EACCES;
+	buf[n] = '\0';
+	if (strncmp(buf, "/proc/", 6) != 0)
+		return -EACCES;
+	char *end;
+	long pid = strtol(buf + 6, &end, 10);
+	if (end == buf + 6 || (*end != '/' && *end != '\0'))
+		return -EACCES;
+	return pid == c->task.tgid || pid == c->task.tid ? 1 : -EACCES;
+}
+
+/* link_text: (dirfd, name) is a symbolic link the target's lookup would follow. Returns 0 with
+ * its text (as the target reads it: /proc/self and /proc/thread-self name the target) in out,
+ * 1 when it is a magic link of the target's own /proc/PID that the kernel must follow itself,
+ * or -errno. */
+static int link_text(struct guard_call *c, int dirfd, const char *name, char *out, size_t size)
+{
+	int kind = proc_kind(dirfd);
+	if (kind < 0)
+		return kind;
+	if (++c->links > MAXSYMLINKS)
+		return -ELOOP;
+	if (kind == 1 && strcmp(name, "self") == 0) {
+		snprintf(out, size, "%d", (int)c->task.tgid);
+		return 0;
+	}
+	if (kind == 1 && strcmp(name, "thread-self") == 0) {
+		snprintf(out, size, "%d/task/%d", (int)c->task.tgid, (int)c->task.tid);
+		return 0;
+	}
+	if (kind == 2)
+		return proc_dir_is_target(c, dirfd);
+	ssize_t n = readlinkat(dirfd, name, out, size - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	return 0;
+}
+
+/* open_base: the directory a path is looked up from: the target's root for an absolute path,
+ * its cwd for AT_FDCWD, else its open fd dfd. need_dir: the fd must be a directory (ENOTDIR
+ * otherwise), false only for linkat's AT_EMPTY_PATH. Returns an fd owned by c or -errno. */
+static int open_base(struct guard_call *c, int dfd, const char *path, bool need_dir)
+{
+	if (path[0] == '/')
+		return c->rootfd;
+	if (dfd == AT_FDCWD) {
+		if (c->cwdfd < 0) {
+			int r = guard_call_track(
+				c, openat(c->procfd, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC));
+			if (r < 0)
+				return r;
+			c->cwdfd = r;
+		}
+		return c->cwdfd;
+	}
+	if (dfd < 0)
+		return -EBADF;
+	char nm[32];
+	snprintf(nm, sizeof(nm), "fd/%d", dfd);
+	int fd = openat(c->procfd, nm, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	int r = guard_call_track(c, fd);
+	if (r < 0 || !need_dir)
+		return r;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? fd : -ENOTDIR;
+}
+
+/* walk: resolve the directory path dir from base one component at a time, following symbolic
+ * links in the worker as the target would (its root, its /proc/self). Used only when the path
+ * contains a symbolic link. Returns an O_PATH directory fd owned by c, or -errno. */
+static int walk(struct guard_call *c, int base, const char *dir)
+{
+	char buf[2 * PATH_MAX], link[PATH_MAX];
+	size_t len = strlen(dir);
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, len + 1);
+	int cur = base;
+	bool own = false;
+	size_t pos = 0;
+	int r = 0;
+
+	if (buf[0] == '/')
+		cur = c->rootfd;
+	for (;;) {
+		while (buf[pos] == '/')
+			pos++;
+		if (buf[pos] == '\0')
+			break;
+		size_t end = pos;
+		while (buf[end] && buf[end] != '/')
+			end++;
+		size_t rest = buf[end] ? end + 1 : end;
+		char comp[NAME_MAX + 1];
+		if (end - pos > NAME_MAX) {
+			r = -ENAMETOOLONG;
+			goto out;
+		}
+		memcpy(comp, buf + pos, end - pos);
+		comp[end - pos] = '\0';
+		pos = rest;
+		if (strcmp(comp, ".") == 0)
+			continue;
+
+		int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			goto out;
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			r = -errno;
+			close(fd);
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			close(fd);
+			r = link_text(c, cur, comp, link, sizeof(link));
+			if (r < 0)
+				goto out;
+			if (r == 1) {
+				/* a magic link of the target's own /proc/PID: the kernel jumps */
+				fd = openat(cur, comp, O_PATH | O_CLOEXEC);
+				if (fd < 0) {
+					r = -errno;
+					goto out;
+				}
+				r = 0;
+			} else {
+				/* splice the link text in front of what remains */
+				size_t ll = strlen(link), rl = strlen(buf + pos);
+				if (ll + 1 + rl >= sizeof(buf)) {
+					r = -ENAMETOOLONG;
+					goto out;
+				}
+				memmove(buf + ll + 1, buf + pos, rl + 1);
+				memcpy(buf, link, ll);
+				buf[ll] = '/';
+				pos = 0;
+				if (link[0] == '/') {
+					if (own)
+						close(cur);
+					cur = c->rootfd;
+					own = false;
+				}
+				continue;
+			}
+		}
+		if (own)
+			close(cur);
+		cur = fd;
+		own = true;
+	}
+	struct stat st;
+	if (fstat(cur, &st) < 0)
+		r = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+out:
+	if (r < 0) {
+		if (own)
+			close(cur);
+		return r;
+	}
+	return own ? guard_call_track(c, cur) : cur;
+}
+
+/* resolve_from: split path (our copy) into directory part and final component and open the
+ * directory part from base. The final component keeps its trailing slashes so the kernel applies
+ * its own trailing-slash rules; "." and ".." are passed through (they never name a new entry). */
+static int resolve_from(struct guard_call *c, int base, const char *path, struct guard_path *p)
+{
+	size_t n = strlen(path), e = n;
+	if (n == 0)
+		return -ENOENT;
+	while (e > 0 && path[e - 1] == '/')
+		e--;
+	if (e == 0) { /* "/", "//": the root itself */
+		p->parent = c->rootfd;
+		p->name = ".";
+		p->namelen = 1;
+		return 0;
+	}
+	size_t s = e;
+	while (s > 0 && path[s - 1] != '/')
+		s--;
+	p->name = path + s;
+	p->namelen = e - s;
+	if (s == 0) {
+		p->parent = base;
+		return 0;
+	}
+	if (strspn(path, "/") == s) {
+		p->parent = c->rootfd;
+		return 0;
+	}
+	char dir[PATH_MAX];
+	memcpy(dir, path, s);
+	dir[s] = '\0';
+	/* Fast path: no symbolic link on the way, the kernel resolves exactly as for the target
+	 * (same root, same mounts). Any link, /proc/self among them, takes the careful walk. */
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS };
+	int fd = (int)syscall(SYS_openat2, base, dir, &how, sizeof(how));
+	if (fd < 0 && errno == ELOOP)
+		fd = walk(c, base, dir);
+	else
+		fd = guard_call_track(c, fd);
+	if (fd < 0)
+		return fd;
+	p->parent = fd;
+	return 0;
+}
+
+static int resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p)
+{
+	if (path[0] == '\0')
+		return -ENOENT;
+	int base = open_base(c, dfd, path, true);
+	if (base < 0)
+		return base;
+	return resolve_from(c, base, path, p);
+}
+
+/* follow_final: (p) names a symbolic link that the call follows; re-resolve p to what it points
+ * to, in buf. Returns 0 (p updated), 1 when the kernel must follow a magic link itself, -errno. */
+static int follow_final(struct guard_call *c, struct guard_path *p, char *buf, size_t size)
+{
+	char name[NAME_MAX + 1];
+	if (p->namelen > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(name, p->name, p->namelen);
+	name[p->namelen] = '\0';
+	int r = link_text(c, p->parent, name, buf, size);
+	if (r != 0)
+		return r;
+	if (buf[0] == '\0')
+		return -ENOENT;
+	return resolve_from(c, buf[0] == '/' ? c->rootfd : p->parent, buf, p);
+}
+
+/* reply: answer the notification with 0 or -err (seccomp_unotify(2)). */
+static int reply(struct guard_call *c, int err, int64_t val)
+{
+	struct seccomp_notif_resp resp = { .id = c->id, .val = val, .error = -err, .flags = 0 };
+	return ioctl(c->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
+}
+
+/* inject: install fd in the target and complete its call with the new number, atomically
+ * (SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). The target's RLIMIT_NOFILE applies. */
+static int inject(struct guard_call *c, int fd, unsigned int oflags)
+{
+	struct seccomp_notif_addfd a = { .id = c->id,
+					 .flags = SECCOMP_ADDFD_FLAG_SEND,
+					 .srcfd = (unsigned int)fd,
+					 .newfd = 0,
+					 .newfd_flags = oflags & O_CLOEXEC };
+	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a) >= 0)
+		return 0;
+	int err = errno;
+	if (err != ENOENT) /* EMFILE etc.: the call is still pending, fail it as open would */
+		reply(c, err, 0);
+	return -err;
+}
+
+/* A blocking open (FIFO without a peer) is finished on its own thread, so the worker keeps
+ * serving other calls; the thread owns copies of everything it uses. */
+struct blocking_open {
+	int listener, parent;
+	uint64_t id;
+	unsigned int flags;
+	char name[PATH_MAX];
+};
+
+static void *blocking_open_run(void *arg)
+{
+	struct blocking_open *b = arg;
+	struct guard_call c = { .listener = b->listener, .id = b->id };
+	int fd = openat(b->parent, b->name, (int)(b->flags | O_NOCTTY | O_CLOEXEC));
+	if (fd < 0)
+		reply(&c, errno, 0);
+	else {
+		inject(&c, fd, b->flags);
+		close(fd);
+	}
+	close(b->parent);
+	free(b);
+	return NULL;
+}
+
+static int open_blocking(struct guard_call *c, const struct guard_path *p, unsigned int flags,
+			 bool magic)
+{
+	struct blocking_open *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->listener = c->listener;
+	b->id = c->id;
+	/* the FIFO was checked: never create or follow anything else if it has been replaced */
+	b->flags = flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC);
+	if (!magic)
+		b->flags |= O_NOFOLLOW;
+	snprintf(b->name, sizeof(b->name), "%s", p->name);
+	b->parent = fcntl(p->parent, F_DUPFD_CLOEXEC, 0);
+	pthread_attr_t at;
+	pthread_t t;
+	int r = -ENOMEM;
+	if (b->parent >= 0 && pthread_attr_init(&at) == 0) {
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		r = -pthread_create(&t, &at, blocking_open_run, b);
+		pthread_attr_destroy(&at);
+	}
+	if (r < 0) {
+		if (b->parent >= 0)
+			close(b->parent);
+		free(b);
+		return r;
+	}
+	return 1;
+}
+
+/* do_open: open(2)/openat(2)/creat(2) with O_CREAT. Symbolic links in the final component are
+ * followed here (O_NOFOLLOW on each try) so that every name the call could create is checked.
+ * Returns 1 when the reply was sent, else -errno for the caller to send. */
+static int do_open(struct guard_call *c, struct guard_req *r)
+{
+	unsigned int flags = r->flags;
+	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
+	bool nonblock = flags & O_NONBLOCK;
+	bool magic = false;
+	struct guard_path p;
+	char link[PATH_MAX];
+	int fd;
+
+	int e = resolve(c, r->dfd[0], r->path[0], &p);
+	for (;;) {
+		if (e < 0)
+			return e;
+		if (guard_denied(c, &p))
+			return -EACCES;
+		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below. */
+		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
+		if (!magic)
+			of |= O_NOFOLLOW;
+		umask(c->task.umask);
+		fd = openat(p.parent, p.name, (int)of, r->mode);
+		if (fd >= 0 && (flags & O_PATH) && follow && !magic) {
+			/* O_PATH drops O_CREAT, and with O_NOFOLLOW it opens a link itself */
+			struct stat st;
+			if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+				close(fd);
+				fd = -1;
+				errno = ELOOP;
+			}
+		}
+		if (fd >= 0 || errno != ELOOP || !follow || magic)
+			break;
+		e = follow_final(c, &p, link, sizeof(link));
+		if (e == 1) {
+			magic = true;
+			e = 0;
+		}
+	}
+	if (fd < 0) {
+		if (errno == ENXIO && !nonblock) {
+			struct stat st;
+			if (fstatat(p.parent, p.name, &st, magic ? 0 : AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISFIFO(st.st_mode))
+				return open_blocking(c, &p, flags, magic);
+		}
+		return -errno;
+	}
+	if (!nonblock && !(flags & O_PATH)) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
+			/* without O_NONBLOCK, reading from a FIFO waits for a writer (fifo(7)) */
+			close(fd);
+			return open_blocking(c, &p, flags, magic);
+		}
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			int err = errno;
+			close(fd);
+			return -err;
+		}
+	}
+	e = inject(c, fd, flags);
+	close(fd);
+	if (e < 0 && (flags & O_CREAT) && (flags & O_EXCL) && !magic)
+		/* the target never learned of the file it asked to create exclusively: remove it so a
+		 * restarted call does not fail with EEXIST */
+		unlinkat(p.parent, p.name, 0);
+	return 1;
+}
+
+/* undo: remove a name the worker created when its reply could not be delivered (the target was
+ * interrupted and will restart the call, or died). */
+static void undo(const struct guard_path *p, bool dir)
+{
+	unlinkat(p->parent, p->name, dir ? AT_REMOVEDIR : 0);
+}
+
+static int finish(struct guard_call *c, int res, const struct guard_path *undo_p, bool dir)
+{
+	int err = res < 0 ? errno : 0;
+	if (reply(c, err, 0) < 0 && res == 0 && undo_p)
+		undo(undo_p, dir);
+	return 1;
+}
+
+int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err)
+{
+	struct guard_path p, q;
+	int e, res;
+	(void)val;
+
+	if (!same_creds(c->self, &c->task)) {
+		*err = EPERM; /* cannot act with the target's credentials: fail closed */
+		return 0;
+	}
+	c->links = 0;
+	switch (r->op) {
+	case GOP_OPEN:
+		e = do_open(c, r);
+		break;
+	case GOP_MKDIR:
+		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+			break;
+		if (guard_denied(c, &p)) {
+			e = -EACCES;
+			break;
+		}
+		umask(c->task.umask);
+		res = mkdirat(p.parent, p.name, r->mode);
+		e = finish(c, res, &p, true);
+		break;
+	case GOP_MKNOD:
+		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+			break;
+		if (guard_denied(c, &p)) {
+			e = -EACCES;
+			break;
+		}
+		umask(c->task.umask);
+		/* the raw 32-bit dev argument, decoded by the kernel as for the target */
+		res = (int)syscall(SYS_mknodat, p.parent, p.name, (unsigned int)r->mode, r->dev);
+		e = finish(c, res, &p, false);
+		break;
+	case GOP_SYMLINK:
+		if ((e = resolve(c, r->dfd[1], r->path[1], &p)) < 0)
+			break;
+		if (r->target[0] == '\0') {
+			e = -ENOENT;
+			break;
+		}
+		if (guard_denied(c, &p)) {
+			e = -EACCES;
+			break;
+		}
+		res = symlinkat(r->target, p.parent, p.name);
+		e = finish(c, res, &p, false);
+		break;
+	case GOP_LINK: {
+		char link[PATH_MAX];
+		int lflags = 0;
+		if (r->flags & ~(unsigned int)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) {
+			e = -EINVAL;
+			break;
+		}
+		if ((r->flags & AT_EMPTY_PATH) && r->path[0][0] == '\0') {
+			e = open_base(c, r->dfd[0], r->path[0], false);
+			if (e < 0)
+				break;
+			p.parent = e;
+			p.name = "";
+			lflags = AT_EMPTY_PATH;
+		} else {
+			if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+				break;
+			while (r->flags & AT_SYMLINK_FOLLOW) {
+				struct stat st;
+				if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+				    !S_ISLNK(st.st_mode))
+					break;
+				e = follow_final(c, &p, link, sizeof(link));
+				if (e == 1)
+					lflags = AT_SYMLINK_FOLLOW;
+				if (e != 0)
+					break;
+			}
+			if (e < 0)
+				break;
+		}
+		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
+			break;
+		if (guard_denied(c, &q)) {
+			e = -EACCES;
+			break;
+		}
+		res = linkat(p.parent, p.name, q.parent, q.name, lflags);
+		e = finish(c, res, &q, false);
+		break;
+	}
+	case GOP_RENAME:
+		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+			break;
+		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
+			break;
+		if (guard_denied(c, &p) || guard_denied(c, &q)) {
+			e = -EACCES;
+			break;
+		}
+		res = renameat2(p.parent, p.name, q.parent, q.name, r->flags);
+		e = finish(c, res, NULL, false);
+		break;
+	case GOP_UNLINK:
+		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {
+			e = -EINVAL;
+			break;
+		}
+		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+			break;
+		if (guard_denied(c, &p)) {
+			e = -EACCES;
+			break;
+		}
+		if (p.parent == c->rootfd && strcmp(p.name, ".") == 0 && (r->flags & AT_REMOVEDIR)) {
+			e = -EBUSY; /* rmdir("/") */
+			break;
+		}
+		res = unlinkat(p.parent, p.name, (int)r->flags);
+		e = finish(c, res, NULL, false);
+		break;
+	default:
+		e = -EPERM;
+	}
+	if (e == 1)
+		return 1;
+	*err = -e;
+	return 0;
+}

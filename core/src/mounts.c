@@ -1,0 +1,291 @@
+/* mounts.c — the mount-namespace layout of DESIGN.md §2, in order: private propagation, "/"
+ * read-only with writable trees bound back, private covers, denyRead masks, read-only pins. */
+#include "cordon/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mounts_int.h"
+
+/* Mandatory write-denies relative to every writable tree (DESIGN.md §1, ATTACKS 15). The two
+ * tables differ only in ".git/config" (filesystem.allowGitConfig). */
+#define RC_FILES                                                                                   \
+	".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".zshenv",          \
+	    ".zshrc", ".zprofile", ".zlogin", ".zlogout", ".inputrc"
+#define REPO_FILES                                                                                 \
+	".git/hooks", ".git/modules", ".gitmodules", ".vscode", ".idea", ".claude/commands",       \
+	    ".claude/agents", ".claude/settings.json", ".claude/settings.local.json", ".mcp.json", \
+	    ".envrc", ".npmrc"
+static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config", NULL};
+static const char *const denies_git_config[] = {RC_FILES, REPO_FILES, NULL};
+
+const char *const *cordon_mandatory_denies(const struct cordon_policy *p)
+{
+	return p && p->allow_git_config ? denies_git_config : denies_all;
+}
+
+/* Sockets of command servers that give root on the host or run units outside the sandbox
+ * (ATTACKS 19); masked unless named in network.allowUnixSockets. */
+static const char *const server_sockets[] = {
+    "/run/docker.sock",
+    "/var/run/docker.sock",
+    "/run/podman",
+    "/var/run/podman",
+    "/run/containerd/containerd.sock",
+    "/run/systemd/private",
+    "/run/dbus/system_bus_socket",
+    "/run/snapd.socket",
+    NULL,
+};
+
+static int tree_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mnt_tree *)a)->canon, ((const struct mnt_tree *)b)->canon);
+}
+
+/* find_writable: resolve every allow_write path by fd into c->w (sorted, duplicates dropped). */
+static int find_writable(struct mnt_ctx *c, int *fds)
+{
+	const struct cordon_path_list *l = &c->p->allow_write;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *path = l->v[i];
+		if (!path || path[0] != '/')
+			return cordon_error_set(c->e, EINVAL, "writable tree %s: not absolute",
+						path ? path : "(null)");
+		int fd = mnt_open(AT_FDCWD, path, 0, RESOLVE_NO_MAGICLINKS);
+		if (fd == -ENOENT || fd == -ENOTDIR) {
+			if (c->p->strict)
+				return cordon_error_set(c->e, ENOENT,
+							"writable tree %s: does not exist", path);
+			continue;
+		}
+		if (fd < 0)
+			return mnt_fail(c, -fd, "writable tree", path, "openat2");
+		struct mnt_tree *w = &c->w[c->nw];
+		struct stat st;
+		int r = mnt_canon(fd, w->canon, sizeof(w->canon));
+		if (r == 0 && fstat(fd, &st) < 0)
+			r = -errno;
+		if (r < 0) {
+			close(fd);
+			return mnt_fail(c, -r, "writable tree", path, "readlink");
+		}
+		if (strcmp(w->canon, "/") == 0) {
+			close(fd);
+			return cordon_error_set(c->e, EINVAL, "writable tree %s: is /", path);
+		}
+		w->given = path;
+		w->is_dir = S_ISDIR(st.st_mode);
+		fds[c->nw++] = fd;
+	}
+	/* sort trees and their fds together */
+	for (size_t i = 1; i < c->nw; i++)
+		for (size_t j = i; j > 0 && tree_cmp(&c->w[j - 1], &c->w[j]) > 0; j--) {
+			struct mnt_tree t = c->w[j];
+			c->w[j] = c->w[j - 1];
+			c->w[j - 1] = t;
+			int f = fds[j];
+			fds[j] = fds[j - 1];
+			fds[j - 1] = f;
+		}
+	size_t k = 0;
+	for (size_t i = 0; i < c->nw; i++) {
+		if (k > 0 && strcmp(c->w[k - 1].canon, c->w[i].canon) == 0) {
+			close(fds[i]);
+			continue;
+		}
+		c->w[k] = c->w[i];
+		fds[k++] = fds[i];
+	}
+	c->nw = k;
+	return 0;
+}
+
+/* readonly_root: step 2. Clone each writable tree (keeping the attributes of every mount in it,
+ * so mounts that were read-only stay so), make every mount of the namespace read-only
+ * (mount_setattr(2) AT_RECURSIVE), then attach the clones where they were. An outermost tree is
+ * attached through the fd opened before, so a path swapped meanwhile cannot redirect it
+ * (ATTACKS 14); a nested one (sorted after its holder) by its canonical path, without symlinks,
+ * on top of its holder's clone: every writable root is then a mount point, which rename(2)
+ * refuses to move aside (EBUSY) and away from the pins made for it. */
+static int readonly_root(struct mnt_ctx *c)
+{
+	int r = 0;
+	int *fds = calloc(c->p->allow_write.n + 1, sizeof(*fds));
+	int *clones = calloc(c->p->allow_write.n + 1, sizeof(*clones));
+	c->w = calloc(c->p->allow_write.n + 1, sizeof(*c->w));
+	if (!fds || !clones || !c->w) {
+		r = cordon_error_set(c->e, ENOMEM, "writable trees: out of memory");
+		goto out;
+	}
+	if ((r = find_writable(c, fds)) < 0)
+		goto out;
+	for (size_t i = 0; i < c->nw; i++)
+		clones[i] = -1;
+	for (size_t i = 0; i < c->nw; i++)
+		if ((clones[i] = mnt_clone(fds[i])) < 0) {
+			r = mnt_fail(c, -clones[i], "clone of writable tree", c->w[i].canon,
+				     "open_tree");
+			goto out;
+		}
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &a, sizeof(a)) < 0) {
+		r = mnt_fail(c, errno, "read-only remount of", "/", "mount_setattr");
+		goto out;
+	}
+	for (size_t i = 0; i < c->nw; i++) {
+		bool nested = false;
+		for (size_t j = 0; j < i; j++)
+			nested |= mnt_under(c->w[i].canon, c->w[j].canon, NULL);
+		int t = fds[i];
+		if (nested) {
+			t = mnt_open(AT_FDCWD, c->w[i].canon, 0,
+				     RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+			if (t < 0) {
+				r = mnt_fail(c, -t, "bind back of writable tree", c->w[i].canon,
+					     "openat2");
+				goto out;
+			}
+		}
+		r = mnt_attach(clones[i], t, "");
+		if (nested)
+			close(t);
+		if (r < 0) {
+			r = mnt_fail(c, -r, "bind back of writable tree", c->w[i].canon,
+				     "move_mount");
+			goto out;
+		}
+	}
+out:
+	for (size_t i = 0; fds && clones && i < c->nw; i++) {
+		close(fds[i]);
+		if (clones[i] >= 0)
+			close(clones[i]);
+	}
+	free(fds);
+	free(clones);
+	return r;
+}
+
+/* private_covers: step 3. Fresh tmpfs on /tmp (and /dev/shm) and /run/user/UID, empty masks on
+ * command-server sockets; writable trees and allowed unix sockets beneath them are bound back. */
+static int private_covers(struct mnt_ctx *c, uid_t uid)
+{
+	const struct cordon_path_list *socks = &c->p->allow_unix_sockets;
+	size_t n = c->nw + socks->n;
+	const char **keep = calloc(n + 1, sizeof(*keep));
+	if (!keep)
+		return cordon_error_set(c->e, ENOMEM, "private covers: out of memory");
+	for (size_t i = 0; i < c->nw; i++)
+		keep[i] = c->w[i].canon;
+	for (size_t i = 0; i < socks->n; i++)
+		keep[c->nw + i] = socks->v[i];
+
+	int r = 0;
+	if (c->p->private_tmp) {
+		r = mnt_cover(c, "/tmp", MNT_COVER_PRIVATE, "1777", "private /tmp on", keep, n);
+		/* POSIX shared memory and semaphores (shm_open(3)) need a writable /dev/shm; the
+		 * host's one stays out of reach */
+		if (r == 0)
+			r = mnt_cover(c, "/dev/shm", MNT_COVER_PRIVATE, "1777", "private tmpfs on",
+				      keep, n);
+	}
+	char run_user[64];
+	snprintf(run_user, sizeof(run_user), "/run/user/%u", (unsigned)uid);
+	if (r == 0)
+		r = mnt_cover(c, run_user, MNT_COVER_PRIVATE, "0700", "tmpfs over", keep, n);
+	for (size_t i = 0; r == 0 && server_sockets[i]; i++) {
+		bool allowed = false;
+		for (size_t k = 0; k < socks->n; k++)
+			allowed |= strcmp(socks->v[k], server_sockets[i]) == 0;
+		if (!allowed)
+			r = mnt_cover(c, server_sockets[i], MNT_COVER_MASK, "0755",
+				      "socket mask of", (const char *const *)socks->v, socks->n);
+	}
+	free(keep);
+	return r;
+}
+
+static int depth_of(const char *path)
+{
+	int d = 0;
+	for (; *path; path++)
+		d += *path == '/';
+	return d;
+}
+
+/* read_masks: step 4. denyRead paths, shallowest first so a deeper mask lands on what a
+ * shallower one let through. allowRead paths and writable trees beneath a mask are bound back
+ * as they were (a writable tree stays usable: writing implies reading it, so a mask equal to a
+ * writable tree is not applied). */
+static int read_masks(struct mnt_ctx *c)
+{
+	const struct cordon_path_list *deny = &c->p->deny_read, *allow = &c->p->allow_read;
+	size_t n = allow->n + c->nw;
+	const char **keep = calloc(n + 1, sizeof(*keep));
+	size_t *order = calloc(deny->n + 1, sizeof(*order));
+	int r = 0;
+	if (!keep || !order) {
+		r = cordon_error_set(c->e, ENOMEM, "read masks: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < allow->n; i++)
+		keep[i] = allow->v[i];
+	for (size_t i = 0; i < c->nw; i++)
+		keep[allow->n + i] = c->w[i].canon;
+	for (size_t i = 0; i < deny->n; i++) {
+		size_t j = i;
+		for (; j > 0 && depth_of(deny->v[order[j - 1]]) > depth_of(deny->v[i]); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (size_t i = 0; r == 0 && i < deny->n; i++)
+		r = mnt_cover(c, deny->v[order[i]], MNT_COVER_MASK, "0755", "read mask of", keep,
+			      n);
+out:
+	free(keep);
+	free(order);
+	return r;
+}
+
+int cordon_mounts_setup(const struct cordon_policy *p, const char *home, uid_t uid,
+			struct cordon_guard_set *guard, struct cordon_error *e)
+{
+	struct mnt_ctx c = {.p = p, .guard = guard, .e = e, .empty_fd = -1};
+	int r;
+
+	/* 1. Nothing we mount may propagate back to the host's namespace (mount_namespaces(7)). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		r = mnt_fail(&c, errno, "private propagation of", "/", "mount");
+		goto out;
+	}
+	/* 2. "/" read-only, writable trees bound back: first, because later steps must see the
+	 * final writable set to know what to keep visible and what to pin. */
+	if ((r = readonly_root(&c)) < 0)
+		goto out;
+	/* 3. Covers before masks: a mask beneath /tmp then applies to what stays visible. */
+	if ((r = private_covers(&c, uid)) < 0)
+		goto out;
+	/* 4. denyRead / allowRead. */
+	if ((r = read_masks(&c)) < 0)
+		goto out;
+	/* 5. Pins last: they must sit on top of every mount the earlier steps placed. */
+	r = mnt_pin_all(&c, home);
+	/* 6. /proc and /dev are left as they are (read-only like the rest); cordon run mounts a
+	 * fresh /proc in its PID namespace. */
+out:
+	if (c.empty_fd >= 0)
+		close(c.empty_fd);
+	for (size_t i = 0; i < c.ncovered; i++)
+		free(c.covered[i]);
+	free(c.covered);
+	free(c.w);
+	return r;
+}

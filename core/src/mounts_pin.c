@@ -1,0 +1,321 @@
+/* mounts_pin.c — read-only pins inside writable trees: denyWrite paths and the mandatory denies
+ * (read-only binds, ancestors made mount points so they cannot be renamed, guard entries). */
+#include "mounts_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cordon/mounts.h"
+
+#define MAX_LINKS 8 /* symlinks followed per protected path; the guard still holds the name */
+
+/* Home-relative write-denies (ATTACKS 15): code that a later, unconfined login or desktop
+ * session runs. The shell rc files come first so the list can be used when home is a root. */
+static const char *const home_denies[] = {
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".profile",
+    ".bash_logout",
+    ".zshenv",
+    ".zshrc",
+    ".zprofile",
+    ".zlogin",
+    ".zlogout",
+    ".inputrc",
+    ".config/systemd/user",
+    ".config/autostart",
+    ".ssh/config",
+    ".ssh/authorized_keys",
+    ".local/bin",
+    ".config/cordon",
+    ".gitconfig",
+    ".config/git",
+    ".npmrc",
+    NULL,
+};
+
+static bool on_ro_mount(int fd)
+{
+	struct statfs s;
+	return fstatfs(fd, &s) == 0 && (s.f_flags & ST_RDONLY);
+}
+
+static bool is_mount_root(int fd)
+{
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
+		return false;
+	return (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static int guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
+{
+	struct stat st;
+	if (!c->guard)
+		return 0; /* the caller runs no guard worker */
+	if (fstat(dirfd, &st) < 0)
+		return mnt_fail(c, errno, "guard entry for", shown, "fstat");
+	int r = cordon_guard_set_add(c->guard, st.st_dev, st.st_ino, name);
+	return r < 0 ? mnt_fail(c, -r, "guard entry for", shown, "add") : 0;
+}
+
+/* ro_bind: a recursive read-only bind of the object at fd onto itself, unless it already sits
+ * on a read-only mount. */
+static int ro_bind(struct mnt_ctx *c, int fd, const char *shown)
+{
+	if (on_ro_mount(fd))
+		return 0;
+	int clone = mnt_clone(fd);
+	if (clone < 0)
+		return mnt_fail(c, -clone, "read-only bind of", shown, "open_tree");
+	int r = mnt_set_ro(clone, true);
+	if (r < 0) {
+		close(clone);
+		return mnt_fail(c, -r, "read-only bind of", shown, "mount_setattr");
+	}
+	r = mnt_attach(clone, fd, "");
+	close(clone);
+	return r < 0 ? mnt_fail(c, -r, "read-only bind of", shown, "move_mount") : 0;
+}
+
+/* pin_dir: make dirfd/name (a directory on a writable mount) a mount point, writable as it was,
+ * so rename(2) and rmdir(2) of it fail with EBUSY. Returns an O_PATH fd of the (new) top. */
+static int pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
+{
+	const uint64_t res = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	int fd = mnt_open(dirfd, name, O_DIRECTORY | O_NOFOLLOW, res);
+	if (fd < 0)
+		return mnt_fail(c, -fd, "ancestor pin of", shown, "openat2");
+	if (is_mount_root(fd) || on_ro_mount(dirfd))
+		return fd;
+	int clone = mnt_clone(fd);
+	if (clone < 0) {
+		close(fd);
+		return mnt_fail(c, -clone, "ancestor pin of", shown, "open_tree");
+	}
+	int r = mnt_attach(clone, fd, "");
+	close(clone);
+	close(fd);
+	if (r < 0)
+		return mnt_fail(c, -r, "ancestor pin of", shown, "move_mount");
+	fd = mnt_open(dirfd, name, O_DIRECTORY | O_NOFOLLOW, res);
+	return fd < 0 ? mnt_fail(c, -fd, "ancestor pin of", shown, "openat2") : fd;
+}
+
+static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int links);
+
+/* follow: the symlink dirfd/name stands where a protected path goes: protect what it points to
+ * (rest appended), as a write through the link would reach it. */
+static int follow(struct mnt_ctx *c, int dirfd, const char *name, const char *rest, char *shown,
+		  int links)
+{
+	char target[PATH_MAX], path[PATH_MAX];
+	ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == ENOENT ? 0 : mnt_fail(c, errno, "symlink", shown, "readlinkat");
+	target[n] = '\0';
+	if (links >= MAX_LINKS || n == 0)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", target, *rest ? "/" : "", rest) >=
+	    sizeof(path))
+		return 0;
+	if (path[0] != '/')
+		return walk(c, dirfd, path, shown, links + 1);
+	int root = mnt_open(AT_FDCWD, "/", O_DIRECTORY, 0);
+	if (root < 0)
+		return mnt_fail(c, -root, "symlink", shown, "openat2");
+	int r = walk(c, root, path + 1, shown, links + 1);
+	close(root);
+	return r;
+}
+
+/* walk: protect dirfd/rel. Every existing directory on the way that lies on a writable mount is
+ * pinned; the first missing name in a writable directory becomes a guard entry; the object at
+ * the end, if it exists on a writable mount, gets a read-only bind and a guard entry for its
+ * name. shown (PATH_MAX) is the path for messages and is restored on return. */
+static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int links)
+{
+	while (*rel == '/')
+		rel++;
+	if (*rel == '\0')
+		return 0;
+	char comp[NAME_MAX + 1];
+	const char *slash = strchr(rel, '/');
+	size_t cl = slash ? (size_t)(slash - rel) : strlen(rel);
+	const char *rest = slash ? slash + 1 : "";
+	while (*rest == '/')
+		rest++;
+	if (cl > NAME_MAX)
+		return 0;
+	memcpy(comp, rel, cl);
+	comp[cl] = '\0';
+
+	size_t len = strlen(shown);
+	snprintf(shown + len, PATH_MAX - len, "%s%s", len > 0 && shown[len - 1] == '/' ? "" : "/",
+		 comp);
+	bool rw_parent = !on_ro_mount(dirfd);
+	int r = 0, fd;
+	struct stat st;
+
+	if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+		fd = mnt_open(dirfd, comp, O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
+		if (fd >= 0) {
+			r = walk(c, fd, rest, shown, links);
+			close(fd);
+		}
+	} else if (fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT && rw_parent)
+			r = guard_at(c, dirfd, comp, shown);
+		else if (errno != ENOENT && errno != EACCES && errno != ENOTDIR)
+			r = mnt_fail(c, errno, "lookup of", shown, "fstatat");
+	} else if (S_ISLNK(st.st_mode)) {
+		/* the name itself cannot be pinned by a mount: the guard keeps it in place */
+		if (rw_parent)
+			r = guard_at(c, dirfd, comp, shown);
+		if (r == 0)
+			r = follow(c, dirfd, comp, rest, shown, links);
+	} else if (S_ISDIR(st.st_mode) && *rest) {
+		fd = pin_dir(c, dirfd, comp, shown);
+		if (fd < 0) {
+			r = fd;
+		} else {
+			r = walk(c, fd, rest, shown, links);
+			close(fd);
+		}
+	} else {
+		/* the end, or a non-directory where the path goes on (a worktree's ".git" file,
+		 * whose "gitdir:" line must not be redirected) */
+		fd = mnt_open(dirfd, comp, O_NOFOLLOW,
+			      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (fd < 0)
+			r = fd == -ENOENT ? 0
+					  : mnt_fail(c, -fd, "read-only bind of", shown, "openat2");
+		else {
+			r = ro_bind(c, fd, shown);
+			close(fd);
+		}
+		if (r == 0 && rw_parent)
+			r = guard_at(c, dirfd, comp, shown);
+	}
+	shown[len] = '\0';
+	return r;
+}
+
+/* protect: walk rel beneath the writable tree w. */
+static int protect(struct mnt_ctx *c, const struct mnt_tree *w, const char *rel)
+{
+	const uint64_t res = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	int fd = mnt_open(AT_FDCWD, w->canon, O_DIRECTORY, res);
+	if (fd == -ENOENT || fd == -EACCES)
+		return 0; /* hidden by a mask or private cover: nothing writable to protect */
+	if (fd < 0)
+		return mnt_fail(c, -fd, "writable tree", w->canon, "openat2");
+	char shown[PATH_MAX];
+	snprintf(shown, sizeof(shown), "%s", w->canon);
+	int r;
+	if (*rel == '\0') {
+		r = ro_bind(c, fd, shown);
+	} else {
+		r = walk(c, fd, rel, shown, 0);
+	}
+	close(fd);
+	return r;
+}
+
+/* protect_abs: protect the absolute path path inside every writable tree holding it (by its
+ * spelling or, when it exists, by its canonical path). */
+static int protect_abs(struct mnt_ctx *c, const char *path)
+{
+	char canon[PATH_MAX];
+	canon[0] = '\0';
+	int fd = mnt_open(AT_FDCWD, path, 0, RESOLVE_NO_MAGICLINKS);
+	if (fd >= 0) {
+		if (mnt_canon(fd, canon, sizeof(canon)) < 0)
+			canon[0] = '\0';
+		close(fd);
+	}
+	for (size_t i = 0; i < c->nw; i++) {
+		const struct mnt_tree *w = &c->w[i];
+		const char *rel = NULL;
+		if (!w->is_dir)
+			continue;
+		if (strcmp(path, w->given) == 0 || strcmp(path, w->canon) == 0 ||
+		    (canon[0] && strcmp(canon, w->canon) == 0))
+			rel = "";
+		else if (!mnt_under(path, w->canon, &rel) && !mnt_under(path, w->given, &rel) &&
+			 !(canon[0] && mnt_under(canon, w->canon, &rel)))
+			continue;
+		int r = protect(c, w, rel);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* own_dir: the directory of the object (the cordon binary, or the shell module) that holds this
+ * code, from /proc/self/maps. Returns 0 and fills dir, or -ENOENT. */
+static int own_dir(char *dir, size_t size)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -errno;
+	uintptr_t me = (uintptr_t)&own_dir;
+	char line[PATH_MAX + 256];
+	int r = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		int off = 0;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) < 2 || off == 0)
+			continue;
+		if (me < lo || me >= hi || line[off] != '/')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		char *slash = strrchr(line + off, '/');
+		if (slash == line + off)
+			slash++;
+		*slash = '\0';
+		snprintf(dir, size, "%s", line + off);
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+int mnt_pin_all(struct mnt_ctx *c, const char *home)
+{
+	const char *const *names = cordon_mandatory_denies(c->p);
+	int r;
+	for (size_t i = 0; i < c->nw; i++) {
+		if (!c->w[i].is_dir)
+			continue;
+		for (size_t k = 0; names[k]; k++)
+			if ((r = protect(c, &c->w[i], names[k])) < 0)
+				return r;
+	}
+	if (home && home[0] == '/' && strcmp(home, "/") != 0) {
+		char path[PATH_MAX];
+		for (size_t k = 0; home_denies[k]; k++) {
+			snprintf(path, sizeof(path), "%s/%s", home, home_denies[k]);
+			if ((r = protect_abs(c, path)) < 0)
+				return r;
+		}
+	}
+	for (size_t i = 0; i < c->p->deny_write.n; i++)
+		if ((r = protect_abs(c, c->p->deny_write.v[i])) < 0)
+			return r;
+	char self[PATH_MAX];
+	if (own_dir(self, sizeof(self)) == 0 && (r = protect_abs(c, self)) < 0)
+		return r;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* proxy_addr.h — private to the proxy: checks of resolved addresses before the proxy connects
+ * (loopback, link-local, unspecified, cloud metadata; IPv4-mapped IPv6 seen as IPv4). */
+#ifndef CORDON_PROXY_ADDR_H
+#define CORDON_PROXY_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cordon/policy.h"
+
+enum px_addr_class {
+	PX_ADDR_PUBLIC = 0,  /* anything not below: allowed once the name was allowed */
+	PX_ADDR_LOOPBACK,    /* 127.0.0.0/8, ::1 (RFC 6890) */
+	PX_ADDR_LINKLOCAL,   /* 169.254.0.0/16, fe80::/10 (RFC 3927, RFC 4291 §2.5.6) */
+	PX_ADDR_UNSPECIFIED, /* 0.0.0.0/8 ("this network", reaches the host), :: */
+	PX_ADDR_METADATA,    /* 169.254.169.254, fd00:ec2::254 (cloud instance metadata) */
+};
+
+/* px_addr_classify: class of sa (AF_INET or AF_INET6; ::ffff:a.b.c.d is classified as a.b.c.d,
+ * RFC 4291 §2.5.5.2). Other families are PX_ADDR_UNSPECIFIED. */
+enum px_addr_class px_addr_classify(const struct sockaddr *sa);
+
+/* px_addr_class_name: "loopback", "link-local", "unspecified", "cloud metadata", "public". */
+const char *px_addr_class_name(enum px_addr_class c);
+
+/* px_addr_literal: sa's address as the canonical literal cordon_host_canonical produces: dotted
+ * quad for IPv4 and IPv4-mapped IPv6, inet_ntop(3) text without brackets for IPv6.
+ * Returns 0 or -EAFNOSUPPORT / -ENOSPC. */
+int px_addr_literal(const struct sockaddr *sa, char *buf, size_t len);
+
+/* px_addr_check: may the proxy connect to sa (port) under policy p? Refused when the address
+ * literal is on the denylist, or when its class is not public and the allowlist does not name
+ * that literal (cordon_host_decide(literal, port) == ALLOW). Returns 0 when permitted, -EACCES
+ * with a reason in why (e.g. "resolves to loopback address 127.0.0.1"). */
+int px_addr_check(const struct cordon_policy *p, const struct sockaddr *sa, uint16_t port,
+		  char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,490 @@
+/* session.c — the session process (DESIGN.md §2): started by cordon_session_start, it has the
+ * builder child make the namespaces, hands them to the caller, then serves proxy + control channel.
+ */
+#include "cordon/session.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cordon/control.h"
+#include "cordon/proxy.h"
+#include "cordon/vlog.h"
+#include "session_ask.h"
+#include "session_internal.h"
+
+struct cordon_session {
+	int ctl;		     /* caller's end of the control channel */
+	int ns_user, ns_mnt, ns_net; /* namespace fds, -1 once closed */
+	int guard_mnt, guard_pid;    /* cordon_session_set_guard_ns, or -1 */
+	struct cordon_session_info info;
+};
+
+/* ---- session process S ------------------------------------------------------------------ */
+
+/* State of S while it serves: what the control callback needs. */
+struct session_state {
+	struct cordon_control_ctx ctx;
+	int builder_sock; /* S's end of the S↔B channel: forwards the guard listener */
+	pid_t builder;
+	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
+};
+
+/* detach: S's own session and process group (so the terminal's signals and job control do not
+ * reach it), default signal dispositions and an empty mask, stdio on /dev/null (so S holds no
+ * pipe or terminal of the caller), and no fd but the control channel (close_range(2)). */
+static int detach(int ctl)
+{
+	sigset_t none;
+	int null;
+
+	/* The caller may have run with stdin/stdout/stderr closed, so that the socketpair got one
+	 * of 0..2: move it above them before they are pointed at /dev/null. */
+	if (ctl < 3) {
+		int moved = fcntl(ctl, F_DUPFD_CLOEXEC, 3);
+		if (moved < 0)
+			_exit(1);
+		close(ctl);
+		ctl = moved;
+	}
+	setsid();
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a client that goes away must not end the proxy */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	if (ctl > 3)
+		close_range(3, ctl - 1, 0);
+	close_range(ctl + 1, ~0U, 0);
+	return ctl;
+}
+
+/* write_file: write s into an existing file (for /proc/PID/{setgroups,uid_map,gid_map}). */
+static int write_file(const char *path, const char *s, struct cordon_error *e)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return cordon_error_set(e, errno, "user namespace: open %s: %m", path);
+	n = write(fd, s, strlen(s));
+	if (n < 0) {
+		int err = errno;
+		close(fd);
+		return cordon_error_set(e, err, "user namespace: write \"%s\" to %s: %s", s, path,
+					strerror(err));
+	}
+	close(fd);
+	return 0;
+}
+
+/* map_ids: the builder's uid/gid maps, written from the parent user namespace
+ * (user_namespaces(7) "Defining user and group ID mappings"). An unprivileged caller maps only
+ * itself ("UID UID 1"; gid_map needs setgroups "deny" first); root maps every id onto itself so
+ * files keep their owners inside. */
+static int map_ids(pid_t b, struct cordon_error *e)
+{
+	char path[64], map[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", b);
+	r = write_file(path, "deny", e);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", b);
+	if (geteuid() == 0)
+		snprintf(map, sizeof(map), "0 0 4294967295\n");
+	else
+		snprintf(map, sizeof(map), "%u %u 1\n", geteuid(), geteuid());
+	r = write_file(path, map, e);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", b);
+	if (geteuid() == 0)
+		snprintf(map, sizeof(map), "0 0 4294967295\n");
+	else
+		snprintf(map, sizeof(map), "%u %u 1\n", getegid(), getegid());
+	return write_file(path, map, e);
+}
+
+/* new_id: 128 random bits as 32 lowercase hex characters (getrandom(2)). */
+static int new_id(char id[33], struct cordon_error *e)
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return cordon_error_set(e, errno ? errno : EIO, "session id: getrandom: %m");
+	for (int i = 0; i < 16; i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0 || a.sin_family != AF_INET)
+		return 0;
+	return ntohs(a.sin_port);
+}
+
+/* on_control: one request from the caller. "listener" carries the seccomp notification fd for
+ * the guard (forwarded to B); anything else goes to cordon_control_handle. A hang-up ends the
+ * session: the last confined process that could use it is gone. */
+static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+{
+	struct session_state *st = arg;
+	char *req = st->req, *reply = NULL;
+	int fds[3], nfds = 0;
+	ssize_t n;
+
+	if (!(events & EPOLLIN)) {
+		cordon_proxy_stop(px);
+		return 1;
+	}
+	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 3, &nfds);
+	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN)) {
+		cordon_proxy_stop(px);
+		return 1;
+	}
+	if (n < 0) {
+		const char *msg = n == -EAGAIN ? NULL : "err request too large";
+		if (msg)
+			session_send(fd, msg, strlen(msg), NULL, 0);
+		return 0;
+	}
+	req[n] = '\0';
+	if ((nfds == 1 || nfds == 3) && !strcmp(req, "listener")) {
+		/* The listener, optionally with the target's mount and PID namespaces. */
+		int r = session_send(st->builder_sock, "listener", 8, fds, nfds);
+		reply = strdup(r < 0 ? "err guard worker is gone" : "ok");
+	} else if (nfds > 0) {
+		reply = strdup("err unexpected file descriptor");
+	} else if (cordon_control_handle(&st->ctx, req, n, &reply) < 0) {
+		reply = NULL;
+	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (reply) {
+		session_send(fd, reply, strlen(reply), NULL, 0);
+		free(reply);
+	} else {
+		session_send(fd, "err out of memory", 17, NULL, 0);
+	}
+	return 0;
+}
+
+/* on_builder: B's channel; B never writes after its report, so any event is its end. The guard
+ * listener then loses its reader and the filtered calls fail (fail closed). */
+static int on_builder(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+{
+	(void)px;
+	(void)fd;
+	(void)events;
+	(void)arg;
+	return 1;
+}
+
+/* session_main: the session process S. Never returns. */
+__attribute__((noreturn)) static void session_main(const struct cordon_policy *p, int ctl)
+{
+	struct session_reply rep;
+	struct session_status bst;
+	struct session_state st;
+	struct cordon_proxy *px = NULL;
+	struct cordon_error e = {{0}};
+	int sv[2], bfds[SESSION_MAX_FDS], nfds = 0, r;
+	const char *home = getenv("HOME");
+	const char *hosts_file = getenv("CORDON_TEST_HOSTS_FILE"); /* test hook, see proxy.h */
+	pid_t self = getpid();
+	uid_t uid = getuid();
+
+	ctl = detach(ctl);
+	memset(&rep, 0, sizeof(rep));
+	memset(&st, 0, sizeof(st));
+	st.req = malloc(CORDON_CONTROL_MAX + 1);
+	if (!st.req) {
+		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
+		goto report;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = cordon_error_set(&e, errno, "session: socketpair: %m");
+		goto report;
+	}
+	st.builder = fork();
+	if (st.builder < 0) {
+		r = cordon_error_set(&e, errno, "session: fork builder: %m");
+		goto report;
+	}
+	if (st.builder == 0) {
+		close(ctl);
+		close(sv[0]);
+		session_builder_main(p, sv[1], uid, home, self);
+	}
+	close(sv[1]);
+	st.builder_sock = sv[0];
+
+	/* 1. B has unshared: map its ids from here, the parent user namespace. */
+	if (session_recv(st.builder_sock, &bst, sizeof(bst), bfds, 0, &nfds) != sizeof(bst)) {
+		r = cordon_error_set(&e, EPROTO, "session: builder ended before unsharing");
+		goto report;
+	}
+	if (bst.status < 0) {
+		r = bst.status;
+		memcpy(e.msg, bst.msg, sizeof(e.msg));
+		goto report;
+	}
+	r = map_ids(st.builder, &e);
+	session_status_send(st.builder_sock, r, NULL);
+	if (r < 0)
+		goto report;
+	/* Non-dumpable only now: B inherits this flag at fork, and its /proc/PID files must stay
+	 * owned by our uid until its maps are written (proc(5), /proc/PID ownership). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	/* 2. B's report: the namespace fds and the listeners, or the step that failed. */
+	ssize_t n = session_recv(st.builder_sock, &bst, sizeof(bst), bfds, SESSION_MAX_FDS, &nfds);
+	if (n != sizeof(bst)) {
+		r = cordon_error_set(&e, EPROTO, "session: builder ended without a report");
+		goto report;
+	}
+	if (bst.status < 0 || nfds != SESSION_MAX_FDS) {
+		r = bst.status < 0 ? bst.status : -EPROTO;
+		memcpy(e.msg, bst.msg, sizeof(e.msg));
+		goto report;
+	}
+
+	/* 3. Identity and log of the session. */
+	r = new_id(rep.info.id, &e);
+	if (r < 0)
+		goto report;
+	/* The log file itself is created on the first violation (cordon_vlog_open). */
+	r = cordon_vlog_default_path(rep.info.id, rep.info.log_path, sizeof(rep.info.log_path), &e);
+	if (r < 0)
+		goto report;
+	rep.info.pid = self;
+	rep.info.http_port = local_port(bfds[BFD_HTTP]);
+	rep.info.socks_port = local_port(bfds[BFD_SOCKS]);
+
+	/* 4. Serve: the proxy accepts on the in-namespace listeners; with an editor's
+	 * `cordon serve` to ask (ask.h), hosts neither list decides are asked about. */
+	struct session_ask ask = {.fd = -1, .policy = (struct cordon_policy *)p};
+	session_ask_open(&ask, rep.info.id, rep.info.log_path);
+	struct cordon_proxy_config cfg = {
+	    /* S's private copy of the caller's policy (fork); the live allowlist. */
+	    .policy = (struct cordon_policy *)p,
+	    .http_fd = bfds[BFD_HTTP],
+	    .socks_fd = bfds[BFD_SOCKS],
+	    .log_fd = -1,
+	    .log_path = rep.info.log_path,
+	    .hosts_file = hosts_file,
+	    .ask = ask.fd >= 0 ? session_ask_question : NULL,
+	    .ask_arg = &ask,
+	};
+	r = cordon_proxy_new(&cfg, &px, &e);
+	if (r < 0)
+		goto report;
+	if (ask.fd >= 0) {
+		ask.px = px;
+		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);
+		if (r < 0)
+			goto report;
+	}
+	st.ctx.policy = cfg.policy;
+	st.ctx.session_id = rep.info.id;
+	st.ctx.log_path = rep.info.log_path;
+	st.ctx.locked = p->lock_policy;
+	r = cordon_proxy_watch(px, ctl, EPOLLIN | EPOLLRDHUP, on_control, &st, &e);
+	if (r < 0)
+		goto report;
+	r = cordon_proxy_watch(px, st.builder_sock, EPOLLIN | EPOLLRDHUP, on_builder, &st, &e);
+	if (r < 0)
+		goto report;
+	if (session_send(ctl, &rep, sizeof(rep), bfds, 3) < 0)
+		goto end;
+	for (int i = 0; i < 3; i++)
+		close(bfds[i]);
+	cordon_proxy_run(px, &e);
+	goto end;
+
+report:
+	rep.st.status = r < 0 ? r : -EPROTO;
+	memcpy(rep.st.msg, e.msg, sizeof(rep.st.msg));
+	rep.st.msg[sizeof(rep.st.msg) - 1] = '\0';
+	session_send(ctl, &rep, sizeof(rep), NULL, 0);
+end:
+	if (st.builder > 0) {
+		kill(st.builder, SIGKILL);
+		while (waitpid(st.builder, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	_exit(0);
+}
+
+/* ---- caller side ------------------------------------------------------------------------ */
+
+int cordon_session_start(const struct cordon_policy *p, struct cordon_session **out,
+			 struct cordon_error *e)
+{
+	struct cordon_session *s;
+	struct session_reply rep;
+	int sv[2], fds[3], nfds = 0;
+	pid_t mid;
+	ssize_t n;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return cordon_error_set(e, ENOMEM, "session: out of memory");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		free(s);
+		return cordon_error_set(e, errno, "session: control socketpair: %m");
+	}
+	/* Fork twice so S is not the caller's child: a shell reaping unknown children (bash's
+	 * SIGCHLD handler) must not see it, and S's exit leaves no zombie. */
+	mid = fork();
+	if (mid < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		free(s);
+		return cordon_error_set(e, err, "session: fork: %s", strerror(err));
+	}
+	if (mid == 0) {
+		close(sv[0]);
+		pid_t pid = fork();
+		if (pid == 0)
+			session_main(p, sv[1]);
+		_exit(pid < 0 ? 1 : 0);
+	}
+	close(sv[1]);
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	s->ctl = sv[0];
+	s->ns_user = s->ns_mnt = s->ns_net = -1;
+	s->guard_mnt = s->guard_pid = -1;
+
+	n = session_recv(s->ctl, &rep, sizeof(rep), fds, 3, &nfds);
+	if (n != (ssize_t)sizeof(rep) || rep.st.status < 0 || nfds != 3) {
+		int r;
+		if (n == (ssize_t)sizeof(rep) && rep.st.status < 0)
+			r = cordon_error_set(e, -rep.st.status, "%s", rep.st.msg);
+		else if (n < 0)
+			r = cordon_error_set(e, (int)-n, "session: reading its report: %s",
+					     strerror((int)-n));
+		else
+			r = cordon_error_set(e, EPROTO, "session process ended before reporting");
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		close(s->ctl);
+		free(s);
+		return r;
+	}
+	s->ns_user = fds[0];
+	s->ns_mnt = fds[1];
+	s->ns_net = fds[2];
+	s->info = rep.info;
+	*out = s;
+	return 0;
+}
+
+int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon_error *e)
+{
+	/* User namespace first: it grants the capabilities that the other two setns calls check
+	 * (setns(2): CAP_SYS_ADMIN in the namespace's owning user namespace). */
+	static const char *const name[] = {"user", "mount", "network"};
+	const int fds[] = {s->ns_user, s->ns_mnt, s->ns_net};
+	const int type[] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET};
+
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0)
+			return cordon_error_set(e, EBADF, "join %s namespace: no namespace fd",
+						name[i]);
+		if (setns(fds[i], type[i]) < 0)
+			return cordon_error_set(e, errno, "join %s namespace: setns: %m", name[i]);
+	}
+	/* Joining a mount namespace moves cwd and root to its root (setns(2)). */
+	if (cwd && chdir(cwd) < 0)
+		return cordon_error_set(e, errno, "join: chdir %s: %m", cwd);
+	return 0;
+}
+
+int cordon_session_hand_listener(struct cordon_session *s, int listener, struct cordon_error *e)
+{
+	char reply[256];
+	int nfds = 0;
+	ssize_t n;
+	int r;
+
+	const int fds[3] = {listener, s->guard_mnt, s->guard_pid};
+	r = session_send(s->ctl, "listener", 8, fds, s->guard_mnt >= 0 ? 3 : 1);
+	if (r < 0)
+		return cordon_error_set(e, -r, "guard: hand listener to the session: %s",
+					strerror(-r));
+	n = session_recv(s->ctl, reply, sizeof(reply) - 1, NULL, 0, &nfds);
+	if (n <= 0)
+		return cordon_error_set(e, n < 0 ? (int)-n : EPIPE,
+					"guard: session process did not answer");
+	reply[n] = '\0';
+	if (strcmp(reply, "ok") != 0)
+		return cordon_error_set(e, EIO, "guard: %s",
+					!strncmp(reply, "err ", 4) ? reply + 4 : reply);
+	return 0;
+}
+
+int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns,
+				struct cordon_error *e)
+{
+	if (mnt_ns < 0 || pid_ns < 0)
+		return cordon_error_set(e, EINVAL, "guard namespaces: invalid fd");
+	if (s->guard_mnt >= 0)
+		close(s->guard_mnt);
+	if (s->guard_pid >= 0)
+		close(s->guard_pid);
+	s->guard_mnt = mnt_ns;
+	s->guard_pid = pid_ns;
+	return 0;
+}
+
+const struct cordon_session_info *cordon_session_get_info(const struct cordon_session *s)
+{
+	return &s->info;
+}
+
+int cordon_session_ctl_fd(const struct cordon_session *s)
+{
+	return s->ctl;
+}
+
+void cordon_session_free(struct cordon_session *s)
+{
+	if (!s)
+		return;
+	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->guard_mnt, s->guard_pid, s->ctl};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(s);
+}

@@ -1,0 +1,30 @@
+/* session_ask.h — private to the session process: the network/ask link to the editor's
+ * `cordon serve` (ask.h wire format), wired into the proxy's ask hook (proxy.h). */
+#ifndef CORDON_SESSION_ASK_H
+#define CORDON_SESSION_ASK_H
+
+#include <stdint.h>
+
+#include "cordon/policy.h"
+#include "cordon/proxy.h"
+
+struct session_ask {
+	int fd;			      /* connection to serve, -1 when none or gone */
+	struct cordon_proxy *px;      /* set once the proxy exists */
+	struct cordon_policy *policy; /* the live policy ("allow" messages add to it) */
+};
+
+/* session_ask_open: if CORDON_ASK_ENV names an abstract socket, connect to it and say hello with
+ * the session id and log path. a->fd stays -1 when the variable is unset or the server cannot be
+ * reached (unlisted hosts are then refused as without an editor). Never fails the session. */
+void session_ask_open(struct session_ask *a, const char *id, const char *log_path);
+
+/* session_ask_question: the proxy's cfg.ask (arg = struct session_ask *): send the question.
+ * Returns 0, or -EPIPE when there is no server to ask. */
+int session_ask_question(void *arg, uint64_t token, const char *host, uint16_t port);
+
+/* session_ask_event: cordon_proxy_watch callback for a->fd: answers and "allow" messages; at
+ * hang-up every open question is denied and the fd is dropped (returns 1). */
+int session_ask_event(struct cordon_proxy *px, int fd, uint32_t events, void *arg);
+
+#endif

@@ -1,0 +1,49 @@
+/* session_internal.h — private to session*.c: the messages exchanged between the caller, the
+ * session process S and its builder child B, and the SCM_RIGHTS helpers that carry them. */
+#ifndef CORDON_SESSION_INTERNAL_H
+#define CORDON_SESSION_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cordon/error.h"
+#include "cordon/policy.h"
+#include "cordon/session.h"
+
+/* Largest number of fds one message carries: 3 namespace fds + 2 listeners (builder → S). */
+#define SESSION_MAX_FDS 5
+
+/* B → S, S → B and S → caller status: status is 0 or a negative errno, msg names the step. */
+struct session_status {
+	int32_t status;
+	char msg[sizeof(((struct cordon_error *)0)->msg)];
+};
+
+/* S → caller when the namespaces are built: status, then info; carries the user, mount and
+ * network namespace fds (in that order) when status is 0. */
+struct session_reply {
+	struct session_status st;
+	struct cordon_session_info info;
+};
+
+/* Order of the fds in the builder's report to S. */
+enum { BFD_USER, BFD_MNT, BFD_NET, BFD_HTTP, BFD_SOCKS };
+
+/* session_send: one SEQPACKET message of len bytes with nfds fds (SCM_RIGHTS, unix(7)).
+ * Returns 0 or a negative errno. */
+int session_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
+
+/* session_recv: one message into buf (at most len bytes) and up to maxfds fds (received
+ * close-on-exec); *nfds receives how many came. Returns the message length (0 = peer hung up)
+ * or a negative errno (-EMSGSIZE when the message or its fds were truncated; fds are closed). */
+ssize_t session_recv(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds);
+
+/* session_status_send: send {status, e->msg} (no fds). */
+int session_status_send(int sock, int status, const struct cordon_error *e);
+
+/* session_builder_main: the builder child B (session_builder.c); never returns. sock is B's end
+ * of the S↔B socketpair, uid the caller's real uid outside, home its $HOME (may be NULL). */
+__attribute__((noreturn)) void session_builder_main(const struct cordon_policy *p, int sock,
+						    uid_t uid, const char *home, pid_t parent);
+
+#endif

@@ -1,0 +1,340 @@
+/* vlog.c — the violation log (vlog.h): JSON lines appended with one write(2) each, and read back
+ * with jsmn for `cordon log`. */
+#define JSMN_STATIC
+#include <jsmn.h>
+
+#include "cordon/vlog.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* put_str: append s as a JSON string (RFC 8259 §7) at buf+*off; false when out of room. */
+static bool put_str(char *buf, size_t len, size_t *off, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[8];
+
+	if (*off + 1 >= len)
+		return false;
+	buf[(*off)++] = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		size_t n = 0;
+
+		if (c == '"' || c == '\\') {
+			tmp[n++] = '\\';
+			tmp[n++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			memcpy(tmp, "\\u00", 4);
+			tmp[4] = hex[c >> 4];
+			tmp[5] = hex[c & 15];
+			n = 6;
+		} else {
+			tmp[n++] = (char)c;
+		}
+		if (*off + n + 1 >= len)
+			return false;
+		memcpy(buf + *off, tmp, n);
+		*off += n;
+	}
+	buf[(*off)++] = '"';
+	return true;
+}
+
+int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len)
+{
+	char ts[32];
+	struct tm tm;
+	size_t off = 0;
+	int n;
+
+	if (!gmtime_r(&v->time, &tm) || !strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(ts, sizeof(ts), "1970-01-01T00:00:00Z");
+#define LIT(s)                                                                                     \
+	do {                                                                                       \
+		size_t l_ = strlen(s);                                                             \
+		if (off + l_ >= len)                                                               \
+			return -ENOSPC;                                                            \
+		memcpy(buf + off, s, l_);                                                          \
+		off += l_;                                                                         \
+	} while (0)
+	LIT("{\"time\":");
+	if (!put_str(buf, len, &off, ts))
+		return -ENOSPC;
+	LIT(",\"host\":");
+	if (!put_str(buf, len, &off, v->host))
+		return -ENOSPC;
+	n = snprintf(buf + off, len - off, ",\"port\":%u,\"pid\":%ld,\"reason\":", v->port,
+		     (long)v->pid);
+	if (n < 0 || (size_t)n >= len - off)
+		return -ENOSPC;
+	off += (size_t)n;
+	if (!put_str(buf, len, &off, v->reason))
+		return -ENOSPC;
+	LIT(",\"proto\":");
+	if (!put_str(buf, len, &off, v->proto))
+		return -ENOSPC;
+	LIT("}\n");
+#undef LIT
+	buf[off] = '\0';
+	return (int)off;
+}
+
+int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_error *e)
+{
+	char line[2048];
+	int n;
+	ssize_t w;
+
+	if (fd < 0)
+		return 0;
+	n = cordon_vlog_format(v, line, sizeof(line));
+	if (n < 0)
+		return cordon_error_set(e, -n, "violation log: entry too long");
+	do
+		w = write(fd, line, (size_t)n);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return cordon_error_set(e, errno, "violation log: write: %s", strerror(errno));
+	if (w != n)
+		return cordon_error_set(e, EIO, "violation log: short write (%zd of %d bytes)", w,
+					n);
+	return 0;
+}
+
+/* unescape: copy the JSON string token [s, s+n) into out (len bytes), decoding escapes; \u
+ * escapes above 0x7f become '?' (the writer only emits \u00XX for control characters). */
+static int unescape(const char *s, size_t n, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '\\') {
+			if (++i >= n)
+				return -EINVAL;
+			switch (s[i]) {
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'u': {
+				char hx[5];
+				unsigned long u;
+
+				if (i + 4 >= n)
+					return -EINVAL;
+				memcpy(hx, s + i + 1, 4);
+				hx[4] = '\0';
+				u = strtoul(hx, NULL, 16);
+				c = u < 0x80 ? (char)u : '?';
+				i += 4;
+				break;
+			}
+			default:
+				c = s[i];
+				break;
+			}
+		}
+		if (o + 1 >= len)
+			return -ENOSPC;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static bool key_is(const char *js, const jsmntok_t *t, const char *k)
+{
+	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == strlen(k) &&
+	       !memcmp(js + t->start, k, strlen(k));
+}
+
+int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
+		      struct cordon_error *e)
+{
+	jsmn_parser p;
+	jsmntok_t t[32];
+	int n;
+
+	memset(v, 0, sizeof(*v));
+	jsmn_init(&p);
+	n = jsmn_parse(&p, line, len, t, sizeof(t) / sizeof(t[0]));
+	if (n < 1 || t[0].type != JSMN_OBJECT)
+		return cordon_error_set(e, EINVAL, "violation log: line is not a JSON object");
+	for (int i = 1; i + 1 < n; i += 2) {
+		const jsmntok_t *k = &t[i], *val = &t[i + 1];
+		const char *s = line + val->start;
+		size_t sl = (size_t)(val->end - val->start);
+		char num[32];
+
+		if (val->type == JSMN_OBJECT || val->type == JSMN_ARRAY)
+			return cordon_error_set(e, EINVAL, "violation log: nested value");
+		if (key_is(line, k, "host")) {
+			if (unescape(s, sl, v->host, sizeof(v->host)))
+				return cordon_error_set(e, EINVAL, "violation log: bad host");
+		} else if (key_is(line, k, "reason")) {
+			if (unescape(s, sl, v->reason, sizeof(v->reason)))
+				return cordon_error_set(e, EINVAL, "violation log: bad reason");
+		} else if (key_is(line, k, "proto")) {
+			if (unescape(s, sl, v->proto, sizeof(v->proto)))
+				return cordon_error_set(e, EINVAL, "violation log: bad proto");
+		} else if (key_is(line, k, "port") || key_is(line, k, "pid")) {
+			if (val->type != JSMN_PRIMITIVE || sl >= sizeof(num))
+				return cordon_error_set(e, EINVAL, "violation log: bad number");
+			memcpy(num, s, sl);
+			num[sl] = '\0';
+			if (key_is(line, k, "port"))
+				v->port = (uint16_t)strtoul(num, NULL, 10);
+			else
+				v->pid = (pid_t)strtol(num, NULL, 10);
+		} else if (key_is(line, k, "time")) {
+			char ts[32];
+			struct tm tm = {0};
+			char *end;
+
+			if (unescape(s, sl, ts, sizeof(ts)))
+				return cordon_error_set(e, EINVAL, "violation log: bad time");
+			end = strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			if (!end || *end)
+				return cordon_error_set(e, EINVAL, "violation log: bad time \"%s\"",
+							ts);
+			v->time = timegm(&tm);
+		}
+	}
+	return 0;
+}
+
+int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cordon_error *e)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		return cordon_error_set(e, errno, "violation log %s: %s", path, strerror(errno));
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct cordon_vlog_entry v;
+
+		if (cordon_vlog_parse(line, (size_t)n, &v, NULL) < 0)
+			continue;
+		rc = cb(&v, arg);
+		if (rc)
+			break;
+	}
+	if (!rc && ferror(f))
+		rc = cordon_error_set(e, EIO, "violation log %s: read error", path);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/* sessions_dir: $XDG_STATE_HOME/cordon/sessions (XDG Base Directory spec: a relative
+ * XDG_STATE_HOME is invalid and ignored), else $HOME/.local/state/cordon/sessions. */
+static int sessions_dir(char *buf, size_t len, struct cordon_error *e)
+{
+	const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (st && st[0] == '/')
+		n = snprintf(buf, len, "%s/cordon/sessions", st);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, len, "%s/.local/state/cordon/sessions", home);
+	else
+		return cordon_error_set(e, ENOENT,
+					"violation log: neither XDG_STATE_HOME nor HOME set");
+	if (n < 0 || (size_t)n >= len)
+		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
+	return 0;
+}
+
+int cordon_vlog_default_path(const char *id, char *buf, size_t len, struct cordon_error *e)
+{
+	char dir[PATH_MAX];
+	int n = sessions_dir(dir, sizeof(dir), e);
+
+	if (n < 0)
+		return n;
+	n = snprintf(buf, len, "%s/%s.log", dir, id);
+	if (n < 0 || (size_t)n >= len)
+		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
+	return 0;
+}
+
+int cordon_vlog_open(const char *path, struct cordon_error *e)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
+	for (char *s = dir + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return cordon_error_set(e, errno, "violation log: mkdir %s: %m", dir);
+		*s = '/';
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cordon_error_set(e, errno, "violation log: open %s: %m", path);
+	return fd;
+}
+
+int cordon_vlog_latest(char *buf, size_t len, struct cordon_error *e)
+{
+	char dir[PATH_MAX];
+	struct timespec best = {0};
+	struct dirent *d;
+	DIR *dp;
+	int r = sessions_dir(dir, sizeof(dir), e), found = 0;
+
+	if (r < 0)
+		return r;
+	dp = opendir(dir);
+	if (!dp)
+		return cordon_error_set(e, errno, "violation log: %s: %m", dir);
+	while ((d = readdir(dp))) {
+		size_t n = strlen(d->d_name);
+		struct stat st;
+
+		if (n < 5 || strcmp(d->d_name + n - 4, ".log") ||
+		    fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (found && (st.st_mtim.tv_sec < best.tv_sec ||
+			      (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec <= best.tv_nsec)))
+			continue;
+		if (snprintf(buf, len, "%s/%s", dir, d->d_name) >= (int)len)
+			continue;
+		best = st.st_mtim;
+		found = 1;
+	}
+	closedir(dp);
+	return found ? 0 : cordon_error_set(e, ENOENT, "no session log in %s", dir);
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# e2e_net.bats — the network layer of `cordon run`, end to end through the real binary: the proxy is
+# the only way out, it admits allowed hosts (HTTP, CONNECT, SOCKS5) and refuses the rest by name.
+
+load helpers
+
+setup_file() {
+	suite_setup
+	hosts_start
+}
+
+teardown_file() {
+	suite_teardown
+}
+
+setup() {
+	e2e_setup
+}
+
+teardown() {
+	e2e_teardown
+}
+
+ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
+
+# --- positive paths ----------------------------------------------------------------------------
+
+@test "the test hosts answer outside the sandbox (control for every network test)" {
+	run "${CURL[@]}" --noproxy '*' "http://127.0.0.2:$HTTP_PORT/x"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed"
+	run "${CURL[@]}" --noproxy '*' --cacert "$CACERT" --resolve "allowed.test:$HTTPS_PORT:127.0.0.2" \
+		"https://allowed.test:$HTTPS_PORT/x"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed_tls"
+	run "${CURL[@]}" --noproxy '*' "http://127.0.0.3:$EVIL_PORT/x"
+	assert_status 0
+	assert_output_has "cordon-test-host evil"
+	run "${CURL[@]}" --noproxy '*' "http://127.0.0.1:$LOCAL_PORT/x"
+	assert_status 0
+	assert_output_has "cordon-test-host local"
+}
+
+@test "the proxy variables inside name the session's proxy (HTTP and socks5h)" {
+	run crun -- /bin/sh -c 'echo "H=$HTTP_PROXY S=$HTTPS_PROXY A=$ALL_PROXY h=$http_proxy"'
+	assert_status 0
+	[[ "$output" =~ H=http://127\.0\.0\.1:[0-9]+ ]] || fail "HTTP_PROXY: $output"
+	[[ "$output" =~ S=http://127\.0\.0\.1:[0-9]+ ]] || fail "HTTPS_PROXY: $output"
+	[[ "$output" =~ A=socks5h://127\.0\.0\.1:[0-9]+ ]] || fail "ALL_PROXY: $output"
+	[[ "$output" =~ h=http://127\.0\.0\.1:[0-9]+ ]] || fail "http_proxy: $output"
+}
+
+@test "an allowed local host is reached over plain HTTP (absolute-form through HTTP_PROXY)" {
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://allowed.test:$HTTP_PORT/plain"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed" "path=/plain"
+}
+
+@test "an allowed local host is reached over HTTPS (CONNECT through HTTPS_PROXY)" {
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" --cacert "$CACERT" "https://allowed.test:$HTTPS_PORT/tls"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed_tls" "path=/tls"
+}
+
+@test "an allowed local host is reached through SOCKS5 (ALL_PROXY and --socks5-hostname)" {
+	run crun "${ALLOW[@]}" -- /bin/sh -c '
+		curl -sS -m 10 -x "$ALL_PROXY" "http://allowed.test:$1/socks-env" &&
+		curl -sS -m 10 --socks5-hostname "${ALL_PROXY#socks5h://}" --cacert "$3" \
+			"https://allowed.test:$2/socks-tls"' sh "$HTTP_PORT" "$HTTPS_PORT" "$CACERT"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed host=allowed.test:$HTTP_PORT path=/socks-env" \
+		"cordon-test-host allowed_tls" "path=/socks-tls"
+}
+
+@test "the Host header of an absolute-form request is rewritten to the checked authority" {
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" get allowed.test "$HTTP_PORT" "evil.test:$EVIL_PORT"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed host=allowed.test"
+	assert_output_lacks "host=evil.test"
+}
+
+# --- hosts not on the allowlist ----------------------------------------------------------------
+
+@test "a host not allowed gets 403 over HTTP, the body names it, and it is never reached" {
+	before=$(reached evil)
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" -w '\nstatus=%{http_code}\n' "http://evil.test:$EVIL_PORT/"
+	assert_output_has "status=403" "evil.test"
+	[[ "$output" =~ (not on the allowlist|not allowed) ]] || fail "403 body does not say why: $output"
+	[ "$(reached evil)" -eq "$before" ] || fail "evil.test was reached"
+	# control: the same command reaches an allowed host
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" -w '\nstatus=%{http_code}\n' "http://allowed.test:$HTTP_PORT/"
+	assert_output_has "status=200"
+}
+
+@test "a host not allowed gets 403 to CONNECT and is never reached" {
+	before=$(reached evil)
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" connect evil.test "$EVIL_PORT"
+	assert_status 1
+	assert_output_has "403" "evil.test"
+	[ "$(reached evil)" -eq "$before" ] || fail "evil.test was reached"
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" --cacert "$CACERT" "https://evil.test:$EVIL_PORT/"
+	[ "$status" -ne 0 ] || fail "curl through CONNECT to evil.test succeeded: $output"
+	assert_output_has "403"
+	# control
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" connect allowed.test "$HTTP_PORT"
+	assert_status 0
+	assert_output_has "200" "cordon-test-host allowed"
+}
+
+@test "a host not allowed gets SOCKS5 reply 2 (not allowed by ruleset) and is never reached" {
+	before=$(reached evil)
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks evil.test "$EVIL_PORT"
+	assert_status 1
+	assert_output_has "socks reply 2"
+	[ "$(reached evil)" -eq "$before" ] || fail "evil.test was reached"
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks allowed.test "$HTTP_PORT"
+	assert_status 0
+	assert_output_has "socks reply 0" "cordon-test-host allowed"
+}
+
+@test "a SOCKS5 domain name with a NUL byte is refused" {
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks allowed.test "$HTTP_PORT"
+	assert_status 0
+	assert_output_has "socks reply 0"
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks 'allowed.test\0.evil.test' "$HTTP_PORT"
+	assert_status 1
+	assert_output_lacks "socks reply 0"
+	assert_output_lacks "cordon-test-host"
+}
+
+@test "nothing is reachable before a host is named (default policy)" {
+	run crun -- "${CURL[@]}" -w '\nstatus=%{http_code}\n' "http://allowed.test:$HTTP_PORT/"
+	assert_output_has "status=403" "allowed.test"
+	assert_output_lacks "cordon-test-host"
+}
+
+@test "a port-qualified allow admits that port only" {
+	run crun --allow-host "allowed.test:$HTTP_PORT" --allow-host "127.0.0.2:$HTTP_PORT" -- \
+		"${CURL[@]}" "http://allowed.test:$HTTP_PORT/port"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed"
+	run crun --allow-host "allowed.test:$HTTP_PORT" --allow-host "127.0.0.2:$HTTP_PORT" -- \
+		"$PY" "$PROXYCLIENT" connect allowed.test "$HTTPS_PORT"
+	assert_status 1
+	assert_output_has "403"
+}
+
+@test "deny beats allow (deniedDomains in a config file)" {
+	cat >"$T/deny.json" <<-EOF
+		{"network": {"allowedDomains": ["allowed.test", "127.0.0.2"], "deniedDomains": ["allowed.test"]}}
+	EOF
+	cat >"$T/allow.json" <<-EOF
+		{"network": {"allowedDomains": ["allowed.test", "127.0.0.2"]}}
+	EOF
+	run crun --config "$T/allow.json" -- "${CURL[@]}" "http://allowed.test:$HTTP_PORT/cfg"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed"
+	before=$(reached allowed)
+	run crun --config "$T/deny.json" -- "${CURL[@]}" -w '\nstatus=%{http_code}\n' \
+		"http://allowed.test:$HTTP_PORT/cfg"
+	assert_output_has "status=403" "allowed.test"
+	assert_output_lacks "cordon-test-host"
+	[ "$(reached allowed)" -eq "$before" ] || fail "a denied host was reached"
+}
+
+@test "cordon log shows the denied host and port" {
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://evil.test:$EVIL_PORT/logged"
+	run cordon_cmd log
+	assert_status 0
+	assert_output_has "evil.test" "$EVIL_PORT"
+	run cordon_cmd log --json
+	assert_status 0
+	assert_output_has '"evil.test"'
+}
+
+# --- ways around the proxy ---------------------------------------------------------------------
+
+@test "curl --noproxy '*' fails inside while it works outside" {
+	run "${CURL[@]}" --noproxy '*' "http://127.0.0.2:$HTTP_PORT/direct"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed"
+	before=$(reached allowed)
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://127.0.0.2:$HTTP_PORT/direct"
+	[ "$status" -ne 0 ] || fail "direct connection succeeded inside: $output"
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://allowed.test:$HTTP_PORT/direct"
+	[ "$status" -ne 0 ] || fail "direct connection by name succeeded inside: $output"
+	[ "$(reached allowed)" -eq "$before" ] || fail "the host was reached without the proxy"
+}
+
+@test "bash /dev/tcp fails inside to every address while it works outside" {
+	run timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && echo open' sh "$LOCAL_PORT"
+	assert_status 0
+	assert_output_has open
+	run timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.2/$1" && echo open' sh "$HTTP_PORT"
+	assert_status 0
+	before=$(($(reached local) + $(reached allowed)))
+	for target in "127.0.0.1/$LOCAL_PORT" "127.0.0.2/$HTTP_PORT" "192.0.2.1/80" "10.0.0.1/443"; do
+		run crun "${ALLOW[@]}" --allow-host 127.0.0.1 -- \
+			timeout 10 bash -c 'exec 3<>"/dev/tcp/$1" && echo open' sh "$target"
+		[ "$status" -ne 0 ] || fail "/dev/tcp/$target opened inside: $output"
+		assert_output_lacks open
+	done
+	[ "$(($(reached local) + $(reached allowed)))" -eq "$before" ] || fail "a host was reached"
+}
+
+# --- addresses: literals, spellings, rebinding --------------------------------------------------
+
+@test "a direct IP literal is refused unless that literal is allowed" {
+	before=$(reached allowed)
+	run crun --allow-host allowed.test -- "$PY" "$PROXYCLIENT" get 127.0.0.2 "$HTTP_PORT"
+	assert_status 1
+	assert_output_has "403" "127.0.0.2"
+	run crun --allow-host allowed.test -- "$PY" "$PROXYCLIENT" connect 127.0.0.2 "$HTTP_PORT"
+	assert_status 1
+	assert_output_has "403"
+	[ "$(reached allowed)" -eq "$before" ] || fail "127.0.0.2 was reached"
+	run crun --allow-host 127.0.0.2 -- "$PY" "$PROXYCLIENT" get 127.0.0.2 "$HTTP_PORT"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed"
+	run crun --allow-host 127.0.0.2 -- "$PY" "$PROXYCLIENT" connect 127.0.0.2 "$HTTP_PORT"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed"
+}
+
+@test "loopback spellings (127.1, 0x7f.0.0.1, 2130706433) are refused unless 127.0.0.1 is allowed" {
+	before=$(reached local)
+	for spelling in 127.1 0x7f.0.0.1 2130706433; do
+		run crun --allow-host allowed.test -- "$PY" "$PROXYCLIENT" get "$spelling" "$LOCAL_PORT"
+		assert_status 1
+		assert_output_has "403"
+		run crun --allow-host allowed.test -- "$PY" "$PROXYCLIENT" connect "$spelling" "$LOCAL_PORT"
+		assert_status 1
+		assert_output_has "403"
+	done
+	[ "$(reached local)" -eq "$before" ] || fail "127.0.0.1 was reached"
+	for spelling in 127.1 2130706433; do
+		run crun --allow-host 127.0.0.1 -- "$PY" "$PROXYCLIENT" connect "$spelling" "$LOCAL_PORT"
+		assert_status 0
+		assert_output_has "cordon-test-host local"
+	done
+	# NO_PROXY names loopback; --noproxy '' sends even 127.x through the proxy (CURLOPT_NOPROXY)
+	run crun --allow-host 127.0.0.1 -- "${CURL[@]}" --noproxy '' "http://127.1:$LOCAL_PORT/short"
+	assert_status 0
+	assert_output_has "cordon-test-host local"
+}
+
+@test "an allowed name that resolves to 127.0.0.1 is refused unless the literal is allowed (rebinding)" {
+	before=$(reached local)
+	run crun --allow-host rebind.test -- "${CURL[@]}" -w '\nstatus=%{http_code}\n' \
+		"http://rebind.test:$LOCAL_PORT/rebind"
+	assert_output_has "status=403"
+	assert_output_lacks "cordon-test-host"
+	run crun --allow-host rebind.test -- "$PY" "$PROXYCLIENT" socks rebind.test "$LOCAL_PORT"
+	assert_status 1
+	[ "$(reached local)" -eq "$before" ] || fail "rebind.test (127.0.0.1) was reached"
+	run crun --allow-host rebind.test --allow-host 127.0.0.1 -- "${CURL[@]}" \
+		"http://rebind.test:$LOCAL_PORT/rebind"
+	assert_status 0
+	assert_output_has "cordon-test-host local"
+}

@@ -1,0 +1,233 @@
+#!/usr/bin/env bats
+# editors.bats — the editor faces of cordon: `cordon sh -c`, `cordon shell`, `cordon serve --stdio`
+# (JSON-RPC framing, errors, streamed runs), the Neovim plugin headless and the VS Code extension's
+# node tests, all against the real helper. Every deny has its positive control.
+
+bats_require_minimum_version 1.5.0
+
+TOP="$BATS_TEST_DIRNAME/../.."
+CORDON="$TOP/build/cordon"
+
+setup() {
+	[ -x "$CORDON" ] || { echo "cordon binary missing at $CORDON (run make)" >&2; return 1; }
+	# Not under /tmp: the sandbox has a private /tmp, so a cwd there would not exist inside.
+	T=$(mktemp -d /var/tmp/cordon-editors.XXXXXX)
+	chmod 755 "$T"
+	mkdir -p "$T/proj" "$T/home"
+	export HOME="$T/home" XDG_STATE_HOME="$T/home/state"
+	cd "$T/proj"
+}
+
+teardown() {
+	cd /
+	rm -rf "$T"
+}
+
+# serve LINES...: feed the lines to `cordon serve --stdio`; stdout in $output.
+serve() {
+	run --separate-stderr timeout -k 5 60 "$CORDON" serve --stdio < <(printf '%s\n' "$@")
+}
+
+# c_project DIR: a small C project with a Makefile, and a target that fails to compile.
+c_project() {
+	mkdir -p "$1"
+	cat >"$1/hello.c" <<-'C'
+	#include <stdio.h>
+	int main(void) { puts("hello from cordon"); return 0; }
+	C
+	printf 'int f(void)\n{\n\treturn undeclared_name;\n}\n' >"$1/broken.c"
+	printf 'hello: hello.c\n\tcc -o hello hello.c\nbroken:\n\tcc -c broken.c -o broken.o\n' >"$1/Makefile"
+}
+
+@test "cordon sh -c passes the exit status, \$0 and arguments through, like sh -c" {
+	run "$CORDON" sh -c 'echo "$0 $1"; exit 3' zero one
+	[ "$status" -eq 3 ]
+	[ "$output" = "zero one" ]
+	run "$CORDON" sh -c 'exit 0'
+	[ "$status" -eq 0 ]
+}
+
+@test "cordon sh: 128+N on signal, 127 for a missing command, 2 on usage errors" {
+	run "$CORDON" sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+	run -127 "$CORDON" sh -c 'exec /nonexistent/cmd'
+	[ "$status" -eq 127 ]
+	run "$CORDON" sh
+	[ "$status" -eq 2 ]
+	run "$CORDON" sh -Z -c true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'unknown option "-Z"'* ]]
+}
+
+@test "cordon sh accepts sh options and Neovim's shellcmdflag, and policy flags before them" {
+	run "$CORDON" sh -ec 'false; echo not-reached'
+	[ "$status" -eq 1 ]
+	[[ "$output" != *not-reached* ]]
+	run "$CORDON" sh -lc 'echo login-flag-ignored'
+	[ "$status" -eq 0 ]
+	[ "$output" = login-flag-ignored ]
+	run "$CORDON" sh --allow-host example.test -c 'echo "$SANDBOX_RUNTIME $HTTP_PROXY"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == "1 http://127.0.0.1:"* ]]
+}
+
+@test "cordon sh -c is confined: a write to /etc is refused, the same write in cwd works" {
+	run "$CORDON" sh -c 'touch /etc/x-cordon-sh'
+	[ "$status" -ne 0 ]
+	[ ! -e /etc/x-cordon-sh ]
+	run "$CORDON" sh -c 'touch ./ok-sh'
+	[ "$status" -eq 0 ]
+	[ -e ./ok-sh ]
+}
+
+@test "cordon shell: a login interactive \$SHELL with CORDON_PROMPT; VSCODE_* kept but the IPC hook" {
+	run --separate-stderr env SHELL=/bin/bash VSCODE_SHELL_INTEGRATION=1 VSCODE_IPC_HOOK_CLI=/x.sock \
+		"$CORDON" shell <<-'SH'
+	echo "prompt=[$CORDON_PROMPT]"
+	shopt -q login_shell && echo login
+	case $- in *i*) echo interactive;; esac
+	echo "integration=${VSCODE_SHELL_INTEGRATION-unset} hook=${VSCODE_IPC_HOOK_CLI-unset}"
+	exit 5
+	SH
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"prompt=[[cordon] ]"* ]]
+	[[ "$output" == *login* ]]
+	[[ "$output" == *interactive* ]]
+	[[ "$output" == *"integration=1 hook=unset"* ]]
+}
+
+@test "cordon shell is confined: /etc refused, cwd writable" {
+	run env SHELL=/bin/sh "$CORDON" shell <<-'SH'
+	touch /etc/x-cordon-shell; echo "etc=$?"
+	touch ./ok-shell; echo "ok=$?"
+	SH
+	[[ "$output" == *"etc=1"* ]]
+	[ ! -e /etc/x-cordon-shell ]
+	[[ "$output" == *"ok=0"* ]]
+	[ -e ./ok-shell ]
+}
+
+@test "serve: a malformed message gets its JSON-RPC error and the session goes on" {
+	serve 'not json' \
+		'{"jsonrpc":"2.0","id":1,"method":"status"}' \
+		'[1,2]' \
+		'{"jsonrpc":"1.0","id":2,"method":"status"}' \
+		'{"jsonrpc":"2.0","id":3,"method":"no.such.method"}' \
+		'{"jsonrpc":"2.0","id":4,"method":"run","params":{"argv":"not-an-array"}}' \
+		'{"jsonrpc":"2.0","id":5,"method":"run","params":[1]}' \
+		'{"jsonrpc":"2.0","id":6,"method":"status",}' \
+		'{"jsonrpc":"2.0","id":7,"method":"status"}'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error: not a JSON text"}}' ]
+	[[ "${lines[1]}" == '{"jsonrpc":"2.0","id":1,"result":{"version":'* ]]
+	[[ "${lines[2]}" == '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,'* ]]
+	[[ "${lines[3]}" == '{"jsonrpc":"2.0","id":2,"error":{"code":-32600,'* ]]
+	[[ "${lines[4]}" == '{"jsonrpc":"2.0","id":3,"error":{"code":-32601,'* ]]
+	[[ "${lines[5]}" == '{"jsonrpc":"2.0","id":4,"error":{"code":-32602,'* ]]
+	[[ "${lines[6]}" == '{"jsonrpc":"2.0","id":5,"error":{"code":-32602,'* ]]
+	[[ "${lines[7]}" == '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,'* ]]
+	[[ "${lines[8]}" == '{"jsonrpc":"2.0","id":7,"result":{"version":'* ]]
+	[ "${#lines[@]}" -eq 9 ]
+}
+
+@test "serve: initialize reports versions, capabilities and the kernel probe" {
+	serve '{"jsonrpc":"2.0","id":"i","method":"initialize","params":{"capabilities":{"networkAsk":true}}}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"jsonrpc":"2.0","id":"i","result":{"serverInfo":{"name":"cordon","version":"'* ]]
+	[[ "$output" == *'"protocolVersion":1'* ]]
+	[[ "$output" == *'"networkAsk":true'* ]]
+	[[ "$output" == *'"kernel":{"release":"'"$(uname -r)"'"'* ]]
+	[[ "$output" == *'"landlock_abi":'* ]]
+}
+
+@test "serve: run streams stdout and stderr, then exit with the status, then the response" {
+	serve '{"jsonrpc":"2.0","id":"r","method":"run","params":{"argv":["sh","-c","printf \"h\u00e9llo\\n\"; echo oops >&2; exit 3"],"env":{"CORDON_T":"v"}}}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'{"jsonrpc":"2.0","method":"output","params":{"id":"r","stream":"stdout","data":"héllo\n"}}'* ]]
+	[[ "$output" == *'{"jsonrpc":"2.0","method":"output","params":{"id":"r","stream":"stderr","data":"oops\n"}}'* ]]
+	[ "${lines[-2]}" = '{"jsonrpc":"2.0","method":"exit","params":{"id":"r","status":3}}' ]
+	[ "${lines[-1]}" = '{"jsonrpc":"2.0","id":"r","result":{"status":3}}' ]
+}
+
+@test "serve: run takes cwd and env, passes 128+N and 127 through" {
+	mkdir sub
+	serve '{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["sh","-c","echo $CORDON_T:$(basename $PWD)"],"cwd":"'"$PWD"'/sub","env":{"CORDON_T":"v"}}}' \
+		'{"jsonrpc":"2.0","id":2,"method":"run","params":{"argv":["sh","-c","kill -KILL $$"]}}' \
+		'{"jsonrpc":"2.0","id":3,"method":"run","params":{"argv":["/nonexistent/cmd"]}}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"params":{"id":1,"stream":"stdout","data":"v:sub\n"}'* ]]
+	[[ "$output" == *'{"jsonrpc":"2.0","id":1,"result":{"status":0}}'* ]]
+	[[ "$output" == *'{"jsonrpc":"2.0","id":2,"result":{"status":137}}'* ]]
+	[[ "$output" == *'{"jsonrpc":"2.0","id":3,"result":{"status":127}}'* ]]
+}
+
+@test "serve: run is confined: /etc refused, cwd writable" {
+	serve '{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["touch","/etc/x-cordon-serve"]}}' \
+		'{"jsonrpc":"2.0","id":2,"method":"run","params":{"argv":["touch","ok-serve"],"cwd":"'"$PWD"'"}}'
+	[[ "$output" == *'{"jsonrpc":"2.0","id":1,"result":{"status":1}}'* ]]
+	[ ! -e /etc/x-cordon-serve ]
+	[[ "$output" == *'{"jsonrpc":"2.0","id":2,"result":{"status":0}}'* ]]
+	[ -e ok-serve ]
+}
+
+@test "serve: session.start sets the policy that hosts.list and policy.get show; a bad one is refused" {
+	serve '{"jsonrpc":"2.0","id":1,"method":"session.start","params":{"allowHost":["example.test"],"settings":{"network":{"deniedDomains":["bad.example.test"]}}}}' \
+		'{"jsonrpc":"2.0","id":2,"method":"hosts.list"}' \
+		'{"jsonrpc":"2.0","id":3,"method":"session.start","params":{"allowHost":["*.com"]}}' \
+		'{"jsonrpc":"2.0","id":4,"method":"hosts.list"}' \
+		'{"jsonrpc":"2.0","id":5,"method":"policy.get"}'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == '{"jsonrpc":"2.0","id":1,"result":{"policy":{'* ]]
+	[ "${lines[1]}" = '{"jsonrpc":"2.0","id":2,"result":{"allow":["example.test"],"deny":["bad.example.test"],"session":[]}}' ]
+	[[ "${lines[2]}" == '{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"'*'*.com'* ]]
+	[ "${lines[3]}" = "${lines[1]/\"id\":2/\"id\":4}" ]
+	[[ "${lines[4]}" == '{"jsonrpc":"2.0","id":5,"result":{'*'example.test'* ]]
+}
+
+@test "serve: a run that asks for an unlisted host is denied when the client cannot answer" {
+	serve '{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["bash","-c","exec 3<>/dev/tcp/127.0.0.1/$(echo $HTTP_PROXY | sed s/.*://) && printf \"CONNECT unlisted.test:80 HTTP/1.1\\r\\nHost: unlisted.test:80\\r\\n\\r\\n\" >&3 && head -c 12 <&3"]}}' \
+		'{"jsonrpc":"2.0","id":2,"method":"log.list"}'
+	[[ "$output" == *'"data":"HTTP/1.1 403"'* ]]
+	[[ "$output" != *'"method":"network/ask"'* ]]
+}
+
+@test "neovim 0.7+: :SandboxStatus, :SandboxHosts, :SandboxLog, ask prompt, :checkhealth cordon" {
+	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
+	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/commands.lua"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PASS* ]]
+}
+
+@test "neovim: :SandboxTerminal refuses touch /etc/x and lets touch ./ok work" {
+	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
+	SHELL=/bin/bash CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/terminal.lua"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PASS* ]]
+	[ -e ok ]
+	[ ! -e /etc/x-cordon-nvim ]
+}
+
+@test "neovim: :SandboxRun make builds a C project confined; a compile error lands in quickfix" {
+	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
+	command -v cc >/dev/null && command -v make >/dev/null || skip "cc and make not installed"
+	c_project "$T/proj"
+	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
+		run timeout -k 5 90 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/run.lua"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PASS* ]]
+	[ -x hello ]
+}
+
+@test "vscode extension: node --test against the real helper (network/ask allow, then deny)" {
+	command -v node >/dev/null || skip "node not installed"
+	ext="$TOP/vscode-helper/extension"
+	[ -d "$ext" ] || ext="$TOP/extension"
+	CORDON_HELPER="$CORDON" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

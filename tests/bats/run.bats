@@ -1,0 +1,279 @@
+#!/usr/bin/env bats
+# run.bats — `cordon run`: exit status, PID namespace and reaper, process lifetime, the kernel
+# layers in force inside, network isolation and the session environment. Every deny has a
+# positive control run outside the sandbox.
+
+bats_require_minimum_version 1.5.0
+
+CORDON="$BATS_TEST_DIRNAME/../../build/cordon"
+PY=/usr/bin/python3
+
+setup() {
+	[ -x "$CORDON" ] || { echo "cordon binary missing at $CORDON (run make)" >&2; return 1; }
+	# Not under /tmp: the sandbox has a private /tmp, so a cwd there would not exist inside.
+	T=$(mktemp -d /var/tmp/cordon-run.XXXXXX)
+	chmod 755 "$T"
+	mkdir -p "$T/proj"
+	cd "$T/proj"
+	SERVER_PID=
+}
+
+teardown() {
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+	cd /
+	rm -rf "$T"
+}
+
+# crun ARGS...: cordon run with a bound on time.
+crun() {
+	timeout -k 5 60 "$CORDON" run "$@"
+}
+
+# wait_gone PATTERN: wait up to 5 s until no process matches PATTERN (pgrep -f).
+wait_gone() {
+	for _ in $(seq 50); do
+		pgrep -f -- "$1" >/dev/null || return 0
+		sleep 0.1
+	done
+	echo "still running: $(pgrep -af -- "$1")" >&2
+	return 1
+}
+
+# wait_running PATTERN: wait up to 5 s until a process matches PATTERN.
+wait_running() {
+	for _ in $(seq 50); do
+		pgrep -f -- "$1" >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_server: an HTTP server on host loopback; sets PORT and SERVER_PID.
+start_server() {
+	"$PY" -c '
+import http.server, sys
+s = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+print(s.server_address[1], flush=True)
+s.serve_forever()' >"$T/port" 2>/dev/null &
+	SERVER_PID=$!
+	for _ in $(seq 50); do
+		PORT=$(head -n1 "$T/port")
+		[ -n "$PORT" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "exit status 0 passes through" {
+	run crun -- true
+	[ "$status" -eq 0 ]
+}
+
+@test "exit status 3 passes through" {
+	run crun -- sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+}
+
+@test "a command killed by SIGTERM gives 128+15" {
+	run crun -- sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+}
+
+@test "-c STRING runs /bin/sh -c STRING" {
+	run crun -c 'echo hello; exit 4'
+	[ "$status" -eq 4 ]
+	[ "$output" = hello ]
+}
+
+@test "a bad config file is a setup failure (125) naming the file" {
+	printf '{"network": {"allowedDomains": ["*.com"]}}\n' >"$T/bad.json"
+	run crun --config "$T/bad.json" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *bad.json* ]]
+}
+
+@test "a command that does not exist gives 127" {
+	run -127 crun -- cordon-no-such-command
+	[ "$status" -eq 127 ]
+	[[ "$output" == *cordon-no-such-command* ]]
+}
+
+@test "a file that is not executable gives 126" {
+	printf 'echo hi\n' >"$T/notexec"
+	chmod 644 "$T/notexec"
+	run -126 crun -- "$T/notexec"
+	[ "$status" -eq 126 ]
+}
+
+@test "the command runs with the caller's uid" {
+	run crun -- id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(id -u)" ]
+}
+
+@test "the command is the child of PID 1 and /proc shows only the sandbox" {
+	run crun -- sh -c 'grep ^PPid: /proc/$$/status; ls -d /proc/[0-9]* | wc -l; cat /proc/1/comm'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "PPid:	1" ]
+	# PID 1 (reaper), the guard worker, sh, ls and perhaps wc: nothing of the host.
+	[ "${lines[1]}" -le 5 ]
+	[ "${lines[2]}" = cordon ]
+	# Positive control: the host's /proc shows many more processes.
+	[ "$(ls -d /proc/[0-9]* | wc -l)" -gt 5 ]
+}
+
+@test "processes of the sandbox cannot signal the guard worker or the reaper away" {
+	run crun -- sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = cordon ] && [ ${p#/proc/} != 1 ] && kill -9 ${p#/proc/} && echo killed; done; kill -9 1; echo a >file && cat file'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *killed* ]]
+	[ "${lines[-1]}" = a ]
+}
+
+@test "background jobs die with the command" {
+	run crun -- sh -c 'sleep 3141 & echo started'
+	[ "$status" -eq 0 ]
+	[ "$output" = started ]
+	wait_gone 'sleep 3141'
+}
+
+@test "killing cordon with SIGKILL kills the command" {
+	"$CORDON" run -- sleep 3142 &
+	pid=$!
+	wait_running 'sleep 3142'
+	kill -KILL "$pid"
+	wait "$pid" || true
+	wait_gone 'sleep 3142'
+}
+
+@test "SIGTERM to cordon reaches the command, whose status passes through" {
+	"$CORDON" run -- sleep 3143 &
+	pid=$!
+	wait_running '^sleep 3143'
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+	wait_gone 'sleep 3143'
+}
+
+@test "the session process is gone after the command ends" {
+	run crun -- sh -c 'exit 0' cordon-session-marker-$$
+	[ "$status" -eq 0 ]
+	wait_gone "cordon-session-marker-$$"
+}
+
+@test "Ctrl-C on the terminal ends the command, not cordon first (130)" {
+	# A terminal starts its shell with SIGINT at its default action; a runner that started us in
+	# the background may have left it ignored, which exec would pass on to the command.
+	run timeout -k 5 60 "$PY" -c '
+import os, pty, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+    os.execv(sys.argv[1], [sys.argv[1], "run", "--", "sleep", "3144"])
+time.sleep(1)
+os.write(fd, b"\x03")
+_, st = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(st))' "$CORDON"
+	[ "$status" -eq 0 ]
+	# cordon itself exits 130 (the command's SIGINT), it is not killed by it (-2).
+	[ "$output" = 130 ]
+	wait_gone 'sleep 3144'
+}
+
+@test "a directory fd inherited from the caller does not reach the command (control: outside)" {
+	run bash -c 'exec 9</; ls /proc/self/fd/9/etc/passwd'
+	[ "$status" -eq 0 ]
+	run bash -c 'exec 9</; timeout 60 "$1" run -- sh -c "ls /proc/self/fd/9/etc/passwd"' _ "$CORDON"
+	[ "$status" -ne 0 ]
+}
+
+@test "a failure after joining the namespaces leaves the process without writes or network" {
+	tool="$BATS_TEST_DIRNAME/../../build/tests/tools/confine-failsafe"
+	[ -x "$tool" ] || skip "confine-failsafe harness not built"
+	run "$tool" created
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "confine: -5 test hook failed; this process is left confined"* ]]
+	[ "${lines[1]}" = "create: Operation not permitted" ]
+	[ "${lines[2]}" = "socket: Operation not permitted" ]
+	[ ! -e created ]
+	# Positive control: the same creation outside works.
+	touch created
+	[ -e created ]
+}
+
+@test "a new user namespace is refused inside (positive control: allowed outside)" {
+	command -v unshare >/dev/null || skip "unshare(1) not installed"
+	run unshare -U true
+	[ "$status" -eq 0 ]
+	run crun -- unshare -U true
+	[ "$status" -ne 0 ]
+}
+
+@test "no capabilities and no_new_privs inside" {
+	run crun -- grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$output" == *"CapPrm:	0000000000000000"* ]]
+	[[ "$output" == *"CapBnd:	0000000000000000"* ]]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+}
+
+@test "writing in the current directory works inside" {
+	run crun -- sh -c 'echo inside >written && cat written'
+	[ "$status" -eq 0 ]
+	[ "$output" = inside ]
+	[ "$(cat "$T/proj/written")" = inside ]
+}
+
+@test "writing to HOME is refused inside (positive control: allowed outside)" {
+	[ -n "$HOME" ] && [ -d "$HOME" ] || skip "no HOME directory"
+	f="$HOME/cordon-run-probe-$$"
+	echo outside >"$f"
+	rm -f "$f"
+	run crun -- sh -c "echo inside >'$f'"
+	[ "$status" -ne 0 ]
+	[ ! -e "$f" ]
+}
+
+@test "loopback services of the host are unreachable inside (positive control outside)" {
+	command -v curl >/dev/null || skip "curl not installed"
+	start_server
+	run curl -sS -m 5 --noproxy '*' -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/"
+	[ "$status" -eq 0 ]
+	[ "$output" = 200 ]
+	run crun -- curl -sS -m 5 --noproxy '*' -o /dev/null "http://127.0.0.1:$PORT/"
+	[ "$status" -ne 0 ]
+}
+
+@test "bash /dev/tcp to a host loopback port fails inside (positive control outside)" {
+	start_server
+	run bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
+	[ "$status" -eq 0 ]
+	run crun -- bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
+	[ "$status" -ne 0 ]
+}
+
+@test "the session environment is set and agent sockets are removed" {
+	# A preload that exists (the C library itself), so the loader prints nothing outside.
+	libc=$(ldd /bin/sh | awk '/libc\.so/ {print $3}')
+	[ -n "$libc" ] || skip "cannot find the C library for LD_PRELOAD"
+	run env SSH_AUTH_SOCK=/run/agent.sock DISPLAY=:0 LD_PRELOAD="$libc" \
+		timeout 60 "$CORDON" run -- sh -c 'echo "ssh=${SSH_AUTH_SOCK-unset} display=${DISPLAY-unset} \
+preload=${LD_PRELOAD-unset}"; echo "$HTTP_PROXY"; echo "$ALL_PROXY"; echo "$CORDON_SESSION"; \
+echo "$SANDBOX_RUNTIME"'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "ssh=unset display=unset preload=unset" ]
+	[[ "${lines[1]}" =~ ^http://127\.0\.0\.1:[0-9]+$ ]]
+	[[ "${lines[2]}" =~ ^socks5h://127\.0\.0\.1:[0-9]+$ ]]
+	[[ "${lines[3]}" =~ ^[0-9a-f]{32}$ ]]
+	[ "${lines[4]}" = 1 ]
+}
+
+@test "the proxy listeners exist inside the sandbox's network namespace" {
+	command -v bash >/dev/null || skip "bash not installed"
+	run crun -- bash -c 'p=${HTTP_PROXY##*:}; exec 3<>/dev/tcp/127.0.0.1/$p'
+	[ "$status" -eq 0 ]
+}

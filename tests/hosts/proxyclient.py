@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Raw client of cordon's proxy, for spellings a real client would normalise away (127.1, 2130706433,
+NUL bytes in SOCKS5 names). The proxy address comes from HTTP_PROXY / ALL_PROXY.
+
+usage: proxyclient.py get HOST PORT [HOSTHDR]  absolute-form GET http://HOST:PORT/ through
+                                         HTTP_PROXY (Host header HOSTHDR, default HOST:PORT)
+       proxyclient.py connect HOST PORT  CONNECT HOST:PORT, then GET / in the tunnel (plain HTTP)
+       proxyclient.py socks HOST PORT    SOCKS5 CONNECT to domain HOST (bytes, \\0 allowed as "\\0")
+Prints the proxy's status line (or "socks reply N") and whatever the far end answered.
+Exit 0 when the far end was reached, 1 when the proxy refused, 2 on other errors.
+"""
+import os
+import socket
+import struct
+import sys
+import urllib.parse
+
+
+def proxy_addr(var):
+    v = os.environ.get(var) or os.environ.get(var.lower())
+    if not v:
+        print("proxyclient: %s is not set" % var)
+        sys.exit(2)
+    u = urllib.parse.urlsplit(v)
+    return u.hostname, u.port
+
+
+def read_all(s):
+    out = b""
+    s.settimeout(10)
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except socket.timeout:
+        pass
+    return out
+
+
+def recvn(s, n):
+    out = b""
+    while len(out) < n:
+        b = s.recv(n - len(out))
+        if not b:
+            break
+        out += b
+    return out
+
+
+def http_get(host, port, hosthdr=None):
+    s = socket.create_connection(proxy_addr("HTTP_PROXY"), timeout=10)
+    hosthdr = hosthdr or "%s:%s" % (host, port)
+    req = "GET http://%s:%s/ HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (
+        host, port, hosthdr)
+    s.sendall(req.encode())
+    out = read_all(s).decode(errors="replace")
+    print(out)
+    return 0 if out.startswith("HTTP/1.1 200") or out.startswith("HTTP/1.0 200") else 1
+
+
+def connect(host, port):
+    s = socket.create_connection(proxy_addr("HTTP_PROXY"), timeout=10)
+    s.sendall(("CONNECT %s:%s HTTP/1.1\r\nHost: %s:%s\r\n\r\n" % (host, port, host, port)).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        b = s.recv(1)
+        if not b:
+            break
+        head += b
+    status = head.decode(errors="replace").split("\r\n")[0]
+    print(status)
+    if " 200" not in status:
+        print(read_all(s).decode(errors="replace"))
+        return 1
+    s.sendall(("GET / HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" % (host, port)).encode())
+    print(read_all(s).decode(errors="replace"))
+    return 0
+
+
+def socks(host, port):
+    name = host.encode().replace(b"\\0", b"\0")
+    s = socket.create_connection(proxy_addr("ALL_PROXY"), timeout=10)
+    s.sendall(b"\x05\x01\x00")
+    if recvn(s, 2) != b"\x05\x00":
+        print("socks: no-auth method refused")
+        return 2
+    s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack("!H", int(port)))
+    rep = recvn(s, 4)
+    if len(rep) < 4:
+        print("socks: connection closed")
+        return 1
+    print("socks reply %d" % rep[1])
+    if rep[1] != 0:
+        return 1
+    atyp = rep[3]
+    recvn(s, {1: 4, 4: 16}.get(atyp, 0) + 2 if atyp != 3 else recvn(s, 1)[0] + 2)
+    s.sendall(("GET / HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" % (host, port)).encode())
+    print(read_all(s).decode(errors="replace"))
+    return 0
+
+
+def main():
+    if len(sys.argv) not in (4, 5) or (len(sys.argv) == 5 and sys.argv[1] != "get"):
+        sys.stderr.write(__doc__)
+        return 2
+    fn = {"get": http_get, "connect": connect, "socks": socks}.get(sys.argv[1])
+    if not fn:
+        sys.stderr.write(__doc__)
+        return 2
+    try:
+        return fn(*sys.argv[2:])
+    except OSError as err:
+        print("proxyclient: %s" % err)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
