@@ -55,7 +55,7 @@ static int setvar(void *arg, const char *name, const char *value, bool export_it
 	if (!pm)
 		return -EINVAL;
 	if (export_it && !(pm->node.flags & PM_EXPORTED)) {
-		/* What `export NAME` does (Src/builtin.c typeset_single): flag, then environment. */
+		/* As `export NAME` does (Src/builtin.c typeset_single): flag, then environ. */
 		pm->node.flags |= PM_EXPORTED;
 		export_param(pm);
 	}
@@ -125,26 +125,26 @@ static int bin_sandbox(char *nam, char **args, Options ops, int func)
 		argv[i] = unmetafy(dupstring(args[i]), NULL);
 	argv[argc] = NULL;
 	const struct cordon_shell sh = {
-		.arg = NULL,
-		.name = "zsh",
-		.out = out,
-		.err = err,
-		.getvar = getvar,
-		.setvar = setvar,
-		.not_toplevel = not_toplevel,
-		.live_jobs = live_jobs,
-		.history_append = history_append,
+	    .arg = NULL,
+	    .name = "zsh",
+	    .out = out,
+	    .err = err,
+	    .getvar = getvar,
+	    .setvar = setvar,
+	    .not_toplevel = not_toplevel,
+	    .live_jobs = live_jobs,
+	    .history_append = history_append,
 	};
 	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
 }
 
 /* No option parsing by zsh (optstr NULL): the verbs parse their own words, as in bash. */
 static struct builtin bintab[] = {
-	BUILTIN("sandbox", 0, bin_sandbox, 0, -1, 0, NULL, NULL),
+    BUILTIN("sandbox", 0, bin_sandbox, 0, -1, 0, NULL, NULL),
 };
 
 static struct features module_features = {
-	bintab, sizeof(bintab) / sizeof(*bintab), NULL, 0, NULL, 0, NULL, 0, 0,
+    bintab, sizeof(bintab) / sizeof(*bintab), NULL, 0, NULL, 0, NULL, 0, 0,
 };
 
 /* After `sandbox on` this module holds the control channel: unloading it (or disabling the
