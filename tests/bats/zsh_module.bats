@@ -189,9 +189,15 @@ keys() {
 	tmux -L "$SOCK" send-keys "$@"
 }
 
-# type_cmd TEXT [SECONDS]: type a command line, wait for the confined prompt to come back.
+# type_cmd TEXT [SECONDS]: type a command line, wait until zsh has echoed it, then for the
+# confined prompt to come back (the old prompt line must not count as the new one).
 type_cmd() {
+	local i
 	keys -l "$1"
+	for ((i = 0; i < 100; i++)); do
+		screen | grep -qF -- "READY> $1" && break
+		sleep 0.05
+	done
 	keys Enter
 	wait_screen '^\[cordon\] READY> $' "${2:-10}" || fail "no prompt after: $1"
 }
