@@ -12,6 +12,7 @@ int cmd_check(int argc, char **argv);   /* cmd_check.c */
 int cmd_policy(int argc, char **argv);  /* cmd_policy.c */
 int cmd_connect(int argc, char **argv); /* cmd_connect.c */
 int cmd_log(int argc, char **argv);     /* cmd_log.c */
+int cmd_approve(int argc, char **argv); /* cmd_approve.c */
 int cmd_shell(int argc, char **argv);   /* cmd_shell.c */
 int cmd_sh(int argc, char **argv);      /* cmd_sh.c */
 int cmd_serve(int argc, char **argv);   /* cmd_serve.c */

@@ -19,6 +19,8 @@ static const char usage[] =
 	"                      the effective merged policy\n"
 	"  log [--json] [SESSION]\n"
 	"                      denied requests of a session (default: the latest)\n"
+	"  approve [--reject|--pending] SESSION [HOST[:PORT]...]\n"
+	"                      answer a locked session's request, from outside the sandbox\n"
 	"  connect HOST PORT   relay stdin/stdout to HOST:PORT through the session's proxy\n"
 	"                      (for ssh's ProxyCommand inside a session)\n"
 	"  shell [policy flags] a confined $SHELL (login, interactive), for editor terminals\n"
@@ -37,6 +39,7 @@ static const struct command commands[] = {
 	{"run", cmd_run},         {"check", cmd_check}, {"policy", cmd_policy},
 	{"connect", cmd_connect}, {"log", cmd_log},
 	{"shell", cmd_shell},     {"sh", cmd_sh},       {"serve", cmd_serve},
+	{"approve", cmd_approve},
 };
 
 int main(int argc, char **argv)

@@ -2,6 +2,8 @@
  * process calls on itself; plus the fail-closed state it is left in when a late step fails. */
 #include "cordon/confine.h"
 
+#include "confine_int.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
@@ -103,6 +105,17 @@ static int step_dumpable(struct cordon_error *e)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return cordon_error_set(e, errno, "dumpable: prctl: %m");
 	return 0;
+}
+
+/* In place (a shell confining itself): instead of making the shell non-dumpable, which keeps the
+ * guard worker from reading the shell's system call arguments, every direct child enters a nested
+ * Landlock domain at fork and so cannot ptrace the shell or open its /proc files (why:
+ * confine_children.c). Without Landlock there is no nesting: fall back to non-dumpable. */
+static int step_children(const struct cordon_kernel *k, int ctl_fd, struct cordon_error *e)
+{
+	if (k->landlock_abi <= 0)
+		return step_dumpable(e);
+	return cordon_children_nest_prepare(k->landlock_abi, ctl_fd, e);
 }
 
 /* Landlock after the mounts and the capability drop (its rules name paths as the mount
@@ -241,9 +254,10 @@ static void leave_confined(struct cordon_error *e)
 
 /* ---- the order ------------------------------------------------------------------------- */
 
-int cordon_confine(const struct cordon_policy *p, struct cordon_session *s, const char *cwd,
-		   cordon_confine_hook hook, void *hook_arg, struct cordon_layers_report *r,
-		   struct cordon_error *e)
+/* confine_order: the order itself; in_place selects step_children over step_dumpable. */
+static int confine_order(const struct cordon_policy *p, struct cordon_session *s, const char *cwd,
+			 cordon_confine_hook hook, void *hook_arg, bool in_place, int ctl_fd,
+			 struct cordon_layers_report *r, struct cordon_error *e)
 {
 	struct cordon_kernel k;
 	int ret, super;
@@ -273,7 +287,7 @@ int cordon_confine(const struct cordon_policy *p, struct cordon_session *s, cons
 	ret = step_caps(r, e);
 	if (ret < 0)
 		goto failed;
-	ret = step_dumpable(e);
+	ret = in_place ? step_children(&k, ctl_fd, e) : step_dumpable(e);
 	if (ret < 0)
 		goto failed;
 	if (super > 0)
@@ -292,4 +306,18 @@ int cordon_confine(const struct cordon_policy *p, struct cordon_session *s, cons
 failed:
 	leave_confined(e);
 	return ret;
+}
+
+int cordon_confine(const struct cordon_policy *p, struct cordon_session *s, const char *cwd,
+		   cordon_confine_hook hook, void *hook_arg, struct cordon_layers_report *r,
+		   struct cordon_error *e)
+{
+	return confine_order(p, s, cwd, hook, hook_arg, false, -1, r, e);
+}
+
+int cordon_confine_in_place(const struct cordon_policy *p, struct cordon_session *s,
+			    const char *cwd, int ctl_fd, struct cordon_layers_report *r,
+			    struct cordon_error *e)
+{
+	return confine_order(p, s, cwd, NULL, NULL, true, ctl_fd, r, e);
 }

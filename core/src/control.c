@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -149,7 +150,8 @@ static void pending_add(struct cordon_control_ctx *c, const char *host)
 {
 	pending_remove(c, host);
 	if (c->n_pending == (int)(sizeof(c->pending) / sizeof(c->pending[0]))) {
-		memmove(c->pending[0], c->pending[1], sizeof(c->pending[0]) * (size_t)(c->n_pending - 1));
+		memmove(c->pending[0], c->pending[1],
+			sizeof(c->pending[0]) * (size_t)(c->n_pending - 1));
 		c->n_pending--;
 	}
 	size_t l = strnlen(host, sizeof(c->pending[0]) - 1);
@@ -216,7 +218,8 @@ static int do_allow(struct cordon_control_ctx *c, char **w, int n, char **reply)
 			sb_add(&b, " ");
 			sb_add(&b, canon[i]);
 		}
-		sb_printf(&b, "; a person can grant it from an unconfined terminal: cordon approve %s",
+		sb_printf(&b,
+			  "; a person can grant it from an unconfined terminal: cordon approve %s",
 			  c->session_id ? c->session_id : "SESSION");
 		for (int i = 0; i < n; i++) {
 			sb_add(&b, " ");
@@ -408,14 +411,15 @@ static int send_words(int fd, char *const *words, int pass_fd, struct cordon_err
 	struct sbuf b = {0};
 	for (size_t i = 0; words[i]; i++) {
 		if (!words[i][0] || strpbrk(words[i], " \n\r\t"))
-			return cordon_error_set(e, EINVAL, "control: word \"%s\" is empty or has spaces",
-						words[i]);
+			return cordon_error_set(
+			    e, EINVAL, "control: word \"%s\" is empty or has spaces", words[i]);
 		if (i)
 			sb_add(&b, " ");
 		sb_add(&b, words[i]);
 	}
 	if (b.oom || !b.s)
-		return free(b.s), cordon_error_set(e, b.oom ? ENOMEM : EINVAL, "control: empty request");
+		return free(b.s),
+		       cordon_error_set(e, b.oom ? ENOMEM : EINVAL, "control: empty request");
 	if (b.n > CORDON_CONTROL_MAX) {
 		free(b.s);
 		return cordon_error_set(e, E2BIG, "control: request longer than %d bytes",
@@ -458,7 +462,8 @@ static int recv_reply(int fd, char **reply, struct cordon_error *e)
 		pr = poll(&pfd, 1, CALL_TIMEOUT_MS);
 	while (pr < 0 && errno == EINTR);
 	if (pr == 0)
-		return cordon_error_set(e, ETIMEDOUT, "control: the session process did not answer");
+		return cordon_error_set(e, ETIMEDOUT,
+					"control: the session process did not answer");
 	char *buf = malloc(CORDON_CONTROL_MAX + 1);
 	if (!buf)
 		return cordon_error_set(e, ENOMEM, "control: out of memory");
@@ -507,22 +512,46 @@ int cordon_control_call(int ctl_fd, char *const *words, int fd, char **reply,
 
 /* ---- approval channel ---- */
 
+/* approval_dir: $XDG_RUNTIME_DIR/cordon (the sandbox sees a tmpfs over /run/user/UID), else a
+ * directory of the state dir, $XDG_STATE_HOME/cordon/approval or ~/.local/state/cordon/approval
+ * (XDG Base Directory spec), private to the user (0700): not /tmp, which other users share and
+ * could occupy first. A confined process may see the latter path, but cannot make an AF_UNIX
+ * socket (seccomp) and would be refused by the peer check in any case. */
 static int approval_dir(char *buf, size_t len)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *st = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
 	int n;
 	if (xdg && xdg[0] == '/')
 		n = snprintf(buf, len, "%s/cordon", xdg);
+	else if (st && st[0] == '/')
+		n = snprintf(buf, len, "%s/cordon/approval", st);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, len, "%s/.local/state/cordon/approval", home);
 	else
-		n = snprintf(buf, len, "/tmp/cordon-%u", (unsigned)getuid());
+		return -ENOENT;
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* mkdir_parents: create every missing directory above path's last component (mode 0700, as the
+ * XDG spec asks of the state directory). */
+static void mkdir_parents(const char *path)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *c = tmp + 1; (c = strchr(c, '/')); c++) {
+		*c = '\0';
+		mkdir(tmp, 0700);
+		*c = '/';
+	}
 }
 
 int cordon_control_approval_path(const char *id, char *buf, size_t len)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	if (approval_dir(dir, sizeof(dir)) < 0)
-		return -ENAMETOOLONG;
+	int r = approval_dir(dir, sizeof(dir));
+	if (r < 0)
+		return r;
 	int n = snprintf(buf, len, "%s/%s.sock", dir, id);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -533,7 +562,11 @@ static int fill_addr(const char *id, struct sockaddr_un *sa, struct cordon_error
 	sa->sun_family = AF_UNIX;
 	if (strspn(id, "0123456789abcdef") != strlen(id) || !id[0])
 		return cordon_error_set(e, EINVAL, "approval: \"%s\" is not a session id", id);
-	if (cordon_control_approval_path(id, sa->sun_path, sizeof(sa->sun_path)) < 0)
+	int r = cordon_control_approval_path(id, sa->sun_path, sizeof(sa->sun_path));
+	if (r == -ENOENT)
+		return cordon_error_set(
+		    e, ENOENT, "approval: none of XDG_RUNTIME_DIR, XDG_STATE_HOME, HOME is set");
+	if (r < 0)
 		return cordon_error_set(e, ENAMETOOLONG, "approval: socket path too long");
 	return 0;
 }
@@ -546,13 +579,14 @@ int cordon_control_approval_listen(const char *id, int *fd, struct cordon_error 
 	if (r < 0)
 		return r;
 	approval_dir(dir, sizeof(dir));
+	mkdir_parents(dir);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return cordon_error_set(e, errno, "approval: mkdir %s: %s", dir, strerror(errno));
 	struct stat st;
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
 	    (st.st_mode & 077))
-		return cordon_error_set(e, EPERM,
-					"approval: %s is not a private directory of this user", dir);
+		return cordon_error_set(
+		    e, EPERM, "approval: %s is not a private directory of this user", dir);
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return cordon_error_set(e, errno, "approval: socket: %s", strerror(errno));
@@ -576,8 +610,7 @@ static bool same_userns(pid_t pid)
 	return na > 0 && nb > 0 && na == nb && memcmp(a, b, (size_t)na) == 0;
 }
 
-static int handle_approval(struct cordon_control_ctx *c, const char *req, size_t len,
-			   char **reply)
+static int handle_approval(struct cordon_control_ctx *c, const char *req, size_t len, char **reply)
 {
 	char *buf = malloc(len + 1);
 	if (!buf)
@@ -605,7 +638,8 @@ static int handle_approval(struct cordon_control_ctx *c, const char *req, size_t
 				} else if (grant(c->policy, canon[i], &b) < 0) {
 					free(b.s);
 					free(buf);
-					return reply_err(reply, "approve: %s: cannot add", canon[i]);
+					return reply_err(reply, "approve: %s: cannot add",
+							 canon[i]);
 				}
 			}
 			r = finish(&b, reply);
@@ -653,8 +687,7 @@ int cordon_control_approval_serve(struct cordon_control_ctx *c, int listen_fd,
 	return r == -ENOMEM ? cordon_error_set(e, ENOMEM, "approval: out of memory") : 0;
 }
 
-int cordon_control_approve(const char *id, char *const *words, char **reply,
-			   struct cordon_error *e)
+int cordon_control_approve(const char *id, char *const *words, char **reply, struct cordon_error *e)
 {
 	struct sockaddr_un sa;
 	*reply = NULL;
@@ -668,8 +701,8 @@ int cordon_control_approve(const char *id, char *const *words, char **reply,
 		int err = errno;
 		close(s);
 		if (err == ENOENT || err == ECONNREFUSED)
-			return cordon_error_set(e, ENOENT, "approve: no running session %s (%s)", id,
-						sa.sun_path);
+			return cordon_error_set(e, ENOENT, "approve: no running session %s (%s)",
+						id, sa.sun_path);
 		return cordon_error_set(e, err, "approve: %s: %s", sa.sun_path, strerror(err));
 	}
 	r = send_words(s, words, -1, e);

@@ -19,8 +19,9 @@
 #define ARG_UINT(n) ((unsigned int)(uint32_t)req->data.args[n])
 #define ARG_MODE(n) ((mode_t)(uint16_t)req->data.args[n])
 
-/* decode: fill r from the notification; *paths gets the addresses of the strings to copy, in the
- * order path[0], path[1], target. Returns 0 or -EPERM for a call this worker does not emulate. */
+/* decode: fill r from the notification; addr gets the target's addresses of the strings to copy,
+ * in the order path[0], path[1], target. Returns 0, or -EPERM for a call this worker does not
+ * emulate (another ABI, a system call the filter should not have routed). */
 static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t addr[3])
 {
 	memset(addr, 0, 3 * sizeof(addr[0]));
@@ -150,10 +151,10 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 /* copy_args: copy the string arguments r uses, once each, from the target's memory. */
 static int copy_args(struct guard_call *c, struct guard_req *r, const uint64_t addr[3])
 {
-	char *dst[3] = { r->path[0], r->path[1], r->target };
-	bool used[3] = { r->op != GOP_SYMLINK,
-			 r->op == GOP_SYMLINK || r->op == GOP_LINK || r->op == GOP_RENAME,
-			 r->op == GOP_SYMLINK };
+	char *dst[3] = {r->path[0], r->path[1], r->target};
+	bool used[3] = {r->op != GOP_SYMLINK,
+			r->op == GOP_SYMLINK || r->op == GOP_LINK || r->op == GOP_RENAME,
+			r->op == GOP_SYMLINK};
 
 	for (int i = 0; i < 3; i++) {
 		dst[i][0] = '\0';
@@ -186,7 +187,8 @@ static int handle(struct guard_call *c, const struct seccomp_notif *req, struct 
 	c->procfd = guard_call_track(c, open(nm, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (c->procfd < 0)
 		return EPERM;
-	/* Each string is copied exactly once; every later step uses only the copy (ATTACKS.md 26). */
+	/* Each string is copied exactly once; every later step uses only the copy (ATTACKS.md 26).
+	 */
 	e = copy_args(c, r, addr);
 	if (seccomp_notify_id_valid(c->listener, c->id) != 0)
 		return -1;
@@ -196,7 +198,8 @@ static int handle(struct guard_call *c, const struct seccomp_notif *req, struct 
 	if (guard_task_read(c) < 0)
 		return EPERM;
 	struct statx sx;
-	c->rootfd = guard_call_track(c, openat(c->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC));
+	c->rootfd =
+	    guard_call_track(c, openat(c->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (c->rootfd < 0 || statx(c->rootfd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &sx) < 0)
 		return EPERM;
 	/* A target with another root (chroot) resolves absolute paths and ".." differently from the
@@ -242,8 +245,8 @@ int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct co
 {
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
-	struct guard_task self = { 0 };
-	struct guard_call c = { .listener = listener, .g = g, .procfd = -1 };
+	struct guard_task self = {0};
+	struct guard_call c = {.listener = listener, .g = g, .procfd = -1};
 	struct guard_req *r;
 	int ret = 0, failures = 0;
 
@@ -259,9 +262,10 @@ int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct co
 		goto out;
 	c.self = &self;
 	mode_t saved_umask = umask(0);
+	c.worker_umask = 0;
 
 	for (;;) {
-		struct pollfd p = { .fd = listener, .events = POLLIN };
+		struct pollfd p = {.fd = listener, .events = POLLIN};
 		if (poll(&p, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -270,8 +274,8 @@ int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct co
 			break;
 		}
 		if (p.revents & POLLNVAL) {
-			ret = cordon_error_set(e, EBADF, "guard: seccomp listener fd %d is not open",
-					       listener);
+			ret = cordon_error_set(
+			    e, EBADF, "guard: seccomp listener fd %d is not open", listener);
 			break;
 		}
 		if (!(p.revents & POLLIN)) {
@@ -281,10 +285,11 @@ int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct co
 		}
 		memset(req, 0, sizeof(*req));
 		if (seccomp_notify_receive(listener, req) != 0) {
-			/* the target died or was interrupted between poll and receive (ENOENT); only
-			 * an endless run of failures means the listener itself is broken */
+			/* the target died or was interrupted between poll and receive (ENOENT);
+			 * only an endless run of failures means the listener itself is broken */
 			if (++failures > 10000) {
-				ret = cordon_error_set(e, EIO, "guard: seccomp_notify_receive keeps failing");
+				ret = cordon_error_set(
+				    e, EIO, "guard: seccomp_notify_receive keeps failing");
 				break;
 			}
 			continue;

@@ -20,13 +20,14 @@ long cordon_guard_read_path(pid_t pid, uint64_t addr, char *buf, size_t size);
 /* The facts about one target task that the worker needs for a call, read from /proc/TID/status
  * once per notification (after the notification has been checked valid). */
 struct guard_task {
-	pid_t tid;      /* the notifying task (seccomp_notif.pid) */
-	pid_t tgid;     /* its thread group, for /proc/self */
-	mode_t umask;   /* Umask: */
-	uid_t fsuid;    /* 4th field of Uid: */
-	gid_t fsgid;    /* 4th field of Gid: */
-	uint64_t capeff; /* CapEff: */
-	char groups[512]; /* the Groups: line, verbatim */
+	pid_t tid;	   /* the notifying task (seccomp_notif.pid) */
+	pid_t tgid;	   /* its thread group, for /proc/self */
+	mode_t umask;	   /* Umask: */
+	uid_t fsuid;	   /* 4th field of Uid: */
+	gid_t fsgid;	   /* 4th field of Gid: */
+	uint64_t capeff;   /* CapEff: */
+	char groups[2048]; /* the Groups: line, verbatim ... */
+	bool groups_cut;   /* ... unless it did not fit */
 };
 
 /* Per-notification state: fds opened on the target's behalf are recorded in fds[] and closed
@@ -35,26 +36,25 @@ struct guard_call {
 	int listener;
 	uint64_t id;
 	const struct cordon_guard_set *g;
-	const struct guard_task *self; /* the worker's own credentials, read once at start */
+	const struct guard_task *self;	/* the worker's own credentials, read once at start */
 	uint64_t root_ino, root_mnt_id; /* the worker's root directory, read once at start */
 	uint32_t root_dev_major, root_dev_minor;
 	struct guard_task task;
 	bool task_read;
-	int procfd; /* /proc/TID, O_PATH */
-	int rootfd; /* the target's root directory, O_PATH */
-	int cwdfd;  /* the target's cwd, O_PATH, -1 until needed */
-	int links;  /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
-	int fds[24];
+	int procfd;	     /* /proc/TID, O_PATH */
+	int rootfd;	     /* the target's root directory, O_PATH */
+	int cwdfd;	     /* the target's cwd, O_PATH, -1 until needed */
+	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
+	int links;   /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
+	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
 	int nfds;
 };
 
 /* One resolved path: the directory the final component lives in, and that component. */
 struct guard_path {
-	int parent;       /* O_PATH fd of the parent directory (owned by the call's fds[]) */
+	int parent;	  /* O_PATH fd of the parent directory (owned by the call's fds[]) */
 	const char *name; /* the final component as the kernel should see it (may end in '/') */
-	size_t namelen;   /* its length without trailing slashes */
-	bool magic;       /* parent is a /proc/PID/{fd,...} directory of the target: its entries are
-	                     magic links the kernel must follow itself */
+	size_t namelen;	  /* its length without trailing slashes */
 };
 
 /* Decoded system call, filled by guard.c from the notification. */
@@ -62,12 +62,12 @@ enum guard_op { GOP_OPEN, GOP_MKDIR, GOP_MKNOD, GOP_SYMLINK, GOP_LINK, GOP_RENAM
 
 struct guard_req {
 	enum guard_op op;
-	int dfd[2];        /* directory fds in the target's table, or AT_FDCWD */
+	int dfd[2];		/* directory fds in the target's table, or AT_FDCWD */
 	char path[2][PATH_MAX]; /* copied path arguments: [0] source/only path, [1] new name */
-	char target[PATH_MAX];  /* symlink contents */
-	unsigned int flags;      /* open flags, AT_* flags, RENAME_* flags */
+	char target[PATH_MAX];	/* symlink contents */
+	unsigned int flags;	/* open flags, AT_* flags, RENAME_* flags */
 	mode_t mode;
-	unsigned int dev;        /* mknod: the raw 32-bit device number (new_decode_dev) */
+	unsigned int dev; /* mknod: the raw 32-bit device number (new_decode_dev) */
 };
 
 /* guard_ops.c */

@@ -26,8 +26,8 @@ long cordon_guard_read_path(pid_t pid, uint64_t addr, char *buf, size_t size)
 		size_t chunk = page - (size_t)(at % page);
 		if (chunk > size - done)
 			chunk = size - done;
-		struct iovec local = { buf + done, chunk };
-		struct iovec remote = { (void *)(uintptr_t)at, chunk };
+		struct iovec local = {buf + done, chunk};
+		struct iovec remote = {(void *)(uintptr_t)at, chunk};
 		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 		if (n < 0)
 			return errno == ESRCH ? -ESRCH : -EFAULT;

@@ -19,7 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAXSYMLINKS 40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
+#define MAXSYMLINKS                                                                                \
+	40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
 #define PROC_ROOT_INO 1
 
 /* Capabilities that change the outcome of a file-creating call (capabilities(7)). If the worker
@@ -65,6 +66,7 @@ static int parse_status(char *s, struct guard_task *t)
 			t->capeff = v1;
 			seen |= 16;
 		} else if (strncmp(line, "Groups:", 7) == 0) {
+			t->groups_cut = strlen(line + 7) >= sizeof(t->groups);
 			snprintf(t->groups, sizeof(t->groups), "%s", line + 7);
 			seen |= 32;
 		}
@@ -99,33 +101,88 @@ int guard_task_read(struct guard_call *c)
  * the worker holds; otherwise the result could differ from the target's own call. */
 static bool same_creds(const struct guard_task *self, const struct guard_task *t)
 {
-	return self->fsuid == t->fsuid && self->fsgid == t->fsgid &&
-	       strcmp(self->groups, t->groups) == 0 && ((self->capeff & FILE_CAPS) & ~t->capeff) == 0;
+	return self->fsuid == t->fsuid && self->fsgid == t->fsgid && !self->groups_cut &&
+	       !t->groups_cut && strcmp(self->groups, t->groups) == 0 &&
+	       ((self->capeff & FILE_CAPS) & ~t->capeff) == 0;
+}
+
+/* entry_of: whether (directory st, name[0..len)) is an entry of g. ASCII case folded: on a
+ * case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC" would be found as ".bashrc". */
+static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, const char *name,
+		     size_t len)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct cordon_guard_entry *en = &g->v[i];
+		if (st->st_dev == en->dev && st->st_ino == en->ino && strlen(en->name) == len &&
+		    strncasecmp(en->name, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* beneath_guarded: 1 when directory fd lies at or below a guarded name, 0 if not, -errno. A
+ * guarded name that a person creates later as a directory (.vscode/, .git/hooks) is not pinned
+ * by the mount layer, so everything in it stays guarded here. Walks ".." up to the root; at each
+ * ancestor that is a guard directory, the entry's name is looked up and compared with the child
+ * the walk came from. */
+#define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name: treated as guarded */
+static int beneath_guarded(const struct cordon_guard_set *g, int fd)
+{
+	struct stat cur, child;
+	int curfd = fd, r = 0;
+
+	if (fstat(fd, &cur) < 0)
+		return -errno;
+	for (int depth = 0;; depth++) {
+		if (depth > 0) {
+			for (size_t i = 0; i < g->n && r == 0; i++) {
+				const struct cordon_guard_entry *en = &g->v[i];
+				struct stat s;
+				if (cur.st_dev == en->dev && cur.st_ino == en->ino &&
+				    fstatat(curfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    s.st_dev == child.st_dev && s.st_ino == child.st_ino)
+					r = 1;
+			}
+		}
+		if (r != 0)
+			break;
+		if (depth == MAX_DEPTH) {
+			r = 1;
+			break;
+		}
+		int up = openat(curfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0) {
+			r = -errno;
+			break;
+		}
+		child = cur;
+		if (curfd != fd)
+			close(curfd);
+		curfd = up;
+		if (fstat(up, &cur) < 0) {
+			r = -errno;
+			break;
+		}
+		if (cur.st_dev == child.st_dev && cur.st_ino == child.st_ino)
+			break; /* ".." of the root is the root */
+	}
+	if (curfd != fd)
+		close(curfd);
+	return r;
 }
 
 bool guard_denied(const struct guard_call *c, const struct guard_path *p)
 {
 	const struct cordon_guard_set *g = c->g;
 	struct stat st;
-	bool statted = false;
 
-	if (!g || p->namelen == 0 || p->namelen > 255)
+	if (!g || g->n == 0)
 		return false;
-	for (size_t i = 0; i < g->n; i++) {
-		const struct cordon_guard_entry *en = &g->v[i];
-		/* ASCII case folded: on a case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC"
-		 * would be found again as ".bashrc". */
-		if (strlen(en->name) != p->namelen || strncasecmp(en->name, p->name, p->namelen) != 0)
-			continue;
-		if (!statted) {
-			if (fstat(p->parent, &st) < 0)
-				return true; /* fail closed */
-			statted = true;
-		}
-		if (st.st_dev == en->dev && st.st_ino == en->ino)
-			return true;
-	}
-	return false;
+	if (fstat(p->parent, &st) < 0)
+		return true; /* fail closed */
+	if (entry_of(g, &st, p->name, p->namelen))
+		return true;
+	return beneath_guarded(g, p->parent) != 0; /* an error fails closed */
 }
 
 /* proc_kind: 0 when fd is not on procfs, 1 when it is the procfs root, 2 for any other procfs
@@ -201,7 +258,7 @@ static int open_base(struct guard_call *c, int dfd, const char *path, bool need_
 	if (dfd == AT_FDCWD) {
 		if (c->cwdfd < 0) {
 			int r = guard_call_track(
-				c, openat(c->procfd, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC));
+			    c, openat(c->procfd, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC));
 			if (r < 0)
 				return r;
 			c->cwdfd = r;
@@ -274,6 +331,13 @@ static int walk(struct guard_call *c, int base, const char *dir)
 		}
 		if (S_ISLNK(st.st_mode)) {
 			close(fd);
+			/* a guarded name that is a link: what lies behind it is guarded too */
+			struct stat cs;
+			if (c->g &&
+			    (fstat(cur, &cs) < 0 || entry_of(c->g, &cs, comp, strlen(comp)))) {
+				r = -EACCES;
+				goto out;
+			}
 			r = link_text(c, cur, comp, link, sizeof(link));
 			if (r < 0)
 				goto out;
@@ -324,10 +388,10 @@ out:
 	return own ? guard_call_track(c, cur) : cur;
 }
 
-/* resolve_from: split path (our copy) into directory part and final component and open the
+/* split_open: split path (our copy) into directory part and final component and open the
  * directory part from base. The final component keeps its trailing slashes so the kernel applies
  * its own trailing-slash rules; "." and ".." are passed through (they never name a new entry). */
-static int resolve_from(struct guard_call *c, int base, const char *path, struct guard_path *p)
+static int split_open(struct guard_call *c, int base, const char *path, struct guard_path *p)
 {
 	size_t n = strlen(path), e = n;
 	if (n == 0)
@@ -358,8 +422,8 @@ static int resolve_from(struct guard_call *c, int base, const char *path, struct
 	dir[s] = '\0';
 	/* Fast path: no symbolic link on the way, the kernel resolves exactly as for the target
 	 * (same root, same mounts). Any link, /proc/self among them, takes the careful walk. */
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_SYMLINKS };
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS};
 	int fd = (int)syscall(SYS_openat2, base, dir, &how, sizeof(how));
 	if (fd < 0 && errno == ELOOP)
 		fd = walk(c, base, dir);
@@ -369,6 +433,23 @@ static int resolve_from(struct guard_call *c, int base, const char *path, struct
 		return fd;
 	p->parent = fd;
 	return 0;
+}
+
+/* resolve_from: split_open, then refuse a parent directory on procfs other than the target's own
+ * /proc/PID (or a directory below it). The worker holds CAP_SYS_PTRACE and no Landlock domain:
+ * opening /proc/OTHER/{mem,environ,maps} for the target would hand it what ptrace(2) access mode
+ * checks and Landlock deny it, the worker's own memory among them (ATTACKS.md 4, 5). */
+static int resolve_from(struct guard_call *c, int base, const char *path, struct guard_path *p)
+{
+	int r = split_open(c, base, path, p);
+	if (r < 0)
+		return r;
+	int kind = proc_kind(p->parent);
+	if (kind < 0)
+		return kind;
+	if (kind == 0)
+		return 0;
+	return kind == 2 && proc_dir_is_target(c, p->parent) == 1 ? 0 : -EACCES;
 }
 
 static int resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p)
@@ -401,19 +482,30 @@ static int follow_final(struct guard_call *c, struct guard_path *p, char *buf, s
 /* reply: answer the notification with 0 or -err (seccomp_unotify(2)). */
 static int reply(struct guard_call *c, int err, int64_t val)
 {
-	struct seccomp_notif_resp resp = { .id = c->id, .val = val, .error = -err, .flags = 0 };
-	return ioctl(c->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
+	struct seccomp_notif_resp resp = {.id = c->id, .val = val, .error = -err, .flags = 0};
+	/* libseccomp reports every failure alike; all mean the answer was not delivered */
+	return seccomp_notify_respond(c->listener, &resp) != 0 ? -ENOENT : 0;
+}
+
+/* set_umask: the target's umask for the next creating call, so that the kernel applies it (or a
+ * default ACL instead) exactly as for the target. */
+static void set_umask(struct guard_call *c)
+{
+	if (c->worker_umask != c->task.umask) {
+		umask(c->task.umask);
+		c->worker_umask = c->task.umask;
+	}
 }
 
 /* inject: install fd in the target and complete its call with the new number, atomically
  * (SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). The target's RLIMIT_NOFILE applies. */
 static int inject(struct guard_call *c, int fd, unsigned int oflags)
 {
-	struct seccomp_notif_addfd a = { .id = c->id,
-					 .flags = SECCOMP_ADDFD_FLAG_SEND,
-					 .srcfd = (unsigned int)fd,
-					 .newfd = 0,
-					 .newfd_flags = oflags & O_CLOEXEC };
+	struct seccomp_notif_addfd a = {.id = c->id,
+					.flags = SECCOMP_ADDFD_FLAG_SEND,
+					.srcfd = (unsigned int)fd,
+					.newfd = 0,
+					.newfd_flags = oflags & O_CLOEXEC};
 	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a) >= 0)
 		return 0;
 	int err = errno;
@@ -434,7 +526,7 @@ struct blocking_open {
 static void *blocking_open_run(void *arg)
 {
 	struct blocking_open *b = arg;
-	struct guard_call c = { .listener = b->listener, .id = b->id };
+	struct guard_call c = {.listener = b->listener, .id = b->id};
 	int fd = openat(b->parent, b->name, (int)(b->flags | O_NOCTTY | O_CLOEXEC));
 	if (fd < 0)
 		reply(&c, errno, 0);
@@ -497,11 +589,12 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 			return e;
 		if (guard_denied(c, &p))
 			return -EACCES;
-		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below. */
+		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below.
+		 */
 		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
 		if (!magic)
 			of |= O_NOFOLLOW;
-		umask(c->task.umask);
+		set_umask(c);
 		fd = openat(p.parent, p.name, (int)of, r->mode);
 		if (fd >= 0 && (flags & O_PATH) && follow && !magic) {
 			/* O_PATH drops O_CREAT, and with O_NOFOLLOW it opens a link itself */
@@ -531,13 +624,15 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	}
 	if (!nonblock && !(flags & O_PATH)) {
 		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
+		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+		    (flags & O_ACCMODE) == O_RDONLY) {
 			/* without O_NONBLOCK, reading from a FIFO waits for a writer (fifo(7)) */
 			close(fd);
 			return open_blocking(c, &p, flags, magic);
 		}
-		int fl = fcntl(fd, F_GETFL);
-		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		/* F_SETFL changes only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK
+		 * (fcntl(2)) */
+		if (fcntl(fd, F_SETFL, (int)flags & ~O_NONBLOCK) < 0) {
 			int err = errno;
 			close(fd);
 			return -err;
@@ -546,8 +641,8 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	e = inject(c, fd, flags);
 	close(fd);
 	if (e < 0 && (flags & O_CREAT) && (flags & O_EXCL) && !magic)
-		/* the target never learned of the file it asked to create exclusively: remove it so a
-		 * restarted call does not fail with EEXIST */
+		/* the target never learned of the file it asked to create exclusively: remove it so
+		 * a restarted call does not fail with EEXIST */
 		unlinkat(p.parent, p.name, 0);
 	return 1;
 }
@@ -589,7 +684,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			e = -EACCES;
 			break;
 		}
-		umask(c->task.umask);
+		set_umask(c);
 		res = mkdirat(p.parent, p.name, r->mode);
 		e = finish(c, res, &p, true);
 		break;
@@ -600,7 +695,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			e = -EACCES;
 			break;
 		}
-		umask(c->task.umask);
+		set_umask(c);
 		/* the raw 32-bit dev argument, decoded by the kernel as for the target */
 		res = (int)syscall(SYS_mknodat, p.parent, p.name, (unsigned int)r->mode, r->dev);
 		e = finish(c, res, &p, false);
@@ -652,7 +747,9 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		}
 		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
-		if (guard_denied(c, &q)) {
+		/* the source too: a second name for a guarded file would let it be written through
+		 */
+		if (guard_denied(c, &q) || (p.name[0] && guard_denied(c, &p))) {
 			e = -EACCES;
 			break;
 		}
@@ -683,7 +780,8 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			e = -EACCES;
 			break;
 		}
-		if (p.parent == c->rootfd && strcmp(p.name, ".") == 0 && (r->flags & AT_REMOVEDIR)) {
+		if (p.parent == c->rootfd && strcmp(p.name, ".") == 0 &&
+		    (r->flags & AT_REMOVEDIR)) {
 			e = -EBUSY; /* rmdir("/") */
 			break;
 		}

@@ -19,11 +19,14 @@
 #define RC_FILES                                                                                   \
 	".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".zshenv",          \
 	    ".zshrc", ".zprofile", ".zlogin", ".zlogout", ".inputrc"
+/* .git/commondir makes git read config and hooks from the directory it names (gitrepository-
+ * layout(5)); .git/config.worktree is read as config when extensions.worktreeConfig is set. */
 #define REPO_FILES                                                                                 \
-	".git/hooks", ".git/modules", ".gitmodules", ".vscode", ".idea", ".claude/commands",       \
-	    ".claude/agents", ".claude/settings.json", ".claude/settings.local.json", ".mcp.json", \
-	    ".envrc", ".npmrc"
-static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config", NULL};
+	".git/hooks", ".git/modules", ".git/commondir", ".gitmodules", ".vscode", ".idea",         \
+	    ".claude/commands", ".claude/agents", ".claude/settings.json",                         \
+	    ".claude/settings.local.json", ".mcp.json", ".envrc", ".npmrc"
+static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config",
+					 ".git/config.worktree", NULL};
 static const char *const denies_git_config[] = {RC_FILES, REPO_FILES, NULL};
 
 const char *const *cordon_mandatory_denies(const struct cordon_policy *p)

@@ -40,6 +40,29 @@ static const char *const home_denies[] = {
     ".gitconfig",
     ".config/git",
     ".npmrc",
+    /* read as code by a later login, shell, editor, X session, Python or cargo: Debian's
+     * skeleton .bashrc sources .bash_aliases; systemd's user manager reads environment.d; the
+     * user site-packages runs .pth lines and shadows modules; VS Code's user settings and the
+     * Neovim config name the cordon helper the editor runs */
+    ".bash_aliases",
+    ".config/fish",
+    ".config/environment.d",
+    ".xprofile",
+    ".xsessionrc",
+    ".xinitrc",
+    ".config/nvim",
+    ".vimrc",
+    ".vim",
+    ".emacs",
+    ".emacs.d",
+    ".config/emacs",
+    ".tmux.conf",
+    ".config/tmux",
+    ".local/lib",
+    ".cargo/bin",
+    ".cargo/config",
+    ".cargo/config.toml",
+    ".config/Code/User",
     NULL,
 };
 

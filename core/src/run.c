@@ -38,6 +38,7 @@ struct run_state {
 	pid_t reaper;	      /* in the outer process: the reaper's pid (init PID namespace) */
 	struct cordon_session *session;
 	bool is_reaper;
+	bool pid_limit; /* in the reaper: RUN_PID_MAX is in force */
 };
 
 /* The signals the reaper and the outer process take synchronously. */
@@ -61,6 +62,26 @@ static void note(int fd, int kind, int err, const char *msg)
 	snprintf(n.msg, sizeof(n.msg), "%s", msg);
 	while (write(fd, &n, sizeof(n)) < 0 && errno == EINTR)
 		;
+}
+
+/* Most processes and threads the command's PID namespace holds at once: a fork bomb stops
+ * there instead of exhausting the machine's pids (ATTACKS.md 35). Every thread takes a pid. */
+#define RUN_PID_MAX 8192
+
+/* limit_pids: bound the new PID namespace by its own pid_max, which is per PID namespace since
+ * Linux 6.14 (proc_sys_kernel(5) pid_max; CAP_SYS_ADMIN over the namespace, held here). The
+ * reaper is PID 1, so the namespace holds fewer than RUN_PID_MAX tasks. Returns false where the
+ * kernel keeps pid_max global (the write is refused): the caller reports the limit missing. */
+static bool limit_pids(void)
+{
+	char buf[16];
+	int fd = open("/proc/sys/kernel/pid_max", O_WRONLY | O_CLOEXEC);
+	int n = snprintf(buf, sizeof(buf), "%d\n", RUN_PID_MAX);
+	bool ok = fd >= 0 && write(fd, buf, (size_t)n) == n;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 /* run_hook: the cordon_confine hook. A new PID namespace applies to children only
@@ -103,6 +124,7 @@ static int run_hook(void *arg, struct cordon_error *e)
 		return cordon_error_set(e, errno, "PID namespace: make / a slave mount: %m");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return cordon_error_set(e, errno, "PID namespace: mount a fresh /proc: %m");
+	st->pid_limit = limit_pids();
 	/* The guard worker must read this namespace's pids and /proc (session.h). */
 	int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
@@ -362,6 +384,10 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 			snprintf(msg, sizeof(msg), "layers not in force: %s", rep.missing);
 			note(st.note_w, NOTE_WARN, 0, msg);
 		}
+		if (!st.pid_limit)
+			note(st.note_w, NOTE_WARN, 0,
+			     "process limit not in force: this kernel's pid_max is not per PID "
+			     "namespace (Linux >= 6.14)");
 		cordon_session_free(s); /* the control fd stays with the outer process only */
 		reaper_main(&st, o->argv, &env, &orig_mask);
 	}

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +44,9 @@ struct session_state {
 	int builder_sock; /* S's end of the S↔B channel: forwards the guard listener */
 	pid_t builder;
 	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
+	char approval_path[108]; /* locked session: the approval socket, unlinked at the end */
+	bool follow_caller;      /* "follow-caller" was asked: the caller's exit, not the control
+				    channel's hang-up, ends the session */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
@@ -150,9 +155,48 @@ static uint16_t local_port(int fd)
 	return ntohs(a.sin_port);
 }
 
+/* on_caller_exit: the caller's pidfd became readable: it exited (pidfd_open(2)). */
+static int on_caller_exit(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	cordon_proxy_stop(px);
+	return 1;
+}
+
+/* follow_caller: from now on the session ends when the process that made the control channel
+ * exits, not when the channel hangs up. A shell closes the channel (close-on-exec) when it
+ * execs its last command in place (`bash -c '...; make'`): that command is still the confined
+ * shell's process and needs the proxy and the guard until it ends. The channel's creator is
+ * the socketpair's peer (unix(7) SO_PEERCRED), alive now, so its pidfd cannot name another. */
+static const char *follow_caller(struct cordon_proxy *px, struct session_state *st, int ctl)
+{
+	struct ucred cr;
+	socklen_t crl = sizeof(cr);
+	struct cordon_error e = {{0}};
+	int pfd;
+
+	if (st->follow_caller)
+		return "ok";
+	if (getsockopt(ctl, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0 || cr.pid <= 0)
+		return "err follow-caller: no peer credentials";
+	pfd = (int)syscall(SYS_pidfd_open, cr.pid, 0);
+	if (pfd < 0)
+		return "err follow-caller: pidfd_open failed";
+	fcntl(pfd, F_SETFD, FD_CLOEXEC);
+	if (cordon_proxy_watch(px, pfd, EPOLLIN, on_caller_exit, st, &e) < 0) {
+		close(pfd);
+		return "err follow-caller: cannot watch the caller";
+	}
+	st->follow_caller = true;
+	return "ok";
+}
+
 /* on_control: one request from the caller. "listener" carries the seccomp notification fd for
- * the guard (forwarded to B); anything else goes to cordon_control_handle. A hang-up ends the
- * session: the last confined process that could use it is gone. */
+ * the guard (forwarded to B); "follow-caller" see follow_caller; anything else goes to
+ * cordon_control_handle. A hang-up ends the session (the last confined process that could use
+ * it is gone), unless it follows its caller. */
 static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
@@ -161,12 +205,14 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 	ssize_t n;
 
 	if (!(events & EPOLLIN)) {
-		cordon_proxy_stop(px);
+		if (!st->follow_caller)
+			cordon_proxy_stop(px);
 		return 1;
 	}
 	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 3, &nfds);
 	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN)) {
-		cordon_proxy_stop(px);
+		if (!st->follow_caller)
+			cordon_proxy_stop(px);
 		return 1;
 	}
 	if (n < 0) {
@@ -180,6 +226,8 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		/* The listener, optionally with the target's mount and PID namespaces. */
 		int r = session_send(st->builder_sock, "listener", 8, fds, nfds);
 		reply = strdup(r < 0 ? "err guard worker is gone" : "ok");
+	} else if (nfds == 0 && !strcmp(req, "follow-caller")) {
+		reply = strdup(follow_caller(px, st, fd));
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
 	} else if (cordon_control_handle(&st->ctx, req, n, &reply) < 0) {
@@ -205,6 +253,41 @@ static int on_builder(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 	(void)events;
 	(void)arg;
 	return 1;
+}
+
+/* on_approval: a person's `cordon approve` on the approval socket of a locked session
+ * (control.h). The peer check and the request are cordon_control_approval_serve's. */
+static int on_approval(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+{
+	struct session_state *st = arg;
+	struct cordon_error e = {{0}};
+
+	(void)px;
+	if (!(events & EPOLLIN))
+		return 1;
+	/* A failed request (out of memory, a peer that hung up) is not the listener's end. */
+	cordon_control_approval_serve(&st->ctx, fd, &e);
+	return 0;
+}
+
+/* listen_approval: a locked session listens for outside approvals. Failing to listen is fatal
+ * for the session: a locked shell could not be loosened at all, and the person must know. */
+static int listen_approval(struct cordon_proxy *px, struct session_state *st,
+			   struct cordon_error *e)
+{
+	int fd = -1, r = cordon_control_approval_listen(st->ctx.session_id, &fd, e);
+
+	if (r < 0)
+		return cordon_error_prefix(e, r, "lockPolicy");
+	cordon_control_approval_path(st->ctx.session_id, st->approval_path,
+				     sizeof(st->approval_path));
+	r = cordon_proxy_watch(px, fd, EPOLLIN, on_approval, st, e);
+	if (r < 0) {
+		close(fd);
+		unlink(st->approval_path);
+		st->approval_path[0] = '\0';
+	}
+	return r;
 }
 
 /* session_main: the session process S. Never returns. */
@@ -308,7 +391,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		goto report;
 	if (ask.fd >= 0) {
 		ask.px = px;
-		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);
+		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask,
+				       &e);
 		if (r < 0)
 			goto report;
 	}
@@ -322,6 +406,11 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	r = cordon_proxy_watch(px, st.builder_sock, EPOLLIN | EPOLLRDHUP, on_builder, &st, &e);
 	if (r < 0)
 		goto report;
+	if (st.ctx.locked) {
+		r = listen_approval(px, &st, &e);
+		if (r < 0)
+			goto report;
+	}
 	if (session_send(ctl, &rep, sizeof(rep), bfds, 3) < 0)
 		goto end;
 	for (int i = 0; i < 3; i++)
@@ -335,6 +424,8 @@ report:
 	rep.st.msg[sizeof(rep.st.msg) - 1] = '\0';
 	session_send(ctl, &rep, sizeof(rep), NULL, 0);
 end:
+	if (st.approval_path[0])
+		unlink(st.approval_path);
 	if (st.builder > 0) {
 		kill(st.builder, SIGKILL);
 		while (waitpid(st.builder, NULL, 0) < 0 && errno == EINTR)
@@ -425,6 +516,11 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
 		if (setns(fds[i], type[i]) < 0)
 			return cordon_error_set(e, errno, "join %s namespace: setns: %m", name[i]);
 	}
+	/* A System V IPC and POSIX message-queue namespace of its own (ATTACKS.md 21): the host's
+	 * is keyed by number and name only, so any queue or segment of the same uid is reachable.
+	 * Owned by the session's user namespace, joined above (ipc_namespaces(7)). */
+	if (unshare(CLONE_NEWIPC) < 0)
+		return cordon_error_set(e, errno, "IPC namespace: unshare: %m");
 	/* Joining a mount namespace moves cwd and root to its root (setns(2)). */
 	if (cwd && chdir(cwd) < 0)
 		return cordon_error_set(e, errno, "join: chdir %s: %m", cwd);
@@ -450,6 +546,26 @@ int cordon_session_hand_listener(struct cordon_session *s, int listener, struct 
 	reply[n] = '\0';
 	if (strcmp(reply, "ok") != 0)
 		return cordon_error_set(e, EIO, "guard: %s",
+					!strncmp(reply, "err ", 4) ? reply + 4 : reply);
+	return 0;
+}
+
+int cordon_session_follow_caller(struct cordon_session *s, struct cordon_error *e)
+{
+	char reply[256];
+	int nfds = 0, r;
+	ssize_t n;
+
+	r = session_send(s->ctl, "follow-caller", 13, NULL, 0);
+	if (r < 0)
+		return cordon_error_set(e, -r, "session: follow-caller: %s", strerror(-r));
+	n = session_recv(s->ctl, reply, sizeof(reply) - 1, NULL, 0, &nfds);
+	if (n <= 0)
+		return cordon_error_set(e, n < 0 ? (int)-n : EPIPE,
+					"session: follow-caller: no answer");
+	reply[n] = '\0';
+	if (strcmp(reply, "ok") != 0)
+		return cordon_error_set(e, EIO, "session: %s",
 					!strncmp(reply, "err ", 4) ? reply + 4 : reply);
 	return 0;
 }

@@ -30,44 +30,44 @@
 #define MAX_FLAGS 64
 
 const char cordon_verbs_synopsis[] =
-	"sandbox on|status|allow-host|deny-host|hosts|log|check|policy [ARGS]";
+    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy [ARGS]";
 
 const char *const cordon_verbs_help[] = {
-	"Confine this shell: writes only where the policy says, network only to named hosts.",
-	"",
-	"Verbs:",
-	"  on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... [--lock] [--strict]",
-	"                       confine this shell now and for good (there is no `off`;",
-	"                       `exit` leaves); refused in a subshell, pipeline or $(...),",
-	"                       with stray directory/socket/write fds, or with live jobs",
-	"  status [--json]      on/off, session id, each layer in force and any missing",
-	"  allow-host HOST[:PORT]...",
-	"                       add hosts to the live allowlist (next connection sees it)",
-	"  deny-host HOST...    add hosts to the denylist (deny wins over allow)",
-	"  hosts [--json]       the effective allow and deny lists",
-	"  log [--json]         violations: denied hosts (time, host, port, pid), denied writes",
-	"  check [--json]       what this kernel supports; never changes anything",
-	"  policy [--json]      the effective merged policy",
-	"  help, --help         this text",
-	"",
-	"HOST is a name (example.com), *.example.com (strict subdomains), an IP literal",
-	"(127.0.0.1, [::1]), each optionally with :PORT.",
-	"With --lock (or \"lockPolicy\": true) allow-host only files a request; a person grants",
-	"it from an unconfined terminal: cordon approve SESSION HOST.",
-	"After `sandbox on`, $CORDON_PROMPT is \"[cordon] \", for a prompt such as",
-	"PS1='${CORDON_PROMPT}\\u@\\h:\\w\\$ '.",
-	"",
-	"Exit Status:",
-	"0 on success, 1 when a verb fails or refuses, 2 for a bad verb or option.",
-	NULL,
+    "Confine this shell: writes only where the policy says, network only to named hosts.",
+    "",
+    "Verbs:",
+    "  on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... [--lock] [--strict]",
+    "                       confine this shell now and for good (there is no `off`;",
+    "                       `exit` leaves); refused in a subshell, pipeline or $(...),",
+    "                       with stray directory/socket/write fds, or with live jobs",
+    "  status [--json]      on/off, session id, each layer in force and any missing",
+    "  allow-host HOST[:PORT]...",
+    "                       add hosts to the live allowlist (next connection sees it)",
+    "  deny-host HOST...    add hosts to the denylist (deny wins over allow)",
+    "  hosts [--json]       the effective allow and deny lists",
+    "  log [--json]         violations: denied hosts (time, host, port, pid), denied writes",
+    "  check [--json]       what this kernel supports; never changes anything",
+    "  policy [--json]      the effective merged policy",
+    "  help, --help         this text",
+    "",
+    "HOST is a name (example.com), *.example.com (strict subdomains), an IP literal",
+    "(127.0.0.1, [::1]), each optionally with :PORT.",
+    "With --lock (or \"lockPolicy\": true) allow-host only files a request; a person grants",
+    "it from an unconfined terminal: cordon approve SESSION HOST.",
+    "After `sandbox on`, $CORDON_PROMPT is \"[cordon] \", for a prompt such as",
+    "PS1='${CORDON_PROMPT}\\u@\\h:\\w\\$ '.",
+    "",
+    "Exit Status:",
+    "0 on success, 1 when a verb fails or refuses, 2 for a bad verb or option.",
+    NULL,
 };
 
 static const char usage_text[] =
-	"usage: sandbox on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... "
-	"[--lock] [--strict]\n"
-	"       sandbox status|hosts|log|check|policy [--json]\n"
-	"       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
-	"       sandbox --help\n";
+    "usage: sandbox on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... "
+    "[--lock] [--strict]\n"
+    "       sandbox status|hosts|log|check|policy [--json]\n"
+    "       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
+    "       sandbox --help\n";
 
 /* ---- output ---- */
 
@@ -141,7 +141,8 @@ static int json_get(const struct json *j, int obj, const char *key)
 	for (int k = 0; k < j->t[obj].size; k++) {
 		const jsmntok_t *kt = &j->t[i];
 		size_t kl = (size_t)(kt->end - kt->start);
-		if (kt->type == JSMN_STRING && strlen(key) == kl && !memcmp(j->s + kt->start, key, kl))
+		if (kt->type == JSMN_STRING && strlen(key) == kl &&
+		    !memcmp(j->s + kt->start, key, kl))
 			return i + 1;
 		i += 1 + json_skip(j, i + 1);
 	}
@@ -166,11 +167,21 @@ static const char *json_text(const struct json *j, int i, char *buf, size_t len)
 		if (c == '\\' && p < end) {
 			char x = *p++;
 			switch (x) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
 			case 'u':
 				c = '?';
 				if (end - p >= 4) {
@@ -180,7 +191,8 @@ static const char *json_text(const struct json *j, int i, char *buf, size_t len)
 					p += 4;
 				}
 				break;
-			default: c = x;
+			default:
+				c = x;
 			}
 		}
 		buf[o++] = c;
@@ -296,7 +308,8 @@ static void find_self_exe(char *out, size_t len)
 	if (!path)
 		return;
 	char *copy = strdup(path), *save = NULL;
-	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d;
+	     d = strtok_r(NULL, ":", &save)) {
 		snprintf(cand, sizeof(cand), "%s/cordon", d);
 		if (d[0] == '/' && access(cand, X_OK) == 0 && strlen(cand) < len) {
 			snprintf(out, len, "%s", cand);
@@ -328,7 +341,8 @@ static bool writable_by_policy(const struct cordon_policy *p, const char *path)
 	return false;
 }
 
-static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void append(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t o = strlen(buf);
@@ -395,11 +409,13 @@ static int scan_fds(const struct cordon_policy *p, char *list, size_t len, int *
 		} else if (strncmp(target, "anon_inode:", 11) == 0) {
 			const char *k = target + 11;
 			if (strcmp(k, "[eventfd]") && strcmp(k, "[eventpoll]") &&
-			    strcmp(k, "[signalfd]") && strcmp(k, "[timerfd]") && strcmp(k, "inotify"))
+			    strcmp(k, "[signalfd]") && strcmp(k, "[timerfd]") &&
+			    strcmp(k, "inotify"))
 				why = "kernel object";
 		} else if (S_ISCHR(st.st_mode)) {
-			static const char *const harmless[] = {"/dev/null", "/dev/zero", "/dev/full",
-							       "/dev/random", "/dev/urandom", "/dev/tty"};
+			static const char *const harmless[] = {"/dev/null",    "/dev/zero",
+							       "/dev/full",    "/dev/random",
+							       "/dev/urandom", "/dev/tty"};
 			bool ok = isatty((int)fd) || !wr;
 			for (size_t i = 0; !ok && i < sizeof(harmless) / sizeof(harmless[0]); i++)
 				ok = strcmp(target, harmless[i]) == 0;
@@ -490,8 +506,7 @@ static const char *opt_value(int argc, char *const *argv, int *i, const char *na
 	return NULL;
 }
 
-static int parse_on(const struct cordon_shell *sh, int argc, char *const *argv,
-		    struct on_args *a)
+static int parse_on(const struct cordon_shell *sh, int argc, char *const *argv, struct on_args *a)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *v;
@@ -552,10 +567,11 @@ static void plan_history(const struct cordon_shell *sh, struct cordon_policy *p,
 	for (size_t i = 0; deny && deny[i]; i++) {
 		if (strcmp(base, deny[i]) == 0) {
 			snprintf(redirect, rlen, "/tmp/cordon-history");
-			snprintf(note, len,
-				 "history: HISTFILE (%s) is a protected file; history now goes to the "
-				 "private %s",
-				 hf, redirect);
+			snprintf(
+			    note, len,
+			    "history: HISTFILE (%s) is a protected file; history now goes to the "
+			    "private %s",
+			    hf, redirect);
 			return;
 		}
 	}
@@ -610,7 +626,8 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	/* Refusals: each would leave something unconfined that the person thinks is confined. */
 	char why[4096] = "";
 	if (sh->not_toplevel(sh->arg, why, sizeof(why))) {
-		ERR("on: refused: %s; `sandbox on` must run in the shell itself, not in a subshell, "
+		ERR("on: refused: %s; `sandbox on` must run in the shell itself, not in a "
+		    "subshell, "
 		    "pipeline or $(...): nothing changed\n",
 		    why);
 		return CORDON_VERB_FAIL;
@@ -637,8 +654,8 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	struct cordon_policy p;
 	struct cordon_error e = {{0}};
 	memset(&p, 0, sizeof(p));
-	r = cordon_policy_build(&p, a.config, a.allow_write, a.n_write, a.allow_host, a.n_host,
-				cwd, &e);
+	r = cordon_policy_build(&p, a.config, a.allow_write, a.n_write, a.allow_host, a.n_host, cwd,
+				&e);
 	if (r < 0) {
 		ERR("on: %s; nothing changed\n", e.msg);
 		cordon_policy_free(&p);
@@ -699,7 +716,7 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	userns_id(ns_before, sizeof(ns_before));
 	struct cordon_layers_report rep;
 	memset(&rep, 0, sizeof(rep));
-	r = cordon_confine(&p, s, cwd, NULL, NULL, &rep, &e);
+	r = cordon_confine_in_place(&p, s, cwd, ctl, &rep, &e);
 	userns_id(ns_after, sizeof(ns_after));
 	if (r < 0 && strcmp(ns_before, ns_after) == 0 && !self_confined()) {
 		ERR("on: %s; nothing changed\n", e.msg);
@@ -712,6 +729,13 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	*ctl_fd = ctl;
 	char id[sizeof(si->id)];
 	snprintf(id, sizeof(id), "%s", si->id);
+	/* The session must outlive the control fd when this shell execs its last command in place
+	 * (`bash -c '...; make'` closes the close-on-exec fd). Without it the session just ends
+	 * earlier: fail closed, so a warning is enough. */
+	struct cordon_error fe = {{0}};
+	if (r == 0 && cordon_session_follow_caller(s, &fe) < 0)
+		ERR("warning: %s; a command this shell execs in place will have no network\n",
+		    fe.msg);
 	cordon_session_free(s); /* the session lives on through ctl */
 	if (r < 0) {
 		/* Past the point of no return: the shell stays in the session (its network is the
@@ -749,7 +773,8 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	if (rep.missing[0])
 		ERR("warning: layers not in force: %s (see `sandbox status`)\n", rep.missing);
 	if (bad)
-		ERR("warning: %d variable%s could not be set (see above)\n", bad, bad == 1 ? "" : "s");
+		ERR("warning: %d variable%s could not be set (see above)\n", bad,
+		    bad == 1 ? "" : "s");
 	cordon_policy_free(&p);
 	return CORDON_VERB_OK;
 }
@@ -795,7 +820,8 @@ static int verb_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 			if (json)
 				OUT("{\"on\":true,\"session\":\"%s\",\"control\":false}\n", id);
 			else
-				OUT("sandbox: on (session %s, inherited: this shell was started inside "
+				OUT("sandbox: on (session %s, inherited: this shell was started "
+				    "inside "
 				    "the sandbox and holds no control channel)\n",
 				    id);
 		} else if (json) {
@@ -827,10 +853,10 @@ static int verb_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 	static const struct {
 		const char *key, *name;
 	} names[] = {
-		{"userns", "user namespace"},  {"mountns", "mount namespace"},
-		{"netns", "network namespace"}, {"caps_dropped", "capabilities dropped"},
-		{"nnp", "no_new_privs"},        {"landlock", "Landlock"},
-		{"seccomp", "seccomp filter"},  {"guard", "write guard"},
+	    {"userns", "user namespace"},   {"mountns", "mount namespace"},
+	    {"netns", "network namespace"}, {"caps_dropped", "capabilities dropped"},
+	    {"nnp", "no_new_privs"},	    {"landlock", "Landlock"},
+	    {"seccomp", "seccomp filter"},  {"guard", "write guard"},
 	};
 	char in[512] = "", out[512] = "";
 	for (size_t i = 0; l >= 0 && i < sizeof(names) / sizeof(names[0]); i++) {
@@ -914,10 +940,14 @@ static int verb_hosts(const struct cordon_shell *sh, int ctl_fd, bool json)
 		json_list(&j, json_get(&j, net, "deniedDomains"), deny, sizeof(deny));
 		if (json) {
 			/* Re-emit the raw arrays so the output stays JSON. */
-			int a = json_get(&j, net, "allowedDomains"), d = json_get(&j, net, "deniedDomains");
-			OUT("{\"on\":false,\"allow\":%.*s,\"deny\":%.*s,\"locked\":false,\"pending\":[]}\n",
-			    a >= 0 ? j.t[a].end - j.t[a].start : 2, a >= 0 ? pol + j.t[a].start : "[]",
-			    d >= 0 ? j.t[d].end - j.t[d].start : 2, d >= 0 ? pol + j.t[d].start : "[]");
+			int a = json_get(&j, net, "allowedDomains"),
+			    d = json_get(&j, net, "deniedDomains");
+			OUT("{\"on\":false,\"allow\":%.*s,\"deny\":%.*s,\"locked\":false,"
+			    "\"pending\":[]}\n",
+			    a >= 0 ? j.t[a].end - j.t[a].start : 2,
+			    a >= 0 ? pol + j.t[a].start : "[]",
+			    d >= 0 ? j.t[d].end - j.t[d].start : 2,
+			    d >= 0 ? pol + j.t[d].start : "[]");
 		} else {
 			OUT("(sandbox off: the lists `sandbox on` would start with)\n");
 			OUT("allowed hosts: %s\ndenied hosts: %s\n", allow, deny);
@@ -952,8 +982,9 @@ static int verb_log(const struct cordon_shell *sh, int ctl_fd, bool json)
 		if (json)
 			OUT("[]\n");
 		else
-			ERR("log: %s\n", inherited(ctl_fd) ? "ask in the shell that ran `sandbox on`"
-							   : "off: nothing logged");
+			ERR("log: %s\n", inherited(ctl_fd)
+					     ? "ask in the shell that ran `sandbox on`"
+					     : "off: nothing logged");
 		return CORDON_VERB_OK;
 	}
 	if (ask(sh, ctl_fd, words, &reply) < 0)
@@ -1010,7 +1041,8 @@ static int verb_check(const struct cordon_shell *sh, bool json)
 		append(missing, sizeof(missing), "%sLandlock TCP rules (ABI < 4)",
 		       missing[0] ? ", " : "");
 	if (k.landlock_abi > 0 && k.landlock_abi < 6)
-		append(missing, sizeof(missing), "%sLandlock signal/abstract-socket scoping (ABI < 6)",
+		append(missing, sizeof(missing),
+		       "%sLandlock signal/abstract-socket scoping (ABI < 6)",
 		       missing[0] ? ", " : "");
 	if (!k.seccomp_filter)
 		append(missing, sizeof(missing), "%sseccomp filter", missing[0] ? ", " : "");
@@ -1042,8 +1074,7 @@ static int verb_check(const struct cordon_shell *sh, bool json)
 	return CORDON_VERB_OK;
 }
 
-static int verb_hostchange(const struct cordon_shell *sh, int ctl_fd, int argc,
-			   char *const *argv)
+static int verb_hostchange(const struct cordon_shell *sh, int ctl_fd, int argc, char *const *argv)
 {
 	if (argc < 2)
 		return usage(sh, "%s: name at least one host", argv[0]);
@@ -1052,9 +1083,10 @@ static int verb_hostchange(const struct cordon_shell *sh, int ctl_fd, int argc,
 			return usage(sh, "unknown option \"%s\"", argv[i]);
 	if (ctl_fd < 0) {
 		ERR("%s: %s\n", argv[0],
-		    inherited(ctl_fd) ? "this shell was started inside the sandbox and holds no "
-					"control channel; use the shell that ran `sandbox on`"
-				      : "the sandbox is off (`sandbox on --allow-host HOST` starts it)");
+		    inherited(ctl_fd)
+			? "this shell was started inside the sandbox and holds no "
+			  "control channel; use the shell that ran `sandbox on`"
+			: "the sandbox is off (`sandbox on --allow-host HOST` starts it)");
 		return CORDON_VERB_FAIL;
 	}
 	char *words[MAX_FLAGS + 2];
@@ -1075,12 +1107,35 @@ static int verb_hostchange(const struct cordon_shell *sh, int ctl_fd, int argc,
 	return CORDON_VERB_OK;
 }
 
+/* A forked copy of the confined shell (a subshell, `$(...)`) had its control fd closed at fork
+ * (cordon_confine_in_place), and its number may since name some other file: only a socket is the
+ * channel. */
+static bool forget_lost_channel(int *ctl_fd)
+{
+	struct stat st;
+
+	if (*ctl_fd < 0 || (fstat(*ctl_fd, &st) == 0 && S_ISSOCK(st.st_mode)))
+		return false;
+	*ctl_fd = -1;
+	return true;
+}
+
 int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
 {
+	bool lost = forget_lost_channel(ctl_fd);
 	if (argc < 1)
 		return usage(sh, "%s", "a verb is needed");
 	const char *v = argv[0];
 	bool json;
+	if (lost && strcmp(v, "on") && strcmp(v, "check") && strcmp(v, "--help") &&
+	    strcmp(v, "-h") && strcmp(v, "help")) {
+		ERR("%s: this is a forked copy of the confined shell (a subshell, pipeline element "
+		    "or "
+		    "$(...)), which holds no control channel; run `sandbox %s` in the shell itself "
+		    "(e.g. `sandbox %s > FILE`)\n",
+		    v, v, v);
+		return CORDON_VERB_FAIL;
+	}
 	if (!strcmp(v, "--help") || !strcmp(v, "-h") || !strcmp(v, "help")) {
 		OUT("%s\n\n", cordon_verbs_synopsis);
 		for (size_t i = 0; cordon_verbs_help[i]; i++)

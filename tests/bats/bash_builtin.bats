@@ -277,13 +277,26 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 	run curl -sS -m 10 --noproxy '*' "$URL"
 	has cordon-bash-test-host # control: the host answers outside
 	run sb 'sandbox on || exit 9
-		curl -sS -m 10 "'"$URL"'" || echo before-denied
+		curl -fsS -m 10 "'"$URL"'" || echo before-denied
 		sandbox allow-host 127.0.0.2; sandbox hosts
-		curl -sS -m 10 "'"$URL"'" && echo after-allowed
+		curl -fsS -m 10 "'"$URL"'" && echo after-allowed
 		sandbox deny-host 127.0.0.2; sandbox hosts
-		curl -sS -m 10 "'"$URL"'" || echo after-denied'
+		curl -fsS -m 10 "'"$URL"'" || echo after-denied'
 	has before-denied "allowed hosts: 127.0.0.2" "cordon-bash-test-host" after-allowed \
 		"denied hosts: 127.0.0.2" after-denied
+}
+
+@test "a last command the shell execs in place keeps the network; the session ends with it" {
+	URL=http://127.0.0.2:$HOST_PORT/index.html
+	# bash -c execs its last simple command in the shell's own process, closing the control fd.
+	run sb 'sandbox on --allow-host 127.0.0.2 || exit 9
+		sandbox status --json > st.json
+		curl -fsS -m 10 "'"$URL"'"'
+	status_is 0
+	has cordon-bash-test-host
+	spid=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["session_pid"])' "$W/st.json")
+	for _ in $(seq 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$spid" 2>/dev/null || fail "session process $spid outlived the exec'd command"
 }
 
 @test "allow-host with an invalid pattern is refused and changes nothing" {
@@ -301,44 +314,149 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 }
 
 @test "cordon approve from outside grants a locked session's request; from inside it cannot" {
-	"$CORDON" approve --help >/dev/null 2>&1 || skip "cordon approve is not in this build"
+	URL=http://127.0.0.2:$HOST_PORT/index.html
+	mkdir -p "$T/bin" && cp "$CORDON" "$T/bin/cordon" && chmod -R a+rX "$T/bin"
+	# The shell files the request, tries to approve it itself (with the same cordon binary, which
+	# it can run), then waits for the person outside; curl works only after the approval.
 	sb 'sandbox on --lock || exit 9
 		sandbox allow-host 127.0.0.2
-		"'"$CORDON"'" approve "$CORDON_SESSION" 127.0.0.2 && echo inside-approve-worked
+		"'"$T/bin/cordon"'" approve "$CORDON_SESSION" 127.0.0.2 && echo inside-approve-worked
 		sandbox hosts
+		curl -fsS -m 10 "'"$URL"'" >/dev/null || echo curl-before-denied
 		echo "$CORDON_SESSION" > sid
 		for i in $(seq 200); do [ -e approved ] && break; sleep 0.05; done
-		sandbox hosts' >"$T/out" &
+		sandbox hosts
+		curl -fsS -m 10 "'"$URL"'" && echo curl-after-ok' >"$T/out" &
 	for _ in $(seq 200); do [ -s "$W/sid" ] && break; sleep 0.05; done
-	run timeout 10 "$CORDON" approve "$(cat "$W/sid")" 127.0.0.2
+	[ -s "$W/sid" ] || fail "the confined shell did not start: $(cat "$T/out")"
+	sid=$(cat "$W/sid")
+	run timeout 10 "$CORDON" approve --pending "$sid"
+	status_is 0
+	has '"127.0.0.2"'
+	run timeout 10 "$CORDON" approve "$sid" 127.0.0.2
 	touch "$W/approved"
 	wait
 	status_is 0
+	has "approved"
 	run cat "$T/out"
 	lacks inside-approve-worked
-	has "allowed hosts: none" "allowed hosts: 127.0.0.2"
+	has "approval: socket: Operation not permitted" "allowed hosts: none" curl-before-denied "allowed hosts: 127.0.0.2" \
+		cordon-bash-test-host curl-after-ok
+	# The approval socket is gone with the session.
+	for _ in $(seq 100); do
+		timeout 5 "$CORDON" approve "$sid" 127.0.0.2 2>/dev/null || break
+		sleep 0.05
+	done
+	run timeout 5 "$CORDON" approve "$sid" 127.0.0.2
+	status_is 1
+	has "no running session"
+}
+
+@test "an unlocked session has no approval socket" {
+	sb 'sandbox on || exit 9
+		echo "$CORDON_SESSION" > sid
+		for i in $(seq 200); do [ -e done ] && break; sleep 0.05; done' >"$T/out" &
+	for _ in $(seq 200); do [ -s "$W/sid" ] && break; sleep 0.05; done
+	[ -s "$W/sid" ] || fail "the confined shell did not start: $(cat "$T/out")"
+	run timeout 10 "$CORDON" approve "$(cat "$W/sid")" 127.0.0.2
+	touch "$W/done"
+	wait
+	status_is 1
+	has "no running session"
 }
 
 # --- what a child of the confined shell cannot do --------------------------------------------------
 
-@test "a child cannot ptrace the shell or read /proc/\$PPID/mem (it can before on)" {
-	probe='import ctypes, os, sys
+# PARENT_PROBE: a child of the shell tries what would reach the shell's control fd:
+# /proc/$PPID/mem, /proc/$PPID/environ, /proc/$PPID/fd/FD for each argument, and PTRACE_SEIZE
+# (no stop, so a successful control leaves the shell running). One line per attempt, with errno.
+PARENT_PROBE='import ctypes, os, sys
 pp = os.getppid()
-try:
+def tryit(name, f):
+    try:
+        f(); print(name + "-ok")
+    except OSError as e: print(name + "-refused", e.errno)
+def mem():
     m = open("/proc/%d/maps" % pp).readline().split()[0].split("-")[0]
     with open("/proc/%d/mem" % pp, "rb") as f:
-        f.seek(int(m, 16)); f.read(16); print("mem-read")
-except OSError as e: print("mem-refused", e.errno)
+        f.seek(int(m, 16)); f.read(16)
+tryit("mem", mem)
+tryit("environ", lambda: open("/proc/%d/environ" % pp, "rb").read())
+for fd in sys.argv[1:]:
+    tryit("fd" + fd, lambda: os.readlink("/proc/%d/fd/%s" % (pp, fd)))
 libc = ctypes.CDLL(None, use_errno=True)
-r = libc.ptrace(16, pp, 0, 0)  # PTRACE_ATTACH
-print("ptrace-ok" if r == 0 else "ptrace-refused %d" % ctypes.get_errno())
-if r == 0: libc.ptrace(17, pp, 0, 0)'
-	run sb "$PY -c '$probe'"
-	has mem-read ptrace-ok
-	run sb "sandbox on || exit 9; $PY -c '$probe'"
-	has mem-refused ptrace-refused
-	lacks mem-read
-	lacks ptrace-ok
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+if libc.ptrace(0x4206, pp, None, None) == 0:  # PTRACE_SEIZE
+    print("ptrace-ok")
+else:
+    print("ptrace-refused", ctypes.get_errno())'
+
+@test "a child cannot ptrace the shell nor read its mem, environ or control fd (it can before on)" {
+	printf '%s\n' "$PARENT_PROBE" >"$T/lib/parent_probe.py"
+	# Positive control: the same child of an unconfined shell reaches all of it (fd 5: a socket
+	# the shell holds, as it will hold the control fd).
+	run sb 'exec 5<>/dev/tcp/127.0.0.2/'"$HOST_PORT"' || exit 9
+		'"$PY"' "$BASH_LOADABLES_PATH/parent_probe.py" 5; echo probe-done'
+	has mem-ok environ-ok fd5-ok ptrace-ok
+	run sb 'sandbox on || exit 9
+		ctl=; for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -ge 100 ] && [ -S "$f" ] && ctl=$n; done
+		echo "ctl=${ctl:-none}"
+		'"$PY"' "$BASH_LOADABLES_PATH/parent_probe.py" "$ctl" 0; echo probe-done'
+	has "mem-refused 13" "environ-refused 13" "fd0-refused 13" "ptrace-refused 1"
+	lacks "ctl=none"
+	ctl=$(sed -n 's/^ctl=//p' <<<"$output")
+	has "fd$ctl-refused 13"
+	lacks -ok
+}
+
+@test "the shell's own file creations and a child's redirections work after on; mandatory denies hold" {
+	run sb 'sandbox on || exit 9
+		echo x > f && echo own-ok
+		ls > out.txt && echo child-redirect-ok
+		( echo y > g ) && echo subshell-ok
+		cat <<EOF > h
+heredoc-body
+EOF
+		echo "heredoc-rc=$?"
+		echo x > .mcp.json || echo mcp-refused
+		echo x >> ~/.bashrc || echo bashrc-refused
+		sh -c "echo z > .envrc" || echo envrc-refused'
+	status_is 0
+	has own-ok child-redirect-ok subshell-ok heredoc-rc=0 mcp-refused bashrc-refused envrc-refused
+	lacks "Bad address"
+	[ "$(cat "$W/f")" = x ] && [ "$(cat "$W/g")" = y ] && [ "$(cat "$W/h")" = heredoc-body ] ||
+		fail "files not written as expected"
+	grep -qx 'f' "$W/out.txt" || fail "ls > out.txt: $(cat "$W/out.txt")"
+	[ ! -e "$W/.mcp.json" ] && [ ! -e "$HOME/.bashrc" ] && [ ! -e "$W/.envrc" ] ||
+		fail "a mandatory deny was created"
+	# Positive control: without the sandbox the same names can be created.
+	run sb 'echo x > .mcp.json && echo x >> ~/.bashrc && echo unconfined-ok'
+	has unconfined-ok
+}
+
+@test "a subshell of the confined shell has no control channel; the shell itself keeps it" {
+	run sb 'sandbox on || exit 9
+		( sandbox allow-host 127.0.0.2; echo "sub=$?" )
+		echo "subst=$(sandbox allow-host 127.0.0.2 2>&1; echo rc=$?)"
+		sandbox hosts
+		sandbox allow-host 127.0.0.2 && echo top-ok'
+	has "sub=1" "rc=1" "forked copy of the confined shell" "allowed hosts: none" top-ok
+}
+
+@test "unloading the builtin after on keeps children out of the shell (the object stays loaded)" {
+	[ "${SUT:-bash}" = bash ] || skip "enable -d is bash's way to unload a builtin"
+	printf '%s\n' "$PARENT_PROBE" >"$T/lib/parent_probe.py"
+	run sb 'sandbox on || exit 9
+		enable -d sandbox; echo "unload=$?"
+		'"$PY"' "$BASH_LOADABLES_PATH/parent_probe.py"; echo probe-done'
+	has "mem-refused 13" "environ-refused 13" "ptrace-refused 1" probe-done
+	lacks -ok
+}
+
+@test "jobs can still signal each other after on (each child's domain nests below the shell's)" {
+	run sb 'sandbox on || exit 9
+		sleep 30 & /bin/kill $! && echo sibling-kill-ok; wait'
+	has sibling-kill-ok
 }
 
 @test "a child cannot push input into the terminal with TIOCSTI (it can before on)" {
@@ -353,15 +471,21 @@ except OSError as e: print("sti-refused", e.errno)'
 
 @test "a child cannot kill the session process" {
 	run sb 'sandbox on || exit 9
-		spid=$(sandbox status --json | '"$PY"' -c "import json,sys; print(json.load(sys.stdin)[\"session_pid\"])")
-		kill -9 "$spid" 2>/dev/null && echo killed || echo kill-refused
+		sandbox status --json > st.json
+		spid=$('"$PY"' -c "import json,sys; print(json.load(sys.stdin)[\"session_pid\"])" < st.json)
+		echo "spid=${spid:-none}"
+		/bin/kill -9 "$spid" 2>/dev/null && echo killed || echo kill-refused
+		kill -9 "$spid" 2>/dev/null && echo killed || echo builtin-kill-refused
 		sandbox hosts >/dev/null && echo session-alive'
-	has kill-refused session-alive
+	has kill-refused builtin-kill-refused session-alive
+	lacks spid=none
+	lacks killed
 }
 
 @test "after the shell exits no process of the session remains" {
 	run sb 'sandbox on || exit 9
-		sandbox status --json | '"$PY"' -c "import json,sys; print(\"SPID\", json.load(sys.stdin)[\"session_pid\"])"
+		sandbox status --json > st.json
+		'"$PY"' -c "import json,sys; print(\"SPID\", json.load(sys.stdin)[\"session_pid\"])" < st.json
 		readlink /proc/self/ns/user | sed "s/^/USERNS /"'
 	has SPID USERNS
 	spid=$(awk '$1 == "SPID" {print $2}' <<<"$output")

@@ -263,7 +263,9 @@ deny_case() {
 	output=$(cat "$T/out")
 	assert_output_has AFTER
 	assert_output_lacks WROTE
-	[ -z "$(ls -A "$W/.vscode" "$W/.git/hooks")" ] || fail "files appeared: $(ls -A "$W/.vscode" "$W/.git/hooks")"
+	for d in "$W/.vscode" "$W/.git/hooks"; do
+		[ -z "$(ls -A "$d")" ] || fail "files appeared in $d: $(ls -A "$d")"
+	done
 	[ ! -e "$W/.claude/commands/evil.md" ] || fail ".claude/commands/evil.md appeared"
 }
 

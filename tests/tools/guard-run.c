@@ -55,15 +55,15 @@ static void deny_add(struct cordon_guard_set *g, const char *arg)
 /* install_filter: the calls guard.h routes to the listener; returns the listener fd. */
 static int install_filter(void)
 {
-	static const char *const always[] = { "creat",	   "mkdir",  "mkdirat",	  "mknod",
-					      "mknodat",   "symlink", "symlinkat", "link",
-					      "linkat",	   "rename", "renameat",  "renameat2",
-					      "unlink",	   "unlinkat" };
+	static const char *const always[] = {
+	    "creat", "mkdir",  "mkdirat", "mknod",    "mknodat",   "symlink", "symlinkat",
+	    "link",  "linkat", "rename",  "renameat", "renameat2", "unlink",  "unlinkat"};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = ctx ? 0 : -ENOMEM;
 
 	for (size_t i = 0; r == 0 && i < sizeof(always) / sizeof(always[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, seccomp_syscall_resolve_name(always[i]), 0);
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, seccomp_syscall_resolve_name(always[i]),
+				     0);
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, O_CREAT, O_CREAT));
@@ -83,13 +83,15 @@ static int install_filter(void)
 static int send_fd(int sock, int fd)
 {
 	char data = 'L';
-	struct iovec iov = { &data, 1 };
+	struct iovec iov = {&data, 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
-	} u = { 0 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
+	} u = {0};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -101,13 +103,15 @@ static int send_fd(int sock, int fd)
 static int recv_fd(int sock)
 {
 	char data;
-	struct iovec iov = { &data, 1 };
+	struct iovec iov = {&data, 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
 	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
 		return -1;
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
@@ -120,7 +124,7 @@ static int recv_fd(int sock)
 
 int main(int argc, char **argv)
 {
-	struct cordon_guard_set g = { 0 };
+	struct cordon_guard_set g = {0};
 	int i = 1;
 
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -173,7 +177,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "guard-run: no listener from the child\n");
 		rc = 125;
 	} else {
-		struct cordon_error e = { { 0 } };
+		struct cordon_error e = {{0}};
 		if (cordon_guard_serve(lfd, &g, &e) < 0) {
 			fprintf(stderr, "guard-run: %s\n", e.msg);
 			rc = 125;

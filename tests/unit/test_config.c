@@ -45,7 +45,7 @@ static void sandbox_runtime_settings_file_loads(void **state)
 	    "{\n"
 	    "  \"network\": {\n"
 	    "    \"allowedDomains\": [\"github.com\", \"*.github.com\", "
-	    "\"npmjs.org\", \"*.npmjs.org\"],\n"
+	    "\"example.org\", \"*.example.org\"],\n"
 	    "    \"deniedDomains\": [\"malicious.com\"],\n"
 	    "    \"allowUnixSockets\": [\"/var/run/docker.sock\"],\n"
 	    "    \"allowLocalBinding\": false\n"

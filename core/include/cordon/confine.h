@@ -38,4 +38,16 @@ int cordon_confine(const struct cordon_policy *p, struct cordon_session *s, cons
 		   cordon_confine_hook hook, void *hook_arg, struct cordon_layers_report *r,
 		   struct cordon_error *e);
 
+/* cordon_confine_in_place: cordon_confine for a shell that confines itself and keeps running
+ * (bash builtin, zsh module). Same order, except that the shell stays dumpable (so the guard
+ * worker can read its system call arguments) and instead every process it forks with fork(3)
+ * enters a Landlock domain nested below the shell's before running anything, with ctl_fd (the
+ * shell's control channel, -1 for none) closed: no child can then ptrace the shell or open its
+ * /proc/PID/{mem,environ,fd} (landlock(7), "Ptrace restrictions"). A child that cannot nest exits
+ * with status 126. Without Landlock the shell is made non-dumpable as by cordon_confine.
+ * Call at most once per process. Returns as cordon_confine (no hook). */
+int cordon_confine_in_place(const struct cordon_policy *p, struct cordon_session *s,
+			    const char *cwd, int ctl_fd, struct cordon_layers_report *r,
+			    struct cordon_error *e);
+
 #endif

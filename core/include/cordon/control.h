@@ -39,12 +39,15 @@ int cordon_control_call(int ctl_fd, char *const *words, int fd, char **reply,
 			struct cordon_error *e);
 
 /* Approval channel of a locked session (DESIGN.md §1 `cordon approve SESSION HOST`): a
- * SOCK_SEQPACKET unix socket at $XDG_RUNTIME_DIR/cordon/ID.sock (or /tmp/cordon-UID/ID.sock when
- * XDG_RUNTIME_DIR is unset), a path the sandbox cannot see (tmpfs over /run/user/UID, private /tmp).
+ * SOCK_SEQPACKET unix socket at $XDG_RUNTIME_DIR/cordon/ID.sock (the sandbox sees a tmpfs over
+ * /run/user/UID), or, when XDG_RUNTIME_DIR is unset, in the 0700 directory
+ * $XDG_STATE_HOME/cordon/approval (default ~/.local/state/cordon/approval); either way no confined
+ * process can connect (seccomp refuses socket(AF_UNIX); the peer check refuses its userns).
+ * The session process (session.c) listens when lockPolicy is set and unlinks it at the end.
  * Requests: "approve HOST", "reject HOST", "pending"; replies as above. */
 
 /* cordon_control_approval_path: the socket path for session id into buf.
- * Returns 0 or -ENAMETOOLONG. */
+ * Returns 0, -ENOENT (none of XDG_RUNTIME_DIR, XDG_STATE_HOME, HOME set) or -ENAMETOOLONG. */
 int cordon_control_approval_path(const char *id, char *buf, size_t len);
 
 /* cordon_control_approval_listen: session side. Create the directory (0700, owned by the caller,

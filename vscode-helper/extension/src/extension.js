@@ -154,7 +154,7 @@ class Cordon {
     if (!host) {
       host = await vscode.window.showInputBox({
         prompt: 'Host to allow for this session (HOST, *.domain or HOST:PORT)',
-        placeHolder: 'registry.npmjs.org',
+        placeHolder: 'registry.example.org',
       });
     }
     if (!host) return undefined;
