@@ -18,7 +18,7 @@ bash)
 	STATE_PRELUDE='shopt -s expand_aliases'
 	SELF_PID='$BASHPID'
 	PIPE_FIRST='${PIPESTATUS[0]}'
-	OPEN_SOCKET_8='exec 8<>/dev/tcp/127.0.0.2/$HOST_PORT'
+	OPEN_SOCKET='exec @FD@<>/dev/tcp/127.0.0.2/$HOST_PORT' # @FD@: the fd number
 	;;
 zsh)
 	# zmodload cordon/sandbox finds cordon/sandbox.so under $module_path; zsh has no `help`
@@ -29,7 +29,7 @@ zsh)
 	STATE_PRELUDE='zmodload zsh/system' # $sysparams
 	SELF_PID='$sysparams[pid]'
 	PIPE_FIRST='${pipestatus[1]}'
-	OPEN_SOCKET_8='zmodload zsh/net/tcp && ztcp 127.0.0.2 $HOST_PORT && exec 8<&$REPLY &&
+	OPEN_SOCKET='zmodload zsh/net/tcp && ztcp 127.0.0.2 $HOST_PORT && exec @FD@<&$REPLY &&
 		exec {REPLY}<&-'
 	;;
 *)
@@ -258,7 +258,7 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 }
 
 @test "sandbox on is refused with an open socket, and works once it is closed" {
-	run sb "$OPEN_SOCKET_8"' || exit 9
+	run sb "${OPEN_SOCKET//@FD@/8}"' || exit 9
 		sandbox on; echo "rc=$?"; exec 8<&-; sandbox on && echo on-ok'
 	has "fd 8: socket" "rc=1" "on-ok"
 }
@@ -288,7 +288,8 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 
 @test "a last command the shell execs in place keeps the network; the session ends with it" {
 	URL=http://127.0.0.2:$HOST_PORT/index.html
-	# bash -c execs its last simple command in the shell's own process, closing the control fd.
+	# bash -c and zsh -c exec their last simple command in the shell's own process, closing the
+	# control fd.
 	run sb 'sandbox on --allow-host 127.0.0.2 || exit 9
 		sandbox status --json > st.json
 		curl -fsS -m 10 "'"$URL"'"'
@@ -395,7 +396,7 @@ else:
 	printf '%s\n' "$PARENT_PROBE" >"$T/lib/parent_probe.py"
 	# Positive control: the same child of an unconfined shell reaches all of it (fd 5: a socket
 	# the shell holds, as it will hold the control fd).
-	run sb 'exec 5<>/dev/tcp/127.0.0.2/'"$HOST_PORT"' || exit 9
+	run sb "${OPEN_SOCKET//@FD@/5}"' || exit 9
 		'"$PY"' "$BASH_LOADABLES_PATH/parent_probe.py" 5; echo probe-done'
 	has mem-ok environ-ok fd5-ok ptrace-ok
 	run sb 'sandbox on || exit 9
