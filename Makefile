@@ -34,14 +34,22 @@ FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CORE    := error hostpat policy config proxy_http proxy_socks5 vlog
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
 
-.PHONY: all lib helper unit tools bash-builtin clean help fuzz fuzz-run
-all: lib helper unit tools bash-builtin
+# The zsh module (Debian package zsh-dev: headers under /usr/include/zsh). `zmodload cordon/sandbox`
+# looks for cordon/sandbox.so under $module_path, hence the directory layout. Built by `all` only
+# where the headers are installed (build.sh installs zsh-dev).
+ZSH_INC    := -DMODULE
+ZSH_MOD_SO := $(BUILD)/zsh-module/cordon/sandbox.so
+ZSH_DEV    := $(wildcard /usr/include/zsh/zsh.mdh)
+
+.PHONY: all lib helper unit tools bash-builtin zsh-module install clean help fuzz fuzz-run
+all: lib helper unit tools bash-builtin $(if $(ZSH_DEV),zsh-module)
 
 lib: $(BUILD)/libcordon.a
 helper: $(BUILD)/cordon
 unit: $(UNIT_BIN)
 tools: $(TOOL_BIN)
 bash-builtin: $(BUILTIN_SO)
+zsh-module: $(ZSH_MOD_SO)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -98,12 +106,45 @@ fuzz-run: fuzz
 			$(BUILD)/fuzz/corpus/$$n $$seeds 2>$(BUILD)/fuzz/$$n.log || \
 			{ tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
 		grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/$$n.log; done
+# -z now: a zsh symbol the module needs but the running zsh lacks fails `zmodload` cleanly.
+$(BUILD)/zsh-module/sandbox.o: zsh-module/sandbox.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ZSH_INC) -MMD -MP -c $< -o $@
+
+$(ZSH_MOD_SO): $(BUILD)/zsh-module/sandbox.o $(BUILD)/libcordon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,sandbox.so -Wl,-z,relro -Wl,-z,now -o $@ \
+		$< $(BUILD)/libcordon.a $(LDLIBS)
+
+# install: the helper, the bash builtin, the zsh module and both completions, under
+# $(DESTDIR)$(PREFIX). Debian's bash searches $(PREFIX)/lib/bash (BASH_LOADABLES_PATH) and its zsh
+# $(PREFIX)/share/zsh/site-functions (fpath) by default; the zsh module directory must be added to
+# module_path (`module_path+=($(PREFIX)/lib/zsh)`), as zsh looks only in its own by default.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+BASH_LOADDIR ?= $(PREFIX)/lib/bash
+ZSH_MODDIR   ?= $(PREFIX)/lib/zsh
+ZSH_FUNCDIR  ?= $(PREFIX)/share/zsh/site-functions
+BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+install: helper bash-builtin $(if $(ZSH_DEV),zsh-module)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASH_LOADDIR) $(DESTDIR)$(BASH_COMPDIR)
+	install -m 755 $(BUILD)/cordon $(DESTDIR)$(BINDIR)/cordon
+	install -m 644 $(BUILTIN_SO) $(DESTDIR)$(BASH_LOADDIR)/sandbox.so
+	install -m 644 bash-builtin/sandbox.bash-completion $(DESTDIR)$(BASH_COMPDIR)/sandbox
+	install -d $(DESTDIR)$(ZSH_FUNCDIR)
+	install -m 644 zsh-module/_sandbox $(DESTDIR)$(ZSH_FUNCDIR)/_sandbox
+	if [ -f $(ZSH_MOD_SO) ]; then \
+		install -d $(DESTDIR)$(ZSH_MODDIR)/cordon && \
+		install -m 644 $(ZSH_MOD_SO) $(DESTDIR)$(ZSH_MODDIR)/cordon/sandbox.so; \
+	else echo "install: zsh module not built (install zsh-dev); skipped" >&2; fi
 
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo "targets: all (default) lib helper unit tools bash-builtin clean;" \
+	@echo "targets: all (default) lib helper unit tools bash-builtin zsh-module install clean;" \
 		"fuzz fuzz-run (clang, not in all)"
 
--include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/bash-builtin/sandbox.d
+-include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/bash-builtin/sandbox.d \
+	$(BUILD)/zsh-module/sandbox.d

@@ -1,10 +1,43 @@
 #!/usr/bin/env bats
-# bash_builtin.bats — `enable -f sandbox.so sandbox` and its verbs, through real bash processes:
+# bash_builtin.bats — the `sandbox` verbs through real shell processes, for every shell adapter:
 # `sandbox on` confines the shell in place, keeps its state, refuses what it cannot confine,
 # and changes the live allowlist through the control channel.
+#
+# One suite, parameterised by shell: SHELL_UNDER_TEST (bash or zsh), by default taken from the
+# file name bats was given — zsh_builtin.bats is a symlink to this file. Each shell's own way to
+# load the builtin and its own spelling of a few probes are the variables set just below; every
+# assertion is the same for both.
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$TOP/build/bash-builtin}
+SUT=${SHELL_UNDER_TEST:-$(basename "$BATS_TEST_FILENAME" _builtin.bats)}
+case $SUT in
+bash)
+	SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$TOP/build/bash-builtin}
+	SO=sandbox.so
+	HELP_CMD='help sandbox'
+	STATE_PRELUDE='shopt -s expand_aliases'
+	SELF_PID='$BASHPID'
+	PIPE_FIRST='${PIPESTATUS[0]}'
+	OPEN_SOCKET='exec @FD@<>/dev/tcp/127.0.0.2/$HOST_PORT' # @FD@: the fd number
+	;;
+zsh)
+	# zmodload cordon/sandbox finds cordon/sandbox.so under $module_path; zsh has no `help`
+	# builtin, no /dev/tcp (zsh/net/tcp instead) and 1-based $pipestatus.
+	SO_DIR=${CORDON_ZSH_MODULE_DIR:-$TOP/build/zsh-module}
+	SO=cordon/sandbox.so
+	HELP_CMD='sandbox help'
+	STATE_PRELUDE='zmodload zsh/system' # $sysparams
+	SELF_PID='$sysparams[pid]'
+	PIPE_FIRST='${pipestatus[1]}'
+	OPEN_SOCKET='zmodload zsh/net/tcp && ztcp 127.0.0.2 $HOST_PORT && exec @FD@<&$REPLY &&
+		exec {REPLY}<&-'
+	;;
+*)
+	echo "bash_builtin.bats: unknown shell \"$SUT\" (SHELL_UNDER_TEST)" >&2
+	exit 1
+	;;
+esac
+BATS_TEST_NAME_PREFIX="[$SUT] "
 CORDON=${CORDON_BIN:-$TOP/build/cordon}
 PY=/usr/bin/python3
 WORK_ROOT=${CORDON_TEST_ROOT:-/var/tmp} # not /tmp: the sandbox has a private /tmp
@@ -32,7 +65,7 @@ status_is() {
 }
 
 setup_file() {
-	[ -f "$SO_DIR/sandbox.so" ] || return 0
+	[ -f "$SO_DIR/$SO" ] || return 0
 	# A local test host on 127.0.0.2 (outside any sandbox), for the allowlist tests.
 	HOST_DIR=$(mktemp -d "$WORK_ROOT/cordon-bb-host.XXXXXX")
 	chmod 755 "$HOST_DIR"
@@ -61,7 +94,8 @@ teardown_file() {
 }
 
 setup() {
-	[ -f "$SO_DIR/sandbox.so" ] || skip "build/bash-builtin/sandbox.so not built"
+	[ -f "$SO_DIR/$SO" ] || skip "$SO_DIR/$SO not built"
+	command -v "$SUT" >/dev/null || skip "$SUT is not installed"
 	T=$(mktemp -d "$WORK_ROOT/cordon-bb.XXXXXX")
 	chmod 755 "$T"
 	mkdir -p "$T/home/proj" "$T/outside"
@@ -69,11 +103,15 @@ setup() {
 	cd "$W"
 	# The builtin and the helper where a shell started inside can load them (the runner stages
 	# the checkout under /tmp, which the sandbox replaces with a private one).
-	mkdir -p "$T/lib"
-	cp "$SO_DIR/sandbox.so" "$T/lib/"
+	mkdir -p "$T/lib/cordon"
+	cp "$SO_DIR/$SO" "$T/lib/$SO"
 	[ -x "$CORDON" ] && cp "$CORDON" "$T/lib/cordon"
 	chmod -R a+rX "$T/lib"
 	export HOME=$T/home BASH_LOADABLES_PATH=$T/lib
+	case $SUT in
+	bash) LOAD='enable -f sandbox.so sandbox' ;;
+	zsh) LOAD="module_path+=($T/lib); zmodload cordon/sandbox" ;;
+	esac
 }
 
 teardown() {
@@ -82,16 +120,19 @@ teardown() {
 	return 0
 }
 
-# sb SCRIPT: a fresh non-interactive bash that loads the builtin and runs SCRIPT, bounded.
+# sb SCRIPT: a fresh non-interactive shell under test (no rc files) that loads the builtin and
+# runs SCRIPT, bounded.
 sb() {
-	timeout -k 5 60 bash -c "enable -f sandbox.so sandbox || exit 99
+	local opts=()
+	[ "$SUT" = zsh ] && opts=(-f)
+	timeout -k 5 60 "$SUT" "${opts[@]}" -c "$LOAD || exit 99
 $1" 2>&1 </dev/null 3>&- 4>&-
 }
 
 # --- help and usage ----------------------------------------------------------------------------
 
 @test "help sandbox and sandbox --help print the long help; a bad verb or option is usage 2" {
-	run sb 'help sandbox'
+	run sb "$HELP_CMD"
 	status_is 0
 	has "allow-host HOST" "status [--json]" "cordon approve SESSION HOST"
 	run sb 'sandbox --help'
@@ -137,7 +178,7 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 
 @test "the shell's function, alias, array, trap and PWD set before on still work after" {
 	mkdir -p "$W/sub"
-	run sb 'shopt -s expand_aliases
+	run sb "$STATE_PRELUDE"'
 		greet() { echo "func:$1"; }
 		alias hello="echo alias-ok"
 		arr=(zero one two)
@@ -148,9 +189,9 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 		sandbox on || exit 9
 		eval "hello"
 		greet yes
-		echo "array:${arr[2]} map:${map[k]}"
+		echo "array:${arr[-1]} map:${map[k]}"
 		kill -USR1 $$
-		echo "pwd:$PWD"; pwd -P; [ "$pid_before" = "$BASHPID" ] && echo "pid-same:yes"'
+		echo "pwd:$PWD"; pwd -P; [ "$pid_before" = "'"$SELF_PID"'" ] && echo "pid-same:yes"'
 	status_is 0
 	has alias-ok func:yes "array:two map:v" trap-ok "pwd:$W/sub" "pid-same:yes"
 }
@@ -196,7 +237,7 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 @test "sandbox on is refused in ( ), \$( ) and a pipeline; the shell itself then succeeds" {
 	run sb '( sandbox on ); echo "sub=$?"
 		x=$(sandbox on 2>&1); echo "subst=[$x]"
-		sandbox on | cat; echo "pipe=${PIPESTATUS[0]}"
+		sandbox on | cat; echo "pipe='"$PIPE_FIRST"'"
 		echo still > "$HOME/still-writable" && echo unchanged
 		sandbox on && echo top-level-ok'
 	status_is 0
@@ -217,14 +258,14 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 }
 
 @test "sandbox on is refused with an open socket, and works once it is closed" {
-	run sb 'exec 8<>/dev/tcp/127.0.0.2/'"$HOST_PORT"' || exit 9
+	run sb "${OPEN_SOCKET//@FD@/8}"' || exit 9
 		sandbox on; echo "rc=$?"; exec 8<&-; sandbox on && echo on-ok'
 	has "fd 8: socket" "rc=1" "on-ok"
 }
 
 @test "sandbox on is refused with a live background job or coproc, and works once they end" {
 	run sb 'sleep 30 & sandbox on; echo "job=$?"; kill %1; wait
-		coproc cat; sandbox on; echo "coproc=$?"; kill $COPROC_PID; wait
+		coproc cat; sandbox on; echo "coproc=$?"; kill $!; wait
 		sandbox on && echo on-ok'
 	has "background jobs or coprocs are alive" "job=1" "coproc=1" "on-ok"
 }
@@ -247,7 +288,8 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 
 @test "a last command the shell execs in place keeps the network; the session ends with it" {
 	URL=http://127.0.0.2:$HOST_PORT/index.html
-	# bash -c execs its last simple command in the shell's own process, closing the control fd.
+	# bash -c and zsh -c exec their last simple command in the shell's own process, closing the
+	# control fd.
 	run sb 'sandbox on --allow-host 127.0.0.2 || exit 9
 		sandbox status --json > st.json
 		curl -fsS -m 10 "'"$URL"'"'
@@ -267,7 +309,7 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 	run sb 'sandbox on --lock || exit 9
 		sandbox allow-host 127.0.0.2; echo "rc=$?"
 		sandbox hosts
-		bash -c "enable -f sandbox.so sandbox; sandbox allow-host 127.0.0.2; echo child=\$?"'
+		'"$SUT"' -c "'"$LOAD"'; sandbox allow-host 127.0.0.2; echo child=\$?"'
 	has "locked" "cordon approve " "rc=1" "allowed hosts: none" "waiting for approval: 127.0.0.2" \
 		"holds no control channel" "child=1"
 }
@@ -354,7 +396,7 @@ else:
 	printf '%s\n' "$PARENT_PROBE" >"$T/lib/parent_probe.py"
 	# Positive control: the same child of an unconfined shell reaches all of it (fd 5: a socket
 	# the shell holds, as it will hold the control fd).
-	run sb 'exec 5<>/dev/tcp/127.0.0.2/'"$HOST_PORT"' || exit 9
+	run sb "${OPEN_SOCKET//@FD@/5}"' || exit 9
 		'"$PY"' "$BASH_LOADABLES_PATH/parent_probe.py" 5; echo probe-done'
 	has mem-ok environ-ok fd5-ok ptrace-ok
 	run sb 'sandbox on || exit 9
@@ -423,8 +465,8 @@ EOF
 try:
     fcntl.ioctl(0, termios.TIOCSTI, b"#"); print("sti-ok")
 except OSError as e: print("sti-refused", e.errno)'
-	inner="enable -f sandbox.so sandbox; $PY -c '$probe'; sandbox on || exit 9; $PY -c '$probe'"
-	INNER=$inner run timeout 60 script -qec 'bash -c "$INNER"' /dev/null </dev/null 3>&- 4>&-
+	inner="$LOAD; $PY -c '$probe'; sandbox on || exit 9; $PY -c '$probe'"
+	INNER=$inner run timeout 60 script -qec "$SUT"' -c "$INNER"' /dev/null </dev/null 3>&- 4>&-
 	has sti-ok sti-refused
 }
 

@@ -1,0 +1,201 @@
+/* sandbox.c — the zsh module cordon/sandbox (`zmodload cordon/sandbox`): a thin adapter that
+ * lends zsh's parameters, output, job table and history options to the shared verbs (verbs.h). */
+
+/* zsh's own headers, the way its in-tree modules see them: -DMODULE makes the setup_/boot_/…
+ * names below the plain ones that zsh's module loader looks up with dlsym (Src/module.c, and
+ * DYNAMIC_NAME_CLASH_OK in Debian's config.h). */
+#include <zsh/zsh.mdh>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cordon/verbs.h"
+
+/* The module's only state: the private control channel to the session process (-1: off). */
+static int ctl_fd = -1;
+
+static void out(void *arg, const char *text)
+{
+	(void)arg;
+	fputs(text, stdout);
+	fflush(stdout);
+}
+
+static void err(void *arg, const char *text)
+{
+	(void)arg;
+	fputs(text, stderr);
+	fflush(stderr);
+}
+
+/* zsh keeps strings "metafied" (bytes >= 0x83 escaped); the verbs see plain bytes. The copy lives
+ * on zsh's heap, which the shell frees after the command. */
+static const char *getvar(void *arg, const char *name)
+{
+	(void)arg;
+	char *v = getsparam((char *)name);
+	return v ? unmetafy(dupstring(v), NULL) : NULL;
+}
+
+static int setvar(void *arg, const char *name, const char *value, bool export_it)
+{
+	(void)arg;
+	Param pm = (Param)paramtab->getnode(paramtab, (char *)name);
+	if (pm && (pm->node.flags & PM_READONLY))
+		return -EPERM;
+	if (!value) {
+		if (pm)
+			unsetparam((char *)name);
+		return 0;
+	}
+	pm = setsparam((char *)name, metafy((char *)value, -1, META_DUP));
+	if (!pm)
+		return -EINVAL;
+	if (export_it && !(pm->node.flags & PM_EXPORTED)) {
+		/* As `export NAME` does (Src/builtin.c typeset_single): flag, then environ. */
+		pm->node.flags |= PM_EXPORTED;
+		export_param(pm);
+	}
+	return 0;
+}
+
+/* `( sandbox on )`, `$(sandbox on)`, `sandbox on | cat` and `{ sandbox on } &` run in a forked
+ * copy of the shell: $$ (mypid) stays the parent's, ZSH_SUBSHELL counts the depth. */
+static int not_toplevel(void *arg, char *why, size_t len)
+{
+	(void)arg;
+	if (getpid() != (pid_t)mypid) {
+		snprintf(why, len, "this is a forked copy of the shell (pid %ld, $$ is %ld)",
+			 (long)getpid(), (long)mypid);
+		return 1;
+	}
+	if (zsh_subshell > 0) {
+		snprintf(why, len, "ZSH_SUBSHELL is %ld", (long)zsh_subshell);
+		return 1;
+	}
+	return 0;
+}
+
+/* Running or stopped jobs in zsh's job table (what $jobstates shows), the current job — the one
+ * running this builtin — excepted. */
+static int live_jobs(void *arg, char *what, size_t len)
+{
+	(void)arg;
+	int n = 0;
+	size_t o = strlen(what);
+	for (int i = 1; jobtab && i <= maxjob; i++) {
+		const struct job *j = &jobtab[i];
+		if (i == thisjob || !(j->stat & STAT_INUSE) || (j->stat & STAT_DONE))
+			continue;
+		n++;
+		if (o < len) {
+			int w = snprintf(what + o, len - o, "  [%d] %s (process group %ld)\n", i,
+					 (j->stat & STAT_STOPPED) ? "stopped" : "running",
+					 (long)j->gleader);
+			o += w > 0 ? (size_t)w : 0;
+		}
+	}
+	return n;
+}
+
+/* History writes must go to HISTFILE itself: append instead of rewriting through
+ * $HISTFILE.new (HIST_SAVE_BY_COPY), and lock with fcntl on the file instead of creating
+ * $HISTFILE.LOCK beside it (HIST_FCNTL_LOCK) — see zshoptions(1), "History". */
+static void history_append(void *arg)
+{
+	(void)arg;
+	dosetopt(APPENDHISTORY, 1, 0, opts);
+	dosetopt(HISTSAVEBYCOPY, 0, 0, opts);
+	dosetopt(HISTFCNTLLOCK, 1, 0, opts);
+}
+
+static int bin_sandbox(char *nam, char **args, Options ops, int func)
+{
+	(void)nam;
+	(void)ops;
+	(void)func;
+	int argc = 0;
+	while (args[argc])
+		argc++;
+	char **argv = (char **)zhalloc((argc + 1) * sizeof(char *));
+	for (int i = 0; i < argc; i++)
+		argv[i] = unmetafy(dupstring(args[i]), NULL);
+	argv[argc] = NULL;
+	const struct cordon_shell sh = {
+	    .arg = NULL,
+	    .name = "zsh",
+	    .out = out,
+	    .err = err,
+	    .getvar = getvar,
+	    .setvar = setvar,
+	    .not_toplevel = not_toplevel,
+	    .live_jobs = live_jobs,
+	    .history_append = history_append,
+	};
+	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+}
+
+/* No option parsing by zsh (optstr NULL): the verbs parse their own words, as in bash. */
+static struct builtin bintab[] = {
+    BUILTIN("sandbox", 0, bin_sandbox, 0, -1, 0, NULL, NULL),
+};
+
+static struct features module_features = {
+    bintab, sizeof(bintab) / sizeof(*bintab), NULL, 0, NULL, 0, NULL, 0, 0,
+};
+
+/* After `sandbox on` this module holds the control channel: unloading it (or disabling the
+ * builtin) would leave the shell confined with no way to change its allowlist. */
+static int refuse_if_on(const char *what)
+{
+	if (ctl_fd < 0)
+		return 0;
+	char *id = getsparam("CORDON_SESSION");
+	fprintf(stderr,
+		"sandbox: cannot %s cordon/sandbox: the sandbox is on in this shell%s%s%s and the "
+		"module holds its control channel; `exit` leaves the sandbox\n",
+		what, id ? " (session " : "", id ? id : "", id ? ")" : "");
+	fflush(stderr);
+	return 1;
+}
+
+int setup_(Module m)
+{
+	(void)m;
+	return 0;
+}
+
+int features_(Module m, char ***features)
+{
+	*features = featuresarray(m, &module_features);
+	return 0;
+}
+
+int enables_(Module m, int **enables)
+{
+	if (enables && *enables && !(*enables)[0] && refuse_if_on("disable the builtin of"))
+		return 1;
+	return handlefeatures(m, &module_features, enables);
+}
+
+int boot_(Module m)
+{
+	(void)m;
+	return 0;
+}
+
+int cleanup_(Module m)
+{
+	if (refuse_if_on("unload"))
+		return 1;
+	return setfeatureenables(m, &module_features, NULL);
+}
+
+int finish_(Module m)
+{
+	(void)m;
+	return 0;
+}
