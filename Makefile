@@ -124,14 +124,16 @@ $(ZSH_MOD_SO): $(BUILD)/zsh-module/sandbox.o $(BUILD)/libcordon.a
 # runs the suites against it). The bash builtin and the zsh module are loaded by an uninstrumented
 # bash/zsh, where the ASan runtime cannot come first in the library list: they (and their own
 # libcordon.a, in $(SAN_BUILD)/so) get UBSan only, and are copied next to the ASan build.
+# -static-libubsan: with GCC's shared libubsan beside libasan, UBSan ignores UBSAN_OPTIONS'
+# log_path (it reports to stderr only); linked in statically it honours it.
 SAN_BUILD ?= build-san
 # GCC's range analysis differs under instrumentation at -O1 (verbs.c: an intended snprintf
 # truncation is flagged only there): format-truncation stays a warning in this build.
 SAN_OPT   := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
              -Wno-error=format-truncation
 sanitize:
-	$(MAKE) BUILD=$(SAN_BUILD) SANFLAGS='$(SAN_OPT) -fsanitize=address,undefined' \
-		lib helper unit tools
+	$(MAKE) BUILD=$(SAN_BUILD) \
+		SANFLAGS='$(SAN_OPT) -fsanitize=address,undefined -static-libubsan' lib helper unit tools
 	$(MAKE) BUILD=$(SAN_BUILD)/so SANFLAGS='$(SAN_OPT) -fsanitize=undefined' \
 		bash-builtin $(if $(ZSH_DEV),zsh-module)
 	mkdir -p $(SAN_BUILD)/bash-builtin
