@@ -1022,7 +1022,10 @@ static int verb_log(const struct cordon_shell *sh, int ctl_fd, bool json)
 	return CORDON_VERB_OK;
 }
 
-static int verb_check(const struct cordon_shell *sh, bool json)
+/* verb_check: what the kernel supports, probed from here. `confined`: this shell is already in a
+ * sandbox, so the probe sees what a sandbox nested inside it would get (no new user namespace,
+ * no listener), not the layers in force: the text says so and points to `sandbox status`. */
+static int verb_check(const struct cordon_shell *sh, bool json, bool confined)
 {
 	struct cordon_kernel k;
 	struct cordon_error e = {{0}};
@@ -1055,11 +1058,11 @@ static int verb_check(const struct cordon_shell *sh, bool json)
 	if (json) {
 		OUT("{\"kernel\":\"%s\",\"userns\":%s,\"landlock_abi\":%d,\"seccomp_filter\":%s,"
 		    "\"seccomp_notify\":%s,\"legacy_tiocsti\":%s,\"mount_setattr\":%s,"
-		    "\"missing\":\"%s\"}\n",
+		    "\"missing\":\"%s\",\"inside_sandbox\":%s}\n",
 		    k.release, k.userns ? "true" : "false", k.landlock_abi,
 		    k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
 		    k.legacy_tiocsti ? "true" : "false", k.mount_setattr ? "true" : "false",
-		    missing);
+		    missing, confined ? "true" : "false");
 		return CORDON_VERB_OK;
 	}
 	OUT("kernel: %s\n", k.release);
@@ -1071,6 +1074,9 @@ static int verb_check(const struct cordon_shell *sh, bool json)
 	OUT("legacy TIOCSTI: %s\n",
 	    k.legacy_tiocsti ? "enabled (blocked inside by the seccomp filter)" : "disabled");
 	OUT("would be missing: %s\n", missing[0] ? missing : "nothing");
+	if (confined)
+		OUT("note: this shell is already confined, so the lines above are what a sandbox "
+		    "nested in it would get; `sandbox status` lists the layers in force\n");
 	return CORDON_VERB_OK;
 }
 
@@ -1159,6 +1165,7 @@ int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char
 	if (!strcmp(v, "log"))
 		return verb_log(sh, *ctl_fd, json);
 	if (!strcmp(v, "check"))
-		return verb_check(sh, json);
+		return verb_check(sh, json,
+				  *ctl_fd >= 0 || lost || sh->getvar(sh->arg, "CORDON_SESSION"));
 	return verb_policy(sh, *ctl_fd, json);
 }

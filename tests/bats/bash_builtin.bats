@@ -159,6 +159,18 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 	has "abi " "host-write-ok"
 }
 
+@test "sandbox check after sandbox on says the shell is already confined and points to status" {
+	# control: before `sandbox on` there is no such note
+	run sb 'sandbox check; sandbox check --json'
+	status_is 0
+	has "would be missing:" '"inside_sandbox":false'
+	lacks "already confined"
+	run sb 'sandbox on >/dev/null 2>&1 || exit 9
+		sandbox check; sandbox check --json'
+	status_is 0
+	has "note: this shell is already confined" "sandbox status" '"inside_sandbox":true'
+}
+
 # --- sandbox on: confinement ---------------------------------------------------------------------
 
 @test "after sandbox on a write in cwd works and a write to \$HOME fails; nothing appears there" {
