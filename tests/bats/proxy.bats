@@ -205,7 +205,7 @@ raw() {
 	start_proxy --allow allowed.test --allow 127.0.0.2 --allow 127.0.0.3
 	run pcurl -i -x "http://127.0.0.1:$HP" "http://other.test:$PB/x"
 	[[ "$output" == "HTTP/1.1 403 Forbidden"* ]]
-	[[ "$output" == *"cordon: host other.test is not on the allowlist (sandbox allow-host other.test)"* ]]
+	[[ "$output" == *"cordon: host other.test is not on the allowlist (sandbox allow-host other.test, or --allow-host other.test)"* ]]
 	run ! grep -q "/x" "$D/B.log" 2>/dev/null
 	run "$CORDON" log "$BATS_TEST_TMPDIR/vlog"
 	[ "$status" -eq 0 ]
@@ -226,7 +226,7 @@ raw() {
 	[[ "$output" == *"response 403"* ]]
 	run env HTTP_PROXY="http://127.0.0.1:$HP" "$CORDON" connect www.allowed.test "$PS" </dev/null
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"host www.allowed.test is not on the allowlist (sandbox allow-host www.allowed.test)"* ]]
+	[[ "$output" == *"host www.allowed.test is not on the allowlist (sandbox allow-host www.allowed.test, or --allow-host www.allowed.test)"* ]]
 	run raw socks "$SP" www.allowed.test "$PS"
 	[ "$output" = "reply=2" ]
 	# positive control
@@ -277,7 +277,7 @@ raw() {
 	start_proxy --allow lo.allowed.test
 	run pcurl -x "http://127.0.0.1:$HP" "http://lo.allowed.test:$PL/r"
 	[[ "$output" == *"host lo.allowed.test resolves to loopback address 127.0.0.1"* ]]
-	[[ "$output" == *"(sandbox allow-host 127.0.0.1)"* ]]
+	[[ "$output" == *"(sandbox allow-host 127.0.0.1, or --allow-host 127.0.0.1)"* ]]
 	run raw socks "$SP" lo.allowed.test "$PL"
 	[ "$output" = "reply=2" ]
 	run "$CORDON" log "$BATS_TEST_TMPDIR/vlog"
