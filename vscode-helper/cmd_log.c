@@ -1,6 +1,6 @@
-/* cmd_log.c — `cordon log [--json] [SESSION|FILE]`: print the violation log (vlog.h) of the session
- * in $CORDON_SESSION, of session SESSION, or of the log file FILE: JSON lines with --json, else one
- * readable line each. */
+/* cmd_log.c — `cordon log [--json] [SESSION|FILE]`: print the violation log (vlog.h) of the
+ * session in $CORDON_SESSION, of session SESSION, or of the log file FILE: JSON lines with --json,
+ * else one readable line each. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -414,8 +414,8 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 	/* --config: the file and the key */
 	write_file(d, "extra.json", "{\"filesystem\": {\"allowWrite\": [\"gone\"]}}");
 	assert_int_equal(cordon_policy_build(&p, cfg, NULL, 0, NULL, 0, proj, &e), -ENOENT);
-	snprintf(want, sizeof(want), "%s: filesystem.allowWrite: writable path %s/gone does not exist",
-		 cfg, d);
+	snprintf(want, sizeof(want),
+		 "%s: filesystem.allowWrite: writable path %s/gone does not exist", cfg, d);
 	if (!strstr(e.msg, want))
 		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
 	/* the user's own config too */
