@@ -156,3 +156,52 @@ void cordon_sb_json_str(struct cordon_strbuf *b, const char *s, enum cordon_json
 {
 	cordon_sb_json_strn(b, s, strlen(s), how);
 }
+
+int cordon_json_unescape_ascii(const char *s, size_t n, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return -ENOSPC;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\\') {
+			if (++i >= n)
+				return out[o] = '\0', -EINVAL;
+			switch (s[i]) {
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'u': {
+				char hx[5] = {0};
+				if (i + 4 >= n)
+					return out[o] = '\0', -EINVAL;
+				memcpy(hx, s + i + 1, 4);
+				unsigned long u = strtoul(hx, NULL, 16);
+				c = u > 0 && u < 0x80 ? (char)u : '?';
+				i += 4;
+				break;
+			}
+			default: /* '"', '\\', '/' */
+				c = s[i];
+			}
+		}
+		if (o + 1 >= len)
+			return out[o] = '\0', -ENOSPC;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}

@@ -74,60 +74,6 @@ int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_
 	return 0;
 }
 
-/* unescape: copy the JSON string token [s, s+n) into out (len bytes), decoding escapes; \u
- * escapes above 0x7f become '?' (the writer only emits \u00XX for control characters). */
-static int unescape(const char *s, size_t n, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '\\') {
-			if (++i >= n)
-				return -EINVAL;
-			switch (s[i]) {
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'u': {
-				char hx[5];
-				unsigned long u;
-
-				if (i + 4 >= n)
-					return -EINVAL;
-				memcpy(hx, s + i + 1, 4);
-				hx[4] = '\0';
-				u = strtoul(hx, NULL, 16);
-				c = u < 0x80 ? (char)u : '?';
-				i += 4;
-				break;
-			}
-			default:
-				c = s[i];
-				break;
-			}
-		}
-		if (o + 1 >= len)
-			return -ENOSPC;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 static bool key_is(const char *js, const jsmntok_t *t, const char *k)
 {
 	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == strlen(k) &&
@@ -155,13 +101,13 @@ int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 		if (val->type == JSMN_OBJECT || val->type == JSMN_ARRAY)
 			return cordon_error_set(e, EINVAL, "violation log: nested value");
 		if (key_is(line, k, "host")) {
-			if (unescape(s, sl, v->host, sizeof(v->host)))
+			if (cordon_json_unescape_ascii(s, sl, v->host, sizeof(v->host)))
 				return cordon_error_set(e, EINVAL, "violation log: bad host");
 		} else if (key_is(line, k, "reason")) {
-			if (unescape(s, sl, v->reason, sizeof(v->reason)))
+			if (cordon_json_unescape_ascii(s, sl, v->reason, sizeof(v->reason)))
 				return cordon_error_set(e, EINVAL, "violation log: bad reason");
 		} else if (key_is(line, k, "proto")) {
-			if (unescape(s, sl, v->proto, sizeof(v->proto)))
+			if (cordon_json_unescape_ascii(s, sl, v->proto, sizeof(v->proto)))
 				return cordon_error_set(e, EINVAL, "violation log: bad proto");
 		} else if (key_is(line, k, "port") || key_is(line, k, "pid")) {
 			if (val->type != JSMN_PRIMITIVE || sl >= sizeof(num))
@@ -177,7 +123,7 @@ int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 			struct tm tm = {0};
 			char *end;
 
-			if (unescape(s, sl, ts, sizeof(ts)))
+			if (cordon_json_unescape_ascii(s, sl, ts, sizeof(ts)))
 				return cordon_error_set(e, EINVAL, "violation log: bad time");
 			end = strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 			if (!end || *end)

@@ -107,6 +107,22 @@ static void a_failed_append_is_reported_once_at_the_end(void **state)
 	assert_null(b.s);
 }
 
+static void ascii_text_reads_back_with_non_ascii_escapes_as_question_marks(void **state)
+{
+	static const char in[] = "a\"b\\/\n\t\x01\xc3\xa9z";
+	char *lit, out[64], small[4];
+	(void)state;
+	lit = json(in, sizeof(in) - 1, CORDON_JSON_ASCII);
+	assert_int_equal(cordon_json_unescape_ascii(lit + 1, strlen(lit) - 2, out, sizeof(out)), 0);
+	assert_string_equal(out, "a\"b\\/\n\t\x01??z");
+	assert_int_equal(cordon_json_unescape_ascii("\\u0000x", 7, out, sizeof(out)), 0);
+	assert_string_equal(out, "?x");
+	assert_int_equal(cordon_json_unescape_ascii(lit + 1, strlen(lit) - 2, small, sizeof(small)),
+			 -ENOSPC);
+	assert_string_equal(small, "a\"b");
+	free(lit);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +133,7 @@ int main(void)
 	    cmocka_unit_test(formatted_appends_are_not_cut_at_any_length),
 	    cmocka_unit_test(an_empty_buffer_hands_out_an_empty_string),
 	    cmocka_unit_test(a_failed_append_is_reported_once_at_the_end),
+	    cmocka_unit_test(ascii_text_reads_back_with_non_ascii_escapes_as_question_marks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
