@@ -1,6 +1,5 @@
-/* strbuf.h — a growable NUL-terminated text buffer and the JSON string literals written into it
- * (RFC 8259 §7): the one builder behind control replies, the violation log, policy --json and
- * serve. */
+/* strbuf.h — a growable NUL-terminated text buffer, JSON string literals written into it (RFC 8259
+ * §7) and read back as ASCII: one builder for control replies, the log, policy --json, serve. */
 #ifndef CORDON_STRBUF_H
 #define CORDON_STRBUF_H
 
