@@ -19,6 +19,7 @@
 
 #include "cordon/hostpat.h"
 #include "cordon/strbuf.h"
+#include "session_internal.h"
 
 #define MAX_WORDS 64
 #define CALL_TIMEOUT_MS 30000 /* a session process that does not answer in 30 s is stuck */
@@ -355,31 +356,12 @@ static int send_words(int fd, char *const *words, int pass_fd, struct cordon_err
 		return cordon_error_set(e, E2BIG, "control: request longer than %d bytes",
 					CORDON_CONTROL_MAX);
 	}
-	struct iovec iov = {.iov_base = b.s, .iov_len = b.len};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (pass_fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS; /* unix(7) */
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
-	}
-	ssize_t s;
-	do
-		s = sendmsg(fd, &m, MSG_NOSIGNAL);
-	while (s < 0 && errno == EINTR);
-	int err = errno;
+	/* session.c receives the request with session_recv: the same SEQPACKET framing. */
+	int r = session_send(fd, b.s, b.len, &pass_fd, pass_fd >= 0 ? 1 : 0);
 	cordon_sb_free(&b);
-	if (s < 0)
-		return cordon_error_set(e, err, "control: the session process is gone (send: %s)",
-					strerror(err));
+	if (r < 0)
+		return cordon_error_set(e, -r, "control: the session process is gone (send: %s)",
+					strerror(-r));
 	return 0;
 }
 
