@@ -25,6 +25,7 @@
 #include "cordon/mounts.h"
 #include "cordon/policy.h"
 #include "cordon/session.h"
+#include "cordon/strbuf.h"
 
 #define CTL_FD_MIN 100 /* keep the control fd clear of the low numbers people redirect */
 #define MAX_FLAGS 64
@@ -157,47 +158,10 @@ static const char *json_text(const struct json *j, int i, char *buf, size_t len)
 		return buf;
 	}
 	const char *p = j->s + j->t[i].start, *end = j->s + j->t[i].end;
-	size_t o = 0;
-	if (j->t[i].type != JSMN_STRING) {
+	if (j->t[i].type != JSMN_STRING)
 		snprintf(buf, len, "%.*s", (int)(end - p), p);
-		return buf;
-	}
-	while (p < end && o + 1 < len) {
-		char c = *p++;
-		if (c == '\\' && p < end) {
-			char x = *p++;
-			switch (x) {
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'u':
-				c = '?';
-				if (end - p >= 4) {
-					char hex[5] = {p[0], p[1], p[2], p[3], 0};
-					long v = strtol(hex, NULL, 16);
-					c = v > 0 && v < 0x80 ? (char)v : '?';
-					p += 4;
-				}
-				break;
-			default:
-				c = x;
-			}
-		}
-		buf[o++] = c;
-	}
-	buf[o] = '\0';
+	else /* a reply too long for buf is shown cut */
+		(void)cordon_json_unescape_ascii(p, (size_t)(end - p), buf, len);
 	return buf;
 }
 

@@ -8,14 +8,7 @@ load helpers
 
 SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$CORDON_TOP/build/bash-builtin}
 
-setup_file() {
-	suite_setup
-	hosts_start
-}
-
-teardown_file() {
-	suite_teardown
-}
+e2e_hooks --hosts
 
 setup() {
 	[ -f "$SO_DIR/sandbox.so" ] || skip "build/bash-builtin/sandbox.so not built"

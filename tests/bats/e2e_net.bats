@@ -4,22 +4,7 @@
 
 load helpers
 
-setup_file() {
-	suite_setup
-	hosts_start
-}
-
-teardown_file() {
-	suite_teardown
-}
-
-setup() {
-	e2e_setup
-}
-
-teardown() {
-	e2e_teardown
-}
+e2e_hooks --hosts
 
 ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 

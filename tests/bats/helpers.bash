@@ -68,6 +68,31 @@ e2e_teardown() {
 	fi
 }
 
+# e2e_hooks [--hosts]: the bats hooks of an end-to-end file: suite_setup (then hosts_start with
+# --hosts) once per file, e2e_setup per test, and their teardowns. Call it at the top of the file,
+# after `load helpers`; a file that needs more in one hook defines that hook itself after the call.
+e2e_hooks() {
+	if [ "${1:-}" = --hosts ]; then
+		setup_file() {
+			suite_setup
+			hosts_start
+		}
+	else
+		setup_file() {
+			suite_setup
+		}
+	fi
+	teardown_file() {
+		suite_teardown
+	}
+	setup() {
+		e2e_setup
+	}
+	teardown() {
+		e2e_teardown
+	}
+}
+
 # crun ARGS...: `cordon run ARGS...` in the current directory with the test's HOME, no stdin,
 # bounded by $RUN_TIMEOUT. Use as `run crun --allow-host h -- cmd`.
 crun() {

@@ -4,6 +4,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load proxy_helpers
+
 PY=/usr/bin/python3
 
 # A small HTTP(S) server: answers every request with its name, the Host it saw and the path, and
@@ -72,14 +74,6 @@ else:
 PYEOF
 }
 
-wait_file() {
-	for _ in $(seq 100); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # start_server VAR ADDR NAME [https]: start a server, set VAR to its port.
 start_server() {
 	local var=$1 addr=$2 name=$3 d="$BATS_FILE_TMPDIR"
@@ -118,11 +112,7 @@ setup_file() {
 }
 
 teardown_file() {
-	local d="$BATS_FILE_TMPDIR" p
-	[ -f "$d/pids" ] || return 0
-	while read -r p; do
-		kill "$p" 2>/dev/null || true
-	done <"$d/pids"
+	kill_file_servers
 }
 
 setup() {
@@ -142,29 +132,6 @@ setup() {
 
 teardown() {
 	stop_proxy
-}
-
-# start_proxy ARGS...: run the harness with the test hosts file and ARGS; set HP and SP.
-start_proxy() {
-	local t="$BATS_TEST_TMPDIR"
-	stop_proxy
-	rm -f "$t/hp"
-	"$HARNESS" --hosts-file "$D/hosts" --log "$t/vlog" "$@" </dev/null >"$t/hp" \
-		2>"$t/harness.err" 3>&- &
-	PROXY_PID=$!
-	wait_file "$t/hp" || { cat "$t/harness.err"; return 1; }
-	read -r line <"$t/hp"
-	HP=${line#http=}
-	HP=${HP%% *}
-	SP=${line#*socks=}
-}
-
-stop_proxy() {
-	if [ -n "${PROXY_PID:-}" ]; then
-		kill "$PROXY_PID" 2>/dev/null || true
-		wait "$PROXY_PID" 2>/dev/null || true
-		PROXY_PID=
-	fi
 }
 
 # pcurl ARGS...: curl through nothing but what ARGS say, quiet, bounded in time.

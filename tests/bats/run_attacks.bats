@@ -4,21 +4,7 @@
 
 load helpers
 
-setup_file() {
-	suite_setup
-}
-
-teardown_file() {
-	suite_teardown
-}
-
-setup() {
-	e2e_setup
-}
-
-teardown() {
-	e2e_teardown
-}
+e2e_hooks
 
 # The probe shared by the /proc tests: for each PATH argument, open it with O_CREAT (which the
 # seccomp filter routes to the guard worker) and print "PATH: ok" or "PATH: ERRNO-NAME".
