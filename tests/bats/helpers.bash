@@ -138,6 +138,22 @@ wait_gone() {
 	return 1
 }
 
+# userns_left NS [SECONDS]: wait up to SECONDS (default 5) until no process is in the user
+# namespace NS (as readlink /proc/PID/ns/user prints it); print those still there and fail if any.
+# A session's builder and guard die by PR_SET_PDEATHSIG, which the kernel delivers asynchronously.
+userns_left() {
+	local i left n=$((${2:-5} * 20))
+	for ((i = 0; i < n; i++)); do
+		left=$(for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/ns/user" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+		done)
+		[ -z "$left" ] && return 0
+		sleep 0.05
+	done
+	echo "$left"
+	return 1
+}
+
 # track PID: kill it in teardown if the test left it behind.
 track() {
 	echo "$1" >>"$T/pids"
