@@ -1,17 +1,22 @@
-/* cmd_log.c — `cordon log [--json] [FILE]`: print the violation log (vlog.h) of the session in
- * $CORDON_SESSION, or of the log file FILE: JSON lines with --json, else one readable line each. */
+/* cmd_log.c — `cordon log [--json] [SESSION|FILE]`: print the violation log (vlog.h) of the
+ * session in $CORDON_SESSION, of session SESSION, or of the log file FILE: JSON lines with --json,
+ * else one readable line each. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "cordon/vlog.h"
 
-static const char usage[] = "usage: cordon log [--json] [FILE]\n"
-			    "  denied requests of the session in $CORDON_SESSION, or of log FILE;\n"
-			    "  outside a session: of the latest session that logged one\n";
+static const char usage[] =
+    "usage: cordon log [--json] [SESSION|FILE]\n"
+    "  denied requests of the session in $CORDON_SESSION, of session SESSION (the id that\n"
+    "  `sandbox status` shows), or of log FILE; outside a session: of the latest session\n"
+    "  that logged one\n";
 
 static int print_json(const struct cordon_vlog_entry *v, void *arg)
 {
@@ -76,6 +81,20 @@ int cmd_log(int argc, char **argv)
 			return 1;
 		}
 		file = path;
+	}
+	/* An operand without a slash that names no file is a session id (as `cordon approve`
+	 * takes one). */
+	if (file != path && !strchr(file, '/') && access(file, F_OK) != 0) {
+		if (cordon_vlog_default_path(file, path, sizeof(path), &e) < 0) {
+			fprintf(stderr, "cordon log: %s\n", e.msg);
+			return 1;
+		}
+		file = path;
+	}
+	/* A session's log appears with its first refusal: say so rather than print nothing. */
+	if (access(file, F_OK) != 0 && errno == ENOENT) {
+		fprintf(stderr, "cordon log: nothing refused yet (%s does not exist)\n", file);
+		return 0;
 	}
 	rc = cordon_vlog_read(file, json ? print_json : print_text, NULL, &e);
 	if (rc < 0) {

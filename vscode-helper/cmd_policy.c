@@ -68,20 +68,13 @@ int cmd_policy(int argc, char **argv)
 	int idx = policy_flags_parse(argc, argv, &f), rc = 0;
 	char *json = NULL;
 
-	if (idx < 0 || f.command || idx < argc) {
-		if (idx >= 0 && f.command)
-			fputs("cordon policy: option \"-c\" is for cordon run\n", stderr);
-		else if (idx >= 0)
-			fprintf(stderr, "cordon policy: unexpected argument \"%s\"\n", argv[idx]);
-		fputs(usage, stderr);
-		policy_flags_free(&f);
-		return CORDON_EXIT_USAGE;
-	}
-	if (f.help) {
-		fputs(usage, stdout);
-		policy_flags_free(&f);
-		return 0;
-	}
+	if (idx >= 0 && f.command)
+		fputs("cordon policy: option \"-c\" is for cordon run\n", stderr);
+	else if (idx >= 0 && idx < argc)
+		fprintf(stderr, "cordon policy: unexpected argument \"%s\"\n", argv[idx]);
+	if ((rc = policy_flags_usage(&f, idx, f.command || idx < argc, usage)) >= 0)
+		return rc;
+	rc = 0;
 	if (policy_flags_build(&f, &p, &e) < 0) {
 		fprintf(stderr, "cordon policy: %s\n", e.msg);
 		rc = CORDON_EXIT_SETUP;

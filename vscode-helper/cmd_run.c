@@ -36,25 +36,16 @@ int cmd_run(int argc, char **argv)
 	char cwd[PATH_MAX];
 	int first, r;
 
+	/* --help wins over a wrong operand count: the operands are checked after it. */
 	first = policy_flags_parse(argc, argv, &f);
-	if (first < 0) {
-		fputs(run_usage, stderr);
-		policy_flags_free(&f);
-		return CORDON_EXIT_USAGE;
-	}
-	if (f.help) {
-		fputs(run_usage, stdout);
-		policy_flags_free(&f);
-		return 0;
-	}
+	if ((r = policy_flags_usage(&f, first, false, run_usage)) >= 0)
+		return r;
 	/* -c STRING is `sh -c STRING`; otherwise the operands are the command. */
 	char *sh_argv[] = {"/bin/sh", "-c", (char *)f.command, NULL};
 	char *const *cmd = f.command ? sh_argv : argv + first;
-	if (f.json || (f.command && first < argc) || (!f.command && first >= argc)) {
-		fputs(run_usage, stderr);
-		policy_flags_free(&f);
-		return CORDON_EXIT_USAGE;
-	}
+	bool bad = f.json || (f.command && first < argc) || (!f.command && first >= argc);
+	if ((r = policy_flags_usage(&f, first, bad, run_usage)) >= 0)
+		return r;
 	if (!getcwd(cwd, sizeof(cwd))) {
 		perror("cordon run: getcwd");
 		policy_flags_free(&f);

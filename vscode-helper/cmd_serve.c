@@ -107,9 +107,9 @@ static uint64_t now_ms(void)
 /* ---- output ----------------------------------------------------------------------------- */
 
 /* send_line: one message and its '\n' on stdout, whole (stdout is the only writer). */
-static void send_line(struct jbuf *b)
+static void send_line(struct cordon_strbuf *b)
 {
-	jb_raw(b, "\n", 1);
+	cordon_sb_addn(b, "\n", 1);
 	if (b->oom) {
 		fputs("cordon serve: out of memory building a message\n", stderr);
 		return;
@@ -131,37 +131,31 @@ static void send_line(struct jbuf *b)
 
 static void reply_result(const char *id, const char *result)
 {
-	struct jbuf b;
-
-	jb_init(&b);
-	jb_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}", id, result);
+	struct cordon_strbuf b = {0};
+	cordon_sb_addf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}", id, result);
 	send_line(&b);
-	jb_free(&b);
+	cordon_sb_free(&b);
 }
 
 static void reply_error(const char *id, int code, const char *msg)
 {
-	struct jbuf b;
-
-	jb_init(&b);
-	jb_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":%d,\"message\":",
-		  id ? id : "null", code);
-	jb_str(&b, msg);
-	jb_puts(&b, "}}");
+	struct cordon_strbuf b = {0};
+	cordon_sb_addf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":%d,\"message\":",
+		       id ? id : "null", code);
+	cordon_sb_json_str(&b, msg, CORDON_JSON_UTF8);
+	cordon_sb_add(&b, "}}");
 	send_line(&b);
-	jb_free(&b);
+	cordon_sb_free(&b);
 }
 
 static void notify(const char *method, const char *params)
 {
-	struct jbuf b;
-
-	jb_init(&b);
-	jb_puts(&b, "{\"jsonrpc\":\"2.0\",\"method\":");
-	jb_str(&b, method);
-	jb_printf(&b, ",\"params\":%s}", params);
+	struct cordon_strbuf b = {0};
+	cordon_sb_add(&b, "{\"jsonrpc\":\"2.0\",\"method\":");
+	cordon_sb_json_str(&b, method, CORDON_JSON_UTF8);
+	cordon_sb_addf(&b, ",\"params\":%s}", params);
 	send_line(&b);
-	jb_free(&b);
+	cordon_sb_free(&b);
 }
 
 /* ---- policy ----------------------------------------------------------------------------- */
@@ -296,30 +290,30 @@ static bool param_bool(const struct req *q, const char *key, bool *out, bool *ba
 	return true;
 }
 
-static void kernel_json(struct jbuf *b)
+static void kernel_json(struct cordon_strbuf *b)
 {
 	struct cordon_kernel k;
 	struct cordon_error e = {{0}};
 
 	if (cordon_kernel_probe(&k, &e) < 0) {
-		jb_puts(b, "{\"error\":");
-		jb_str(b, e.msg);
-		jb_puts(b, "}");
+		cordon_sb_add(b, "{\"error\":");
+		cordon_sb_json_str(b, e.msg, CORDON_JSON_UTF8);
+		cordon_sb_add(b, "}");
 		return;
 	}
-	jb_puts(b, "{\"release\":");
-	jb_str(b, k.release);
-	jb_printf(b,
-		  ",\"userns\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"seccomp_notify\":%s,"
-		  "\"legacy_tiocsti\":%s,\"mount_setattr\":%s}",
-		  k.userns ? "true" : "false", k.landlock_abi, k.seccomp_filter ? "true" : "false",
-		  k.seccomp_notify ? "true" : "false", k.legacy_tiocsti ? "true" : "false",
-		  k.mount_setattr ? "true" : "false");
+	cordon_sb_add(b, "{\"release\":");
+	cordon_sb_json_str(b, k.release, CORDON_JSON_UTF8);
+	cordon_sb_addf(b,
+		       ",\"userns\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"seccomp_notify\":%s,"
+		       "\"legacy_tiocsti\":%s,\"mount_setattr\":%s}",
+		       k.userns ? "true" : "false", k.landlock_abi,
+		       k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
+		       k.legacy_tiocsti ? "true" : "false", k.mount_setattr ? "true" : "false");
 }
 
 static void m_initialize(struct req *q)
 {
-	struct jbuf b;
+	struct cordon_strbuf b = {0};
 	int caps = jdoc_get(q->d, q->params, "capabilities");
 	bool ask = false;
 
@@ -333,28 +327,27 @@ static void m_initialize(struct req *q)
 		return;
 	}
 	q->s->ask_enabled = ask;
-	jb_init(&b);
-	jb_printf(&b,
-		  "{\"serverInfo\":{\"name\":\"cordon\",\"version\":\"%s\"},"
-		  "\"protocolVersion\":%d,\"capabilities\":{\"run\":true,\"cancel\":true,"
-		  "\"networkAsk\":%s,\"askTimeoutMs\":%ld,\"methods\":[\"initialize\","
-		  "\"session.start\",\"run\",\"run.cancel\",\"status\",\"policy.get\","
-		  "\"hosts.list\",\"hosts.allow\",\"log.list\",\"shutdown\"]},",
-		  CORDON_VERSION, PROTOCOL_VERSION, q->s->ask_listen >= 0 ? "true" : "false",
-		  q->s->ask_ms);
+	cordon_sb_addf(&b,
+		       "{\"serverInfo\":{\"name\":\"cordon\",\"version\":\"%s\"},"
+		       "\"protocolVersion\":%d,\"capabilities\":{\"run\":true,\"cancel\":true,"
+		       "\"networkAsk\":%s,\"askTimeoutMs\":%ld,\"methods\":[\"initialize\","
+		       "\"session.start\",\"run\",\"run.cancel\",\"status\",\"policy.get\","
+		       "\"hosts.list\",\"hosts.allow\",\"log.list\",\"shutdown\"]},",
+		       CORDON_VERSION, PROTOCOL_VERSION, q->s->ask_listen >= 0 ? "true" : "false",
+		       q->s->ask_ms);
 	/* For terminals the client starts itself (`cordon shell` with this in CORDON_ASK_SOCKET):
 	 * their sessions ask through this server too. */
-	jb_puts(&b, "\"askSocket\":");
+	cordon_sb_add(&b, "\"askSocket\":");
 	if (ask && q->s->ask_listen >= 0)
-		jb_str(&b, q->s->ask_name);
+		cordon_sb_json_str(&b, q->s->ask_name, CORDON_JSON_UTF8);
 	else
-		jb_puts(&b, "null");
-	jb_puts(&b, ",\"kernel\":");
+		cordon_sb_add(&b, "null");
+	cordon_sb_add(&b, ",\"kernel\":");
 	kernel_json(&b);
-	jb_puts(&b, "}");
+	cordon_sb_add(&b, "}");
 	if (q->id)
 		reply_result(q->id, b.s);
-	jb_free(&b);
+	cordon_sb_free(&b);
 }
 
 /* m_session_start: {config?, allowWrite?, allowHost?, strict?, lock?, settings?, cwd?}: replace
@@ -417,13 +410,12 @@ static void m_session_start(struct req *q)
 	s->started = true;
 	memset(&tmp, 0, sizeof(tmp));
 	if (q->id) {
-		struct jbuf b;
-		jb_init(&b);
-		jb_puts(&b, "{\"policy\":");
+		struct cordon_strbuf b = {0};
+		cordon_sb_add(&b, "{\"policy\":");
 		jb_compact(&b, json);
-		jb_puts(&b, "}");
+		cordon_sb_add(&b, "}");
 		reply_result(q->id, b.s);
-		jb_free(&b);
+		cordon_sb_free(&b);
 	}
 out:
 	free(json);
@@ -608,30 +600,28 @@ static void m_run_cancel(struct req *q)
 
 static void m_status(struct req *q)
 {
-	struct jbuf b;
+	struct cordon_strbuf b = {0};
 	bool first = true;
-
-	jb_init(&b);
-	jb_printf(&b, "{\"version\":\"%s\",\"started\":%s,\"networkAsk\":%s,\"runs\":[",
-		  CORDON_VERSION, q->s->started ? "true" : "false",
-		  q->s->ask_enabled && q->s->ask_listen >= 0 ? "true" : "false");
+	cordon_sb_addf(&b, "{\"version\":\"%s\",\"started\":%s,\"networkAsk\":%s,\"runs\":[",
+		       CORDON_VERSION, q->s->started ? "true" : "false",
+		       q->s->ask_enabled && q->s->ask_listen >= 0 ? "true" : "false");
 	for (struct run *r = q->s->runs; r; r = r->next, first = false)
-		jb_printf(&b, "%s{\"id\":%s,\"pid\":%d}", first ? "" : ",", r->id, r->pid);
-	jb_puts(&b, "],\"sessions\":[");
+		cordon_sb_addf(&b, "%s{\"id\":%s,\"pid\":%d}", first ? "" : ",", r->id, r->pid);
+	cordon_sb_add(&b, "],\"sessions\":[");
 	first = true;
 	for (struct conn *c = q->s->conns; c; c = c->next) {
 		if (!c->id[0])
 			continue;
-		jb_puts(&b, first ? "" : ",");
-		jb_str(&b, c->id);
+		cordon_sb_add(&b, first ? "" : ",");
+		cordon_sb_json_str(&b, c->id, CORDON_JSON_UTF8);
 		first = false;
 	}
-	jb_puts(&b, "],\"kernel\":");
+	cordon_sb_add(&b, "],\"kernel\":");
 	kernel_json(&b);
-	jb_puts(&b, "}");
+	cordon_sb_add(&b, "}");
 	if (q->id)
 		reply_result(q->id, b.s);
-	jb_free(&b);
+	cordon_sb_free(&b);
 }
 
 /* with_policy: build the session's policy for params.cwd (or serve's cwd) or reply an error. */
@@ -670,55 +660,53 @@ static void m_policy_get(struct req *q)
 	if (cordon_policy_to_json(&p, &json, &e) < 0) {
 		reply_error(q->id, RPC_INTERNAL_ERROR, e.msg);
 	} else if (q->id) {
-		struct jbuf b;
-		jb_init(&b);
+		struct cordon_strbuf b = {0};
 		jb_compact(&b, json);
 		reply_result(q->id, b.s);
-		jb_free(&b);
+		cordon_sb_free(&b);
 	}
 	free(json);
 	cordon_policy_free(&p);
 }
 
-static void host_list_json(struct jbuf *b, const struct cordon_host_list *l)
+static void host_list_json(struct cordon_strbuf *b, const struct cordon_host_list *l)
 {
 	char buf[300];
 
-	jb_puts(b, "[");
+	cordon_sb_add(b, "[");
 	for (size_t i = 0; i < l->n; i++) {
 		cordon_host_rule_format(&l->v[i], buf, sizeof(buf));
-		jb_puts(b, i ? "," : "");
-		jb_str(b, buf);
+		cordon_sb_add(b, i ? "," : "");
+		cordon_sb_json_str(b, buf, CORDON_JSON_UTF8);
 	}
-	jb_puts(b, "]");
+	cordon_sb_add(b, "]");
 }
 
 static void m_hosts_list(struct req *q)
 {
 	struct cordon_policy p;
-	struct jbuf b;
+	struct cordon_strbuf b = {0};
 
 	if (with_policy(q, &p) < 0)
 		return;
-	jb_init(&b);
-	jb_puts(&b, "{\"allow\":");
+	cordon_sb_add(&b, "{\"allow\":");
 	host_list_json(&b, &p.allow_hosts);
-	jb_puts(&b, ",\"deny\":");
+	cordon_sb_add(&b, ",\"deny\":");
 	host_list_json(&b, &p.deny_hosts);
-	jb_puts(&b, ",\"session\":[");
+	cordon_sb_add(&b, ",\"session\":[");
 	for (size_t i = 0; i < q->s->n_session_hosts; i++) {
-		jb_puts(&b, i ? "," : "");
-		jb_str(&b, q->s->session_hosts[i]);
+		cordon_sb_add(&b, i ? "," : "");
+		cordon_sb_json_str(&b, q->s->session_hosts[i], CORDON_JSON_UTF8);
 	}
-	jb_puts(&b, "]}");
+	cordon_sb_add(&b, "]}");
 	if (q->id)
 		reply_result(q->id, b.s);
-	jb_free(&b);
+	cordon_sb_free(&b);
 	cordon_policy_free(&p);
 }
 
 struct log_ctx {
-	struct jbuf *b;
+	struct cordon_strbuf *b;
 	const char *session;
 	bool first;
 };
@@ -731,15 +719,15 @@ static int log_entry(const struct cordon_vlog_entry *v, void *arg)
 
 	gmtime_r(&v->time, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	jb_printf(c->b, "%s{\"session\":", c->first ? "" : ",");
-	jb_str(c->b, c->session);
-	jb_printf(c->b, ",\"time\":\"%s\",\"host\":", t);
-	jb_str(c->b, v->host);
-	jb_printf(c->b, ",\"port\":%u,\"pid\":%d,\"reason\":", v->port, (int)v->pid);
-	jb_str(c->b, v->reason);
-	jb_puts(c->b, ",\"proto\":");
-	jb_str(c->b, v->proto);
-	jb_puts(c->b, "}");
+	cordon_sb_addf(c->b, "%s{\"session\":", c->first ? "" : ",");
+	cordon_sb_json_str(c->b, c->session, CORDON_JSON_UTF8);
+	cordon_sb_addf(c->b, ",\"time\":\"%s\",\"host\":", t);
+	cordon_sb_json_str(c->b, v->host, CORDON_JSON_UTF8);
+	cordon_sb_addf(c->b, ",\"port\":%u,\"pid\":%d,\"reason\":", v->port, (int)v->pid);
+	cordon_sb_json_str(c->b, v->reason, CORDON_JSON_UTF8);
+	cordon_sb_add(c->b, ",\"proto\":");
+	cordon_sb_json_str(c->b, v->proto, CORDON_JSON_UTF8);
+	cordon_sb_add(c->b, "}");
 	c->first = false;
 	return 0;
 }
@@ -748,12 +736,10 @@ static int log_entry(const struct cordon_vlog_entry *v, void *arg)
  * within each session in log order. */
 static void m_log_list(struct req *q)
 {
-	struct jbuf b;
+	struct cordon_strbuf b = {0};
 	struct log_ctx c = {.b = &b, .first = true};
 	struct cordon_error e = {{0}};
-
-	jb_init(&b);
-	jb_puts(&b, "{\"entries\":[");
+	cordon_sb_add(&b, "{\"entries\":[");
 	for (struct conn *k = q->s->conns; k; k = k->next) {
 		if (!k->log_path)
 			continue;
@@ -761,10 +747,10 @@ static void m_log_list(struct req *q)
 		if (cordon_vlog_read(k->log_path, log_entry, &c, &e) < 0)
 			fprintf(stderr, "cordon serve: %s\n", e.msg);
 	}
-	jb_puts(&b, "]}");
+	cordon_sb_add(&b, "]}");
 	if (q->id)
 		reply_result(q->id, b.s);
-	jb_free(&b);
+	cordon_sb_free(&b);
 }
 
 /* m_hosts_allow: {host}: allow a pattern for the rest of the session: later runs get it in their
@@ -800,13 +786,12 @@ static void m_hosts_allow(struct req *q)
 		if (c->fd >= 0)
 			send(c->fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (q->id) {
-		struct jbuf b;
-		jb_init(&b);
-		jb_puts(&b, "{\"allowed\":");
-		jb_str(&b, fmt);
-		jb_puts(&b, "}");
+		struct cordon_strbuf b = {0};
+		cordon_sb_add(&b, "{\"allowed\":");
+		cordon_sb_json_str(&b, fmt, CORDON_JSON_UTF8);
+		cordon_sb_add(&b, "}");
 		reply_result(q->id, b.s);
-		jb_free(&b);
+		cordon_sb_free(&b);
 	}
 }
 
@@ -947,18 +932,17 @@ static void on_conn(struct serve *s, struct conn *c)
 		ask_answer(s, a, "deny");
 		return;
 	}
-	struct jbuf b;
-	jb_init(&b);
-	jb_printf(&b,
-		  "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"network/ask\",\"params\":"
-		  "{\"host\":",
-		  a->rpc_id);
-	jb_str(&b, a->host);
-	jb_printf(&b, ",\"port\":%u,\"session\":", a->port);
-	jb_str(&b, c->id);
-	jb_printf(&b, ",\"timeoutMs\":%ld}}", s->ask_ms);
+	struct cordon_strbuf b = {0};
+	cordon_sb_addf(&b,
+		       "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"network/ask\",\"params\":"
+		       "{\"host\":",
+		       a->rpc_id);
+	cordon_sb_json_str(&b, a->host, CORDON_JSON_UTF8);
+	cordon_sb_addf(&b, ",\"port\":%u,\"session\":", a->port);
+	cordon_sb_json_str(&b, c->id, CORDON_JSON_UTF8);
+	cordon_sb_addf(&b, ",\"timeoutMs\":%ld}}", s->ask_ms);
 	send_line(&b);
-	jb_free(&b);
+	cordon_sb_free(&b);
 }
 
 /* ask_listen: the abstract unix socket the sessions of our runs connect to (unix(7)). Abstract:
@@ -1121,14 +1105,13 @@ static bool pump(struct run *r, int which)
 		r->npend[which] = keep;
 	}
 	if (len - keep > 0) {
-		struct jbuf b;
-		jb_init(&b);
-		jb_printf(&b, "{\"id\":%s,\"stream\":\"%s\",\"data\":", r->id,
-			  which ? "stderr" : "stdout");
-		jb_strn(&b, buf, len - keep);
-		jb_puts(&b, "}");
+		struct cordon_strbuf b = {0};
+		cordon_sb_addf(&b, "{\"id\":%s,\"stream\":\"%s\",\"data\":", r->id,
+			       which ? "stderr" : "stdout");
+		cordon_sb_json_strn(&b, buf, len - keep, CORDON_JSON_UTF8);
+		cordon_sb_add(&b, "}");
 		notify("output", b.s);
-		jb_free(&b);
+		cordon_sb_free(&b);
 	}
 	return *fd >= 0;
 }
@@ -1152,11 +1135,10 @@ static void finish_run(struct serve *s, struct run *r)
 			*fd = -1;
 		}
 	}
-	struct jbuf b;
-	jb_init(&b);
-	jb_printf(&b, "{\"id\":%s,\"status\":%d}", r->id, r->status);
+	struct cordon_strbuf b = {0};
+	cordon_sb_addf(&b, "{\"id\":%s,\"status\":%d}", r->id, r->status);
 	notify("exit", b.s);
-	jb_free(&b);
+	cordon_sb_free(&b);
 	snprintf(st, sizeof(st), "{\"status\":%d}", r->status);
 	reply_result(r->id, st);
 	for (struct run **pp = &s->runs; *pp; pp = &(*pp)->next) {

@@ -81,18 +81,8 @@ int cmd_sh(int argc, char **argv)
 		}
 	}
 	first = policy_flags_parse(npf, pf, &f);
-	if (first < 0 || f.json || first < npf) {
-		fputs(sh_usage, stderr);
-		policy_flags_free(&f);
-		r = CORDON_EXIT_USAGE;
+	if ((r = policy_flags_usage(&f, first, f.json || first < npf, sh_usage)) >= 0)
 		goto out;
-	}
-	if (f.help) {
-		fputs(sh_usage, stdout);
-		policy_flags_free(&f);
-		r = 0;
-		goto out;
-	}
 	if (!command) {
 		fputs(sh_usage, stderr);
 		policy_flags_free(&f);

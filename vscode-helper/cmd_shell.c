@@ -60,16 +60,8 @@ int cmd_shell(int argc, char **argv)
 	int first, r, n = 0;
 
 	first = policy_flags_parse(argc, argv, &f);
-	if (first < 0 || f.json || f.command) {
-		fputs(shell_usage, stderr);
-		policy_flags_free(&f);
-		return CORDON_EXIT_USAGE;
-	}
-	if (f.help) {
-		fputs(shell_usage, stdout);
-		policy_flags_free(&f);
-		return 0;
-	}
+	if ((r = policy_flags_usage(&f, first, f.json || f.command, shell_usage)) >= 0)
+		return r;
 	if (!shell || shell[0] != '/')
 		shell = "/bin/bash";
 	av = calloc(argc - first + 4, sizeof(*av));

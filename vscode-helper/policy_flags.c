@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "cordon/config.h"
 
 static int push(char ***v, size_t *n, char *s)
@@ -112,4 +113,19 @@ void policy_flags_free(struct policy_flags *f)
 	free(f->allow_host);
 	f->allow_write = f->allow_host = NULL;
 	f->n_allow_write = f->n_allow_host = 0;
+}
+
+int policy_flags_usage(struct policy_flags *f, int first, bool bad, const char *usage)
+{
+	if (first < 0 || bad) {
+		fputs(usage, stderr);
+		policy_flags_free(f);
+		return CORDON_EXIT_USAGE;
+	}
+	if (f->help) {
+		fputs(usage, stdout);
+		policy_flags_free(f);
+		return 0;
+	}
+	return -1;
 }

@@ -30,6 +30,12 @@ struct policy_flags {
  * argument. Call policy_flags_free afterwards in both cases. */
 int policy_flags_parse(int argc, char **argv, struct policy_flags *out);
 
+/* policy_flags_usage: the step after policy_flags_parse (which returned first) that every command
+ * shares: words refused (first < 0, or bad) print usage on stderr and return CORDON_EXIT_USAGE;
+ * --help prints usage on stdout and returns 0; f is freed in both cases. Otherwise returns -1 and
+ * the command goes on with f. */
+int policy_flags_usage(struct policy_flags *f, int first, bool bad, const char *usage);
+
 /* policy_flags_build: cordon_policy_build with the flags and getcwd(3), then --strict and --lock.
  * Returns 0, or a negative errno with e->msg naming file:line:column and key. On error p holds
  * nothing to free (freeing it is still harmless). */

@@ -1,10 +1,12 @@
-/* rpc.h — JSON for `cordon serve --stdio`: a growable output buffer with RFC 8259 string escaping,
- * and a parsed message (jsmn tokens) with lookups by key and string unescaping. */
+/* rpc.h — JSON for `cordon serve --stdio`: output compacted to one line (built in a strbuf.h
+ * buffer), and a parsed message (jsmn tokens) with lookups by key and string unescaping. */
 #ifndef CORDON_RPC_H
 #define CORDON_RPC_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "cordon/strbuf.h"
 
 /* JSON-RPC 2.0 error codes (JSON-RPC 2.0 specification §5.1). */
 #define RPC_PARSE_ERROR -32700
@@ -13,26 +15,9 @@
 #define RPC_INVALID_PARAMS -32602
 #define RPC_INTERNAL_ERROR -32603
 
-/* An output buffer; every append keeps s NUL-terminated. On allocation failure oom is set and
- * further appends do nothing (the caller checks oom once at the end). */
-struct jbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-void jb_init(struct jbuf *b);
-void jb_free(struct jbuf *b);
-void jb_raw(struct jbuf *b, const char *s, size_t n);
-void jb_puts(struct jbuf *b, const char *s);
-void jb_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* jb_str: s (n bytes) as a JSON string with quotes, escaped per RFC 8259 §7 (control characters
- * as \u00XX). Invalid UTF-8 bytes are replaced by U+FFFD so the output is always valid JSON. */
-void jb_strn(struct jbuf *b, const char *s, size_t n);
-void jb_str(struct jbuf *b, const char *s);
 /* jb_compact: a JSON text (e.g. pretty-printed) without the white space outside its strings, so
  * it fits the one-message-per-line framing. */
-void jb_compact(struct jbuf *b, const char *json);
+void jb_compact(struct cordon_strbuf *b, const char *json);
 
 /* A parsed JSON text. */
 struct jdoc {

@@ -1,4 +1,4 @@
-/* rpc_json.c — JSON output buffer and jsmn-based message access for `cordon serve --stdio`
+/* rpc_json.c — compact JSON output and jsmn-based message access for `cordon serve --stdio`
  * (rpc.h). jsmn is tokenizer only; this file adds the checks strict JSON needs on top of it. */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,141 +15,7 @@
 
 #include "rpc.h"
 
-void jb_init(struct jbuf *b)
-{
-	memset(b, 0, sizeof(*b));
-}
-
-void jb_free(struct jbuf *b)
-{
-	free(b->s);
-	jb_init(b);
-}
-
-void jb_raw(struct jbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void jb_puts(struct jbuf *b, const char *s)
-{
-	jb_raw(b, s, strlen(s));
-}
-
-void jb_printf(struct jbuf *b, const char *fmt, ...)
-{
-	char small[256], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		jb_raw(b, small, n);
-		return;
-	}
-	va_start(ap, fmt);
-	n = vasprintf(&big, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	jb_raw(b, big, n);
-	free(big);
-}
-
-/* utf8_len: length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid
- * (RFC 3629 §4: no overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-void jb_strn(struct jbuf *b, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, run = 0;
-
-	jb_raw(b, "\"", 1);
-	while (i < n) {
-		unsigned char c = u[i];
-		size_t l = c >= 0x20 && c != '"' && c != '\\' ? utf8_len(u + i, n - i) : 0;
-		if (l) {
-			i += l;
-			run += l;
-			continue;
-		}
-		jb_raw(b, s + i - run, run);
-		run = 0;
-		if (c == '"' || c == '\\')
-			jb_printf(b, "\\%c", c);
-		else if (c == '\n')
-			jb_puts(b, "\\n");
-		else if (c == '\t')
-			jb_puts(b, "\\t");
-		else if (c == '\r')
-			jb_puts(b, "\\r");
-		else if (c < 0x20)
-			jb_printf(b, "\\u%04x", c);
-		else
-			jb_puts(b, "\\ufffd");
-		i++;
-	}
-	jb_raw(b, s + i - run, run);
-	jb_raw(b, "\"", 1);
-}
-
-void jb_str(struct jbuf *b, const char *s)
-{
-	jb_strn(b, s, strlen(s));
-}
-
-void jb_compact(struct jbuf *b, const char *json)
+void jb_compact(struct cordon_strbuf *b, const char *json)
 {
 	bool in_str = false;
 	size_t start = 0, i;
@@ -164,11 +30,11 @@ void jb_compact(struct jbuf *b, const char *json)
 		} else if (c == '"') {
 			in_str = true;
 		} else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-			jb_raw(b, json + start, i - start);
+			cordon_sb_addn(b, json + start, i - start);
 			start = i + 1;
 		}
 	}
-	jb_raw(b, json + start, i - start);
+	cordon_sb_addn(b, json + start, i - start);
 }
 
 /* ---- parsing ---------------------------------------------------------------------------- */

@@ -736,6 +736,27 @@ static void like_booleans(struct cordon_policy *r, const struct cordon_policy *p
 	r->strict = p->strict;
 }
 
+/* writable_exist: every allow_write entry from index `from` on must exist, as bubblewrap's --bind
+ * refuses a missing source: a writable tree that is silently skipped leaves a command failing
+ * later with EROFS and no hint why. `origin` names the flag or the file and key for the message.
+ * A repository's .cordon.json is not checked: it can only narrow, never add, a writable tree. */
+static int writable_exist(const struct cordon_policy *p, size_t from, const char *origin,
+			  struct cordon_error *e)
+{
+	struct stat st;
+
+	for (size_t i = from; i < p->allow_write.n; i++) {
+		const char *w = p->allow_write.v[i];
+		if (stat(w, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+			continue; /* other errors (EACCES) are reported by the mount layer */
+		return cordon_error_set(e, ENOENT,
+					"%s: writable path %s does not exist; create it first "
+					"(mkdir -p %s) or leave it out",
+					origin, w, w);
+	}
+	return 0;
+}
+
 int cordon_policy_build(struct cordon_policy *p, const char *config_file, char *const *allow_write,
 			size_t n_allow_write, char *const *allow_host, size_t n_allow_host,
 			const char *cwd, struct cordon_error *e)
@@ -753,21 +774,36 @@ int cordon_policy_build(struct cordon_policy *p, const char *config_file, char *
 		return r;
 
 	/* 1. the user's own config, if there is one */
+	size_t had = p->allow_write.n;
+	char origin[PATH_MAX + 32];
 	if (cordon_config_user_path(path, sizeof(path)) == 0) {
 		r = cordon_config_load_file(p, path, home, e);
 		if (r < 0 && r != -ENOENT && r != -ENOTDIR)
 			goto fail;
+		snprintf(origin, sizeof(origin), "%s: filesystem.allowWrite", path);
+		if ((r = writable_exist(p, had, origin, e)) < 0)
+			goto fail;
 	}
 	/* 2. --config */
-	if (config_file && (r = cordon_config_load_file(p, config_file, home, e)) < 0)
-		goto fail;
+	if (config_file) {
+		had = p->allow_write.n;
+		if ((r = cordon_config_load_file(p, config_file, home, e)) < 0)
+			goto fail;
+		snprintf(origin, sizeof(origin), "%s: filesystem.allowWrite", config_file);
+		if ((r = writable_exist(p, had, origin, e)) < 0)
+			goto fail;
+	}
 	/* 3. flags: paths relative to the current directory */
-	for (size_t i = 0; i < n_allow_write; i++)
+	for (size_t i = 0; i < n_allow_write; i++) {
+		had = p->allow_write.n;
 		if ((r = cordon_policy_add_path(&p->allow_write, allow_write[i], home, cwd, e)) <
 		    0) {
 			cordon_error_prefix(e, r, "--allow-write");
 			goto fail;
 		}
+		if ((r = writable_exist(p, had, "--allow-write", e)) < 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < n_allow_host; i++)
 		if ((r = cordon_policy_add_host(&p->allow_hosts, allow_host[i], e)) < 0) {
 			cordon_error_prefix(e, r, "--allow-host");

@@ -18,120 +18,49 @@
 #include <unistd.h>
 
 #include "cordon/hostpat.h"
+#include "cordon/strbuf.h"
+#include "session_internal.h"
 
 #define MAX_WORDS 64
 #define CALL_TIMEOUT_MS 30000 /* a session process that does not answer in 30 s is stuck */
 #define LOG_TAIL_MAX (CORDON_CONTROL_MAX - 1024)
 
-/* A growable reply buffer; oom latches so callers check once at the end. */
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sb_add(struct sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_addn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped. */
-static void sb_json_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char esc[3] = {'\\', (char)c, 0};
-			sb_add(b, esc);
-		} else if (c < 0x20) {
-			sb_printf(b, "\\u%04x", c);
-		} else {
-			sb_addn(b, (const char *)&c, 1);
-		}
-	}
-	sb_add(b, "\"");
-}
-
-static int finish(struct sbuf *b, char **reply)
-{
-	if (b->oom || !b->s) {
-		free(b->s);
-		*reply = NULL;
-		return -ENOMEM;
-	}
-	*reply = b->s;
-	return 0;
-}
-
 static int reply_err(char **reply, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int reply_err(char **reply, const char *fmt, ...)
 {
-	struct sbuf b = {0};
+	struct cordon_strbuf b = {0};
 	char tmp[1536];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	sb_add(&b, "err ");
-	sb_add(&b, tmp);
-	return finish(&b, reply);
+	cordon_sb_add(&b, "err ");
+	cordon_sb_add(&b, tmp);
+	return cordon_sb_take(&b, reply);
 }
 
-static void json_host_list(struct sbuf *b, const struct cordon_host_list *l)
+static void json_host_list(struct cordon_strbuf *b, const struct cordon_host_list *l)
 {
-	sb_add(b, "[");
+	cordon_sb_add(b, "[");
 	for (size_t i = 0; i < l->n; i++) {
 		char h[300];
 		cordon_host_rule_format(&l->v[i], h, sizeof(h));
 		if (i)
-			sb_add(b, ",");
-		sb_json_str(b, h);
+			cordon_sb_add(b, ",");
+		cordon_sb_json_str(b, h, CORDON_JSON_BYTES);
 	}
-	sb_add(b, "]");
+	cordon_sb_add(b, "]");
 }
 
-static void json_pending(struct sbuf *b, const struct cordon_control_ctx *c)
+static void json_pending(struct cordon_strbuf *b, const struct cordon_control_ctx *c)
 {
-	sb_add(b, "[");
+	cordon_sb_add(b, "[");
 	for (int i = 0; i < c->n_pending; i++) {
 		if (i)
-			sb_add(b, ",");
-		sb_json_str(b, c->pending[i]);
+			cordon_sb_add(b, ",");
+		cordon_sb_json_str(b, c->pending[i], CORDON_JSON_BYTES);
 	}
-	sb_add(b, "]");
+	cordon_sb_add(b, "]");
 }
 
 static void pending_remove(struct cordon_control_ctx *c, const char *host)
@@ -176,7 +105,7 @@ static int check_patterns(char **words, int n, char canon[][300], char **reply)
 
 /* Grant host: drop an identical denylist entry (the person's word beats an earlier deny of the
  * same pattern), add it to the allowlist once, and say when a wider deny rule still wins. */
-static int grant(struct cordon_policy *p, const char *host, struct sbuf *b)
+static int grant(struct cordon_policy *p, const char *host, struct cordon_strbuf *b)
 {
 	struct cordon_error e = {{0}};
 	int undenied = cordon_policy_remove_host(&p->deny_hosts, host, &e);
@@ -188,15 +117,15 @@ static int grant(struct cordon_policy *p, const char *host, struct sbuf *b)
 	r = cordon_policy_add_host(&p->allow_hosts, host, &e);
 	if (r < 0)
 		return r;
-	sb_add(b, " ");
-	sb_add(b, host);
+	cordon_sb_add(b, " ");
+	cordon_sb_add(b, host);
 	if (undenied > 0)
-		sb_add(b, " (removed from the denylist)");
+		cordon_sb_add(b, " (removed from the denylist)");
 	struct cordon_host_rule rule = {0};
 	if (cordon_host_rule_parse(host, &rule, &e) == 0) {
 		if (!rule.wildcard &&
 		    cordon_host_decide(p, rule.host, rule.port) == CORDON_VERDICT_DENY)
-			sb_add(b, " (still denied by a wider denylist rule)");
+			cordon_sb_add(b, " (still denied by a wider denylist rule)");
 		free(rule.host);
 	}
 	return 0;
@@ -211,31 +140,31 @@ static int do_allow(struct cordon_control_ctx *c, char **w, int n, char **reply)
 	if (r)
 		return r < 0 ? r : 0;
 	if (c->locked) {
-		struct sbuf b = {0};
-		sb_add(&b, "err locked: the policy is locked; request filed for");
+		struct cordon_strbuf b = {0};
+		cordon_sb_add(&b, "err locked: the policy is locked; request filed for");
 		for (int i = 0; i < n; i++) {
 			pending_add(c, canon[i]);
-			sb_add(&b, " ");
-			sb_add(&b, canon[i]);
+			cordon_sb_add(&b, " ");
+			cordon_sb_add(&b, canon[i]);
 		}
-		sb_printf(&b,
-			  "; a person can grant it from an unconfined terminal: cordon approve %s",
-			  c->session_id ? c->session_id : "SESSION");
+		cordon_sb_addf(
+		    &b, "; a person can grant it from an unconfined terminal: cordon approve %s",
+		    c->session_id ? c->session_id : "SESSION");
 		for (int i = 0; i < n; i++) {
-			sb_add(&b, " ");
-			sb_add(&b, canon[i]);
+			cordon_sb_add(&b, " ");
+			cordon_sb_add(&b, canon[i]);
 		}
-		return finish(&b, reply);
+		return cordon_sb_take(&b, reply);
 	}
-	struct sbuf b = {0};
-	sb_add(&b, "ok allowed");
+	struct cordon_strbuf b = {0};
+	cordon_sb_add(&b, "ok allowed");
 	for (int i = 0; i < n; i++) {
 		if (grant(c->policy, canon[i], &b) < 0) {
-			free(b.s);
+			cordon_sb_free(&b);
 			return reply_err(reply, "allow-host: %s: cannot add", canon[i]);
 		}
 	}
-	return finish(&b, reply);
+	return cordon_sb_take(&b, reply);
 }
 
 static int do_deny(struct cordon_control_ctx *c, char **w, int n, char **reply)
@@ -246,34 +175,34 @@ static int do_deny(struct cordon_control_ctx *c, char **w, int n, char **reply)
 	int r = check_patterns(w, n, canon, reply);
 	if (r)
 		return r < 0 ? r : 0;
-	struct sbuf b = {0};
-	sb_add(&b, "ok denied");
+	struct cordon_strbuf b = {0};
+	cordon_sb_add(&b, "ok denied");
 	for (int i = 0; i < n; i++) {
 		struct cordon_error e = {{0}};
 		if (cordon_policy_remove_host(&c->policy->allow_hosts, canon[i], &e) < 0 ||
 		    cordon_policy_remove_host(&c->policy->deny_hosts, canon[i], &e) < 0 ||
 		    cordon_policy_add_host(&c->policy->deny_hosts, canon[i], &e) < 0) {
-			free(b.s);
+			cordon_sb_free(&b);
 			return reply_err(reply, "deny-host: %s", e.msg);
 		}
 		pending_remove(c, canon[i]);
-		sb_add(&b, " ");
-		sb_add(&b, canon[i]);
+		cordon_sb_add(&b, " ");
+		cordon_sb_add(&b, canon[i]);
 	}
-	return finish(&b, reply);
+	return cordon_sb_take(&b, reply);
 }
 
 static int do_hosts(struct cordon_control_ctx *c, char **reply)
 {
-	struct sbuf b = {0};
-	sb_add(&b, "ok {\"allow\":");
+	struct cordon_strbuf b = {0};
+	cordon_sb_add(&b, "ok {\"allow\":");
 	json_host_list(&b, &c->policy->allow_hosts);
-	sb_add(&b, ",\"deny\":");
+	cordon_sb_add(&b, ",\"deny\":");
 	json_host_list(&b, &c->policy->deny_hosts);
-	sb_printf(&b, ",\"locked\":%s,\"pending\":", c->locked ? "true" : "false");
+	cordon_sb_addf(&b, ",\"locked\":%s,\"pending\":", c->locked ? "true" : "false");
 	json_pending(&b, c);
-	sb_add(&b, "}");
-	return finish(&b, reply);
+	cordon_sb_add(&b, "}");
+	return cordon_sb_take(&b, reply);
 }
 
 static int do_policy(struct cordon_control_ctx *c, char **reply)
@@ -283,42 +212,42 @@ static int do_policy(struct cordon_control_ctx *c, char **reply)
 	int r = cordon_policy_to_json(c->policy, &json, &e);
 	if (r < 0)
 		return r == -ENOMEM ? r : reply_err(reply, "policy: %s", e.msg);
-	struct sbuf b = {0};
-	sb_add(&b, "ok ");
-	sb_add(&b, json);
+	struct cordon_strbuf b = {0};
+	cordon_sb_add(&b, "ok ");
+	cordon_sb_add(&b, json);
 	free(json);
-	return finish(&b, reply);
+	return cordon_sb_take(&b, reply);
 }
 
 static int do_status(struct cordon_control_ctx *c, char **reply)
 {
-	struct sbuf b = {0};
-	sb_add(&b, "ok {\"session\":");
-	sb_json_str(&b, c->session_id ? c->session_id : "");
-	sb_printf(&b, ",\"session_pid\":%ld,\"locked\":%s,\"log\":", (long)getpid(),
-		  c->locked ? "true" : "false");
-	sb_json_str(&b, c->log_path ? c->log_path : "");
-	sb_add(&b, ",\"layers\":");
-	sb_add(&b, c->layers[0] ? c->layers : "null");
-	sb_add(&b, ",\"pending\":");
+	struct cordon_strbuf b = {0};
+	cordon_sb_add(&b, "ok {\"session\":");
+	cordon_sb_json_str(&b, c->session_id ? c->session_id : "", CORDON_JSON_BYTES);
+	cordon_sb_addf(&b, ",\"session_pid\":%ld,\"locked\":%s,\"log\":", (long)getpid(),
+		       c->locked ? "true" : "false");
+	cordon_sb_json_str(&b, c->log_path ? c->log_path : "", CORDON_JSON_BYTES);
+	cordon_sb_add(&b, ",\"layers\":");
+	cordon_sb_add(&b, c->layers[0] ? c->layers : "null");
+	cordon_sb_add(&b, ",\"pending\":");
 	json_pending(&b, c);
-	sb_add(&b, "}");
-	return finish(&b, reply);
+	cordon_sb_add(&b, "}");
+	return cordon_sb_take(&b, reply);
 }
 
 /* The tail of the violation log (JSON lines), cut at a line start so every line is whole. */
 static int do_log(struct cordon_control_ctx *c, char **reply)
 {
-	struct sbuf b = {0};
-	sb_add(&b, "ok ");
+	struct cordon_strbuf b = {0};
+	cordon_sb_add(&b, "ok ");
 	if (!c->log_path || !c->log_path[0])
-		return finish(&b, reply);
+		return cordon_sb_take(&b, reply);
 	int fd = open(c->log_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT) /* nothing denied yet */
-			return finish(&b, reply);
+			return cordon_sb_take(&b, reply);
 		int err = errno;
-		free(b.s);
+		cordon_sb_free(&b);
 		return reply_err(reply, "log: %s: %s", c->log_path, strerror(err));
 	}
 	struct stat st;
@@ -330,7 +259,7 @@ static int do_log(struct cordon_control_ctx *c, char **reply)
 	close(fd);
 	if (got < 0) {
 		free(buf);
-		free(b.s);
+		cordon_sb_free(&b);
 		return buf ? reply_err(reply, "log: %s: read failed", c->log_path) : -ENOMEM;
 	}
 	buf[got] = '\0';
@@ -339,9 +268,9 @@ static int do_log(struct cordon_control_ctx *c, char **reply)
 		char *nl = strchr(buf, '\n');
 		from = nl ? nl + 1 : buf + got;
 	}
-	sb_add(&b, from);
+	cordon_sb_add(&b, from);
 	free(buf);
-	return finish(&b, reply);
+	return cordon_sb_take(&b, reply);
 }
 
 static int do_layers(struct cordon_control_ctx *c, const char *json, char **reply)
@@ -352,9 +281,9 @@ static int do_layers(struct cordon_control_ctx *c, const char *json, char **repl
 		return reply_err(reply, "layers: expected a JSON object under %zu bytes",
 				 sizeof(c->layers));
 	snprintf(c->layers, sizeof(c->layers), "%s", json);
-	struct sbuf b = {0};
-	sb_add(&b, "ok");
-	return finish(&b, reply);
+	struct cordon_strbuf b = {0};
+	cordon_sb_add(&b, "ok");
+	return cordon_sb_take(&b, reply);
 }
 
 /* Split a request into words at single spaces. buf receives a NUL-terminated copy. */
@@ -408,48 +337,31 @@ int cordon_control_handle(struct cordon_control_ctx *c, const char *req, size_t 
 
 static int send_words(int fd, char *const *words, int pass_fd, struct cordon_error *e)
 {
-	struct sbuf b = {0};
+	struct cordon_strbuf b = {0};
 	for (size_t i = 0; words[i]; i++) {
-		if (!words[i][0] || strpbrk(words[i], " \n\r\t"))
+		if (!words[i][0] || strpbrk(words[i], " \n\r\t")) {
+			cordon_sb_free(&b);
 			return cordon_error_set(
 			    e, EINVAL, "control: word \"%s\" is empty or has spaces", words[i]);
+		}
 		if (i)
-			sb_add(&b, " ");
-		sb_add(&b, words[i]);
+			cordon_sb_add(&b, " ");
+		cordon_sb_add(&b, words[i]);
 	}
 	if (b.oom || !b.s)
-		return free(b.s),
+		return cordon_sb_free(&b),
 		       cordon_error_set(e, b.oom ? ENOMEM : EINVAL, "control: empty request");
-	if (b.n > CORDON_CONTROL_MAX) {
-		free(b.s);
+	if (b.len > CORDON_CONTROL_MAX) {
+		cordon_sb_free(&b);
 		return cordon_error_set(e, E2BIG, "control: request longer than %d bytes",
 					CORDON_CONTROL_MAX);
 	}
-	struct iovec iov = {.iov_base = b.s, .iov_len = b.n};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (pass_fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS; /* unix(7) */
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
-	}
-	ssize_t s;
-	do
-		s = sendmsg(fd, &m, MSG_NOSIGNAL);
-	while (s < 0 && errno == EINTR);
-	int err = errno;
-	free(b.s);
-	if (s < 0)
-		return cordon_error_set(e, err, "control: the session process is gone (send: %s)",
-					strerror(err));
+	/* session.c receives the request with session_recv: the same SEQPACKET framing. */
+	int r = session_send(fd, b.s, b.len, &pass_fd, pass_fd >= 0 ? 1 : 0);
+	cordon_sb_free(&b);
+	if (r < 0)
+		return cordon_error_set(e, -r, "control: the session process is gone (send: %s)",
+					strerror(-r));
 	return 0;
 }
 
@@ -620,29 +532,29 @@ static int handle_approval(struct cordon_control_ctx *c, const char *req, size_t
 	if (n <= 0) {
 		r = reply_err(reply, "malformed request");
 	} else if (strcmp(w[0], "pending") == 0 && n == 1) {
-		struct sbuf b = {0};
-		sb_add(&b, "ok ");
+		struct cordon_strbuf b = {0};
+		cordon_sb_add(&b, "ok ");
 		json_pending(&b, c);
-		r = finish(&b, reply);
+		r = cordon_sb_take(&b, reply);
 	} else if ((strcmp(w[0], "approve") == 0 || strcmp(w[0], "reject") == 0) && n >= 2) {
 		r = check_patterns(w + 1, n - 1, canon, reply);
 		if (r == 0) {
 			bool approve = w[0][0] == 'a';
-			struct sbuf b = {0};
-			sb_add(&b, approve ? "ok approved" : "ok rejected");
+			struct cordon_strbuf b = {0};
+			cordon_sb_add(&b, approve ? "ok approved" : "ok rejected");
 			for (int i = 0; i < n - 1 && !b.oom; i++) {
 				pending_remove(c, canon[i]);
 				if (!approve) {
-					sb_add(&b, " ");
-					sb_add(&b, canon[i]);
+					cordon_sb_add(&b, " ");
+					cordon_sb_add(&b, canon[i]);
 				} else if (grant(c->policy, canon[i], &b) < 0) {
-					free(b.s);
+					cordon_sb_free(&b);
 					free(buf);
 					return reply_err(reply, "approve: %s: cannot add",
 							 canon[i]);
 				}
 			}
-			r = finish(&b, reply);
+			r = cordon_sb_take(&b, reply);
 		} else if (r > 0) {
 			r = 0;
 		}

@@ -14,26 +14,6 @@
 
 #include "mounts_int.h"
 
-/* Mandatory write-denies relative to every writable tree (DESIGN.md §1, ATTACKS 15). The two
- * tables differ only in ".git/config" (filesystem.allowGitConfig). */
-#define RC_FILES                                                                                   \
-	".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".zshenv",          \
-	    ".zshrc", ".zprofile", ".zlogin", ".zlogout", ".inputrc"
-/* .git/commondir makes git read config and hooks from the directory it names (gitrepository-
- * layout(5)); .git/config.worktree is read as config when extensions.worktreeConfig is set. */
-#define REPO_FILES                                                                                 \
-	".git/hooks", ".git/modules", ".git/commondir", ".gitmodules", ".vscode", ".idea",         \
-	    ".claude/commands", ".claude/agents", ".claude/settings.json",                         \
-	    ".claude/settings.local.json", ".mcp.json", ".envrc", ".npmrc"
-static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config",
-					 ".git/config.worktree", NULL};
-static const char *const denies_git_config[] = {RC_FILES, REPO_FILES, NULL};
-
-const char *const *cordon_mandatory_denies(const struct cordon_policy *p)
-{
-	return p && p->allow_git_config ? denies_git_config : denies_all;
-}
-
 /* Sockets of command servers that give root on the host or run units outside the sandbox
  * (ATTACKS 19); masked unless named in network.allowUnixSockets. */
 static const char *const server_sockets[] = {

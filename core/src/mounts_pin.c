@@ -17,6 +17,26 @@
 
 #define MAX_LINKS 8 /* symlinks followed per protected path; the guard still holds the name */
 
+/* Mandatory write-denies relative to every writable tree (DESIGN.md §1, ATTACKS 15). The two
+ * tables differ only in ".git/config" (filesystem.allowGitConfig). */
+#define RC_FILES                                                                                   \
+	".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".zshenv",          \
+	    ".zshrc", ".zprofile", ".zlogin", ".zlogout", ".inputrc"
+/* .git/commondir makes git read config and hooks from the directory it names (gitrepository-
+ * layout(5)); .git/config.worktree is read as config when extensions.worktreeConfig is set. */
+#define REPO_FILES                                                                                 \
+	".git/hooks", ".git/modules", ".git/commondir", ".gitmodules", ".vscode", ".idea",         \
+	    ".claude/commands", ".claude/agents", ".claude/settings.json",                         \
+	    ".claude/settings.local.json", ".mcp.json", ".envrc", ".npmrc"
+static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config",
+					 ".git/config.worktree", NULL};
+static const char *const denies_git_config[] = {RC_FILES, REPO_FILES, NULL};
+
+const char *const *cordon_mandatory_denies(const struct cordon_policy *p)
+{
+	return p && p->allow_git_config ? denies_git_config : denies_all;
+}
+
 /* Home-relative write-denies (ATTACKS 15): code that a later, unconfined login or desktop
  * session runs. The shell rc files come first so the list can be used when home is a root. */
 static const char *const home_denies[] = {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cordon/hostpat.h"
+#include "cordon/strbuf.h"
 
 /* Secrets masked by default (DESIGN.md §1, ATTACKS.md 16), relative to $HOME. */
 static const char *const default_deny_read[] = {
@@ -331,46 +332,27 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 	return 0;
 }
 
-/* json_str: write s as a JSON string (RFC 8259 §7). */
-static void json_str(FILE *f, const char *s)
+static void json_paths(struct cordon_strbuf *b, const char *key, const struct cordon_path_list *l)
 {
-	fputc('"', f);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(f, "\\%c", *c);
-		else if (*c == '\n')
-			fputs("\\n", f);
-		else if (*c == '\t')
-			fputs("\\t", f);
-		else if (*c < 0x20 || *c == 0x7f)
-			fprintf(f, "\\u%04x", *c);
-		else
-			fputc(*c, f);
-	}
-	fputc('"', f);
-}
-
-static void json_paths(FILE *f, const char *key, const struct cordon_path_list *l, bool last)
-{
-	fprintf(f, "    \"%s\": [", key);
+	cordon_sb_addf(b, "    \"%s\": [", key);
 	for (size_t i = 0; i < l->n; i++) {
-		fputs(i ? ",\n      " : "\n      ", f);
-		json_str(f, l->v[i]);
+		cordon_sb_add(b, i ? ",\n      " : "\n      ");
+		cordon_sb_json_str(b, l->v[i], CORDON_JSON_BYTES);
 	}
-	fprintf(f, "%s]%s\n", l->n ? "\n    " : "", last ? "" : ",");
+	cordon_sb_addf(b, "%s],\n", l->n ? "\n    " : "");
 }
 
-static void json_hosts(FILE *f, const char *key, const struct cordon_host_list *l)
+static void json_hosts(struct cordon_strbuf *b, const char *key, const struct cordon_host_list *l)
 {
 	char buf[300];
 
-	fprintf(f, "    \"%s\": [", key);
+	cordon_sb_addf(b, "    \"%s\": [", key);
 	for (size_t i = 0; i < l->n; i++) {
 		cordon_host_rule_format(&l->v[i], buf, sizeof(buf));
-		fputs(i ? ", " : "", f);
-		json_str(f, buf);
+		cordon_sb_add(b, i ? ", " : "");
+		cordon_sb_json_str(b, buf, CORDON_JSON_BYTES);
 	}
-	fputs("],\n", f);
+	cordon_sb_add(b, "],\n");
 }
 
 static const char *tf(bool b)
@@ -380,37 +362,25 @@ static const char *tf(bool b)
 
 int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cordon_error *e)
 {
-	size_t size;
-	FILE *f = open_memstream(out, &size);
+	struct cordon_strbuf b = {0};
 
-	if (!f)
+	cordon_sb_add(&b, "{\n  \"network\": {\n");
+	json_hosts(&b, "allowedDomains", &p->allow_hosts);
+	json_hosts(&b, "deniedDomains", &p->deny_hosts);
+	json_paths(&b, "allowUnixSockets", &p->allow_unix_sockets);
+	cordon_sb_addf(&b, "    \"allowLocalBinding\": %s\n  },\n", tf(p->allow_local_binding));
+	cordon_sb_add(&b, "  \"filesystem\": {\n");
+	json_paths(&b, "denyRead", &p->deny_read);
+	json_paths(&b, "allowRead", &p->allow_read);
+	json_paths(&b, "allowWrite", &p->allow_write);
+	json_paths(&b, "denyWrite", &p->deny_write);
+	cordon_sb_addf(&b, "    \"allowGitConfig\": %s\n  },\n", tf(p->allow_git_config));
+	cordon_sb_addf(&b,
+		       "  \"ignoreViolations\": %s,\n  \"enableWeakerNestedSandbox\": %s,\n"
+		       "  \"lockPolicy\": %s,\n  \"privateTmp\": %s,\n  \"strict\": %s\n}\n",
+		       tf(p->ignore_violations), tf(p->enable_weaker_nested_sandbox),
+		       tf(p->lock_policy), tf(p->private_tmp), tf(p->strict));
+	if (cordon_sb_take(&b, out) < 0)
 		return cordon_error_set(e, ENOMEM, "out of memory");
-	fputs("{\n  \"network\": {\n", f);
-	json_hosts(f, "allowedDomains", &p->allow_hosts);
-	json_hosts(f, "deniedDomains", &p->deny_hosts);
-	json_paths(f, "allowUnixSockets", &p->allow_unix_sockets, false);
-	fprintf(f, "    \"allowLocalBinding\": %s\n  },\n", tf(p->allow_local_binding));
-	fputs("  \"filesystem\": {\n", f);
-	json_paths(f, "denyRead", &p->deny_read, false);
-	json_paths(f, "allowRead", &p->allow_read, false);
-	json_paths(f, "allowWrite", &p->allow_write, false);
-	json_paths(f, "denyWrite", &p->deny_write, false);
-	fprintf(f, "    \"allowGitConfig\": %s\n  },\n", tf(p->allow_git_config));
-	fprintf(f,
-		"  \"ignoreViolations\": %s,\n  \"enableWeakerNestedSandbox\": %s,\n"
-		"  \"lockPolicy\": %s,\n  \"privateTmp\": %s,\n  \"strict\": %s\n}\n",
-		tf(p->ignore_violations), tf(p->enable_weaker_nested_sandbox), tf(p->lock_policy),
-		tf(p->private_tmp), tf(p->strict));
-	if (ferror(f)) {
-		fclose(f);
-		free(*out);
-		*out = NULL;
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	}
-	if (fclose(f) != 0) {
-		free(*out);
-		*out = NULL;
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	}
 	return 0;
 }

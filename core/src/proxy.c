@@ -623,11 +623,14 @@ static void addresses_ready(struct px_conn *c, const struct px_addrs *in)
 		sp = strstr(first, "address ");
 		if (sp)
 			sscanf(sp + 8, "%63[^,]", lit);
-		if (lit[0])
+		if (lit[0]) {
+			char rule[72];
+			bool v6 = strchr(lit, ':') != NULL;
+			snprintf(rule, sizeof(rule), "%s%s%s", v6 ? "[" : "", lit, v6 ? "]" : "");
 			fail(c, 403, PX_SOCKS5_NOT_ALLOWED,
-			     "cordon: host %s %s (sandbox allow-host %s%s%s)\n", h, first,
-			     strchr(lit, ':') ? "[" : "", lit, strchr(lit, ':') ? "]" : "");
-		else
+			     "cordon: host %s %s (sandbox allow-host %s, or --allow-host %s)\n", h,
+			     first, rule, rule);
+		} else
 			fail(c, 403, PX_SOCKS5_NOT_ALLOWED, "cordon: host %s %s\n", h, first);
 		return;
 	}
@@ -750,7 +753,9 @@ static void start_request(struct px_conn *c, const char *host, size_t len, uint1
 	if (v != CORDON_VERDICT_ALLOW) {
 		vlog(c, h, "not on the allowlist");
 		fail(c, 403, PX_SOCKS5_NOT_ALLOWED,
-		     "cordon: host %s is not on the allowlist (sandbox allow-host %s)\n", h, h);
+		     "cordon: host %s is not on the allowlist (sandbox allow-host %s, or "
+		     "--allow-host %s)\n",
+		     h, h, h);
 		return;
 	}
 	proceed(c);

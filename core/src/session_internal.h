@@ -1,5 +1,5 @@
-/* session_internal.h — private to session*.c: the messages exchanged between the caller, the
- * session process S and its builder child B, and the SCM_RIGHTS helpers that carry them. */
+/* session_internal.h — private to session*.c (and control.c, which sends control requests): the
+ * messages between the caller, the session process S and its builder child B, and their carrier. */
 #ifndef CORDON_SESSION_INTERNAL_H
 #define CORDON_SESSION_INTERNAL_H
 

@@ -25,6 +25,7 @@
 #include "cordon/mounts.h"
 #include "cordon/policy.h"
 #include "cordon/session.h"
+#include "cordon/strbuf.h"
 
 #define CTL_FD_MIN 100 /* keep the control fd clear of the low numbers people redirect */
 #define MAX_FLAGS 64
@@ -157,47 +158,10 @@ static const char *json_text(const struct json *j, int i, char *buf, size_t len)
 		return buf;
 	}
 	const char *p = j->s + j->t[i].start, *end = j->s + j->t[i].end;
-	size_t o = 0;
-	if (j->t[i].type != JSMN_STRING) {
+	if (j->t[i].type != JSMN_STRING)
 		snprintf(buf, len, "%.*s", (int)(end - p), p);
-		return buf;
-	}
-	while (p < end && o + 1 < len) {
-		char c = *p++;
-		if (c == '\\' && p < end) {
-			char x = *p++;
-			switch (x) {
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'u':
-				c = '?';
-				if (end - p >= 4) {
-					char hex[5] = {p[0], p[1], p[2], p[3], 0};
-					long v = strtol(hex, NULL, 16);
-					c = v > 0 && v < 0x80 ? (char)v : '?';
-					p += 4;
-				}
-				break;
-			default:
-				c = x;
-			}
-		}
-		buf[o++] = c;
-	}
-	buf[o] = '\0';
+	else /* a reply too long for buf is shown cut */
+		(void)cordon_json_unescape_ascii(p, (size_t)(end - p), buf, len);
 	return buf;
 }
 
@@ -1022,7 +986,10 @@ static int verb_log(const struct cordon_shell *sh, int ctl_fd, bool json)
 	return CORDON_VERB_OK;
 }
 
-static int verb_check(const struct cordon_shell *sh, bool json)
+/* verb_check: what the kernel supports, probed from here. `confined`: this shell is already in a
+ * sandbox, so the probe sees what a sandbox nested inside it would get (no new user namespace,
+ * no listener), not the layers in force: the text says so and points to `sandbox status`. */
+static int verb_check(const struct cordon_shell *sh, bool json, bool confined)
 {
 	struct cordon_kernel k;
 	struct cordon_error e = {{0}};
@@ -1055,11 +1022,11 @@ static int verb_check(const struct cordon_shell *sh, bool json)
 	if (json) {
 		OUT("{\"kernel\":\"%s\",\"userns\":%s,\"landlock_abi\":%d,\"seccomp_filter\":%s,"
 		    "\"seccomp_notify\":%s,\"legacy_tiocsti\":%s,\"mount_setattr\":%s,"
-		    "\"missing\":\"%s\"}\n",
+		    "\"missing\":\"%s\",\"inside_sandbox\":%s}\n",
 		    k.release, k.userns ? "true" : "false", k.landlock_abi,
 		    k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
 		    k.legacy_tiocsti ? "true" : "false", k.mount_setattr ? "true" : "false",
-		    missing);
+		    missing, confined ? "true" : "false");
 		return CORDON_VERB_OK;
 	}
 	OUT("kernel: %s\n", k.release);
@@ -1071,6 +1038,9 @@ static int verb_check(const struct cordon_shell *sh, bool json)
 	OUT("legacy TIOCSTI: %s\n",
 	    k.legacy_tiocsti ? "enabled (blocked inside by the seccomp filter)" : "disabled");
 	OUT("would be missing: %s\n", missing[0] ? missing : "nothing");
+	if (confined)
+		OUT("note: this shell is already confined, so the lines above are what a sandbox "
+		    "nested in it would get; `sandbox status` lists the layers in force\n");
 	return CORDON_VERB_OK;
 }
 
@@ -1159,6 +1129,7 @@ int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char
 	if (!strcmp(v, "log"))
 		return verb_log(sh, *ctl_fd, json);
 	if (!strcmp(v, "check"))
-		return verb_check(sh, json);
+		return verb_check(sh, json,
+				  *ctl_fd >= 0 || lost || sh->getvar(sh->arg, "CORDON_SESSION"));
 	return verb_policy(sh, *ctl_fd, json);
 }

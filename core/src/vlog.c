@@ -4,6 +4,7 @@
 #include <jsmn.h>
 
 #include "cordon/vlog.h"
+#include "cordon/strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,78 +17,38 @@
 #include <string.h>
 #include <unistd.h>
 
-/* put_str: append s as a JSON string (RFC 8259 §7) at buf+*off; false when out of room. Bytes
- * >= 0x80 are escaped as \u00XX too: a host name is the client's raw bytes, which need not be
- * UTF-8, and a JSON text must be (RFC 8259 §8.1), so the line stays ASCII whatever was sent. */
-static bool put_str(char *buf, size_t len, size_t *off, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	char tmp[8];
-
-	if (*off + 1 >= len)
-		return false;
-	buf[(*off)++] = '"';
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = 0;
-
-		if (c == '"' || c == '\\') {
-			tmp[n++] = '\\';
-			tmp[n++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			memcpy(tmp, "\\u00", 4);
-			tmp[4] = hex[c >> 4];
-			tmp[5] = hex[c & 15];
-			n = 6;
-		} else {
-			tmp[n++] = (char)c;
-		}
-		if (*off + n + 1 >= len)
-			return false;
-		memcpy(buf + *off, tmp, n);
-		*off += n;
-	}
-	buf[(*off)++] = '"';
-	return true;
-}
-
 int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len)
 {
+	struct cordon_strbuf b = {0};
 	char ts[32];
 	struct tm tm;
-	size_t off = 0;
 	int n;
 
 	if (!gmtime_r(&v->time, &tm) || !strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(ts, sizeof(ts), "1970-01-01T00:00:00Z");
-#define LIT(s)                                                                                     \
-	do {                                                                                       \
-		size_t l_ = strlen(s);                                                             \
-		if (off + l_ >= len)                                                               \
-			return -ENOSPC;                                                            \
-		memcpy(buf + off, s, l_);                                                          \
-		off += l_;                                                                         \
-	} while (0)
-	LIT("{\"time\":");
-	if (!put_str(buf, len, &off, ts))
+	/* Strings as ASCII: a host name is the client's raw bytes, which need not be UTF-8, and a
+	 * JSON text must be (RFC 8259 §8.1), so the line stays ASCII whatever was sent. */
+	cordon_sb_add(&b, "{\"time\":");
+	cordon_sb_json_str(&b, ts, CORDON_JSON_ASCII);
+	cordon_sb_add(&b, ",\"host\":");
+	cordon_sb_json_str(&b, v->host, CORDON_JSON_ASCII);
+	cordon_sb_addf(&b, ",\"port\":%u,\"pid\":%ld,\"reason\":", v->port, (long)v->pid);
+	cordon_sb_json_str(&b, v->reason, CORDON_JSON_ASCII);
+	cordon_sb_add(&b, ",\"proto\":");
+	cordon_sb_json_str(&b, v->proto, CORDON_JSON_ASCII);
+	cordon_sb_add(&b, "}\n");
+	if (b.oom) {
+		cordon_sb_free(&b);
+		return -ENOMEM;
+	}
+	if (b.len >= len) {
+		cordon_sb_free(&b);
 		return -ENOSPC;
-	LIT(",\"host\":");
-	if (!put_str(buf, len, &off, v->host))
-		return -ENOSPC;
-	n = snprintf(buf + off, len - off, ",\"port\":%u,\"pid\":%ld,\"reason\":", v->port,
-		     (long)v->pid);
-	if (n < 0 || (size_t)n >= len - off)
-		return -ENOSPC;
-	off += (size_t)n;
-	if (!put_str(buf, len, &off, v->reason))
-		return -ENOSPC;
-	LIT(",\"proto\":");
-	if (!put_str(buf, len, &off, v->proto))
-		return -ENOSPC;
-	LIT("}\n");
-#undef LIT
-	buf[off] = '\0';
-	return (int)off;
+	}
+	memcpy(buf, b.s, b.len + 1);
+	n = (int)b.len;
+	cordon_sb_free(&b);
+	return n;
 }
 
 int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_error *e)
@@ -100,7 +61,8 @@ int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_
 		return 0;
 	n = cordon_vlog_format(v, line, sizeof(line));
 	if (n < 0)
-		return cordon_error_set(e, -n, "violation log: entry too long");
+		return cordon_error_set(e, -n, "violation log: %s",
+					n == -ENOSPC ? "entry too long" : strerror(-n));
 	do
 		w = write(fd, line, (size_t)n);
 	while (w < 0 && errno == EINTR);
@@ -109,60 +71,6 @@ int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_
 	if (w != n)
 		return cordon_error_set(e, EIO, "violation log: short write (%zd of %d bytes)", w,
 					n);
-	return 0;
-}
-
-/* unescape: copy the JSON string token [s, s+n) into out (len bytes), decoding escapes; \u
- * escapes above 0x7f become '?' (the writer only emits \u00XX for control characters). */
-static int unescape(const char *s, size_t n, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '\\') {
-			if (++i >= n)
-				return -EINVAL;
-			switch (s[i]) {
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'u': {
-				char hx[5];
-				unsigned long u;
-
-				if (i + 4 >= n)
-					return -EINVAL;
-				memcpy(hx, s + i + 1, 4);
-				hx[4] = '\0';
-				u = strtoul(hx, NULL, 16);
-				c = u < 0x80 ? (char)u : '?';
-				i += 4;
-				break;
-			}
-			default:
-				c = s[i];
-				break;
-			}
-		}
-		if (o + 1 >= len)
-			return -ENOSPC;
-		out[o++] = c;
-	}
-	out[o] = '\0';
 	return 0;
 }
 
@@ -193,13 +101,13 @@ int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 		if (val->type == JSMN_OBJECT || val->type == JSMN_ARRAY)
 			return cordon_error_set(e, EINVAL, "violation log: nested value");
 		if (key_is(line, k, "host")) {
-			if (unescape(s, sl, v->host, sizeof(v->host)))
+			if (cordon_json_unescape_ascii(s, sl, v->host, sizeof(v->host)))
 				return cordon_error_set(e, EINVAL, "violation log: bad host");
 		} else if (key_is(line, k, "reason")) {
-			if (unescape(s, sl, v->reason, sizeof(v->reason)))
+			if (cordon_json_unescape_ascii(s, sl, v->reason, sizeof(v->reason)))
 				return cordon_error_set(e, EINVAL, "violation log: bad reason");
 		} else if (key_is(line, k, "proto")) {
-			if (unescape(s, sl, v->proto, sizeof(v->proto)))
+			if (cordon_json_unescape_ascii(s, sl, v->proto, sizeof(v->proto)))
 				return cordon_error_set(e, EINVAL, "violation log: bad proto");
 		} else if (key_is(line, k, "port") || key_is(line, k, "pid")) {
 			if (val->type != JSMN_PRIMITIVE || sl >= sizeof(num))
@@ -215,7 +123,7 @@ int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 			struct tm tm = {0};
 			char *end;
 
-			if (unescape(s, sl, ts, sizeof(ts)))
+			if (cordon_json_unescape_ascii(s, sl, ts, sizeof(ts)))
 				return cordon_error_set(e, EINVAL, "violation log: bad time");
 			end = strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 			if (!end || *end)

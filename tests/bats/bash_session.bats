@@ -8,14 +8,7 @@ load helpers
 
 SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$CORDON_TOP/build/bash-builtin}
 
-setup_file() {
-	suite_setup
-	hosts_start
-}
-
-teardown_file() {
-	suite_teardown
-}
+e2e_hooks --hosts
 
 setup() {
 	[ -f "$SO_DIR/sandbox.so" ] || skip "build/bash-builtin/sandbox.so not built"
@@ -164,9 +157,6 @@ typed() {
 	for _ in $(seq 100); do timeout 5 tmux -L "$SOCK" has-session 2>/dev/null || break; sleep 0.1; done
 	! timeout 5 tmux -L "$SOCK" has-session 2>/dev/null || fail "the shell did not exit"
 	wait_gone "$spid" 10 || fail "session process $spid still alive after exit"
-	left=$(for p in /proc/[0-9]*; do
-		if [ "$(readlink "$p/ns/user" 2>/dev/null)" = "$userns" ]; then echo "${p#/proc/}"; fi
-	done)
-	[ -z "$left" ] || fail "processes left in the session's user namespace: $left"
+	left=$(userns_left "$userns") || fail "processes left in the session's user namespace: $left"
 	[ -z "$REGISTRY_SKIP" ] || skip "npm step not run: $REGISTRY_SKIP (everything else passed)"
 }

@@ -4,13 +4,7 @@
 
 load helpers
 
-setup_file() {
-	suite_setup
-}
-
-teardown_file() {
-	suite_teardown
-}
+e2e_hooks
 
 setup() {
 	e2e_setup

@@ -4,22 +4,7 @@
 
 load helpers
 
-setup_file() {
-	suite_setup
-	hosts_start
-}
-
-teardown_file() {
-	suite_teardown
-}
-
-setup() {
-	e2e_setup
-}
-
-teardown() {
-	e2e_teardown
-}
+e2e_hooks --hosts
 
 ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 
@@ -171,6 +156,25 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	run cordon_cmd log --json
 	assert_status 0
 	assert_output_has '"evil.test"'
+}
+
+@test "cordon log SESSION reads that session's log; a session without refusals says so" {
+	run crun "${ALLOW[@]}" -- /bin/sh -c 'echo "id=$CORDON_SESSION"; '"${CURL[*]}"' \
+		"http://evil.test:'"$EVIL_PORT"'/by-id" >/dev/null'
+	id=$(sed -n 's/^id=//p' <<<"$output")
+	[ -n "$id" ] || fail "no session id: $output"
+	# a later session's refusal, so that "the latest" would not be this one
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://evil.test:$EVIL_PORT/later"
+	run cordon_cmd log "$id"
+	assert_status 0
+	assert_output_has "evil.test:$EVIL_PORT" "not on the allowlist"
+	# control: a session that refused nothing prints the reason, not an empty line
+	run crun "${ALLOW[@]}" -- /bin/sh -c 'echo "id=$CORDON_SESSION"'
+	id=$(sed -n 's/^id=//p' <<<"$output")
+	out=$(cordon_cmd log "$id" 2>/dev/null) || fail "cordon log $id failed"
+	[ -z "$out" ] || fail "output for a session without refusals: $out"
+	err=$(cordon_cmd log "$id" 2>&1 >/dev/null)
+	[[ "$err" == *"nothing refused yet"* ]] || fail "stderr: $err"
 }
 
 # --- ways around the proxy ---------------------------------------------------------------------

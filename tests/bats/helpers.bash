@@ -68,6 +68,31 @@ e2e_teardown() {
 	fi
 }
 
+# e2e_hooks [--hosts]: the bats hooks of an end-to-end file: suite_setup (then hosts_start with
+# --hosts) once per file, e2e_setup per test, and their teardowns. Call it at the top of the file,
+# after `load helpers`; a file that needs more in one hook defines that hook itself after the call.
+e2e_hooks() {
+	if [ "${1:-}" = --hosts ]; then
+		setup_file() {
+			suite_setup
+			hosts_start
+		}
+	else
+		setup_file() {
+			suite_setup
+		}
+	fi
+	teardown_file() {
+		suite_teardown
+	}
+	setup() {
+		e2e_setup
+	}
+	teardown() {
+		e2e_teardown
+	}
+}
+
 # crun ARGS...: `cordon run ARGS...` in the current directory with the test's HOME, no stdin,
 # bounded by $RUN_TIMEOUT. Use as `run crun --allow-host h -- cmd`.
 crun() {
@@ -110,6 +135,22 @@ wait_gone() {
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.05
 	done
+	return 1
+}
+
+# userns_left NS [SECONDS]: wait up to SECONDS (default 5) until no process is in the user
+# namespace NS (as readlink /proc/PID/ns/user prints it); print those still there and fail if any.
+# A session's builder and guard die by PR_SET_PDEATHSIG, which the kernel delivers asynchronously.
+userns_left() {
+	local i left n=$((${2:-5} * 20))
+	for ((i = 0; i < n; i++)); do
+		left=$(for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/ns/user" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+		done)
+		[ -z "$left" ] && return 0
+		sleep 0.05
+	done
+	echo "$left"
 	return 1
 }
 

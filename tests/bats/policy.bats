@@ -37,6 +37,7 @@ setup() {
 }
 
 @test "flags add hosts and writable paths, relative to the current directory" {
+	mkdir -p out "$HOME/cache"
 	run --separate-stderr "$CORDON" policy --json --allow-host '*.Example.test:443' \
 		--allow-host 127.1 --allow-write out --allow-write '~/cache' --lock --strict
 	[ "$status" -eq 0 ]
@@ -45,6 +46,24 @@ setup() {
 	jq -e --arg p "$HOME/cache" '.filesystem.allowWrite | index($p)' <<<"$output"
 	[ "$(jq '.lockPolicy' <<<"$output")" = true ]
 	[ "$(jq '.strict' <<<"$output")" = true ]
+}
+
+@test "a writable path that does not exist is refused, naming the flag or file and key" {
+	run --separate-stderr "$CORDON" policy --allow-write out
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"--allow-write: writable path $PROJ/out does not exist; create it first"* ]]
+	printf '{"filesystem": {"allowWrite": ["~/.npm"]}}\n' >"$BATS_TEST_TMPDIR/c.json"
+	run --separate-stderr "$CORDON" policy --config "$BATS_TEST_TMPDIR/c.json"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"c.json: filesystem.allowWrite: writable path $HOME/.npm does not exist"* ]]
+	[ ! -e out ] && [ ! -e "$HOME/.npm" ] # refused, not created
+
+	# positive control: the same flags once the paths exist
+	mkdir out "$HOME/.npm"
+	run --separate-stderr "$CORDON" policy --json --allow-write out --config "$BATS_TEST_TMPDIR/c.json"
+	[ "$status" -eq 0 ]
+	jq -e --arg p "$PROJ/out" '.filesystem.allowWrite | index($p)' <<<"$output"
+	jq -e --arg p "$HOME/.npm" '.filesystem.allowWrite | index($p)' <<<"$output"
 }
 
 @test "an invalid host pattern in a config file is refused with file:line:column and key" {

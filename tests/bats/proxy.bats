@@ -4,6 +4,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load proxy_helpers
+
 PY=/usr/bin/python3
 
 # A small HTTP(S) server: answers every request with its name, the Host it saw and the path, and
@@ -72,14 +74,6 @@ else:
 PYEOF
 }
 
-wait_file() {
-	for _ in $(seq 100); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # start_server VAR ADDR NAME [https]: start a server, set VAR to its port.
 start_server() {
 	local var=$1 addr=$2 name=$3 d="$BATS_FILE_TMPDIR"
@@ -118,11 +112,7 @@ setup_file() {
 }
 
 teardown_file() {
-	local d="$BATS_FILE_TMPDIR" p
-	[ -f "$d/pids" ] || return 0
-	while read -r p; do
-		kill "$p" 2>/dev/null || true
-	done <"$d/pids"
+	kill_file_servers
 }
 
 setup() {
@@ -142,29 +132,6 @@ setup() {
 
 teardown() {
 	stop_proxy
-}
-
-# start_proxy ARGS...: run the harness with the test hosts file and ARGS; set HP and SP.
-start_proxy() {
-	local t="$BATS_TEST_TMPDIR"
-	stop_proxy
-	rm -f "$t/hp"
-	"$HARNESS" --hosts-file "$D/hosts" --log "$t/vlog" "$@" </dev/null >"$t/hp" \
-		2>"$t/harness.err" 3>&- &
-	PROXY_PID=$!
-	wait_file "$t/hp" || { cat "$t/harness.err"; return 1; }
-	read -r line <"$t/hp"
-	HP=${line#http=}
-	HP=${HP%% *}
-	SP=${line#*socks=}
-}
-
-stop_proxy() {
-	if [ -n "${PROXY_PID:-}" ]; then
-		kill "$PROXY_PID" 2>/dev/null || true
-		wait "$PROXY_PID" 2>/dev/null || true
-		PROXY_PID=
-	fi
 }
 
 # pcurl ARGS...: curl through nothing but what ARGS say, quiet, bounded in time.
@@ -205,7 +172,7 @@ raw() {
 	start_proxy --allow allowed.test --allow 127.0.0.2 --allow 127.0.0.3
 	run pcurl -i -x "http://127.0.0.1:$HP" "http://other.test:$PB/x"
 	[[ "$output" == "HTTP/1.1 403 Forbidden"* ]]
-	[[ "$output" == *"cordon: host other.test is not on the allowlist (sandbox allow-host other.test)"* ]]
+	[[ "$output" == *"cordon: host other.test is not on the allowlist (sandbox allow-host other.test, or --allow-host other.test)"* ]]
 	run ! grep -q "/x" "$D/B.log" 2>/dev/null
 	run "$CORDON" log "$BATS_TEST_TMPDIR/vlog"
 	[ "$status" -eq 0 ]
@@ -226,7 +193,7 @@ raw() {
 	[[ "$output" == *"response 403"* ]]
 	run env HTTP_PROXY="http://127.0.0.1:$HP" "$CORDON" connect www.allowed.test "$PS" </dev/null
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"host www.allowed.test is not on the allowlist (sandbox allow-host www.allowed.test)"* ]]
+	[[ "$output" == *"host www.allowed.test is not on the allowlist (sandbox allow-host www.allowed.test, or --allow-host www.allowed.test)"* ]]
 	run raw socks "$SP" www.allowed.test "$PS"
 	[ "$output" = "reply=2" ]
 	# positive control
@@ -277,7 +244,7 @@ raw() {
 	start_proxy --allow lo.allowed.test
 	run pcurl -x "http://127.0.0.1:$HP" "http://lo.allowed.test:$PL/r"
 	[[ "$output" == *"host lo.allowed.test resolves to loopback address 127.0.0.1"* ]]
-	[[ "$output" == *"(sandbox allow-host 127.0.0.1)"* ]]
+	[[ "$output" == *"(sandbox allow-host 127.0.0.1, or --allow-host 127.0.0.1)"* ]]
 	run raw socks "$SP" lo.allowed.test "$PL"
 	[ "$output" = "reply=2" ]
 	run "$CORDON" log "$BATS_TEST_TMPDIR/vlog"

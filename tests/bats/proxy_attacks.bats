@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load proxy_helpers
+
 PY=/usr/bin/python3
 
 # up.py ADDR NAME PORTFILE LOG: a raw upstream; per connection it answers 200 once a head has
@@ -117,14 +119,6 @@ elif mode == "flood":
 PYEOF
 }
 
-wait_file() {
-	for _ in $(seq 100); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 setup_file() {
 	local d="$BATS_FILE_TMPDIR"
 	[ -x "$BATS_TEST_DIRNAME/../../build/tests/tools/proxy-harness" ] || return 0
@@ -146,11 +140,7 @@ setup_file() {
 }
 
 teardown_file() {
-	local d="$BATS_FILE_TMPDIR" p
-	[ -f "$d/pids" ] || return 0
-	while read -r p; do
-		kill "$p" 2>/dev/null || true
-	done <"$d/pids"
+	kill_file_servers
 }
 
 setup() {
@@ -166,29 +156,6 @@ setup() {
 
 teardown() {
 	stop_proxy
-}
-
-# start_proxy ARGS...: the harness with the test hosts file, a violation log and ARGS; HP, SP.
-start_proxy() {
-	local t="$BATS_TEST_TMPDIR"
-	stop_proxy
-	rm -f "$t/hp"
-	"$HARNESS" --hosts-file "$D/hosts" --log "$t/vlog" "$@" </dev/null >"$t/hp" \
-		2>"$t/harness.err" 3>&- &
-	PROXY_PID=$!
-	wait_file "$t/hp" || { cat "$t/harness.err"; return 1; }
-	read -r line <"$t/hp"
-	HP=${line#http=}
-	HP=${HP%% *}
-	SP=${line#*socks=}
-}
-
-stop_proxy() {
-	if [ -n "${PROXY_PID:-}" ]; then
-		kill "$PROXY_PID" 2>/dev/null || true
-		wait "$PROXY_PID" 2>/dev/null || true
-		PROXY_PID=
-	fi
 }
 
 px() {

@@ -4,21 +4,7 @@
 
 load helpers
 
-setup_file() {
-	suite_setup
-}
-
-teardown_file() {
-	suite_teardown
-}
-
-setup() {
-	e2e_setup
-}
-
-teardown() {
-	e2e_teardown
-}
+e2e_hooks
 
 # registry_host: sets REGISTRY_URL and REGISTRY_HOST from `npm config get registry` (never a name
 # written here), or skips when npm is missing or the registry cannot be reached from this machine.

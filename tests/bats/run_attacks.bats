@@ -4,21 +4,7 @@
 
 load helpers
 
-setup_file() {
-	suite_setup
-}
-
-teardown_file() {
-	suite_teardown
-}
-
-setup() {
-	e2e_setup
-}
-
-teardown() {
-	e2e_teardown
-}
+e2e_hooks
 
 # The probe shared by the /proc tests: for each PATH argument, open it with O_CREAT (which the
 # seccomp filter routes to the guard worker) and print "PATH: ok" or "PATH: ERRNO-NAME".
@@ -44,8 +30,10 @@ for a in sys.argv[1:]:
         print(a + ": " + errno.errorcode[e.errno])
 '
 
-# guard_pid: inside the sandbox, the pid of the guard worker (comm "cordon", not PID 1).
-GUARD_PID='for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" != 1 ] && [ "$(cat $p/comm 2>/dev/null)" = cordon ] && echo $n; done'
+# guard_pid: inside the sandbox, the pid of the guard worker (comm "cordon", not PID 1). The worker
+# enters the command's PID namespace when its listener arrives, which can be just after the command
+# starts, so look for up to 5 s.
+GUARD_PID='for i in $(seq 50); do for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" != 1 ] && [ "$(cat $p/comm 2>/dev/null)" = cordon ] && echo $n; done | grep . && break; sleep 0.1; done'
 
 @test "the guard does not open another process's /proc files for a confined caller (control: its own)" {
 	# Positive control outside: O_CREAT on another same-user process's /proc/PID/maps opens it.

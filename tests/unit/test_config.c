@@ -343,6 +343,8 @@ static void build_merges_user_config_flags_and_repository_file(void **state)
 	write_file(d, "home/.config/cordon/config.json",
 		   "{\"network\": {\"allowedDomains\": [\"*.user.test\"]}}");
 	write_file(d, "extra.json", "{\"network\": {\"allowedDomains\": [\"extra.test\"]}}");
+	write_file(d, "proj/build/.keep", ""); /* writable paths must exist */
+	write_file(d, "home/cache/.keep", "");
 	write_file(d, "proj/.cordon.json",
 		   "{\"network\": {\"deniedDomains\": [\"bad.user.test\"]}, \"lockPolicy\": true,"
 		   " \"filesystem\": {\"allowWrite\": [\".\"], \"denyWrite\": [\"dist\"]}}");
@@ -389,6 +391,57 @@ static void build_merges_user_config_flags_and_repository_file(void **state)
 	rm_rf(d);
 }
 
+static void build_refuses_a_writable_path_that_does_not_exist(void **state)
+{
+	(void)state;
+	char *d = tmpdir(), home[1024], proj[1024], cfg[1024], want[4096];
+	struct cordon_policy p;
+	struct cordon_error e;
+	char *missing[] = {"out"};
+
+	snprintf(home, sizeof(home), "%s/home", d);
+	snprintf(proj, sizeof(proj), "%s/proj", d);
+	snprintf(cfg, sizeof(cfg), "%s/extra.json", d);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_CONFIG_HOME");
+	write_file(d, "proj/.keep", "");
+
+	/* a flag: named, with the resolved path */
+	assert_int_equal(cordon_policy_build(&p, NULL, missing, 1, NULL, 0, proj, &e), -ENOENT);
+	snprintf(want, sizeof(want), "--allow-write: writable path %s/out does not exist", proj);
+	if (!strstr(e.msg, want))
+		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
+	/* --config: the file and the key */
+	write_file(d, "extra.json", "{\"filesystem\": {\"allowWrite\": [\"gone\"]}}");
+	assert_int_equal(cordon_policy_build(&p, cfg, NULL, 0, NULL, 0, proj, &e), -ENOENT);
+	snprintf(want, sizeof(want),
+		 "%s: filesystem.allowWrite: writable path %s/gone does not exist", cfg, d);
+	if (!strstr(e.msg, want))
+		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
+	/* the user's own config too */
+	write_file(d, "home/.config/cordon/config.json",
+		   "{\"filesystem\": {\"allowWrite\": [\"~/.npm\"]}}");
+	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -ENOENT);
+	snprintf(want, sizeof(want),
+		 "%s/.config/cordon/config.json: filesystem.allowWrite: writable path %s/.npm does "
+		 "not exist",
+		 home, home);
+	if (!strstr(e.msg, want))
+		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
+
+	/* positive control: once they exist, the same policy builds */
+	write_file(d, "proj/out/.keep", "");
+	write_file(d, "gone/.keep", "");
+	write_file(d, "home/.npm/.keep", "");
+	int r = cordon_policy_build(&p, cfg, missing, 1, NULL, 0, proj, &e);
+	if (r)
+		fail_msg("build failed: %s", e.msg);
+	snprintf(want, sizeof(want), "%s/.npm", home);
+	assert_true(has_path(&p.allow_write, want));
+	cordon_policy_free(&p);
+	rm_rf(d);
+}
+
 static void build_without_any_config_gives_the_defaults(void **state)
 {
 	(void)state;
@@ -425,6 +478,7 @@ int main(void)
 	    cmocka_unit_test(file_paths_resolve_against_the_file_directory),
 	    cmocka_unit_test(user_config_path_follows_xdg),
 	    cmocka_unit_test(build_merges_user_config_flags_and_repository_file),
+	    cmocka_unit_test(build_refuses_a_writable_path_that_does_not_exist),
 	    cmocka_unit_test(build_without_any_config_gives_the_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,9 +40,10 @@ int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const
  * dirfd, refuses with EACCES when (parent, final name) is in g, and otherwise performs the call
  * itself with the target's umask, replying with its result or injecting the new fd
  * (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). Runs in the session's
- * builder child, inside the sandbox's user+mount namespaces, holding only CAP_SYS_PTRACE there
- * and Landlocked with the same write rules as the target. Returns 0 when the listener hangs up,
- * or a negative errno. */
+ * builder child, inside the sandbox's user+mount namespaces, holding only CAP_SYS_PTRACE there,
+ * non-dumpable, with no_new_privs and no Landlock domain (one would deny it process_vm_readv and
+ * /proc/PID/cwd of the targets, landlock(7)): the read-only mount layout bounds what it can write
+ * (session_builder.c confine_worker). Returns 0 when the listener hangs up, or a negative errno. */
 int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct cordon_error *e);
 
 #endif

@@ -24,9 +24,9 @@ struct cordon_vlog_entry {
 };
 
 /* cordon_vlog_format: write v as one JSON line (with the trailing '\n') into buf of len bytes.
- * Strings are escaped per RFC 8259 §7 (control characters and bytes >= 0x7f as \u00XX, so a
- * line is ASCII, hence valid UTF-8, whatever bytes a client named). Returns the line length,
- * or -ENOSPC if it does not fit. */
+ * Strings are escaped per RFC 8259 §7 (\n \r \t in their two-character forms, other control
+ * characters and bytes >= 0x7f as \u00XX, so a line is ASCII, hence valid UTF-8, whatever bytes a
+ * client named). Returns the line length, -ENOSPC if it does not fit, or -ENOMEM. */
 int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len);
 
 /* cordon_vlog_append: append v to the log open on fd (opened O_APPEND) with one write(2), so
