@@ -202,29 +202,36 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r, struct cordon_err
 	return 0;
 }
 
-/* personality(0xffffffff) only queries the current persona and must keep working. One masked
- * compare cannot say "flag set and value != 0xffffffff", so each unsafe flag gets one rule per
- * other bit: (arg & (flag | bit)) == flag, i.e. the flag is set and at least one bit is clear. */
+/* personality(0xffffffff) only queries the current persona and must keep working: a call is
+ * refused when it sets an unsafe flag and its value is not 0xffffffff, i.e. at least one other bit
+ * is clear. One rule takes one masked compare per argument, so the refused set is covered by
+ * rules (arg & (flag | bit)) == flag ("flag set, bit clear"): with the first unsafe flag F0, every
+ * value that sets F0 has a clear bit b != F0 and matches (F0 | b, F0); every value that sets
+ * another flag F but not F0 matches (F | F0, F). 31 + 2 rules refuse exactly what one rule per
+ * flag and bit (3 x 31) refused, and the filter compiles in well under half the time. */
+static int add_flag_bit_rule(scmp_filter_ctx ctx, int nr, uint32_t flag, uint32_t bit,
+			     struct cordon_error *e)
+{
+	int rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(flag | bit), flag));
+	if (rc < 0)
+		return cordon_error_set(e, -rc, "seccomp: rule for personality: %s", strerror(-rc));
+	return 0;
+}
+
 static int add_personality_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 {
-	int nr = seccomp_syscall_resolve_name("personality");
+	const uint32_t f0 = unsafe_personality[0];
+	int nr = seccomp_syscall_resolve_name("personality"), rc = 0;
 	if (nr == __NR_SCMP_ERROR || nr < 0)
 		return 0;
-	for (size_t i = 0; i < sizeof(unsafe_personality) / sizeof(unsafe_personality[0]); i++) {
-		uint32_t flag = unsafe_personality[i];
-		for (int b = 0; b < 32; b++) {
-			uint32_t bit = 1U << b;
-			if (bit == flag)
-				continue;
-			int rc = seccomp_rule_add_exact(
-			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-			    SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(flag | bit), flag));
-			if (rc < 0)
-				return cordon_error_set(e, -rc, "seccomp: rule for personality: %s",
-							strerror(-rc));
-		}
-	}
-	return 0;
+	for (int b = 0; rc == 0 && b < 32; b++)
+		if (1U << b != f0)
+			rc = add_flag_bit_rule(ctx, nr, f0, 1U << b, e);
+	for (size_t i = 1; rc == 0 && i < sizeof(unsafe_personality) / sizeof(unsafe_personality[0]);
+	     i++)
+		rc = add_flag_bit_rule(ctx, nr, unsafe_personality[i], f0, e);
+	return rc;
 }
 
 int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct cordon_error *e)
