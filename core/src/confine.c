@@ -3,6 +3,7 @@
 #include "cordon/confine.h"
 
 #include "confine_int.h"
+#include "session_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,12 +24,13 @@ static void note_missing(struct cordon_layers_report *r, const char *what)
 /* ---- the steps, in order ---------------------------------------------------------------- */
 
 /* Probe first: everything that can refuse without side effects (a missing layer under --strict)
- * must refuse here, before the first irreversible step. */
+ * must refuse here, before the first irreversible step. With a session, the probe its start ran
+ * in this process (session_kernel) is used. */
 static int step_probe(const struct cordon_policy *p, const struct cordon_session *s,
 		      struct cordon_kernel *k, struct cordon_layers_report *r,
 		      struct cordon_error *e)
 {
-	int ret = cordon_kernel_probe(k, e);
+	int ret = s && session_kernel(s, k) ? 0 : cordon_kernel_probe(k, e);
 
 	if (ret < 0)
 		return cordon_error_prefix(e, ret, "kernel probe");

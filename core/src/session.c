@@ -34,6 +34,8 @@ struct cordon_session {
 	int ns_user, ns_mnt, ns_net; /* namespace fds, -1 once closed */
 	int guard_mnt, guard_pid;    /* cordon_session_set_guard_ns, or -1 */
 	struct cordon_session_info info;
+	struct cordon_kernel kernel; /* probed while S built the namespaces */
+	bool kernel_probed;
 };
 
 /* ---- session process S ------------------------------------------------------------------ */
@@ -471,6 +473,10 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		_exit(pid < 0 ? 1 : 0);
 	}
 	close(sv[1]);
+	/* The kernel probe that cordon_confine needs runs here, in the caller as before, while S and
+	 * its builder make the namespaces (session_kernel): the two take about as long. */
+	struct cordon_error probe_err;
+	s->kernel_probed = cordon_kernel_probe(&s->kernel, &probe_err) == 0;
 	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
 		;
 	s->ctl = sv[0];
@@ -582,6 +588,14 @@ int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns
 	s->guard_mnt = mnt_ns;
 	s->guard_pid = pid_ns;
 	return 0;
+}
+
+bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k)
+{
+	if (!s->kernel_probed)
+		return false;
+	*k = s->kernel;
+	return true;
 }
 
 const struct cordon_session_info *cordon_session_get_info(const struct cordon_session *s)

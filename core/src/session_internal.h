@@ -1,12 +1,15 @@
-/* session_internal.h — private to session*.c (and control.c, which sends control requests): the
- * messages between the caller, the session process S and its builder child B, and their carrier. */
+/* session_internal.h — private to session*.c (and control.c, which sends control requests; confine.c,
+ * which reuses the start's kernel probe): the messages between the caller, the session process S
+ * and its builder child B, and their carrier. */
 #ifndef CORDON_SESSION_INTERNAL_H
 #define CORDON_SESSION_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "cordon/error.h"
+#include "cordon/layers.h"
 #include "cordon/policy.h"
 #include "cordon/session.h"
 
@@ -40,6 +43,11 @@ ssize_t session_recv(int sock, void *buf, size_t len, int *fds, int maxfds, int 
 
 /* session_status_send: send {status, e->msg} (no fds). */
 int session_status_send(int sock, int status, const struct cordon_error *e);
+
+/* session_kernel: copy into k the kernel probe (cordon_kernel_probe) that cordon_session_start ran
+ * in the caller while the session process built the namespaces. Returns false, leaving k alone,
+ * when that probe failed (the caller then probes again and reports why). */
+bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k);
 
 /* session_builder_main: the builder child B (session_builder.c); never returns. sock is B's end
  * of the S↔B socketpair, uid the caller's real uid outside, home its $HOME (may be NULL). */
