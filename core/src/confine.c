@@ -3,6 +3,7 @@
 #include "cordon/confine.h"
 
 #include "confine_int.h"
+#include "seccomp_int.h"
 #include "session_internal.h"
 
 #include <errno.h>
@@ -156,10 +157,16 @@ static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s,
 			const struct cordon_kernel *k, struct cordon_layers_report *r,
 			struct cordon_error *e)
 {
+	const struct seccomp_prog *pre = s ? session_seccomp(s) : NULL;
 	int listener = -1, ret;
 	bool guard = s && k->seccomp_notify;
 
-	ret = cordon_seccomp_apply(p, guard ? &listener : NULL, e);
+	/* The program cordon_session_start prepared, when built for this policy and listener
+	 * choice, is the same filter already compiled (seccomp_int.h). */
+	if (pre && seccomp_prog_fits(pre, p, guard))
+		ret = seccomp_prog_load(pre, guard ? &listener : NULL, e);
+	else
+		ret = cordon_seccomp_apply(p, guard ? &listener : NULL, e);
 	if (ret < 0)
 		return cordon_error_prefix(e, ret, "seccomp");
 	r->seccomp = true;

@@ -1,6 +1,6 @@
-/* session_internal.h — private to session*.c (and control.c, which sends control requests; confine.c,
- * which reuses the start's kernel probe): the messages between the caller, the session process S
- * and its builder child B, and their carrier. */
+/* session_internal.h — private to session*.c (and control.c, which sends control requests;
+ * confine.c, which reuses the kernel probe and seccomp filter the start prepared): the messages
+ * between the caller, the session process S and its builder child B, and their carrier. */
 #ifndef CORDON_SESSION_INTERNAL_H
 #define CORDON_SESSION_INTERNAL_H
 
@@ -12,6 +12,8 @@
 #include "cordon/layers.h"
 #include "cordon/policy.h"
 #include "cordon/session.h"
+
+struct seccomp_prog;
 
 /* Largest number of fds one message carries: 3 namespace fds + 2 listeners (builder → S). */
 #define SESSION_MAX_FDS 5
@@ -48,6 +50,10 @@ int session_status_send(int sock, int status, const struct cordon_error *e);
  * in the caller while the session process built the namespaces. Returns false, leaving k alone,
  * when that probe failed (the caller then probes again and reports why). */
 bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k);
+
+/* session_seccomp: the seccomp filter program (seccomp_int.h) that cordon_session_start prepared
+ * in the caller while the session process built the namespaces, or NULL when it did not. */
+const struct seccomp_prog *session_seccomp(const struct cordon_session *s);
 
 /* session_builder_main: the builder child B (session_builder.c); never returns. sock is B's end
  * of the S↔B socketpair, uid the caller's real uid outside, home its $HOME (may be NULL). */
