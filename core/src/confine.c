@@ -3,6 +3,8 @@
 #include "cordon/confine.h"
 
 #include "confine_int.h"
+#include "seccomp_int.h"
+#include "session_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,12 +25,13 @@ static void note_missing(struct cordon_layers_report *r, const char *what)
 /* ---- the steps, in order ---------------------------------------------------------------- */
 
 /* Probe first: everything that can refuse without side effects (a missing layer under --strict)
- * must refuse here, before the first irreversible step. */
+ * must refuse here, before the first irreversible step. With a session, the probe its start ran
+ * in this process (session_kernel) is used. */
 static int step_probe(const struct cordon_policy *p, const struct cordon_session *s,
 		      struct cordon_kernel *k, struct cordon_layers_report *r,
 		      struct cordon_error *e)
 {
-	int ret = cordon_kernel_probe(k, e);
+	int ret = s && session_kernel(s, k) ? 0 : cordon_kernel_probe(k, e);
 
 	if (ret < 0)
 		return cordon_error_prefix(e, ret, "kernel probe");
@@ -154,10 +157,16 @@ static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s,
 			const struct cordon_kernel *k, struct cordon_layers_report *r,
 			struct cordon_error *e)
 {
+	const struct seccomp_prog *pre = s ? session_seccomp(s) : NULL;
 	int listener = -1, ret;
 	bool guard = s && k->seccomp_notify;
 
-	ret = cordon_seccomp_apply(p, guard ? &listener : NULL, e);
+	/* The program cordon_session_start prepared, when built for this policy and listener
+	 * choice, is the same filter already compiled (seccomp_int.h). */
+	if (pre && seccomp_prog_fits(pre, p, guard))
+		ret = seccomp_prog_load(pre, guard ? &listener : NULL, e);
+	else
+		ret = cordon_seccomp_apply(p, guard ? &listener : NULL, e);
 	if (ret < 0)
 		return cordon_error_prefix(e, ret, "seccomp");
 	r->seccomp = true;

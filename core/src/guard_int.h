@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "cordon/guard.h"
@@ -48,6 +49,9 @@ struct guard_call {
 	int links;   /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
 	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
 	int nfds;
+	/* fstat(2) of fds[i], taken once: a tracked fd stays open (same inode) until the call ends */
+	struct stat fdst[64];
+	bool fdst_ok[64];
 };
 
 /* One resolved path: the directory the final component lives in, and that component. */
@@ -72,8 +76,11 @@ struct guard_req {
 
 /* guard_ops.c */
 int guard_call_track(struct guard_call *c, int fd);
+/* guard_fstat: fstat(2) of fd, answered from the call's cache when fd is one of its tracked fds
+ * (each is stat'ed at most once per call). Returns 0 or -errno. */
+int guard_fstat(struct guard_call *c, int fd, struct stat *st);
 int guard_task_read(struct guard_call *c);
-bool guard_denied(const struct guard_call *c, const struct guard_path *p);
+bool guard_denied(struct guard_call *c, const struct guard_path *p);
 /* guard_perform: resolve, check and perform r for the target; returns 1 when the reply was already
  * sent (an fd injected with SECCOMP_ADDFD_FLAG_SEND), else 0 with *val/-errno in *err. */
 int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err);

@@ -37,8 +37,27 @@ int guard_call_track(struct guard_call *c, int fd)
 		close(fd);
 		return -EMFILE;
 	}
+	c->fdst_ok[c->nfds] = false;
 	c->fds[c->nfds++] = fd;
 	return fd;
+}
+
+int guard_fstat(struct guard_call *c, int fd, struct stat *st)
+{
+	int i = 0;
+	while (i < c->nfds && c->fds[i] != fd)
+		i++;
+	if (i < c->nfds && c->fdst_ok[i]) {
+		*st = c->fdst[i];
+		return 0;
+	}
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (i < c->nfds) {
+		c->fdst[i] = *st;
+		c->fdst_ok[i] = true;
+	}
+	return 0;
 }
 
 /* parse_status: fill t from the text of /proc/TID/status (proc(5)). */
@@ -126,13 +145,11 @@ static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, co
  * ancestor that is a guard directory, the entry's name is looked up and compared with the child
  * the walk came from. */
 #define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name: treated as guarded */
-static int beneath_guarded(const struct cordon_guard_set *g, int fd)
+static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
 {
-	struct stat cur, child;
+	struct stat cur = *st, child;
 	int curfd = fd, r = 0;
 
-	if (fstat(fd, &cur) < 0)
-		return -errno;
 	for (int depth = 0;; depth++) {
 		if (depth > 0) {
 			for (size_t i = 0; i < g->n && r == 0; i++) {
@@ -171,30 +188,33 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd)
 	return r;
 }
 
-bool guard_denied(const struct guard_call *c, const struct guard_path *p)
+bool guard_denied(struct guard_call *c, const struct guard_path *p)
 {
 	const struct cordon_guard_set *g = c->g;
 	struct stat st;
 
 	if (!g || g->n == 0)
 		return false;
-	if (fstat(p->parent, &st) < 0)
+	if (guard_fstat(c, p->parent, &st) < 0)
 		return true; /* fail closed */
 	if (entry_of(g, &st, p->name, p->namelen))
 		return true;
-	return beneath_guarded(g, p->parent) != 0; /* an error fails closed */
+	return beneath_guarded(g, p->parent, &st) != 0; /* an error fails closed */
 }
 
 /* proc_kind: 0 when fd is not on procfs, 1 when it is the procfs root, 2 for any other procfs
  * directory (whose symbolic links are the "magic links" of proc(5)), or -errno. */
-static int proc_kind(int fd)
+static int proc_kind(struct guard_call *c, int fd)
 {
 	struct statfs sf;
 	struct stat st;
-	if (fstatfs(fd, &sf) < 0 || fstat(fd, &st) < 0)
+	if (fstatfs(fd, &sf) < 0)
 		return -errno;
 	if (sf.f_type != PROC_SUPER_MAGIC)
 		return 0;
+	int r = guard_fstat(c, fd, &st);
+	if (r < 0)
+		return r;
 	return st.st_ino == PROC_ROOT_INO ? 1 : 2;
 }
 
@@ -224,7 +244,7 @@ static int proc_dir_is_target(struct guard_call *c, int fd)
  * or -errno. */
 static int link_text(struct guard_call *c, int dirfd, const char *name, char *out, size_t size)
 {
-	int kind = proc_kind(dirfd);
+	int kind = proc_kind(c, dirfd);
 	if (kind < 0)
 		return kind;
 	if (++c->links > MAXSYMLINKS)
@@ -276,8 +296,9 @@ static int open_base(struct guard_call *c, int dfd, const char *path, bool need_
 	if (r < 0 || !need_dir)
 		return r;
 	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	int e = guard_fstat(c, fd, &st);
+	if (e < 0)
+		return e;
 	return S_ISDIR(st.st_mode) ? fd : -ENOTDIR;
 }
 
@@ -333,8 +354,8 @@ static int walk(struct guard_call *c, int base, const char *dir)
 			close(fd);
 			/* a guarded name that is a link: what lies behind it is guarded too */
 			struct stat cs;
-			if (c->g &&
-			    (fstat(cur, &cs) < 0 || entry_of(c->g, &cs, comp, strlen(comp)))) {
+			if (c->g && (guard_fstat(c, cur, &cs) < 0 ||
+				     entry_of(c->g, &cs, comp, strlen(comp)))) {
 				r = -EACCES;
 				goto out;
 			}
@@ -444,7 +465,7 @@ static int resolve_from(struct guard_call *c, int base, const char *path, struct
 	int r = split_open(c, base, path, p);
 	if (r < 0)
 		return r;
-	int kind = proc_kind(p->parent);
+	int kind = proc_kind(c, p->parent);
 	if (kind < 0)
 		return kind;
 	if (kind == 0)

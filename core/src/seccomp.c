@@ -2,17 +2,24 @@
  * Default allow; the table lists what a confined process may not do and the reason for each. */
 #include "cordon/layers.h"
 
+#include "seccomp_int.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/personality.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWCGROUP
@@ -202,39 +209,45 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r, struct cordon_err
 	return 0;
 }
 
-/* personality(0xffffffff) only queries the current persona and must keep working. One masked
- * compare cannot say "flag set and value != 0xffffffff", so each unsafe flag gets one rule per
- * other bit: (arg & (flag | bit)) == flag, i.e. the flag is set and at least one bit is clear. */
-static int add_personality_rules(scmp_filter_ctx ctx, struct cordon_error *e)
+/* personality(0xffffffff) only queries the current persona and must keep working: a call is
+ * refused when it sets an unsafe flag and its value is not 0xffffffff, i.e. at least one other bit
+ * is clear. One rule takes one masked compare per argument, so the refused set is covered by
+ * rules (arg & (flag | bit)) == flag ("flag set, bit clear"): with the first unsafe flag F0, every
+ * value that sets F0 has a clear bit b != F0 and matches (F0 | b, F0); every value that sets
+ * another flag F but not F0 matches (F | F0, F). 31 + 2 rules refuse exactly what one rule per
+ * flag and bit (3 x 31) refused, and the filter compiles in well under half the time. */
+static int add_flag_bit_rule(scmp_filter_ctx ctx, int nr, uint32_t flag, uint32_t bit,
+			     struct cordon_error *e)
 {
-	int nr = seccomp_syscall_resolve_name("personality");
-	if (nr == __NR_SCMP_ERROR || nr < 0)
-		return 0;
-	for (size_t i = 0; i < sizeof(unsafe_personality) / sizeof(unsafe_personality[0]); i++) {
-		uint32_t flag = unsafe_personality[i];
-		for (int b = 0; b < 32; b++) {
-			uint32_t bit = 1U << b;
-			if (bit == flag)
-				continue;
-			int rc = seccomp_rule_add_exact(
-			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-			    SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(flag | bit), flag));
-			if (rc < 0)
-				return cordon_error_set(e, -rc, "seccomp: rule for personality: %s",
-							strerror(-rc));
-		}
-	}
+	int rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(flag | bit), flag));
+	if (rc < 0)
+		return cordon_error_set(e, -rc, "seccomp: rule for personality: %s", strerror(-rc));
 	return 0;
 }
 
-int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct cordon_error *e)
+static int add_personality_rules(scmp_filter_ctx ctx, struct cordon_error *e)
+{
+	const uint32_t f0 = unsafe_personality[0];
+	int nr = seccomp_syscall_resolve_name("personality"), rc = 0;
+	if (nr == __NR_SCMP_ERROR || nr < 0)
+		return 0;
+	for (int b = 0; rc == 0 && b < 32; b++)
+		if (1U << b != f0)
+			rc = add_flag_bit_rule(ctx, nr, f0, 1U << b, e);
+	for (size_t i = 1;
+	     rc == 0 && i < sizeof(unsafe_personality) / sizeof(unsafe_personality[0]); i++)
+		rc = add_flag_bit_rule(ctx, nr, unsafe_personality[i], f0, e);
+	return rc;
+}
+
+/* build_filter: the filter of the table above, for p, in a new libseccomp context (*out); the
+ * guard's rules only when listener is true. */
+static int build_filter(const struct cordon_policy *p, bool listener, scmp_filter_ctx *out,
+			struct cordon_error *e)
 {
 	int rc;
 
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return cordon_error_set(e, EPERM,
-					"seccomp: no_new_privs is not set (the caller "
-					"must set it before loading the filter)");
 	if (listener && seccomp_api_get() < 5)
 		return cordon_error_set(e, EOPNOTSUPP,
 					"seccomp: user notification is not "
@@ -248,11 +261,11 @@ int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct co
 	 * numbers libseccomp's x86_64 filter treats as a foreign arch) kills the process. */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
-		rc =
-		    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* checked above, not set here */
+		/* NNP is checked by the loader, not set here */
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0) {
 		cordon_error_set(e, -rc, "seccomp: filter attributes: %s", strerror(-rc));
-		goto out;
+		goto fail;
 	}
 
 	bool allow_unix = p && p->allow_unix_sockets.n > 0;
@@ -262,12 +275,37 @@ int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct co
 			continue;
 		rc = add_rule(ctx, r, e);
 		if (rc < 0)
-			goto out;
+			goto fail;
 	}
 	rc = add_personality_rules(ctx, e);
 	if (rc < 0)
-		goto out;
+		goto fail;
+	*out = ctx;
+	return 0;
+fail:
+	seccomp_release(ctx);
+	return rc;
+}
 
+static int require_nnp(struct cordon_error *e)
+{
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return cordon_error_set(e, EPERM,
+					"seccomp: no_new_privs is not set (the caller "
+					"must set it before loading the filter)");
+	return 0;
+}
+
+int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct cordon_error *e)
+{
+	scmp_filter_ctx ctx;
+	int rc = require_nnp(e);
+
+	if (rc < 0)
+		return rc;
+	rc = build_filter(p, listener != NULL, &ctx, e);
+	if (rc < 0)
+		return rc;
 	rc = seccomp_load(ctx);
 	if (rc < 0) {
 		cordon_error_set(e, -rc, "seccomp: loading the filter: %s", strerror(-rc));
@@ -286,4 +324,92 @@ int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct co
 out:
 	seccomp_release(ctx);
 	return rc;
+}
+
+int seccomp_prog_prepare(const struct cordon_policy *p, bool listener, struct seccomp_prog *out,
+			 struct cordon_error *e)
+{
+	scmp_filter_ctx ctx;
+	struct stat st;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = build_filter(p, listener, &ctx, e);
+	if (rc < 0)
+		return rc;
+	/* seccomp_export_bpf(3) writes the program seccomp_load(3) would load to an fd. */
+	fd = memfd_create("cordon-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		rc = cordon_error_set(e, errno, "seccomp: memfd_create: %m");
+		goto out;
+	}
+	rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0) {
+		cordon_error_set(e, -rc, "seccomp: exporting the filter: %s", strerror(-rc));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = cordon_error_set(e, errno, "seccomp: exported filter: fstat: %m");
+		goto out;
+	}
+	size_t n = (size_t)st.st_size / sizeof(struct sock_filter);
+	if (st.st_size <= 0 || (size_t)st.st_size % sizeof(struct sock_filter) != 0 ||
+	    n > BPF_MAXINSNS) {
+		rc = cordon_error_set(e, EPROTO, "seccomp: exported filter has %lld bytes",
+				      (long long)st.st_size);
+		goto out;
+	}
+	out->insns = malloc((size_t)st.st_size);
+	if (!out->insns) {
+		rc = cordon_error_set(e, ENOMEM, "seccomp: out of memory");
+		goto out;
+	}
+	if (pread(fd, out->insns, (size_t)st.st_size, 0) != st.st_size) {
+		rc = cordon_error_set(e, errno ? errno : EIO,
+				      "seccomp: reading the exported filter");
+		goto out;
+	}
+	out->len = (unsigned short)n;
+	out->listener = listener;
+	out->allow_unix = p && p->allow_unix_sockets.n > 0;
+	rc = 0;
+out:
+	if (rc < 0)
+		seccomp_prog_free(out);
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	return rc;
+}
+
+bool seccomp_prog_fits(const struct seccomp_prog *pr, const struct cordon_policy *p, bool listener)
+{
+	return pr->insns && pr->listener == listener &&
+	       pr->allow_unix == (p && p->allow_unix_sockets.n > 0);
+}
+
+int seccomp_prog_load(const struct seccomp_prog *pr, int *listener, struct cordon_error *e)
+{
+	struct sock_fprog prog = {.len = pr->len, .filter = pr->insns};
+	int rc = require_nnp(e);
+
+	if (rc < 0)
+		return rc;
+	if (!pr->insns || pr->listener != (listener != NULL))
+		return cordon_error_set(e, EINVAL, "seccomp: the prepared filter does not fit");
+	/* The flags seccomp_load(3) uses for this filter: a new listener when it has notify rules;
+	 * no TSYNC, no LOG, no SPEC_ALLOW (none of those attributes is set in build_filter). */
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+	if (fd < 0)
+		return cordon_error_set(e, errno, "seccomp: loading the filter: %m");
+	if (listener)
+		*listener = (int)fd;
+	return 0;
+}
+
+void seccomp_prog_free(struct seccomp_prog *pr)
+{
+	free(pr->insns);
+	memset(pr, 0, sizeof(*pr));
 }

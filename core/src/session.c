@@ -27,6 +27,7 @@
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
 #include "session_ask.h"
+#include "seccomp_int.h"
 #include "session_internal.h"
 
 struct cordon_session {
@@ -34,6 +35,9 @@ struct cordon_session {
 	int ns_user, ns_mnt, ns_net; /* namespace fds, -1 once closed */
 	int guard_mnt, guard_pid;    /* cordon_session_set_guard_ns, or -1 */
 	struct cordon_session_info info;
+	struct cordon_kernel kernel; /* probed while S built the namespaces */
+	bool kernel_probed;
+	struct seccomp_prog filter; /* prepared meanwhile too; empty when not */
 };
 
 /* ---- session process S ------------------------------------------------------------------ */
@@ -471,6 +475,14 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		_exit(pid < 0 ? 1 : 0);
 	}
 	close(sv[1]);
+	/* The kernel probe that cordon_confine needs runs here, in the caller as before, while S
+	 * and its builder make the namespaces (session_kernel): the two take about as long. */
+	struct cordon_error probe_err;
+	s->kernel_probed = cordon_kernel_probe(&s->kernel, &probe_err) == 0;
+	/* So is the seccomp filter, which libseccomp compiles on every load: confine.c loads the
+	 * prepared program when it fits, and builds its own otherwise (or when this failed). */
+	if (s->kernel_probed && s->kernel.seccomp_filter)
+		seccomp_prog_prepare(p, s->kernel.seccomp_notify, &s->filter, &probe_err);
 	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
 		;
 	s->ctl = sv[0];
@@ -490,6 +502,7 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
 		close(s->ctl);
+		seccomp_prog_free(&s->filter);
 		free(s);
 		return r;
 	}
@@ -584,6 +597,19 @@ int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns
 	return 0;
 }
 
+bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k)
+{
+	if (!s->kernel_probed)
+		return false;
+	*k = s->kernel;
+	return true;
+}
+
+const struct seccomp_prog *session_seccomp(const struct cordon_session *s)
+{
+	return s->filter.insns ? &s->filter : NULL;
+}
+
 const struct cordon_session_info *cordon_session_get_info(const struct cordon_session *s)
 {
 	return &s->info;
@@ -602,5 +628,6 @@ void cordon_session_free(struct cordon_session *s)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	seccomp_prog_free(&s->filter);
 	free(s);
 }

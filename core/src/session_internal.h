@@ -1,14 +1,19 @@
-/* session_internal.h — private to session*.c (and control.c, which sends control requests): the
- * messages between the caller, the session process S and its builder child B, and their carrier. */
+/* session_internal.h — private to session*.c (and control.c, which sends control requests;
+ * confine.c, which reuses the kernel probe and seccomp filter the start prepared): the messages
+ * between the caller, the session process S and its builder child B, and their carrier. */
 #ifndef CORDON_SESSION_INTERNAL_H
 #define CORDON_SESSION_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "cordon/error.h"
+#include "cordon/layers.h"
 #include "cordon/policy.h"
 #include "cordon/session.h"
+
+struct seccomp_prog;
 
 /* Largest number of fds one message carries: 3 namespace fds + 2 listeners (builder → S). */
 #define SESSION_MAX_FDS 5
@@ -40,6 +45,15 @@ ssize_t session_recv(int sock, void *buf, size_t len, int *fds, int maxfds, int 
 
 /* session_status_send: send {status, e->msg} (no fds). */
 int session_status_send(int sock, int status, const struct cordon_error *e);
+
+/* session_kernel: copy into k the kernel probe (cordon_kernel_probe) that cordon_session_start ran
+ * in the caller while the session process built the namespaces. Returns false, leaving k alone,
+ * when that probe failed (the caller then probes again and reports why). */
+bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k);
+
+/* session_seccomp: the seccomp filter program (seccomp_int.h) that cordon_session_start prepared
+ * in the caller while the session process built the namespaces, or NULL when it did not. */
+const struct seccomp_prog *session_seccomp(const struct cordon_session *s);
 
 /* session_builder_main: the builder child B (session_builder.c); never returns. sock is B's end
  * of the S↔B socketpair, uid the caller's real uid outside, home its $HOME (may be NULL). */
