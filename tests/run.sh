@@ -31,7 +31,9 @@ if [[ $(ldd "$bdir/cordon" 2>/dev/null) == *libasan* ]]; then
 	chmod 1777 "$san_dir"
 	san_common="log_path=$san_dir/report:print_stacktrace=1:halt_on_error=1"
 	export UBSAN_OPTIONS="$san_common"
-	export ASAN_OPTIONS="$san_common:detect_leaks=1:verify_asan_link_order=0:detect_stack_use_after_return=1:strict_string_checks=1"
+	san_asan=detect_leaks=1:verify_asan_link_order=0
+	san_asan+=:detect_stack_use_after_return=1:strict_string_checks=1
+	export ASAN_OPTIONS="$san_common:$san_asan"
 	echo "# sanitizer build $bdir: reports under $san_dir"
 fi
 
