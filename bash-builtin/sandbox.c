@@ -20,20 +20,6 @@
 /* The adapter's only state: the private control channel to the session process (-1: off). */
 static int ctl_fd = -1;
 
-static void out(void *arg, const char *text)
-{
-	(void)arg;
-	fputs(text, stdout);
-	fflush(stdout);
-}
-
-static void err(void *arg, const char *text)
-{
-	(void)arg;
-	fputs(text, stderr);
-	fflush(stderr);
-}
-
 static const char *getvar(void *arg, const char *name)
 {
 	(void)arg;
@@ -124,8 +110,8 @@ int sandbox_builtin(WORD_LIST *list)
 	const struct cordon_shell sh = {
 		.arg = NULL,
 		.name = "bash",
-		.out = out,
-		.err = err,
+		.out = cordon_verbs_stdout,
+		.err = cordon_verbs_stderr,
 		.getvar = getvar,
 		.setvar = setvar,
 		.not_toplevel = not_toplevel,

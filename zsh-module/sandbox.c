@@ -17,20 +17,6 @@
 /* The module's only state: the private control channel to the session process (-1: off). */
 static int ctl_fd = -1;
 
-static void out(void *arg, const char *text)
-{
-	(void)arg;
-	fputs(text, stdout);
-	fflush(stdout);
-}
-
-static void err(void *arg, const char *text)
-{
-	(void)arg;
-	fputs(text, stderr);
-	fflush(stderr);
-}
-
 /* zsh keeps strings "metafied" (bytes >= 0x83 escaped); the verbs see plain bytes. The copy lives
  * on zsh's heap, which the shell frees after the command. */
 static const char *getvar(void *arg, const char *name)
@@ -127,8 +113,8 @@ static int bin_sandbox(char *nam, char **args, Options ops, int func)
 	const struct cordon_shell sh = {
 	    .arg = NULL,
 	    .name = "zsh",
-	    .out = out,
-	    .err = err,
+	    .out = cordon_verbs_stdout,
+	    .err = cordon_verbs_stderr,
 	    .getvar = getvar,
 	    .setvar = setvar,
 	    .not_toplevel = not_toplevel,

@@ -1133,3 +1133,17 @@ int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char
 				  *ctl_fd >= 0 || lost || sh->getvar(sh->arg, "CORDON_SESSION"));
 	return verb_policy(sh, *ctl_fd, json);
 }
+
+void cordon_verbs_stdout(void *arg, const char *text)
+{
+	(void)arg;
+	fputs(text, stdout);
+	fflush(stdout);
+}
+
+void cordon_verbs_stderr(void *arg, const char *text)
+{
+	(void)arg;
+	fputs(text, stderr);
+	fflush(stderr);
+}

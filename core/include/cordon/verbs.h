@@ -14,6 +14,8 @@ struct cordon_shell {
 
 	void (*out)(void *arg, const char *text); /* standard output (JSON goes only here) */
 	void (*err)(void *arg, const char *text); /* standard error (human messages) */
+	/* Both may be cordon_verbs_stdout / cordon_verbs_stderr below when the shell writes through
+	 * stdio. */
 
 	/* The shell variable name's value, or NULL when unset. */
 	const char *(*getvar)(void *arg, const char *name);
@@ -52,5 +54,10 @@ int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char
  * static storage. `sandbox --help` prints the same lines. */
 extern const char cordon_verbs_synopsis[];
 extern const char *const cordon_verbs_help[];
+
+/* cordon_verbs_stdout, cordon_verbs_stderr: write text to stdout / stderr with stdio and flush,
+ * for adapters whose shell uses stdio (bash, zsh). arg is unused. */
+void cordon_verbs_stdout(void *arg, const char *text);
+void cordon_verbs_stderr(void *arg, const char *text);
 
 #endif
