@@ -1137,7 +1137,8 @@ static void expire(struct cordon_proxy *px)
 	}
 }
 
-static void reap(struct cordon_proxy *px)
+/* free_dead: free the connections and watches closed during this round of events. */
+static void free_dead(struct cordon_proxy *px)
 {
 	while (px->dead) {
 		struct px_conn *c = px->dead;
@@ -1151,6 +1152,11 @@ static void reap(struct cordon_proxy *px)
 		px->dead_watches = w->next;
 		free(w);
 	}
+}
+
+static void reap(struct cordon_proxy *px)
+{
+	free_dead(px);
 	px_resolver_reap(px->res);
 }
 
@@ -1340,18 +1346,7 @@ void cordon_proxy_free(struct cordon_proxy *px)
 		free(w);
 	}
 	px->res = NULL;
-	while (px->dead) {
-		struct px_conn *c = px->dead;
-
-		px->dead = c->next;
-		conn_free(c);
-	}
-	while (px->dead_watches) {
-		struct px_watch *w = px->dead_watches;
-
-		px->dead_watches = w->next;
-		free(w);
-	}
+	free_dead(px);
 	close_fd(&px->http.ev.fd);
 	close_fd(&px->socks.ev.fd);
 	close_fd(&px->reserve_fd);
