@@ -23,7 +23,9 @@ setup() {
 	# A fresh tmux server per test (-L); the shell reads no rc file and has a fixed prompt.
 	printf '%s\n' "PS1='\${CORDON_PROMPT}READY\$ '" "HISTFILE=$T/home/.bash_history" \
 		"BASH_LOADABLES_PATH=$T/lib" >"$T/rc"
-	tmux -L "$SOCK" -f /dev/null new-session -d -x 150 -y 40 -c "$T/home/proj" \
+	# tmux runs the pane's command with $SHELL, or else the passwd shell, which for uid 65534
+	# is nologin: name a real shell so the test does not depend on the caller's environment.
+	SHELL=/bin/sh tmux -L "$SOCK" -f /dev/null new-session -d -x 150 -y 40 -c "$T/home/proj" \
 		"env -i HOME=$T/home PATH=/usr/bin:/bin TERM=screen bash --noprofile --rcfile $T/rc -i" \
 		3>&- 4>&-
 	wait_screen 'READY\$ $' || fail "no prompt"

@@ -100,7 +100,9 @@ typed() {
 	URL=http://allowed.test:$HTTP_PORT/session-check
 	printf '%s\n' "PS1='\${CORDON_PROMPT}READY\$ '" "HISTFILE=$T/home/.bash_history" \
 		"BASH_LOADABLES_PATH=$T/lib" >"$T/rc"
-	timeout 10 tmux -L "$SOCK" -f /dev/null new-session -d -x 200 -y 50 -c "$W" \
+	# tmux runs the pane's command with $SHELL, or else the passwd shell, which for uid 65534
+	# is nologin: name a real shell so the test does not depend on the caller's environment.
+	SHELL=/bin/sh timeout 10 tmux -L "$SOCK" -f /dev/null new-session -d -x 200 -y 50 -c "$W" \
 		"env -i HOME=$T/home PATH=/usr/local/bin:/usr/bin:/bin TERM=screen LANG=C.UTF-8 \
 		GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
 		GIT_AUTHOR_NAME=cordon-test GIT_AUTHOR_EMAIL=test@cordon.invalid \

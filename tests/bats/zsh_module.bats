@@ -163,7 +163,9 @@ start_zsh() {
 	SOCK=cordon-zm-$$-$BATS_TEST_NUMBER
 	printf '%s\n' "module_path+=($T/lib)" "setopt prompt_subst" \
 		"PROMPT='\${CORDON_PROMPT}READY> '" "$@" >"$T/home/.zshrc"
-	tmux -L "$SOCK" -f /dev/null new-session -d -x 160 -y 45 -c "$W" \
+	# tmux runs the pane's command with $SHELL, or else the passwd shell, which for uid 65534
+	# is nologin: name a real shell so the test does not depend on the caller's environment.
+	SHELL=/bin/sh tmux -L "$SOCK" -f /dev/null new-session -d -x 160 -y 45 -c "$W" \
 		"env -i HOME=$T/home PATH=/usr/bin:/bin TERM=screen LANG=C.UTF-8 ${ZSH_ENV:-} zsh -i" \
 		3>&- 4>&-
 	wait_screen 'READY> ' || fail "no prompt"
