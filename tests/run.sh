@@ -61,7 +61,7 @@ for t in "$bdir"/tests/test_*; do
 done
 
 # A world-readable copy: CI's clone may sit under directories other users cannot enter.
-stage=$(mktemp -d /tmp/cordon-tests.XXXXXX)
+stage=$(mktemp -d /var/tmp/cordon-tests.XXXXXX)
 chmod 755 "$stage"
 mkdir -p "$stage/build"
 cp -a "$bdir/cordon" "$stage/build/"
