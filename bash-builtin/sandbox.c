@@ -95,6 +95,14 @@ static void history_append(void *arg)
 	shopt_setopt("histappend", 1);
 }
 
+/* Ctrl-C or a terminating signal while a verb waits (`sandbox log -f`): bash's handlers only
+ * record them (quit.h); bash acts on them (back to the prompt) once the builtin returns. */
+static int interrupted(void *arg)
+{
+	(void)arg;
+	return interrupt_state || terminating_signal;
+}
+
 int sandbox_builtin(WORD_LIST *list)
 {
 	char *argv[256];
@@ -117,6 +125,7 @@ int sandbox_builtin(WORD_LIST *list)
 		.not_toplevel = not_toplevel,
 		.live_jobs = live_jobs,
 		.history_append = history_append,
+		.interrupted = interrupted,
 	};
 	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
 }
