@@ -18,6 +18,7 @@ bash)
 	STATE_PRELUDE='shopt -s expand_aliases'
 	SELF_PID='$BASHPID'
 	PIPE_FIRST='${PIPESTATUS[0]}'
+	TRAP_INT='trap "echo trapped-int >&2" INT'
 	OPEN_SOCKET='exec @FD@<>/dev/tcp/127.0.0.2/$HOST_PORT' # @FD@: the fd number
 	;;
 zsh)
@@ -29,6 +30,8 @@ zsh)
 	STATE_PRELUDE='zmodload zsh/system' # $sysparams
 	SELF_PID='$sysparams[pid]'
 	PIPE_FIRST='${pipestatus[1]}'
+	# a zsh trap that returns 0 means "handled, carry on"; non-zero means "interrupted"
+	TRAP_INT='TRAPINT() { echo trapped-int >&2; return $((128 + $1)); }'
 	OPEN_SOCKET='zmodload zsh/net/tcp && ztcp 127.0.0.2 $HOST_PORT && exec @FD@<&$REPLY &&
 		exec {REPLY}<&-'
 	;;
@@ -434,6 +437,15 @@ follow_script() {
 hosts = [json.loads(l)["host"] for l in open(sys.argv[1])]
 assert hosts == ["first.test", "second.test"], hosts' "$W/follow.out" ||
 		fail "not one JSON object per line: $output"
+}
+
+@test "a trap on SIGINT runs, and SIGINT still ends sandbox log -f" {
+	run sb "$TRAP_INT
+$(follow_script)"
+	[ "$status" -ne 124 ] || fail "sandbox log -f did not end: $output"
+	has trapped-int
+	run cat "$W/seen"
+	has first-while-following second-while-following
 }
 
 @test "sandbox log -f ends when the session process does; -f is refused on other verbs and off" {
