@@ -977,9 +977,8 @@ static int verb_log_follow(const struct cordon_shell *sh, int ctl_fd, bool json)
 {
 	long long off = 0;
 	if (ctl_fd < 0) {
-		ERR("log -f: %s\n", inherited(ctl_fd)
-					? "follow in the shell that ran `sandbox on`"
-					: "the sandbox is off: nothing to follow");
+		ERR("log -f: %s\n", inherited(ctl_fd) ? "follow in the shell that ran `sandbox on`"
+						      : "the sandbox is off: nothing to follow");
 		return CORDON_VERB_FAIL;
 	}
 	for (;;) {

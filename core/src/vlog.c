@@ -11,12 +11,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len)
@@ -166,8 +166,7 @@ int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cord
 	return rc;
 }
 
-int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg,
-			  struct cordon_error *e)
+int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg, struct cordon_error *e)
 {
 	char buf[4 * CORDON_VLOG_LINE_MAX];
 	struct stat st;
@@ -185,14 +184,16 @@ int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg,
 			n = pread(fd, buf, sizeof(buf), *off);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
-			return cordon_error_set(e, errno, "violation log: read: %s", strerror(errno));
+			return cordon_error_set(e, errno, "violation log: read: %s",
+						strerror(errno));
 		end = buf + n;
 		for (char *nl; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
 			size_t len = (size_t)(nl + 1 - p);
 			struct cordon_vlog_entry v;
 
 			whole = true;
-			if (len <= CORDON_VLOG_LINE_MAX && cordon_vlog_parse(p, len, &v, NULL) == 0) {
+			if (len <= CORDON_VLOG_LINE_MAX &&
+			    cordon_vlog_parse(p, len, &v, NULL) == 0) {
 				int rc = cb(&v, arg);
 
 				if (rc)
@@ -202,7 +203,8 @@ int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg,
 		}
 		if ((size_t)n < sizeof(buf) && (!whole || p == end))
 			return 0; /* end of file, or a torn last line that waits for its '\n' */
-		if (!whole)   /* a full buffer without '\n': not an entry; skip it */
+		/* A full buffer without '\n' is not an entry: skip it. */
+		if (!whole)
 			*off += n;
 	}
 }
@@ -251,7 +253,7 @@ int cordon_vlog_follow(const char *path, const struct cordon_vlog_follow_opts *o
 		int np = 0, hup = -1, pr;
 
 		if (fd >= 0 && (!exists || pst.st_dev != fst.st_dev || pst.st_ino != fst.st_ino)) {
-			/* Removed or replaced: finish the old file, then take the new one from 0. */
+			/* Removed or replaced: finish the old file, then read the new one. */
 			rc = cordon_vlog_read_from(fd, &off, cb, arg, e);
 			if (rc)
 				goto out;

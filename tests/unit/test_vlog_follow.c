@@ -22,10 +22,10 @@
 #include "cordon/vlog.h"
 
 #define LINE_A                                                                                     \
-	"{\"time\":\"2026-01-31T12:00:00Z\",\"host\":\"a.test\",\"port\":443,\"pid\":7,"          \
+	"{\"time\":\"2026-01-31T12:00:00Z\",\"host\":\"a.test\",\"port\":443,\"pid\":7,"           \
 	"\"reason\":\"not on the allowlist\",\"proto\":\"connect\"}\n"
 #define LINE_B                                                                                     \
-	"{\"time\":\"2026-01-31T12:00:01Z\",\"host\":\"b.test\",\"port\":80,\"pid\":0,"           \
+	"{\"time\":\"2026-01-31T12:00:01Z\",\"host\":\"b.test\",\"port\":80,\"pid\":0,"            \
 	"\"reason\":\"on the denylist\",\"proto\":\"http\"}\n"
 
 struct seen {
@@ -170,8 +170,8 @@ static void follow_waits_for_the_file_and_for_complete_lines(void **state)
 	struct cordon_error e = {{0}};
 	struct seen s = {.stop_after = 2};
 	time_t deadline = time(NULL) + 10;
-	struct cordon_vlog_follow_opts o = {.should_stop = too_long, .stop_arg = &deadline,
-					    .interval_ms = 50};
+	struct cordon_vlog_follow_opts o = {
+	    .should_stop = too_long, .stop_arg = &deadline, .interval_ms = 50};
 	char path[128];
 	size_t half = strlen(LINE_A) / 2;
 	pid_t pid;
@@ -218,8 +218,8 @@ static void follow_ends_on_should_stop_and_on_hang_up(void **state)
 	struct cordon_error e = {{0}};
 	struct seen s = {0};
 	int calls = 0, sv[2];
-	struct cordon_vlog_follow_opts o = {.should_stop = stop_now, .stop_arg = &calls,
-					    .interval_ms = 20};
+	struct cordon_vlog_follow_opts o = {
+	    .should_stop = stop_now, .stop_arg = &calls, .interval_ms = 20};
 	char path[128];
 	int fd = open_log("ends.log", path, sizeof(path));
 

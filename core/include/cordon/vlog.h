@@ -59,8 +59,7 @@ int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cord
  * is skipped whole. When the file is shorter than *off (truncated), reading restarts at 0.
  * Returns 0, cb's non-zero value (its line counts as unread), or -errno with e->msg set. */
 #define CORDON_VLOG_LINE_MAX 4096
-int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg,
-			  struct cordon_error *e);
+int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg, struct cordon_error *e);
 
 /* How cordon_vlog_follow ends besides cb's non-zero return. Every field is optional: a zeroed
  * struct (or o == NULL) follows until cb stops it. */
