@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,20 @@ static void history_append(void *arg)
 	shopt_setopt("histappend", 1);
 }
 
+/* bash's trap.c (its header is not installed): a trapped signal that arrived and whose trap has
+ * not run yet. Weak, so that a bash without it still loads the builtin. */
+extern int signal_is_pending(int sig) __attribute__((weak));
+
+/* Ctrl-C or a terminating signal while a verb waits (`sandbox log -f`): bash's handlers only
+ * record them (quit.h; with `trap ... INT`, as a pending trap); bash acts on them (back to the
+ * prompt, or the trap) once the builtin returns. */
+static int interrupted(void *arg)
+{
+	(void)arg;
+	return interrupt_state || terminating_signal ||
+	       (signal_is_pending && signal_is_pending(SIGINT));
+}
+
 int sandbox_builtin(WORD_LIST *list)
 {
 	char *argv[256];
@@ -117,6 +132,7 @@ int sandbox_builtin(WORD_LIST *list)
 		.not_toplevel = not_toplevel,
 		.live_jobs = live_jobs,
 		.history_append = history_append,
+		.interrupted = interrupted,
 	};
 	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
 }

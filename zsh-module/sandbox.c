@@ -98,6 +98,14 @@ static void history_append(void *arg)
 	dosetopt(HISTFCNTLLOCK, 1, 0, opts);
 }
 
+/* Ctrl-C while a verb waits (`sandbox log -f`): zsh's SIGINT handler sets ERRFLAG_INT in
+ * errflag, which zsh acts on (back to the prompt) once the builtin returns. */
+static int interrupted(void *arg)
+{
+	(void)arg;
+	return (errflag & ERRFLAG_INT) != 0;
+}
+
 static int bin_sandbox(char *nam, char **args, Options ops, int func)
 {
 	(void)nam;
@@ -120,6 +128,7 @@ static int bin_sandbox(char *nam, char **args, Options ops, int func)
 	    .not_toplevel = not_toplevel,
 	    .live_jobs = live_jobs,
 	    .history_append = history_append,
+	    .interrupted = interrupted,
 	};
 	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
 }

@@ -19,6 +19,7 @@
 
 #include "cordon/hostpat.h"
 #include "cordon/strbuf.h"
+#include "cordon/vlog.h"
 #include "session_internal.h"
 
 #define MAX_WORDS 64
@@ -273,6 +274,64 @@ static int do_log(struct cordon_control_ctx *c, char **reply)
 	return cordon_sb_take(&b, reply);
 }
 
+struct log_from {
+	struct cordon_strbuf *b;
+};
+
+/* One entry into the reply, unless it would pass LOG_TAIL_MAX: then stop (the entry stays
+ * unread, so the caller's next "log NEXT" starts with it). */
+static int log_from_entry(const struct cordon_vlog_entry *v, void *arg)
+{
+	struct log_from *lf = arg;
+	char line[2048];
+	int n = cordon_vlog_format(v, line, sizeof(line));
+
+	if (n < 0)
+		return 0;
+	if (lf->b->len + (size_t)n > LOG_TAIL_MAX)
+		return 1;
+	cordon_sb_add(lf->b, line);
+	return 0;
+}
+
+/* "log FROM": the complete entries from byte FROM of the log on (for `sandbox log -f`), as
+ * "ok NEXT\n" and JSON lines, NEXT being the byte offset to ask from next time. A torn last
+ * line is left for the next request (cordon_vlog_read_from). */
+static int do_log_from(struct cordon_control_ctx *c, const char *from, char **reply)
+{
+	struct cordon_strbuf b = {0}, lines = {0};
+	struct cordon_error e = {{0}};
+	struct log_from lf = {.b = &lines};
+	char *end;
+	long long v = strtoll(from, &end, 10);
+	off_t off = (off_t)v;
+	int fd, r;
+
+	if (*end || v < 0 || end == from)
+		return reply_err(reply, "log: bad offset \"%.32s\"", from);
+	fd = c->log_path && c->log_path[0] ? open(c->log_path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 && c->log_path && c->log_path[0] && errno != ENOENT)
+		return reply_err(reply, "log: %s: %s", c->log_path, strerror(errno));
+	r = fd >= 0 ? cordon_vlog_read_from(fd, &off, log_from_entry, &lf, &e) : 0;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		cordon_sb_free(&lines);
+		return reply_err(reply, "log: %s", e.msg);
+	}
+	if (fd < 0)
+		off = 0; /* nothing denied yet */
+	if (lines.oom) {
+		cordon_sb_free(&lines);
+		return -ENOMEM;
+	}
+	cordon_sb_addf(&b, "ok %lld\n", (long long)off);
+	if (lines.len)
+		cordon_sb_add(&b, lines.s);
+	cordon_sb_free(&lines);
+	return cordon_sb_take(&b, reply);
+}
+
 static int do_layers(struct cordon_control_ctx *c, const char *json, char **reply)
 {
 	if (c->layers[0])
@@ -327,6 +386,8 @@ int cordon_control_handle(struct cordon_control_ctx *c, const char *req, size_t 
 		r = do_status(c, reply);
 	else if (strcmp(w[0], "log") == 0 && n == 1)
 		r = do_log(c, reply);
+	else if (strcmp(w[0], "log") == 0 && n == 2)
+		r = do_log_from(c, w[1], reply);
 	else if (strcmp(w[0], "layers") == 0 && n >= 2)
 		r = do_layers(c, req + (w[1] - buf), reply); /* the JSON may hold spaces */
 	else

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,9 @@ const char *const cordon_verbs_help[] = {
     "                       add hosts to the live allowlist (next connection sees it)",
     "  deny-host HOST...    add hosts to the denylist (deny wins over allow)",
     "  hosts [--json]       the effective allow and deny lists",
-    "  log [--json]         violations: denied hosts (time, host, port, pid), denied writes",
+    "  log [--json] [-f]    violations: denied hosts (time, host, port, pid), denied writes;",
+    "                       -f (--follow): then print new ones as they happen (with --json",
+    "                       one object per line), until Ctrl-C or the session ends",
     "  check [--json]       what this kernel supports; never changes anything",
     "  policy [--json]      the effective merged policy",
     "  help, --help         this text",
@@ -66,7 +69,8 @@ const char *const cordon_verbs_help[] = {
 static const char usage_text[] =
     "usage: sandbox on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... "
     "[--lock] [--strict]\n"
-    "       sandbox status|hosts|log|check|policy [--json]\n"
+    "       sandbox status|hosts|check|policy [--json]\n"
+    "       sandbox log [--json] [-f]\n"
     "       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
     "       sandbox --help\n";
 
@@ -771,13 +775,16 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 
 /* ---- the other verbs ---- */
 
+/* --json for every reading verb; -f/--follow for `log` only (follow may be NULL). */
 static int parse_json_flag(const struct cordon_shell *sh, const char *verb, int argc,
-			   char *const *argv, bool *json)
+			   char *const *argv, bool *json, bool *follow)
 {
 	*json = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			*json = true;
+		else if (follow && (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow")))
+			*follow = true;
 		else
 			return usage(sh, verb[0] ? "unknown option \"%s\"" : "%s", argv[i]);
 	}
@@ -964,6 +971,82 @@ static int verb_hosts(const struct cordon_shell *sh, int ctl_fd, bool json)
 	return CORDON_VERB_OK;
 }
 
+/* One log line (JSON) as "key=value ..." text; a line that is not an object is printed as it is.
+ * Returns 1 for an entry, 0 for such a line. */
+static int log_line_text(const struct cordon_shell *sh, const char *line)
+{
+	struct json j;
+	if (json_parse(&j, line) < 0 || j.t[0].type != JSMN_OBJECT) {
+		OUT("%s\n", line);
+		return 0;
+	}
+	char text[2048] = "", v[512], key[128];
+	for (int m = 0, t = 1; m < j.t[0].size; m++) {
+		json_text(&j, t, key, sizeof(key));
+		json_text(&j, t + 1, v, sizeof(v));
+		append(text, sizeof(text), "%s%s=%s", m ? " " : "", key, v);
+		t += 1 + json_skip(&j, t + 1);
+	}
+	OUT("%s\n", text);
+	free(j.t);
+	return 1;
+}
+
+#define FOLLOW_WAIT_MS 250 /* longest wait between two looks at the log and at interrupted() */
+
+/* `log -f`: the entries from the start of the log, then each new one as the session appends
+ * it, asking the session process ("log FROM", control.h) rather than reading the file, which
+ * the sandbox may not see (a private /tmp). Waits on the control channel: its hang-up is the end
+ * of the session. Each entry is one line (JSON with --json: one object per line, since an array
+ * could not be read before it closes), flushed by sh->out. */
+static int verb_log_follow(const struct cordon_shell *sh, int ctl_fd, bool json)
+{
+	long long off = 0;
+	if (ctl_fd < 0) {
+		ERR("log -f: %s\n", inherited(ctl_fd) ? "follow in the shell that ran `sandbox on`"
+						      : "the sandbox is off: nothing to follow");
+		return CORDON_VERB_FAIL;
+	}
+	for (;;) {
+		char from[32], *reply = NULL, *end;
+		char *words[] = {"log", from, NULL};
+		int k = 0;
+		snprintf(from, sizeof(from), "%lld", off);
+		if (ask(sh, ctl_fd, words, &reply) < 0)
+			return CORDON_VERB_FAIL;
+		off = strtoll(reply, &end, 10);
+		if (end == reply || (*end && *end != '\n')) {
+			ERR("log -f: unexpected reply from the session process\n");
+			free(reply);
+			return CORDON_VERB_FAIL;
+		}
+		for (char *save = NULL, *line = strtok_r(end, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save), k++) {
+			if (json)
+				OUT("%s\n", line);
+			else
+				log_line_text(sh, line);
+		}
+		free(reply);
+		if (sh->interrupted && sh->interrupted(sh->arg))
+			return CORDON_VERB_INTERRUPTED;
+		if (k)
+			continue; /* a full reply: more may be waiting */
+		struct pollfd p = {.fd = ctl_fd, .events = POLLRDHUP};
+		int pr = poll(&p, 1, FOLLOW_WAIT_MS);
+		if (pr < 0 && errno != EINTR) {
+			ERR("log -f: poll: %s\n", strerror(errno));
+			return CORDON_VERB_FAIL;
+		}
+		if (pr > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))) {
+			ERR("log -f: the session process ended\n");
+			return CORDON_VERB_FAIL;
+		}
+		if (sh->interrupted && sh->interrupted(sh->arg))
+			return CORDON_VERB_INTERRUPTED;
+	}
+}
+
 static int verb_log(const struct cordon_shell *sh, int ctl_fd, bool json)
 {
 	char *reply = NULL;
@@ -984,25 +1067,10 @@ static int verb_log(const struct cordon_shell *sh, int ctl_fd, bool json)
 	int k = 0;
 	for (char *save = NULL, *line = strtok_r(reply, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		struct json j;
-		if (json) {
+		if (json)
 			OUT("%s%s", k++ ? ",\n" : "\n", line);
-			continue;
-		}
-		if (json_parse(&j, line) < 0 || j.t[0].type != JSMN_OBJECT) {
-			OUT("%s\n", line);
-			continue;
-		}
-		char text[2048] = "", v[512], key[128];
-		for (int m = 0, t = 1; m < j.t[0].size; m++) {
-			json_text(&j, t, key, sizeof(key));
-			json_text(&j, t + 1, v, sizeof(v));
-			append(text, sizeof(text), "%s%s=%s", m ? " " : "", key, v);
-			t += 1 + json_skip(&j, t + 1);
-		}
-		OUT("%s\n", text);
-		free(j.t);
-		k++;
+		else
+			k += log_line_text(sh, line);
 	}
 	if (json)
 		OUT("%s]\n", k ? "\n" : "");
@@ -1145,9 +1213,12 @@ int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char
 	if (strcmp(v, "status") && strcmp(v, "hosts") && strcmp(v, "log") && strcmp(v, "check") &&
 	    strcmp(v, "policy"))
 		return usage(sh, "unknown verb \"%s\"", v);
-	int r = parse_json_flag(sh, v, argc, argv, &json);
+	bool follow = false;
+	int r = parse_json_flag(sh, v, argc, argv, &json, strcmp(v, "log") ? NULL : &follow);
 	if (r)
 		return r;
+	if (follow)
+		return verb_log_follow(sh, *ctl_fd, json);
 	if (!strcmp(v, "status"))
 		return verb_status(sh, *ctl_fd, json);
 	if (!strcmp(v, "hosts"))

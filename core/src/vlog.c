@@ -1,5 +1,5 @@
-/* vlog.c — the violation log (vlog.h): JSON lines appended with one write(2) each, and read back
- * with jsmn for `cordon log`. */
+/* vlog.c — the violation log (vlog.h): JSON lines appended with one write(2) each, read back
+ * with jsmn for `cordon log`, and followed as they are appended (inotify) for `log -f`. */
 #define JSMN_STATIC
 #include <jsmn.h>
 
@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len)
@@ -161,6 +163,166 @@ int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cord
 		rc = cordon_error_set(e, EIO, "violation log %s: read error", path);
 	free(line);
 	fclose(f);
+	return rc;
+}
+
+int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg, struct cordon_error *e)
+{
+	char buf[4 * CORDON_VLOG_LINE_MAX];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return cordon_error_set(e, errno, "violation log: fstat: %s", strerror(errno));
+	if (st.st_size < *off) /* truncated under us: start again, as tail -f does */
+		*off = 0;
+	for (;;) {
+		ssize_t n;
+		char *p = buf, *end;
+		bool whole = false;
+
+		do
+			n = pread(fd, buf, sizeof(buf), *off);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return cordon_error_set(e, errno, "violation log: read: %s",
+						strerror(errno));
+		end = buf + n;
+		for (char *nl; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+			size_t len = (size_t)(nl + 1 - p);
+			struct cordon_vlog_entry v;
+
+			whole = true;
+			if (len <= CORDON_VLOG_LINE_MAX &&
+			    cordon_vlog_parse(p, len, &v, NULL) == 0) {
+				int rc = cb(&v, arg);
+
+				if (rc)
+					return rc;
+			}
+			*off += (off_t)len;
+		}
+		if ((size_t)n < sizeof(buf) && (!whole || p == end))
+			return 0; /* end of file, or a torn last line that waits for its '\n' */
+		/* A full buffer without '\n' is not an entry: skip it. */
+		if (!whole)
+			*off += n;
+	}
+}
+
+/* The directory part of path ("." when it has none) into buf. */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Read and drop the pending inotify events: they only say "look again". */
+static void drain(int ifd)
+{
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (read(ifd, ev, sizeof(ev)) > 0)
+		;
+}
+
+int cordon_vlog_follow(const char *path, const struct cordon_vlog_follow_opts *o, cordon_vlog_cb cb,
+		       void *arg, struct cordon_error *e)
+{
+	static const struct cordon_vlog_follow_opts none = {0};
+	char dir[PATH_MAX];
+	int interval, ifd, fd = -1, wfile = -1, wdir = -1, rc;
+	struct stat fst = {0};
+	off_t off = 0;
+
+	if (!o)
+		o = &none;
+	interval = o->interval_ms > 0 ? o->interval_ms : 250;
+	dir_of(path, dir, sizeof(dir));
+	/* inotify only shortens the waits; without it (EMFILE, ENOSYS) the interval does it all. */
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	for (;;) {
+		struct pollfd pf[2];
+		struct stat pst;
+		bool exists = stat(path, &pst) == 0;
+		int np = 0, hup = -1, pr;
+
+		if (fd >= 0 && (!exists || pst.st_dev != fst.st_dev || pst.st_ino != fst.st_ino)) {
+			/* Removed or replaced: finish the old file, then read the new one. */
+			rc = cordon_vlog_read_from(fd, &off, cb, arg, e);
+			if (rc)
+				goto out;
+			close(fd);
+			fd = -1;
+			off = 0;
+			if (wfile >= 0)
+				inotify_rm_watch(ifd, wfile);
+			wfile = -1;
+		}
+		if (fd < 0 && exists) {
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 && errno != ENOENT) {
+				rc = cordon_error_set(e, errno, "violation log %s: %s", path,
+						      strerror(errno));
+				goto out;
+			}
+			if (fd >= 0 && fstat(fd, &fst) < 0) {
+				rc = cordon_error_set(e, errno, "violation log %s: fstat: %s", path,
+						      strerror(errno));
+				goto out;
+			}
+			if (fd >= 0 && ifd >= 0)
+				wfile = inotify_add_watch(ifd, path,
+							  IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
+							      IN_MOVE_SELF);
+		}
+		/* The directory may appear late too (cordon_vlog_open makes it): retry until it
+		 * does. */
+		if (ifd >= 0 && wdir < 0)
+			wdir = inotify_add_watch(ifd, dir,
+						 IN_ONLYDIR | IN_CREATE | IN_MOVED_TO | IN_DELETE |
+						     IN_MOVED_FROM);
+		if (fd >= 0) {
+			rc = cordon_vlog_read_from(fd, &off, cb, arg, e);
+			if (rc)
+				goto out;
+		}
+		if (o->should_stop && o->should_stop(o->stop_arg)) {
+			rc = 0;
+			goto out;
+		}
+		if (ifd >= 0)
+			pf[np++] = (struct pollfd){.fd = ifd, .events = POLLIN};
+		if (o->has_hup_fd) {
+			hup = np;
+			pf[np++] = (struct pollfd){.fd = o->hup_fd, .events = POLLRDHUP};
+		}
+		pr = poll(pf, (nfds_t)np, interval);
+		if (pr < 0 && errno != EINTR) {
+			rc = cordon_error_set(e, errno, "violation log: poll: %s", strerror(errno));
+			goto out;
+		}
+		if (pr > 0 && hup >= 0 &&
+		    (pf[hup].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))) {
+			rc = fd >= 0 ? cordon_vlog_read_from(fd, &off, cb, arg, e) : 0;
+			if (!rc)
+				rc = cordon_error_set(e, EPIPE,
+						      "the session ended (its channel hung up)");
+			goto out;
+		}
+		if (pr > 0 && ifd >= 0 && (pf[0].revents & POLLIN))
+			drain(ifd);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ifd >= 0)
+		close(ifd);
 	return rc;
 }
 

@@ -18,6 +18,7 @@ bash)
 	STATE_PRELUDE='shopt -s expand_aliases'
 	SELF_PID='$BASHPID'
 	PIPE_FIRST='${PIPESTATUS[0]}'
+	TRAP_INT='trap "echo trapped-int >&2" INT'
 	OPEN_SOCKET='exec @FD@<>/dev/tcp/127.0.0.2/$HOST_PORT' # @FD@: the fd number
 	;;
 zsh)
@@ -29,6 +30,8 @@ zsh)
 	STATE_PRELUDE='zmodload zsh/system' # $sysparams
 	SELF_PID='$sysparams[pid]'
 	PIPE_FIRST='${pipestatus[1]}'
+	# a zsh trap that returns 0 means "handled, carry on"; non-zero means "interrupted"
+	TRAP_INT='TRAPINT() { echo trapped-int >&2; return $((128 + $1)); }'
 	OPEN_SOCKET='zmodload zsh/net/tcp && ztcp 127.0.0.2 $HOST_PORT && exec @FD@<&$REPLY &&
 		exec {REPLY}<&-'
 	;;
@@ -379,6 +382,90 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 	wait
 	status_is 1
 	has "no running session"
+}
+
+# --- the violation log ---------------------------------------------------------------------------
+
+# follow_script FLAGS: a script for sb that starts following the log (`sandbox log -f FLAGS`) in a
+# fresh session, whose log does not exist yet; a job started after `sandbox on` then makes two
+# refused requests, one at a time, checks that each entry shows in the follow's output while the
+# follow still runs (the shell has not reached the line after it), and ends it with SIGINT, as
+# Ctrl-C would.
+follow_script() {
+	cat <<-EOF
+		sandbox on || exit 9
+		LOG=\$HOME/.local/state/cordon/sessions/\$CORDON_SESSION.log
+		[ -e "\$LOG" ] || echo log-absent-at-start
+		echo "\$LOG" > logpath
+		( sleep 0.5
+		  for h in first second; do
+		    curl -sS -m 10 http://\$h.test:$HOST_PORT/ >/dev/null 2>&1
+		    for i in \$(seq 100); do grep -q "\$h.test" follow.out && break; sleep 0.1; done
+		    grep -q "\$h.test" follow.out && [ ! -e after ] && echo "\$h-while-following" >> seen
+		  done
+		  kill -INT \$\$ ) &
+		sandbox log -f $1 > follow.out
+		echo "follow-rc=\$?" > after
+	EOF
+}
+
+@test "sandbox log -f prints each refusal as it is logged, from a log that did not exist yet" {
+	run sb "$(follow_script)"
+	# SIGINT ends the follow, and then the non-interactive shell itself, as for `tail -f`
+	status_is 130
+	has log-absent-at-start
+	[ -f "$(cat "$W/logpath")" ] || fail "no log at $(cat "$W/logpath") (the path checked above)"
+	run cat "$W/seen"
+	has first-while-following second-while-following
+	run cat "$W/follow.out"
+	has "host=first.test port=$HOST_PORT" "host=second.test port=$HOST_PORT" \
+		"reason=not on the allowlist"
+	[ "${#lines[@]}" -eq 2 ] || fail "expected 2 lines: $output"
+	[[ "${lines[0]}" == time=*" host=first.test "* ]] || fail "first line: ${lines[0]}"
+	# control: plain `sandbox log` prints the same entries and returns at once
+	run sb 'sandbox on || exit 9
+		curl -sS -m 10 http://third.test:'"$HOST_PORT"'/ >/dev/null 2>&1
+		sandbox log; echo "log-rc=$?"'
+	has "host=third.test port=$HOST_PORT" "reason=not on the allowlist" "log-rc=0"
+}
+
+@test "sandbox log -f --json prints one JSON object per line, flushed as each is logged" {
+	run sb "$(follow_script --json)"
+	status_is 130
+	run cat "$W/seen"
+	has first-while-following second-while-following
+	run cat "$W/follow.out"
+	[ "${#lines[@]}" -eq 2 ] || fail "expected 2 lines: $output"
+	"$PY" -c 'import json, sys
+hosts = [json.loads(l)["host"] for l in open(sys.argv[1])]
+assert hosts == ["first.test", "second.test"], hosts' "$W/follow.out" ||
+		fail "not one JSON object per line: $output"
+}
+
+@test "a trap on SIGINT runs, and SIGINT still ends sandbox log -f" {
+	run sb "$TRAP_INT
+$(follow_script)"
+	[ "$status" -ne 124 ] || fail "sandbox log -f did not end: $output"
+	has trapped-int
+	run cat "$W/seen"
+	has first-while-following second-while-following
+}
+
+@test "sandbox log -f ends when the session process does; -f is refused on other verbs and off" {
+	sb 'sandbox on || exit 9
+		sandbox status --json > st.json
+		sandbox log -f; echo "follow-rc=$?"' >"$T/out" &
+	for _ in $(seq 200); do [ -s "$W/st.json" ] && break; sleep 0.05; done
+	spid=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["session_pid"])' "$W/st.json")
+	sleep 0.5
+	grep -q follow-rc "$T/out" && fail "follow ended by itself: $(cat "$T/out")"
+	kill "$spid"
+	for _ in $(seq 200); do grep -q follow-rc "$T/out" && break; sleep 0.05; done
+	output=$(cat "$T/out")
+	has "log -f: the session process ended" "follow-rc=1"
+	wait
+	run sb 'sandbox log -f; echo "off-rc=$?"; sandbox status -f; echo "status-f=$?"'
+	has "the sandbox is off: nothing to follow" "off-rc=1" 'unknown option "-f"' "status-f=2"
 }
 
 # --- what a child of the confined shell cannot do --------------------------------------------------

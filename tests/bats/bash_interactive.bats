@@ -94,3 +94,19 @@ keys() {
 	grep -q typed-inside-marker "$T/home/.bash_history" ||
 		fail "history not written: $(cat "$T/home/.bash_history" 2>&1)"
 }
+
+@test "Ctrl-C ends sandbox log -f and returns to the prompt, which keeps working" {
+	keys 'enable -f sandbox.so sandbox && sandbox on' Enter
+	wait_screen '^\[cordon\] READY\$ $' 20 || fail "no [cordon] prompt after sandbox on"
+	keys 'clear; sandbox log -f; echo "follow-rc:$?"' Enter
+	sleep 1
+	# control: the follow keeps running (no prompt, no status) until interrupted
+	screen | grep -q 'follow-rc:' && fail "sandbox log -f ended by itself: $(screen)"
+	screen | sed '/^$/d' | tail -n 1 | grep -q 'READY\$ $' &&
+		fail "prompt back while following: $(screen)"
+	keys C-c
+	wait_screen '^\[cordon\] READY\$ $' || fail "prompt did not come back after Ctrl-C"
+	keys 'echo "still-here:$CORDON_SESSION"' Enter
+	wait_screen '^\[cordon\] READY\$ $' || fail "the shell does not answer after Ctrl-C"
+	screen | grep -q 'still-here:[0-9a-f]' || fail "no answer: $(screen)"
+}

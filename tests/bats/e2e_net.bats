@@ -177,6 +177,69 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	[[ "$err" == *"nothing refused yet"* ]] || fail "stderr: $err"
 }
 
+# count_in FILE STRING: how many lines of FILE hold STRING (0 when FILE is missing).
+count_in() {
+	grep -c -- "$2" "$1" 2>/dev/null || true
+}
+
+# wait_count FILE STRING N: poll until FILE holds STRING on N lines; 1 after 10 s.
+wait_count() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(count_in "$1" "$2")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "cordon log -f SESSION waits for the log, prints each refusal as it happens, ends like tail -f" {
+	# The session names itself, then makes one refused request each time the test says go.
+	crun "${ALLOW[@]}" -- /bin/sh -c '
+		echo "$CORDON_SESSION" >id.tmp && mv id.tmp id
+		for h in evil second; do
+			while [ ! -e "go-$h" ]; do sleep 0.05; done
+			curl -sS -m 10 "http://$h.test:$1/followed" >/dev/null 2>&1
+		done
+		while [ ! -e done ]; do sleep 0.05; done' sh "$EVIL_PORT" >"$OUT/run.out" 2>&1 &
+	track $!
+	wait_for "$W/id" 20 || fail "no session id: $(cat "$OUT/run.out")"
+	id=$(cat "$W/id")
+	log=$TEST_HOME/.local/state/cordon/sessions/$id.log
+	[ ! -e "$log" ] || fail "the log exists before any refusal"
+	env HOME="$TEST_HOME" "$CORDON" log -f "$id" >"$OUT/text" 2>"$OUT/text.err" </dev/null 3>&- &
+	tpid=$!
+	track $tpid
+	env HOME="$TEST_HOME" "$CORDON" log --json -f "$log" >"$OUT/json" 2>/dev/null </dev/null 3>&- &
+	jpid=$!
+	track $jpid
+	wait_count "$OUT/text.err" "waiting for" 1 || fail "no waiting message: $(cat "$OUT/text.err")"
+	touch "$W/go-evil"
+	wait_count "$OUT/text" "evil.test:$EVIL_PORT" 1 || fail "first refusal not followed (text)"
+	wait_count "$OUT/json" '"host":"evil.test"' 1 || fail "first refusal not followed (json)"
+	[ "$(count_in "$OUT/text" second.test)" -eq 0 ] || fail "second entry before its request"
+	touch "$W/go-second"
+	wait_count "$OUT/text" "second.test:$EVIL_PORT" 1 || fail "second refusal not followed (text)"
+	wait_count "$OUT/json" '"host":"second.test"' 1 || fail "second refusal not followed (json)"
+	# control: both followers still run (nothing but the signal ends them)
+	kill -0 "$tpid" && kill -0 "$jpid" || fail "a follower ended by itself"
+	kill -INT "$tpid"
+	kill -TERM "$jpid"
+	rc=0 && wait "$tpid" || rc=$?
+	[ "$rc" -eq 130 ] || fail "text follower: status $rc after SIGINT, tail -f gives 130"
+	rc=0 && wait "$jpid" || rc=$?
+	[ "$rc" -eq 143 ] || fail "json follower: status $rc after SIGTERM, tail -f gives 143"
+	touch "$W/done"
+	output=$(cat "$OUT/text")
+	assert_output_has "evil.test:$EVIL_PORT  not on the allowlist  (http)"
+	[ "$(wc -l <"$OUT/text")" -eq 2 ] || fail "expected 2 lines: $output"
+	# the same lines as cordon log prints once the session has logged them
+	run cordon_cmd log "$id"
+	assert_status 0
+	[ "$output" = "$(cat "$OUT/text")" ] || fail "cordon log: $output; log -f: $(cat "$OUT/text")"
+	run cordon_cmd log --json "$id"
+	[ "$output" = "$(cat "$OUT/json")" ] || fail "cordon log --json: $output; -f: $(cat "$OUT/json")"
+}
+
 # --- ways around the proxy ---------------------------------------------------------------------
 
 @test "curl --noproxy '*' fails inside while it works outside" {

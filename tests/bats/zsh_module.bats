@@ -238,6 +238,22 @@ type_cmd() {
 	screen | grep -q 'waited:0' || fail "wait failed: $(screen)"
 }
 
+@test "Ctrl-C ends sandbox log -f and returns to the prompt, which keeps working" {
+	start_zsh
+	keys 'zmodload cordon/sandbox && sandbox on' Enter
+	wait_screen '^\[cordon\] READY> $' 20 || fail "no [cordon] prompt after sandbox on"
+	keys 'clear; sandbox log -f; print "follow-rc:$?"' Enter
+	sleep 1
+	# control: the follow keeps running (no prompt, no status) until interrupted
+	screen | grep -q 'follow-rc:' && fail "sandbox log -f ended by itself: $(screen)"
+	screen | sed '/^ *$/d' | tail -n 1 | grep -q 'READY> $' &&
+		fail "prompt back while following: $(screen)"
+	keys C-c
+	wait_screen '^\[cordon\] READY> $' || fail "prompt did not come back after Ctrl-C"
+	type_cmd 'print "still-here:$CORDON_SESSION"'
+	screen | grep -q 'still-here:[0-9a-f]' || fail "no answer: $(screen)"
+}
+
 @test "history keeps working: commands typed after sandbox on reach HISTFILE on exit" {
 	start_zsh "HISTFILE=$T/home/.zsh_history" "SAVEHIST=100" "HISTSIZE=100"
 	keys 'zmodload cordon/sandbox && sandbox on' Enter

@@ -27,7 +27,9 @@ struct cordon_control_ctx {
 
 /* cordon_control_handle: session side. Handle one request (req, len bytes, not NUL-terminated)
  * and return a malloc'd NUL-terminated reply in *reply ("ok ..." / "err ..."). Verbs:
- * "allow-host H...", "deny-host H...", "hosts" (JSON), "policy" (JSON), "status" (JSON).
+ * "allow-host H...", "deny-host H...", "hosts" (JSON), "policy" (JSON), "status" (JSON),
+ * "log" (the log's tail, JSON lines), "log FROM" ("NEXT\n" then the complete JSON lines from
+ * byte FROM on, at most about CORDON_CONTROL_MAX bytes; ask again from NEXT: `log -f`).
  * Returns 0 (a reply was made, even an "err" one) or -ENOMEM. */
 int cordon_control_handle(struct cordon_control_ctx *c, const char *req, size_t len, char **reply);
 

@@ -31,6 +31,13 @@ struct cordon_shell {
 	/* Optional: make history writes append to HISTFILE rather than rewrite it through a temporary
 	 * file beside it (bash: shopt -s histappend), so only the file itself must be writable. */
 	void (*history_append)(void *arg);
+	/* Optional: should a verb that waits (`log -f`) stop now? Non-zero: yes — the person
+	 * pressed Ctrl-C or the shell got a terminating signal, as the shell's own signal handler
+	 * recorded it (bash: interrupt_state/terminating_signal, zsh: errflag & ERRFLAG_INT). The
+	 * verb calls it at least every 250 ms and as soon as a signal interrupts its wait, and
+	 * leaves the state as it found it, so the shell goes on to handle the signal (back to the
+	 * prompt). Without it a waiting verb ends only when the session does. */
+	int (*interrupted)(void *arg);
 };
 
 /* Exit statuses of cordon_verbs_main, as a shell builtin returns them. */
@@ -38,6 +45,8 @@ enum {
 	CORDON_VERB_OK = 0,
 	CORDON_VERB_FAIL = 1,  /* the verb ran and failed or refused (message on err) */
 	CORDON_VERB_USAGE = 2, /* bad verb or option: usage printed on err */
+	CORDON_VERB_INTERRUPTED = 130, /* a waiting verb (`log -f`) stopped by interrupted():
+					* 128 + SIGINT, what a shell reports for `tail -f` */
 };
 
 /* The variable a prompt can include ("[cordon] " once `sandbox on` succeeded). */
@@ -47,7 +56,8 @@ enum {
 /* cordon_verbs_main: run `sandbox ARGV...` (argv[0] is the first word after "sandbox"; argc may
  * be 0). *ctl_fd is the adapter's only state: -1 before `sandbox on`, then the private control
  * channel to the session process (CLOEXEC, >= 100), which `on` sets and other verbs use.
- * Returns CORDON_VERB_OK, CORDON_VERB_FAIL or CORDON_VERB_USAGE. */
+ * Returns CORDON_VERB_OK, CORDON_VERB_FAIL, CORDON_VERB_USAGE or (`log -f` only)
+ * CORDON_VERB_INTERRUPTED. */
 int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv);
 
 /* The one-line synopsis (bash short_doc) and the long help lines (bash long_doc), NULL-terminated,

@@ -3,6 +3,7 @@
 #ifndef CORDON_VLOG_H
 #define CORDON_VLOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -48,6 +49,47 @@ typedef int (*cordon_vlog_cb)(const struct cordon_vlog_entry *v, void *arg);
  * that does not parse — e.g. a torn last line — is skipped). A missing file is an empty log.
  * Returns 0, cb's non-zero value, or -errno with e->msg naming path. */
 int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cordon_error *e);
+
+/* cordon_vlog_read_from: read the log open on fd (any position; pread(2) is used) from byte *off,
+ * calling cb for each complete line that parses. Only '\n'-terminated lines are taken: a torn
+ * last line (a writer's write(2) not finished yet) is left unread for a later call, so
+ * calling again when the file grows continues exactly where this call stopped. *off advances
+ * past each line for which cb returned 0 and past lines that do not parse (skipped, as
+ * cordon_vlog_read does); a line longer than CORDON_VLOG_LINE_MAX bytes cannot be an entry and
+ * is skipped whole. When the file is shorter than *off (truncated), reading restarts at 0.
+ * Returns 0, cb's non-zero value (its line counts as unread), or -errno with e->msg set. */
+#define CORDON_VLOG_LINE_MAX 4096
+int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg, struct cordon_error *e);
+
+/* How cordon_vlog_follow ends besides cb's non-zero return. Every field is optional: a zeroed
+ * struct (or o == NULL) follows until cb stops it. */
+struct cordon_vlog_follow_opts {
+	/* Called after every wait — at most interval_ms apart, and as soon as a signal interrupts
+	 * the wait (poll(2) fails with EINTR) — with stop_arg; non-zero ends the follow. Shells
+	 * pass their "interrupted by Ctrl-C" state here. */
+	int (*should_stop)(void *stop_arg);
+	void *stop_arg;
+	/* When has_hup_fd: hup_fd's hang-up (poll(2) POLLHUP, POLLRDHUP, POLLERR or POLLNVAL)
+	 * ends the follow, e.g. the control channel of the session that writes the log. */
+	bool has_hup_fd;
+	int hup_fd;
+	int interval_ms; /* longest wait between checks, milliseconds; <= 0: 250 */
+};
+
+/* cordon_vlog_follow: `tail -f` for the log at path. Calls cb for every entry already in the
+ * file, then for each entry as it is appended, in order, using cordon_vlog_read_from (only
+ * complete lines; a torn last line waits for its '\n'). The file need not exist yet (the
+ * session creates it on its first violation, cordon_vlog_open): it is opened when it appears.
+ * When path comes to name a different file (deleted and re-created, renamed over), the new one
+ * is read from its start. Waits with inotify(7) on the file and on its directory (IN_MODIFY,
+ * IN_CREATE, IN_MOVED_TO, ...) when available, and in any case wakes every interval_ms, so a
+ * missing directory, an inotify limit (EMFILE/ENOSPC) or a filesystem without inotify events
+ * (e.g. NFS written by another host) only adds latency.
+ * Returns 0 when o->should_stop asked to stop, -EPIPE when o->hup_fd hung up (e->msg says so;
+ * entries already in the file were passed to cb first), cb's non-zero value, or -errno with
+ * e->msg set when the file exists but cannot be read. Never returns otherwise. */
+int cordon_vlog_follow(const char *path, const struct cordon_vlog_follow_opts *o, cordon_vlog_cb cb,
+		       void *arg, struct cordon_error *e);
 
 /* cordon_vlog_default_path: the log of session id: $XDG_STATE_HOME/cordon/sessions/ID.log
  * (XDG Base Directory spec; $HOME/.local/state when XDG_STATE_HOME is unset or not absolute).
