@@ -235,8 +235,13 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		reply = strdup(follow_caller(px, st, fd));
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
-	} else if (cordon_control_handle(&st->ctx, req, n, &reply) < 0) {
-		reply = NULL;
+	} else {
+		/* A refusal sent before its EACCES reached the caller is in the log before any
+		 * request the caller makes after it (`sandbox log`) is answered. */
+		if (st->builder_sock >= 0)
+			guard_log_recv(px, st->builder_sock);
+		if (cordon_control_handle(&st->ctx, req, n, &reply) < 0)
+			reply = NULL;
 	}
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);

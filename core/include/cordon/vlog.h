@@ -16,7 +16,7 @@
  * (HTTP CONNECT), "http" (absolute-form) or "socks5".
  * A write the guard worker refused (guard.h: a mandatory write-deny name in a writable directory)
  * has proto "write", host "" and port 0, and two more keys after proto:
- * {...,"pid":4242,"reason":"mandatory write-deny","proto":"write","path":"/p/.bashrc","syscall":"openat"}
+ * {...,"pid":42,"reason":"mandatory write-deny","proto":"write","path":"/p/.rc","syscall":"open"}
  * path is the absolute path refused as the confined process would name it (its directory
  * resolved, then the final name it asked for), syscall the system call's name (libseccomp). pid
  * is the caller's thread id as the guard worker sees it: in the session's PID namespace for a
