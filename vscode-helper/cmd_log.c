@@ -2,6 +2,7 @@
  * session in $CORDON_SESSION, of session SESSION, or of the log file FILE: JSON lines with --json,
  * else one readable line each; with -f, keep printing entries as they are appended. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ static int should_stop(void *arg)
 
 static int print_json(const struct cordon_vlog_entry *v, void *arg)
 {
-	char line[2048];
+	static char line[CORDON_VLOG_LINE_MAX];
 
 	(void)arg;
 	if (cordon_vlog_format(v, line, sizeof(line)) > 0)
@@ -48,17 +49,11 @@ static int print_json(const struct cordon_vlog_entry *v, void *arg)
 
 static int print_text(const struct cordon_vlog_entry *v, void *arg)
 {
-	char ts[32];
-	struct tm tm;
+	char line[PATH_MAX + 1024];
 
 	(void)arg;
-	if (!localtime_r(&v->time, &tm) || !strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(ts, sizeof(ts), "?");
-	printf("%s  %s%s%s:%u  %s  (%s", ts, strchr(v->host, ':') ? "[" : "", v->host,
-	       strchr(v->host, ':') ? "]" : "", v->port, v->reason, v->proto);
-	if (v->pid > 0)
-		printf(", pid %ld", (long)v->pid);
-	fputs(")\n", stdout);
+	cordon_vlog_text(v, line, sizeof(line));
+	puts(line);
 	fflush(stdout);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * cordon_run (core/run.c); prints warnings and errors, returns the command's exit status. */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -18,7 +19,11 @@ static const char run_usage[] =
 static int print_denial(const struct cordon_vlog_entry *v, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "cordon: refused %s:%u (%s)\n", v->host, v->port, v->reason);
+	if (!strcmp(v->proto, "write"))
+		fprintf(stderr, "cordon: refused write %s (%s, %s)\n", v->path, v->syscall,
+			v->reason);
+	else
+		fprintf(stderr, "cordon: refused %s:%u (%s)\n", v->host, v->port, v->reason);
 	return 0;
 }
 

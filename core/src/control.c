@@ -278,20 +278,26 @@ struct log_from {
 	struct cordon_strbuf *b;
 };
 
-/* One entry into the reply, unless it would pass LOG_TAIL_MAX: then stop (the entry stays
- * unread, so the caller's next "log NEXT" starts with it). */
+/* One entry into the reply, unless it would pass LOG_TAIL_MAX after others: then stop (the
+ * entry stays unread, so the caller's next "log NEXT" starts with it). An entry is always taken
+ * into an empty reply, so one long entry cannot stall the follower. */
 static int log_from_entry(const struct cordon_vlog_entry *v, void *arg)
 {
 	struct log_from *lf = arg;
-	char line[2048];
-	int n = cordon_vlog_format(v, line, sizeof(line));
+	char *line = malloc(CORDON_VLOG_LINE_MAX);
+	int n = line ? cordon_vlog_format(v, line, CORDON_VLOG_LINE_MAX) : -ENOMEM;
+	int stop = 0;
 
-	if (n < 0)
-		return 0;
-	if (lf->b->len + (size_t)n > LOG_TAIL_MAX)
-		return 1;
-	cordon_sb_add(lf->b, line);
-	return 0;
+	if (n == -ENOMEM) {
+		lf->b->oom = true;
+		stop = 1;
+	} else if (n >= 0 && lf->b->len && lf->b->len + (size_t)n > LOG_TAIL_MAX) {
+		stop = 1;
+	} else if (n >= 0) {
+		cordon_sb_add(lf->b, line);
+	}
+	free(line);
+	return stop;
 }
 
 /* "log FROM": the complete entries from byte FROM of the log on (for `sandbox log -f`), as

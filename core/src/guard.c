@@ -1,6 +1,7 @@
 /* guard.c — the guard worker's serve loop: receiving seccomp user notifications, decoding each
  * routed system call into a guard_req from one copy of its arguments, and dispatching it. */
 #include "guard_int.h"
+#include "guard_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,10 +244,16 @@ static int worker_identity(struct guard_call *c, struct guard_task *self, struct
 
 int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct cordon_error *e)
 {
+	return cordon_guard_serve_log(listener, g, -1, e);
+}
+
+int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int log_fd,
+			   struct cordon_error *e)
+{
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
 	struct guard_task self = {0};
-	struct guard_call c = {.listener = listener, .g = g, .procfd = -1};
+	struct guard_call c = {.listener = listener, .g = g, .procfd = -1, .log_fd = log_fd};
 	struct guard_req *r;
 	int ret = 0, failures = 0;
 
@@ -300,7 +307,12 @@ int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct co
 		c.nfds = 0;
 		c.procfd = c.rootfd = c.cwdfd = -1;
 		c.task_read = false;
+		c.refused[0] = '\0';
 		int err = handle(&c, req, r);
+		/* A refusal of the guard's own policy goes to the log before the reply, so it is on
+		 * its way to the session process before the caller can see its EACCES. */
+		if (err == EACCES)
+			guard_log_send(&c, req);
 		if (err > 0) {
 			memset(resp, 0, sizeof(*resp));
 			resp->id = req->id;

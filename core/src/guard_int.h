@@ -47,6 +47,8 @@ struct guard_call {
 	int cwdfd;	     /* the target's cwd, O_PATH, -1 until needed */
 	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
 	int links;   /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
+	int log_fd;		  /* channel to the session's violation log, or -1 (guard_log.h) */
+	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */
 	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
 	int nfds;
 	/* fstat(2) of fds[i], taken once: a tracked fd stays open (same inode) until the call ends */

@@ -1,6 +1,7 @@
 /* guard_ops.c — performing a file-creating call on behalf of a seccomp-notified target: resolving
  * its path as the target would see it, the guard-set check, the call itself and the reply. */
 #include "guard_int.h"
+#include "guard_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -197,9 +198,14 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p)
 		return false;
 	if (guard_fstat(c, p->parent, &st) < 0)
 		return true; /* fail closed */
-	if (entry_of(g, &st, p->name, p->namelen))
+	if (entry_of(g, &st, p->name, p->namelen)) {
+		guard_log_note(c, p);
 		return true;
-	return beneath_guarded(g, p->parent, &st) != 0; /* an error fails closed */
+	}
+	int b = beneath_guarded(g, p->parent, &st);
+	if (b == 1)
+		guard_log_note(c, p);
+	return b != 0; /* an error fails closed (not logged: no guarded name was found) */
 }
 
 /* proc_kind: 0 when fd is not on procfs, 1 when it is the procfs root, 2 for any other procfs

@@ -393,6 +393,18 @@ static void vlog(struct px_conn *c, const char *host, const char *reason)
 	(void)cordon_vlog_append(c->px->log_fd, &v, NULL); /* a full disk must not stop the proxy */
 }
 
+int cordon_proxy_log(struct cordon_proxy *px, const struct cordon_vlog_entry *v)
+{
+	if (px->log_fd < 0 && px->log_path) {
+		px->log_fd = cordon_vlog_open(px->log_path, NULL);
+		if (px->log_fd < 0) { /* tried once, as in vlog() */
+			free(px->log_path);
+			px->log_path = NULL;
+		}
+	}
+	return cordon_vlog_append(px->log_fd, v, NULL);
+}
+
 /* shown: the host as written in an allowlist rule (IPv6 literals in brackets). */
 static void shown(const struct px_conn *c, char *buf, size_t len)
 {

@@ -26,6 +26,7 @@
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
+#include "guard_log.h"
 #include "session_ask.h"
 #include "seccomp_int.h"
 #include "session_internal.h"
@@ -234,8 +235,13 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		reply = strdup(follow_caller(px, st, fd));
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
-	} else if (cordon_control_handle(&st->ctx, req, n, &reply) < 0) {
-		reply = NULL;
+	} else {
+		/* A refusal sent before its EACCES reached the caller is in the log before any
+		 * request the caller makes after it (`sandbox log`) is answered. */
+		if (st->builder_sock >= 0)
+			guard_log_recv(px, st->builder_sock);
+		if (cordon_control_handle(&st->ctx, req, n, &reply) < 0)
+			reply = NULL;
 	}
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -248,14 +254,17 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 	return 0;
 }
 
-/* on_builder: B's channel; B never writes after its report, so any event is its end. The guard
- * listener then loses its reader and the filtered calls fail (fail closed). */
+/* on_builder: B's channel. After its report B (or its guard worker) sends only refused writes,
+ * one violation-log line per message (guard_log.h), appended here; a hang-up is B's end. The
+ * guard listener then loses its reader and the filtered calls fail (fail closed). */
 static int on_builder(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 {
-	(void)px;
-	(void)fd;
-	(void)events;
-	(void)arg;
+	struct session_state *st = arg;
+
+	if ((events & EPOLLIN) && guard_log_recv(px, fd) == 0 &&
+	    !(events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
+		return 0;
+	st->builder_sock = -1; /* closed by the loop */
 	return 1;
 }
 
@@ -420,6 +429,9 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	for (int i = 0; i < 3; i++)
 		close(bfds[i]);
 	cordon_proxy_run(px, &e);
+	/* Refusals the loop had no turn for before it stopped (the caller's hang-up came first). */
+	if (st.builder_sock >= 0)
+		guard_log_recv(px, st.builder_sock);
 	goto end;
 
 report:

@@ -92,8 +92,10 @@ static int confine_worker(struct cordon_error *e)
  * session's (cordon run). seccomp_unotify(2) reports target pids in the reader's PID namespace
  * and the guard resolves them under /proc and compares roots, so the reader must be in the
  * targets' namespaces: a child C joins the mount namespace and the PID namespace for its
- * children, and its child D serves. D is killed with the namespace when its PID 1 exits. */
-static void serve_in(int listener, int mnt_ns, int pid_ns, const struct cordon_guard_set *guard)
+ * children, and its child D serves. D is killed with the namespace when its PID 1 exits.
+ * D sends its refusals to S on sock, B's end of the S<->B channel (guard_log.h). */
+static void serve_in(int listener, int mnt_ns, int pid_ns, int sock,
+		     const struct cordon_guard_set *guard)
 {
 	struct cordon_error e = {{0}};
 	pid_t c = fork(), d;
@@ -114,10 +116,11 @@ static void serve_in(int listener, int mnt_ns, int pid_ns, const struct cordon_g
 		 * here and cannot be checked. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || confine_worker(&e) < 0)
 			_exit(1);
-		cordon_guard_serve(listener, guard, &e);
+		cordon_guard_serve_log(listener, guard, sock, &e);
 		_exit(0);
 	}
 	close(listener);
+	close(sock);
 	while (waitpid(d, NULL, 0) < 0 && errno == EINTR)
 		;
 	_exit(0);
@@ -125,7 +128,8 @@ static void serve_in(int listener, int mnt_ns, int pid_ns, const struct cordon_g
 
 /* serve_guard: serve the seccomp listeners that S forwards from the confined side. A listener
  * alone (a shell confined in place: same namespaces as B) is served by B itself; one with the
- * targets' namespaces (cordon run) by a child in them, while B waits for the next. */
+ * targets' namespaces (cordon run) by a child in them, while B waits for the next. Refused
+ * writes go back to S on sock (guard_log.h). */
 __attribute__((noreturn)) static void serve_guard(int sock, struct cordon_guard_set *guard)
 {
 	struct cordon_error e = {{0}};
@@ -138,7 +142,7 @@ __attribute__((noreturn)) static void serve_guard(int sock, struct cordon_guard_
 		if (n <= 0)
 			_exit(0); /* S is gone or closed the channel: nothing more to guard */
 		if (nfds == 3) {
-			serve_in(fds[0], fds[1], fds[2], guard);
+			serve_in(fds[0], fds[1], fds[2], sock, guard);
 			for (int i = 0; i < 3; i++)
 				close(fds[i]);
 			continue;
@@ -148,12 +152,15 @@ __attribute__((noreturn)) static void serve_guard(int sock, struct cordon_guard_
 		if (nfds == 1)
 			break;
 	}
-	close(sock);
+	/* B keeps its end only to send refusals to S (guard_log.h). Shut for reading, S's
+	 * forwarding of another listener fails (EPIPE) as if B had closed it, rather than
+	 * waiting unread. */
+	shutdown(sock, SHUT_RD);
 	/* Without the guard the listener's calls fail (seccomp_unotify(2): ENOSYS once the listener
 	 * closes): fail closed. */
 	if (confine_worker(&e) < 0)
 		_exit(1);
-	cordon_guard_serve(fds[0], guard, &e);
+	cordon_guard_serve_log(fds[0], guard, sock, &e);
 	_exit(0);
 }
 

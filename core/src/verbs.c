@@ -27,6 +27,7 @@
 #include "cordon/policy.h"
 #include "cordon/session.h"
 #include "cordon/strbuf.h"
+#include "cordon/vlog.h"
 
 #define CTL_FD_MIN 100 /* keep the control fd clear of the low numbers people redirect */
 #define MAX_FLAGS 64
@@ -971,16 +972,32 @@ static int verb_hosts(const struct cordon_shell *sh, int ctl_fd, bool json)
 	return CORDON_VERB_OK;
 }
 
+/* write_entry_text: a refused write (vlog.h, proto "write") as one readable line into text;
+ * false for any other line, which the caller shows key by key. */
+static bool write_entry_text(const char *line, char *text, size_t len)
+{
+	struct cordon_vlog_entry v;
+
+	if (cordon_vlog_parse(line, strlen(line), &v, NULL) < 0 || strcmp(v.proto, "write"))
+		return false;
+	cordon_vlog_text(&v, text, len);
+	return true;
+}
+
 /* One log line (JSON) as "key=value ..." text; a line that is not an object is printed as it is.
  * Returns 1 for an entry, 0 for such a line. */
 static int log_line_text(const struct cordon_shell *sh, const char *line)
 {
+	char text[PATH_MAX + 1024] = "", v[512], key[128];
+	if (write_entry_text(line, text, sizeof(text))) {
+		OUT("%s\n", text);
+		return 1;
+	}
 	struct json j;
 	if (json_parse(&j, line) < 0 || j.t[0].type != JSMN_OBJECT) {
 		OUT("%s\n", line);
 		return 0;
 	}
-	char text[2048] = "", v[512], key[128];
 	for (int m = 0, t = 1; m < j.t[0].size; m++) {
 		json_text(&j, t, key, sizeof(key));
 		json_text(&j, t + 1, v, sizeof(v));

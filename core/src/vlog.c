@@ -19,26 +19,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len)
+/* format_sb: v as one JSON line (with its '\n') appended to b. */
+static void format_sb(const struct cordon_vlog_entry *v, struct cordon_strbuf *b)
 {
-	struct cordon_strbuf b = {0};
 	char ts[32];
 	struct tm tm;
-	int n;
 
 	if (!gmtime_r(&v->time, &tm) || !strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(ts, sizeof(ts), "1970-01-01T00:00:00Z");
 	/* Strings as ASCII: a host name is the client's raw bytes, which need not be UTF-8, and a
 	 * JSON text must be (RFC 8259 §8.1), so the line stays ASCII whatever was sent. */
-	cordon_sb_add(&b, "{\"time\":");
-	cordon_sb_json_str(&b, ts, CORDON_JSON_ASCII);
-	cordon_sb_add(&b, ",\"host\":");
-	cordon_sb_json_str(&b, v->host, CORDON_JSON_ASCII);
-	cordon_sb_addf(&b, ",\"port\":%u,\"pid\":%ld,\"reason\":", v->port, (long)v->pid);
-	cordon_sb_json_str(&b, v->reason, CORDON_JSON_ASCII);
-	cordon_sb_add(&b, ",\"proto\":");
-	cordon_sb_json_str(&b, v->proto, CORDON_JSON_ASCII);
-	cordon_sb_add(&b, "}\n");
+	cordon_sb_add(b, "{\"time\":");
+	cordon_sb_json_str(b, ts, CORDON_JSON_ASCII);
+	cordon_sb_add(b, ",\"host\":");
+	cordon_sb_json_str(b, v->host, CORDON_JSON_ASCII);
+	cordon_sb_addf(b, ",\"port\":%u,\"pid\":%ld,\"reason\":", v->port, (long)v->pid);
+	cordon_sb_json_str(b, v->reason, CORDON_JSON_ASCII);
+	cordon_sb_add(b, ",\"proto\":");
+	cordon_sb_json_str(b, v->proto, CORDON_JSON_ASCII);
+	if (v->path[0]) {
+		/* a refused write: keys that older readers skip (vlog.h) */
+		cordon_sb_add(b, ",\"path\":");
+		cordon_sb_json_str(b, v->path, CORDON_JSON_ASCII);
+		cordon_sb_add(b, ",\"syscall\":");
+		cordon_sb_json_str(b, v->syscall, CORDON_JSON_ASCII);
+	}
+	cordon_sb_add(b, "}\n");
+}
+
+int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len)
+{
+	struct cordon_strbuf b = {0};
+	int n;
+
+	format_sb(v, &b);
 	if (b.oom) {
 		cordon_sb_free(&b);
 		return -ENOMEM;
@@ -53,26 +67,87 @@ int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len)
 	return n;
 }
 
+/* text_add: s into buf at *pos (len bytes in all), control characters and bytes >= 0x7f as \xHH. */
+static void text_add(char *buf, size_t len, size_t *pos, const char *s)
+{
+	for (; *s && *pos + 1 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		int n;
+
+		if (c >= 0x20 && c < 0x7f) {
+			buf[(*pos)++] = (char)c;
+			continue;
+		}
+		if (*pos + 5 > len)
+			break;
+		n = snprintf(buf + *pos, len - *pos, "\\x%02x", c);
+		*pos += (size_t)n;
+	}
+	buf[*pos] = '\0';
+}
+
+size_t cordon_vlog_text(const struct cordon_vlog_entry *v, char *buf, size_t len)
+{
+	char ts[32], num[48];
+	struct tm tm;
+	size_t pos = 0;
+	bool v6 = strchr(v->host, ':') != NULL;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	if (!localtime_r(&v->time, &tm) || !strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(ts, sizeof(ts), "?");
+	text_add(buf, len, &pos, ts);
+	if (!strcmp(v->proto, "write")) {
+		text_add(buf, len, &pos, "  write refused  ");
+		text_add(buf, len, &pos, v->path);
+		text_add(buf, len, &pos, "  (");
+		text_add(buf, len, &pos, v->syscall[0] ? v->syscall : "?");
+	} else {
+		text_add(buf, len, &pos, v6 ? "  [" : "  ");
+		text_add(buf, len, &pos, v->host);
+		snprintf(num, sizeof(num), "%s:%u  ", v6 ? "]" : "", v->port);
+		text_add(buf, len, &pos, num);
+		text_add(buf, len, &pos, v->reason);
+		text_add(buf, len, &pos, "  (");
+		text_add(buf, len, &pos, v->proto);
+	}
+	if (v->pid > 0) {
+		snprintf(num, sizeof(num), ", pid %ld", (long)v->pid);
+		text_add(buf, len, &pos, num);
+	}
+	text_add(buf, len, &pos, ")");
+	return pos;
+}
+
 int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_error *e)
 {
-	char line[2048];
-	int n;
+	struct cordon_strbuf b = {0};
 	ssize_t w;
 
 	if (fd < 0)
 		return 0;
-	n = cordon_vlog_format(v, line, sizeof(line));
-	if (n < 0)
-		return cordon_error_set(e, -n, "violation log: %s",
-					n == -ENOSPC ? "entry too long" : strerror(-n));
+	format_sb(v, &b);
+	if (b.oom) {
+		cordon_sb_free(&b);
+		return cordon_error_set(e, ENOMEM, "violation log: out of memory");
+	}
 	do
-		w = write(fd, line, (size_t)n);
+		w = write(fd, b.s, b.len);
 	while (w < 0 && errno == EINTR);
-	if (w < 0)
-		return cordon_error_set(e, errno, "violation log: write: %s", strerror(errno));
-	if (w != n)
-		return cordon_error_set(e, EIO, "violation log: short write (%zd of %d bytes)", w,
+	if (w < 0) {
+		int err = errno;
+		cordon_sb_free(&b);
+		return cordon_error_set(e, err, "violation log: write: %s", strerror(err));
+	}
+	if ((size_t)w != b.len) {
+		size_t n = b.len;
+		cordon_sb_free(&b);
+		return cordon_error_set(e, EIO, "violation log: short write (%zd of %zu bytes)", w,
 					n);
+	}
+	cordon_sb_free(&b);
 	return 0;
 }
 
@@ -111,6 +186,12 @@ int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 		} else if (key_is(line, k, "proto")) {
 			if (cordon_json_unescape_ascii(s, sl, v->proto, sizeof(v->proto)))
 				return cordon_error_set(e, EINVAL, "violation log: bad proto");
+		} else if (key_is(line, k, "path")) {
+			if (cordon_json_unescape_ascii(s, sl, v->path, sizeof(v->path)))
+				return cordon_error_set(e, EINVAL, "violation log: bad path");
+		} else if (key_is(line, k, "syscall")) {
+			if (cordon_json_unescape_ascii(s, sl, v->syscall, sizeof(v->syscall)))
+				return cordon_error_set(e, EINVAL, "violation log: bad syscall");
 		} else if (key_is(line, k, "port") || key_is(line, k, "pid")) {
 			if (val->type != JSMN_PRIMITIVE || sl >= sizeof(num))
 				return cordon_error_set(e, EINVAL, "violation log: bad number");

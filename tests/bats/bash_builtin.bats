@@ -537,6 +537,24 @@ EOF
 	has unconfined-ok
 }
 
+@test "sandbox log shows a refused write to .mcp.json; before it the session has no log file" {
+	run sb 'sandbox on || exit 9
+		sandbox log
+		echo "files=$(ls "$HOME/.local/state/cordon/sessions" 2>/dev/null | wc -l)"
+		echo ok > fine.txt && echo fine-ok
+		echo x >> .mcp.json || echo mcp-refused
+		sandbox log
+		sandbox log --json'
+	status_is 0
+	has "no violations logged" "files=0" fine-ok mcp-refused \
+		"write refused  $W/.mcp.json  (open" '"proto":"write"' "\"path\":\"$W/.mcp.json\""
+	lacks fine.txt
+	[ ! -e "$W/.mcp.json" ] || fail ".mcp.json was created"
+	# positive control: unconfined, the same append succeeds
+	run sb 'echo x >> .mcp.json && echo unconfined-ok'
+	has unconfined-ok
+}
+
 @test "a subshell of the confined shell has no control channel; the shell itself keeps it" {
 	run sb 'sandbox on || exit 9
 		( sandbox allow-host 127.0.0.2; echo "sub=$?" )

@@ -46,4 +46,11 @@ int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const
  * (session_builder.c confine_worker). Returns 0 when the listener hangs up, or a negative errno. */
 int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct cordon_error *e);
 
+/* cordon_guard_serve_log: cordon_guard_serve, and each call refused because its name is in g
+ * (not for ordinary errors such as ENOENT) is sent as one violation-log line (vlog.h, proto
+ * "write") on log_fd, a connected SOCK_SEQPACKET socket to the session process, without
+ * blocking: a full queue drops the record. log_fd < 0: nothing is sent (cordon_guard_serve). */
+int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int log_fd,
+			   struct cordon_error *e);
+
 #endif

@@ -10,6 +10,7 @@
 #include "cordon/policy.h"
 
 struct cordon_proxy;
+struct cordon_vlog_entry;
 
 struct cordon_proxy_config {
 	struct cordon_policy *policy; /* live: allow/deny lists may change between connections */
@@ -50,6 +51,12 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 /* cordon_proxy_watch: serve fd in the same epoll loop, calling cb on events. */
 int cordon_proxy_watch(struct cordon_proxy *px, int fd, uint32_t events, cordon_fd_cb cb, void *arg,
 		       struct cordon_error *e);
+
+/* cordon_proxy_log: append v to the violation log of cfg (vlog.h), opening cfg->log_path on the
+ * first entry as for the proxy's own refusals (so a session without violations leaves no file).
+ * For refusals decided elsewhere in the session (the guard worker's). Returns 0 or -errno; a log
+ * that cannot be opened is given up, as for the proxy's own entries. */
+int cordon_proxy_log(struct cordon_proxy *px, const struct cordon_vlog_entry *v);
 
 /* cordon_proxy_answer: the answer to the question with this token (from cfg->ask); token 0
  * answers every open question (e.g. DENY when the asker went away). The address checks after the

@@ -1,8 +1,9 @@
 /* vlog.h — the violation log: one JSON object per line, appended by the session process when the
- * proxy refuses a request, read back by `cordon log` / `sandbox log`. */
+ * proxy refuses a request or the guard worker refuses a write, read back by `cordon log`. */
 #ifndef CORDON_VLOG_H
 #define CORDON_VLOG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -13,7 +14,16 @@
 /* One violation. Line format (keys in this order):
  * {"time":"2026-01-31T12:00:00Z","host":"evil.test","port":443,"pid":0,"reason":"...","proto":"connect"}
  * time is UTC (RFC 3339); pid is the client process when known, else 0; proto is "connect"
- * (HTTP CONNECT), "http" (absolute-form) or "socks5". */
+ * (HTTP CONNECT), "http" (absolute-form) or "socks5".
+ * A write the guard worker refused (guard.h: a mandatory write-deny name in a writable directory)
+ * has proto "write", host "" and port 0, and two more keys after proto:
+ * {...,"pid":42,"reason":"mandatory write-deny","proto":"write","path":"/p/.rc","syscall":"open"}
+ * path is the absolute path refused as the confined process would name it (its directory
+ * resolved, then the final name it asked for), syscall the system call's name (libseccomp). pid
+ * is the caller's thread id as the guard worker sees it: in the session's PID namespace for a
+ * shell confined in place (`sandbox on`, `cordon shell`), in the command's own PID namespace
+ * under `cordon run` (what `$$` shows inside). "path" and "syscall" appear only when path is
+ * not empty; readers ignore keys they do not know, so older readers still read the line. */
 struct cordon_vlog_entry {
 	time_t time;
 	char host[256]; /* as the client named it (canonical when it could be canonicalised) */
@@ -22,13 +32,27 @@ struct cordon_vlog_entry {
 	char reason[256]; /* e.g. "not on the allowlist", "on the denylist", "resolves to loopback"
 			   */
 	char proto[16];
+	char path[PATH_MAX]; /* proto "write": the path refused, else "" */
+	char syscall[32];    /* proto "write": e.g. "openat", "mkdir", "rename", else "" */
 };
+
+/* The longest line cordon_vlog_format can produce (every byte of every string escaped as
+ * \u00XX, six bytes each), with its '\n' and NUL: a buffer this size always fits a line. */
+#define CORDON_VLOG_LINE_MAX 32768
 
 /* cordon_vlog_format: write v as one JSON line (with the trailing '\n') into buf of len bytes.
  * Strings are escaped per RFC 8259 §7 (\n \r \t in their two-character forms, other control
  * characters and bytes >= 0x7f as \u00XX, so a line is ASCII, hence valid UTF-8, whatever bytes a
  * client named). Returns the line length, -ENOSPC if it does not fit, or -ENOMEM. */
 int cordon_vlog_format(const struct cordon_vlog_entry *v, char *buf, size_t len);
+
+/* cordon_vlog_text: v as one human-readable line (no '\n') into buf of len bytes (truncated to
+ * fit, always NUL-terminated), time in local time:
+ *   2026-01-31 12:00:00  evil.test:443  not on the allowlist  (connect, pid 7)
+ *   2026-01-31 12:00:00  write refused  /p/.bashrc  (openat, pid 4242)
+ * Control characters and bytes >= 0x7f in the strings are shown as \xHH, so a hostile host
+ * name or file name cannot move the terminal's cursor. Returns the length written. */
+size_t cordon_vlog_text(const struct cordon_vlog_entry *v, char *buf, size_t len);
 
 /* cordon_vlog_append: append v to the log open on fd (opened O_APPEND) with one write(2), so
  * lines of concurrent writers do not interleave (write(2), O_APPEND). fd < 0: nothing, returns 0.
@@ -58,7 +82,6 @@ int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cord
  * cordon_vlog_read does); a line longer than CORDON_VLOG_LINE_MAX bytes cannot be an entry and
  * is skipped whole. When the file is shorter than *off (truncated), reading restarts at 0.
  * Returns 0, cb's non-zero value (its line counts as unread), or -errno with e->msg set. */
-#define CORDON_VLOG_LINE_MAX 4096
 int cordon_vlog_read_from(int fd, off_t *off, cordon_vlog_cb cb, void *arg, struct cordon_error *e);
 
 /* How cordon_vlog_follow ends besides cb's non-zero return. Every field is optional: a zeroed
