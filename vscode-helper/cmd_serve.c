@@ -448,7 +448,9 @@ __attribute__((noreturn)) static void run_child(struct serve *s, char **argv, co
 		else
 			unsetenv(env_set[i]);
 	}
-	if (s->ask_enabled && s->ask_listen >= 0)
+	/* Always: the session says hello (its id and log, for log.list and status) even when the
+	 * client takes no questions; its questions are then denied at once (on_conn). */
+	if (s->ask_listen >= 0)
 		setenv(CORDON_ASK_ENV, s->ask_name, 1);
 	else
 		unsetenv(CORDON_ASK_ENV);
@@ -727,6 +729,12 @@ static int log_entry(const struct cordon_vlog_entry *v, void *arg)
 	cordon_sb_json_str(c->b, v->reason, CORDON_JSON_UTF8);
 	cordon_sb_add(c->b, ",\"proto\":");
 	cordon_sb_json_str(c->b, v->proto, CORDON_JSON_UTF8);
+	if (!strcmp(v->proto, "write")) { /* a refused write (vlog.h): what and how */
+		cordon_sb_add(c->b, ",\"path\":");
+		cordon_sb_json_str(c->b, v->path, CORDON_JSON_UTF8);
+		cordon_sb_add(c->b, ",\"syscall\":");
+		cordon_sb_json_str(c->b, v->syscall, CORDON_JSON_UTF8);
+	}
 	cordon_sb_add(c->b, "}");
 	c->first = false;
 	return 0;

@@ -170,6 +170,30 @@ c_project() {
 	[ -e ok-serve ]
 }
 
+@test "serve: log.list gives a refused write with its path and system call" {
+	local run1 run2
+	run1='{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["sh","-c","echo x > .bashrc"],"cwd":"'"$PWD"'"}}'
+	run2='{"jsonrpc":"2.0","id":2,"method":"run","params":{"argv":["sh","-c","echo x > notes.txt"],"cwd":"'"$PWD"'"}}'
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	timeout -k 5 60 "$CORDON" serve --stdio <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	printf '%s\n%s\n' "$run1" "$run2" >&5
+	# log.list only once both runs have ended (run replies come after their exit)
+	for _ in $(seq 200); do
+		[ "$(grep -c '"result":{"status"' "$BATS_TEST_TMPDIR/out")" -ge 2 ] && break
+		sleep 0.05
+	done
+	printf '%s\n' '{"jsonrpc":"2.0","id":3,"method":"log.list"}' >&5
+	exec 5>&-
+	wait
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	[ ! -e .bashrc ]
+	[ -e notes.txt ] # control: an ordinary file in the same directory is written
+	[[ "$output" == *'"proto":"write","path":"'"$PWD"'/.bashrc","syscall":"open'* ]] ||
+		{ echo "no write entry: $output" >&2; return 1; }
+	[[ "$output" != *'notes.txt'* ]]
+}
+
 @test "serve: session.start sets the policy that hosts.list and policy.get show; a bad one is refused" {
 	serve '{"jsonrpc":"2.0","id":1,"method":"session.start","params":{"allowHost":["example.test"],"settings":{"network":{"deniedDomains":["bad.example.test"]}}}}' \
 		'{"jsonrpc":"2.0","id":2,"method":"hosts.list"}' \
