@@ -125,7 +125,8 @@ struct cordon_proxy {
 	unsigned ask_timeout_ms;
 	uint64_t ask_seq; /* last token handed out */
 	size_t n_asking;  /* connections in ST_ASKING */
-	struct px_peer_meter peer_meter; /* time spent finding refused clients' pids */
+	/* Time spent finding refused clients' pids (proxy_peer.h). */
+	struct px_peer_meter peer_meter;
 };
 
 static uint64_t now_ms(void)

@@ -26,12 +26,12 @@
 
 /* What is searched for. */
 struct peer_query {
-	bool v6;		/* in tcp6 (else tcp) */
-	char local[64];		/* the client's address:port as /proc/net/tcp{,6} prints it */
-	char remote[64];	/* the proxy listener's, likewise */
-	char netns[32];		/* "net:[INODE]", as /proc/PID/ns/net reads */
-	char sock[40];		/* "socket:[INODE]" once the inode is known, else "" */
-	uint64_t deadline_us;	/* CLOCK_MONOTONIC */
+	bool v6;	      /* in tcp6 (else tcp) */
+	char local[64];	      /* the client's address:port as /proc/net/tcp{,6} prints it */
+	char remote[64];      /* the proxy listener's, likewise */
+	char netns[32];	      /* "net:[INODE]", as /proc/PID/ns/net reads */
+	char sock[40];	      /* "socket:[INODE]" once the inode is known, else "" */
+	uint64_t deadline_us; /* CLOCK_MONOTONIC */
 };
 
 static uint64_t now_us(void)
@@ -64,8 +64,9 @@ static int tcp_text(const struct sockaddr_storage *ss, char *buf, size_t len, bo
 			snprintf(buf, len, "%08" PRIX32 ":%04X", w[3], ntohs(a->sin6_port));
 		} else {
 			*v6 = true;
-			snprintf(buf, len, "%08" PRIX32 "%08" PRIX32 "%08" PRIX32 "%08" PRIX32 ":%04X",
-				 w[0], w[1], w[2], w[3], ntohs(a->sin6_port));
+			snprintf(buf, len,
+				 "%08" PRIX32 "%08" PRIX32 "%08" PRIX32 "%08" PRIX32 ":%04X", w[0],
+				 w[1], w[2], w[3], ntohs(a->sin6_port));
 		}
 		return 0;
 	}

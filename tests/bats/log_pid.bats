@@ -77,17 +77,20 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 }
 
 @test "cordon run: an allowed request logs nothing (control)" {
-	run crun --allow-host allowed.test --allow-host 127.0.0.2 -- /bin/sh -c 'echo "id=$CORDON_SESSION"; curl -sS \
-		-m 10 "http://allowed.test:$1/ok"' sh "$HTTP_PORT"
+	need_probe probe-proxy-pid
+	run crun --allow-host allowed.test --allow-host 127.0.0.2 -- /bin/sh -c '
+		echo "id=$CORDON_SESSION"
+		curl -sS -m 10 "http://allowed.test:$1/ok" && "$2" "allowed.test:$1"' sh "$HTTP_PORT" \
+		"$BIN/probe-proxy-pid"
 	assert_status 0
-	assert_output_has "cordon-test-host allowed"
+	assert_output_has "cordon-test-host allowed" "status=200"
 	id=$(sed -n 's/^id=//p' <<<"$output")
 	[ -n "$id" ] || fail "no session id: $output"
 	out=$(cordon_cmd log --json "$id" 2>/dev/null)
 	[ -z "$out" ] || fail "an allowed request was logged: $out"
 }
 
-@test "sandbox on: refused curl (HTTP, SOCKS5) and probe are logged with their pids; allowed is not" {
+@test "sandbox on: refused curl (HTTP, SOCKS5) and probe are logged with their pids; allowed not" {
 	command -v bash >/dev/null || skip "bash is not installed"
 	need_probe probe-proxy-pid
 	run sb 'sandbox on || exit 9

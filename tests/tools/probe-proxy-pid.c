@@ -36,7 +36,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* The variable the sandbox exports: http://127.0.0.1:PORT (env.h). */
-	if (!proxy || sscanf(proxy, "http://127.0.0.1:%u", &port) != 1 || port == 0 || port > 65535) {
+	if (!proxy || sscanf(proxy, "http://127.0.0.1:%u", &port) != 1 || port == 0 ||
+	    port > 65535) {
 		fprintf(stderr, "probe-proxy-pid: HTTP_PROXY is not http://127.0.0.1:PORT: %s\n",
 			proxy ? proxy : "(unset)");
 		return 2;
