@@ -1,9 +1,11 @@
 /* proxy_addr.c — post-resolution address checks of the proxy: which addresses a name may resolve
- * to (DNS rebinding to loopback, link-local and cloud metadata is refused unless allowed). */
+ * to (DNS rebinding to loopback, link-local, cloud metadata or the host itself is refused unless
+ * allowed). */
 #include "proxy_addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +48,44 @@ enum px_addr_class px_addr_classify(const struct sockaddr *sa)
 	return PX_ADDR_UNSPECIFIED;
 }
 
+/* same_addr: do a and b (AF_INET or AF_INET6, either possibly IPv4-mapped) name one address? */
+static int same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	uint8_t x[16], y[16];
+	size_t nx, ny;
+	const struct sockaddr *s[2] = {a, b};
+	uint8_t *o[2] = {x, y};
+	size_t *n[2] = {&nx, &ny};
+
+	for (int i = 0; i < 2; i++) {
+		if (s[i]->sa_family == AF_INET) {
+			memcpy(o[i], &((const struct sockaddr_in *)s[i])->sin_addr, 4);
+			*n[i] = 4;
+		} else if (s[i]->sa_family == AF_INET6) {
+			const struct in6_addr *v6 = &((const struct sockaddr_in6 *)s[i])->sin6_addr;
+
+			*n[i] = IN6_IS_ADDR_V4MAPPED(v6) ? 4 : 16;
+			memcpy(o[i], *n[i] == 4 ? v6->s6_addr + 12 : v6->s6_addr, *n[i]);
+		} else {
+			return 0;
+		}
+	}
+	return nx == ny && !memcmp(x, y, nx);
+}
+
+int px_addr_is_host(const struct sockaddr *sa)
+{
+	struct ifaddrs *list, *i;
+	int r = 0;
+
+	if (getifaddrs(&list) < 0)
+		return -errno;
+	for (i = list; i && !r; i = i->ifa_next)
+		r = i->ifa_addr && same_addr(i->ifa_addr, sa);
+	freeifaddrs(list);
+	return r;
+}
+
 const char *px_addr_class_name(enum px_addr_class c)
 {
 	switch (c) {
@@ -57,6 +97,8 @@ const char *px_addr_class_name(enum px_addr_class c)
 		return "unspecified";
 	case PX_ADDR_METADATA:
 		return "cloud metadata";
+	case PX_ADDR_HOST:
+		return "this host's";
 	case PX_ADDR_PUBLIC:
 		break;
 	}
@@ -100,6 +142,8 @@ int px_addr_check(const struct cordon_policy *p, const struct sockaddr *sa, uint
 		snprintf(why, whylen, "resolves to %s, which is on the denylist", lit);
 		return -EACCES;
 	}
+	if (c == PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW && px_addr_is_host(sa) != 0)
+		c = PX_ADDR_HOST; /* an unreadable interface list counts as the host's: fail closed */
 	if (c != PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW) {
 		snprintf(why, whylen,
 			 "resolves to %s address %s, refused unless that address is allowed",

@@ -1,5 +1,6 @@
 /* proxy_addr.h — private to the proxy: checks of resolved addresses before the proxy connects
- * (loopback, link-local, unspecified, cloud metadata; IPv4-mapped IPv6 seen as IPv4). */
+ * (loopback, link-local, unspecified, cloud metadata, this host's own addresses; IPv4-mapped IPv6
+ * seen as IPv4). */
 #ifndef CORDON_PROXY_ADDR_H
 #define CORDON_PROXY_ADDR_H
 
@@ -15,13 +16,22 @@ enum px_addr_class {
 	PX_ADDR_LINKLOCAL,   /* 169.254.0.0/16, fe80::/10 (RFC 3927, RFC 4291 §2.5.6) */
 	PX_ADDR_UNSPECIFIED, /* 0.0.0.0/8 ("this network", reaches the host), :: */
 	PX_ADDR_METADATA,    /* 169.254.169.254, fd00:ec2::254 (cloud instance metadata) */
+	PX_ADDR_HOST,        /* an address of one of this host's interfaces (px_addr_is_host) */
 };
 
 /* px_addr_classify: class of sa (AF_INET or AF_INET6; ::ffff:a.b.c.d is classified as a.b.c.d,
  * RFC 4291 §2.5.5.2). Other families are PX_ADDR_UNSPECIFIED. */
 enum px_addr_class px_addr_classify(const struct sockaddr *sa);
 
-/* px_addr_class_name: "loopback", "link-local", "unspecified", "cloud metadata", "public". */
+/* px_addr_is_host: is sa an address of one of the interfaces of the network namespace the caller
+ * runs in (getifaddrs(3): a netlink dump, read afresh on each call so an address a DHCP lease
+ * changed is seen)? The session process runs in the host's namespace, so a name that resolves to
+ * the host's LAN address cannot reach services the host binds there (ATTACKS.md 29).
+ * Returns 1 or 0; -errno when the interface list cannot be read, which callers treat as 1. */
+int px_addr_is_host(const struct sockaddr *sa);
+
+/* px_addr_class_name: "loopback", "link-local", "unspecified", "cloud metadata", "this host's",
+ * "public". */
 const char *px_addr_class_name(enum px_addr_class c);
 
 /* px_addr_literal: sa's address as the canonical literal cordon_host_canonical produces: dotted
@@ -30,9 +40,10 @@ const char *px_addr_class_name(enum px_addr_class c);
 int px_addr_literal(const struct sockaddr *sa, char *buf, size_t len);
 
 /* px_addr_check: may the proxy connect to sa (port) under policy p? Refused when the address
- * literal is on the denylist, or when its class is not public and the allowlist does not name
- * that literal (cordon_host_decide(literal, port) == ALLOW). Returns 0 when permitted, -EACCES
- * with a reason in why (e.g. "resolves to loopback address 127.0.0.1"). */
+ * literal is on the denylist, or when its class is not public (px_addr_classify, then
+ * px_addr_is_host for a public one) and the allowlist does not name that literal
+ * (cordon_host_decide(literal, port) == ALLOW). Returns 0 when permitted, -EACCES with a reason
+ * in why (e.g. "resolves to loopback address 127.0.0.1"). */
 int px_addr_check(const struct cordon_policy *p, const struct sockaddr *sa, uint16_t port,
 		  char *why, size_t whylen);
 

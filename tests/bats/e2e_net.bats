@@ -262,3 +262,36 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	assert_status 0
 	assert_output_has "cordon-test-host local"
 }
+
+@test "an allowed name that resolves to this host's own LAN address is refused unless it is allowed" {
+	local addr
+	addr=$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub("/.*", "", $4); print $4; exit}')
+	[ -n "$addr" ] || skip "this machine has no global IPv4 address to stand for its LAN address"
+	# A service of the host's, bound to that address only, and a name the session resolves to it.
+	"$PY" -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"host-service\n")
+    def log_message(self, *a): pass
+s = http.server.HTTPServer((sys.argv[1], 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()' "$addr" >"$T/self-port" 2>/dev/null 3>&- &
+	echo $! >>"$T/pids"
+	local port
+	for _ in $(seq 100); do [ -s "$T/self-port" ] && break; sleep 0.05; done
+	port=$(head -n1 "$T/self-port")
+	[ -n "$port" ] || fail "the host service did not start"
+	{ cat "$CORDON_TEST_HOSTS_FILE"; echo "$addr self.test"; } >"$T/hosts"
+	run "${CURL[@]}" --noproxy '*' "http://$addr:$port/"
+	assert_status 0
+	assert_output_has "host-service" # control: the service answers outside
+	CORDON_TEST_HOSTS_FILE=$T/hosts run crun --allow-host self.test -- "${CURL[@]}" \
+		-w '\nstatus=%{http_code}\n' "http://self.test:$port/"
+	assert_output_has "status=403" "this host's address $addr"
+	assert_output_lacks "host-service"
+	CORDON_TEST_HOSTS_FILE=$T/hosts run crun --allow-host self.test --allow-host "$addr" -- \
+		"${CURL[@]}" "http://self.test:$port/"
+	assert_status 0
+	assert_output_has "host-service"
+}

@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,53 @@ static void denied_literal_beats_a_public_address(void **state)
 	cordon_policy_free(&p);
 }
 
+/* a_host_address: the first address of this machine's interfaces that px_addr_classify calls
+ * public (not loopback, not link-local), as a literal; 0, or -1 when there is none. */
+static int a_host_address(char *buf, size_t len)
+{
+	struct ifaddrs *list, *i;
+	int r = -1;
+
+	if (getifaddrs(&list) < 0)
+		return -1;
+	for (i = list; i && r < 0; i = i->ifa_next)
+		if (i->ifa_addr && px_addr_classify(i->ifa_addr) == PX_ADDR_PUBLIC &&
+		    (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
+			r = px_addr_literal(i->ifa_addr, buf, len) == 0 ? 0 : -1;
+	freeifaddrs(list);
+	return r;
+}
+
+static void the_hosts_own_address_is_refused_unless_the_literal_is_allowed(void **state)
+{
+	struct cordon_policy p;
+	struct cordon_error e;
+	struct sockaddr_storage ss;
+	char lit[64], why[256];
+
+	(void)state;
+	if (a_host_address(lit, sizeof(lit)) < 0) {
+		print_message("skipped: this machine has no address other than loopback/link-local\n");
+		skip();
+	}
+	ss = sa(lit);
+	assert_int_equal(px_addr_is_host((struct sockaddr *)&ss), 1);
+	ss = sa("192.0.2.254"); /* TEST-NET-1 (RFC 5737): the control, on no interface here */
+	if (px_addr_is_host((struct sockaddr *)&ss) == 0) {
+		memset(&p, 0, sizeof(p));
+		assert_int_equal(check(&p, "192.0.2.254", 443), 0);
+	}
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(cordon_policy_add_host(&p.allow_hosts, "allowed.test", &e), 0);
+	ss = sa(lit);
+	assert_int_equal(px_addr_check(&p, (struct sockaddr *)&ss, 443, why, sizeof(why)),
+			 -EACCES);
+	assert_non_null(strstr(why, "this host's address"));
+	assert_int_equal(cordon_policy_add_host(&p.allow_hosts, lit, &e), 0);
+	assert_int_equal(check(&p, lit, 443), 0);
+	cordon_policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +184,7 @@ int main(void)
 	    cmocka_unit_test(literal_of_mapped_address_is_dotted_quad),
 	    cmocka_unit_test(loopback_is_refused_unless_the_literal_is_allowed),
 	    cmocka_unit_test(denied_literal_beats_a_public_address),
+	    cmocka_unit_test(the_hosts_own_address_is_refused_unless_the_literal_is_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
