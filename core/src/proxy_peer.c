@@ -112,12 +112,13 @@ static int netns_of(int fd, char *buf, size_t len)
 }
 
 /* find_inode: the inode of the socket whose local and remote addresses are q's, from the TCP table
- * of the network namespace of /proc/PID (dirfd procfd). Fills q->sock; 0, -ENOENT, or -errno. */
+ * of the network namespace of /proc/PID (dirfd procfd). Fills q->sock and returns 1; 0 when the
+ * table has no such socket; -errno when the table could not be read (e.g. PID just exited). */
 static int find_inode(int procfd, long pid, struct peer_query *q)
 {
 	char path[64], *line = NULL;
 	size_t cap = 0;
-	int fd, r = -ENOENT;
+	int fd, r = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%ld/net/%s", pid, q->v6 ? "tcp6" : "tcp");
@@ -140,7 +141,7 @@ static int find_inode(int procfd, long pid, struct peer_query *q)
 		if (strcmp(l, q->local) || strcmp(rem, q->remote) || ino == 0)
 			continue; /* inode 0: a socket no file refers to (e.g. TIME_WAIT) */
 		snprintf(q->sock, sizeof(q->sock), "socket:[%lu]", ino);
-		r = 0;
+		r = 1;
 		break;
 	}
 	free(line);
@@ -250,7 +251,7 @@ int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 			continue;
 		if (!q.sock[0]) {
 			int f = find_inode(procfd, p, &q);
-			if (f == -ENOENT)
+			if (f == 0)
 				break; /* the table has no such connection: the client is gone */
 			if (f < 0)
 				continue; /* this one's table is unreadable: try the next process */
