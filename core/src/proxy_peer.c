@@ -31,15 +31,22 @@ struct peer_query {
 	char remote[64];      /* the proxy listener's, likewise */
 	char netns[32];	      /* "net:[INODE]", as /proc/PID/ns/net reads */
 	char sock[40];	      /* "socket:[INODE]" once the inode is known, else "" */
-	uint64_t deadline_us; /* CLOCK_MONOTONIC */
+	uint64_t deadline_us; /* CLOCK_THREAD_CPUTIME_ID */
 };
 
-static uint64_t now_us(void)
+static uint64_t us(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* cpu_us: CPU time of this thread, user and system (clock_gettime(2)): the work a lookup does,
+ * which is what the budget bounds; time the scheduler gives to others would pass anyway. */
+static uint64_t cpu_us(void)
+{
+	return us(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* tcp_text: sa as the kernel prints it in /proc/net/tcp{,6} (net/ipv4/tcp_ipv4.c and
@@ -111,6 +118,13 @@ static int netns_of(int fd, char *buf, size_t len)
 	return 0;
 }
 
+/* Why the TCP table of /proc and not NETLINK_SOCK_DIAG (sock_diag(7)): a sock_diag socket answers
+ * for the network namespace it was made in, and the session process lives outside the sandbox's;
+ * an unprivileged one could only get such a socket through a helper process joining the sandbox's
+ * user and network namespaces (setns(2): joining a network namespace needs CAP_SYS_ADMIN in the
+ * caller's own user namespace too). libnl's inet_diag module (libnl-idiag-3) only dumps, which
+ * walks the same established hash table as /proc/net/tcp, at the same cost. */
+
 /* find_inode: the inode of the socket whose local and remote addresses are q's, from the TCP table
  * of the network namespace of /proc/PID (dirfd procfd). Fills q->sock and returns 1; 0 when the
  * table has no such socket; -errno when the table could not be read (e.g. PID just exited). */
@@ -169,7 +183,7 @@ static int holds(int procfd, long pid, const struct peer_query *q)
 	}
 	while ((d = readdir(dir))) {
 		ssize_t len;
-		if (++n % 64 == 0 && now_us() >= q->deadline_us) {
+		if (++n % 64 == 0 && cpu_us() >= q->deadline_us) {
 			r = -ETIMEDOUT;
 			break;
 		}
@@ -206,7 +220,7 @@ int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 {
 	struct sockaddr_storage peer, self;
 	socklen_t pl = sizeof(peer), sl = sizeof(self);
-	struct peer_query q = {.deadline_us = now_us() + budget_us};
+	struct peer_query q = {.deadline_us = cpu_us() + budget_us};
 	struct dirent *d;
 	bool v6_self;
 	int procfd, r;
@@ -241,7 +255,7 @@ int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 		long p = strtol(d->d_name, &end, 10);
 		if (!isdigit((unsigned char)d->d_name[0]) || *end || p <= 0)
 			continue;
-		if (now_us() >= q.deadline_us) {
+		if (cpu_us() >= q.deadline_us) {
 			r = -ETIMEDOUT;
 			break;
 		}
@@ -273,18 +287,18 @@ int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 
 int px_peer_pid_metered(int fd, struct px_peer_meter *m, pid_t *pid)
 {
-	uint64_t t = now_us(), budget;
+	uint64_t now = us(CLOCK_MONOTONIC), t = cpu_us(), budget;
 	int r;
 
 	*pid = 0;
-	if (t - m->window_us >= 1000000) {
-		m->window_us = t;
+	if (now - m->window_us >= 1000000) {
+		m->window_us = now;
 		m->spent_us = 0;
 	}
 	if (m->spent_us >= PX_PEER_SHARE_US)
 		return -EAGAIN;
 	budget = PX_PEER_SHARE_US - m->spent_us;
 	r = px_peer_pid(fd, budget < PX_PEER_BUDGET_US ? (unsigned)budget : PX_PEER_BUDGET_US, pid);
-	m->spent_us += now_us() - t;
+	m->spent_us += cpu_us() - t;
 	return r;
 }

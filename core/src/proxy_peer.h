@@ -6,18 +6,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Longest one lookup may take before it gives up: the proxy's loop waits meanwhile. A lookup
- * costs about 1 ms here (tests/unit/test_proxy_peer.c prints it), mostly the kernel's walk of the
- * TCP established hash table behind /proc/PID/net/tcp, whatever the namespace. */
+/* Most CPU time one lookup may take before it gives up: the proxy's loop waits meanwhile. A
+ * lookup costs about 1 ms on an idle machine (tests/unit/test_proxy_peer.c prints it), mostly the
+ * kernel's walk of the whole TCP established hash table behind /proc/PID/net/tcp. */
 #define PX_PEER_BUDGET_US 20000
-/* Most time lookups may take per second: a client refused in a loop then gets pid 0 in the log
- * instead of a tenth of the proxy's time. */
+/* Most CPU time lookups may take per second: a client refused in a loop then gets pid 0 in the
+ * log instead of more than a tenth of the proxy's time. */
 #define PX_PEER_SHARE_US 100000
 
-/* Time spent on lookups in the current one-second window (zero-initialised: a fresh window). */
+/* CPU time spent on lookups in the current one-second window (zero-initialised: a fresh one). */
 struct px_peer_meter {
 	uint64_t window_us; /* CLOCK_MONOTONIC start of the window */
-	uint64_t spent_us;
+	uint64_t spent_us;  /* CLOCK_THREAD_CPUTIME_ID */
 };
 
 /* px_peer_pid: the pid of a process holding the client end of the TCP connection accepted on fd,
@@ -26,12 +26,12 @@ struct px_peer_meter {
  * How: getpeername/getsockname give the client's 4-tuple; the connection's network namespace
  * comes from SIOCGSKNS (<linux/sockios.h>, Linux 4.9; needs CAP_NET_ADMIN over it, which the
  * session process has over the sandbox it made), or is our own when SO_NETNS_COOKIE (Linux 5.14)
- * says so;
- * /proc/PID/net/tcp or tcp6 (proc(5)) of a process in that namespace gives the client socket's
- * inode; /proc/PID/fd of the processes in that namespace (lowest pid first) is searched for
- * "socket:[INODE]". Processes whose /proc/PID/{ns,fd} this process may not read (ptrace(2)
+ * says so; /proc/PID/net/tcp or tcp6 (proc(5)) of a process in that namespace gives the client
+ * socket's inode; /proc/PID/fd of the processes in that namespace (lowest pid first) is searched
+ * for "socket:[INODE]". Processes whose /proc/PID/{ns,fd} this process may not read (ptrace(2)
  * "Ptrace access mode checking": another uid, non-dumpable) are skipped.
- * budget_us: wall-clock bound on the search (CLOCK_MONOTONIC, microseconds).
+ * budget_us: bound on the search, in CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID,
+ * microseconds: the work done, not time lost to other processes on a loaded machine).
  * Returns 0 with *pid set, -ENOENT (no such connection any more, or no readable holder),
  * -ETIMEDOUT (budget spent), -EPERM (the connection's namespace is not ours and SIOCGSKNS is
  * refused), -EAFNOSUPPORT (not TCP over IPv4/IPv6), or another -errno from the calls above. */
