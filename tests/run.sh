@@ -60,8 +60,10 @@ for t in "$bdir"/tests/test_*; do
 	rm -f "$out"
 done
 
-# A world-readable copy: CI's clone may sit under directories other users cannot enter.
-stage=$(mktemp -d /tmp/cordon-tests.XXXXXX)
+# A world-readable copy: CI's clone may sit under directories other users cannot enter. Under
+# /var/tmp, not /tmp: a confined command sees a private /tmp, and the helper must stay visible
+# inside as ssh's ProxyCommand.
+stage=$(mktemp -d /var/tmp/cordon-tests.XXXXXX)
 chmod 755 "$stage"
 mkdir -p "$stage/build"
 cp -a "$bdir/cordon" "$stage/build/"

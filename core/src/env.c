@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Variables removed: they name sockets or agents outside the sandbox (ssh-agent, D-Bus, tmux,
  * X11/Wayland, VS Code's IPC, Docker, gpg-agent), which the mounts hide anyway, or make the
@@ -163,4 +164,19 @@ void cordon_env_free(struct cordon_env *env)
 	free(env->v);
 	env->v = NULL;
 	env->n = 0;
+}
+
+int cordon_env_check_proxy_command(const char *self_exe, char *msg, size_t len)
+{
+	int err;
+
+	if (!self_exe || access(self_exe, X_OK) == 0)
+		return 0;
+	err = errno;
+	snprintf(msg, len,
+		 "git over SSH will fail: ssh's ProxyCommand %s is not reachable inside the sandbox "
+		 "(%s; a private /tmp or a denyRead mask hides it); install cordon elsewhere, e.g. "
+		 "make install",
+		 self_exe, strerror(err));
+	return -err;
 }

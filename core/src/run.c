@@ -388,6 +388,9 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 			note(st.note_w, NOTE_WARN, 0,
 			     "process limit not in force: this kernel's pid_max is not per PID "
 			     "namespace (Linux >= 6.14)");
+		char pm[sizeof(((struct run_note *)0)->msg)];
+		if (cordon_env_check_proxy_command(self_exe, pm, sizeof(pm)) < 0)
+			note(st.note_w, NOTE_WARN, 0, pm);
 		cordon_session_free(s); /* the control fd stays with the outer process only */
 		reaper_main(&st, o->argv, &env, &orig_mask);
 	}

@@ -250,7 +250,29 @@ static void userns_id(char *buf, size_t len)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
-/* The cordon binary (ssh ProxyCommand): beside this object, one directory up, or on PATH. */
+/* is_program: a regular file this process may execute (a directory passes access(X_OK)), owned
+ * by root or by this user, so another user cannot plant the ProxyCommand in a shared directory. */
+static bool is_program(const char *path)
+{
+	struct stat st;
+
+	return access(path, X_OK) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       (st.st_uid == 0 || st.st_uid == geteuid());
+}
+
+/* found_at: is DIR/REL a program (is_program)? Then its real path goes to out (PATH_MAX). */
+static bool found_at(const char *dir, const char *rel, char *out)
+{
+	char cand[PATH_MAX];
+	int n = snprintf(cand, sizeof(cand), "%s/%s", dir, rel);
+
+	return n > 0 && (size_t)n < sizeof(cand) && is_program(cand) && realpath(cand, out);
+}
+
+/* The cordon binary (ssh ProxyCommand): DIR/cordon or DIR/bin/cordon for the directory of this
+ * object and up to three of its ancestors, which covers the build tree (build/bash-builtin,
+ * build/zsh-module/cordon) and `make install` (PREFIX/lib/bash, PREFIX/lib/zsh/cordon beside
+ * PREFIX/bin); else the first on PATH; else the bare name "cordon". */
 static void find_self_exe(char *out, size_t len)
 {
 	Dl_info info;
@@ -260,11 +282,12 @@ static void find_self_exe(char *out, size_t len)
 	    strchr(info.dli_fname, '/')) {
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", info.dli_fname);
-		*strrchr(dir, '/') = '\0';
-		const char *fmts[] = {"%s/cordon", "%s/../cordon", "%s/../bin/cordon"};
-		for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-			snprintf(cand, sizeof(cand), fmts[i], dir);
-			if (access(cand, X_OK) == 0 && realpath(cand, out))
+		for (int up = 0; up < 4; up++) {
+			char *slash = strrchr(dir, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			if (found_at(dir, "cordon", out) || found_at(dir, "bin/cordon", out))
 				return;
 		}
 	}
@@ -275,7 +298,7 @@ static void find_self_exe(char *out, size_t len)
 	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d;
 	     d = strtok_r(NULL, ":", &save)) {
 		snprintf(cand, sizeof(cand), "%s/cordon", d);
-		if (d[0] == '/' && access(cand, X_OK) == 0 && strlen(cand) < len) {
+		if (d[0] == '/' && is_program(cand) && strlen(cand) < len) {
 			snprintf(out, len, "%s", cand);
 			break;
 		}
@@ -736,6 +759,9 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 		ERR("%s\n", hist_note);
 	if (rep.missing[0])
 		ERR("warning: layers not in force: %s (see `sandbox status`)\n", rep.missing);
+	char pm[PATH_MAX + 256];
+	if (cordon_env_check_proxy_command(self_exe, pm, sizeof(pm)) < 0)
+		ERR("warning: %s\n", pm);
 	if (bad)
 		ERR("warning: %d variable%s could not be set (see above)\n", bad,
 		    bad == 1 ? "" : "s");

@@ -101,12 +101,13 @@ setup() {
 	mkdir -p "$T/home/proj" "$T/outside"
 	W=$T/home/proj
 	cd "$W"
-	# The builtin and the helper where a shell started inside can load them (the runner stages
-	# the checkout under /tmp, which the sandbox replaces with a private one).
-	mkdir -p "$T/lib/cordon"
+	# The builtin and the helper where a shell started inside can load and run them, laid out as
+	# `make install` does (PREFIX/lib/... beside PREFIX/bin/cordon, which the builtin finds for
+	# ssh's ProxyCommand).
+	mkdir -p "$T/lib/cordon" "$T/bin"
 	cp "$SO_DIR/$SO" "$T/lib/$SO"
-	[ -x "$CORDON" ] && cp "$CORDON" "$T/lib/cordon"
-	chmod -R a+rX "$T/lib"
+	[ -x "$CORDON" ] && cp "$CORDON" "$T/bin/cordon"
+	chmod -R a+rX "$T/lib" "$T/bin"
 	export HOME=$T/home BASH_LOADABLES_PATH=$T/lib
 	case $SUT in
 	bash) LOAD='enable -f sandbox.so sandbox' ;;
@@ -215,6 +216,8 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 	status_is 0
 	has "HTTP_PROXY=http://127.0.0.1:" "HTTPS_PROXY=" "ALL_PROXY=socks5h://127.0.0.1:" \
 		"SANDBOX_RUNTIME=1" "CORDON_SESSION=" "CORDON_PROMPT=[cordon] " "GIT_SSH_COMMAND="
+	has "GIT_SSH_COMMAND=ssh -o 'ProxyCommand=$T/bin/cordon connect %h %p'"
+	lacks "git over SSH will fail"
 	lacks "SSH_AUTH_SOCK="
 	lacks "DBUS_SESSION_BUS_ADDRESS="
 	lacks "TMUX="

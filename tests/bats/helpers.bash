@@ -8,8 +8,8 @@
 # come from $CORDON_TEST_HOSTS_FILE, which the session process reads instead of DNS.
 
 # Files a confined command must run or read (probes, the proxy client, the test CA) are copied
-# out of the checkout into $SUITE_DIR under /var/tmp by suite_setup: tests/run.sh stages the
-# checkout under /tmp, and a confined command sees a private /tmp.
+# out of the checkout into $SUITE_DIR under /var/tmp by suite_setup: the checkout may sit under
+# /tmp (or a directory uid 65534 cannot enter), and a confined command sees a private /tmp.
 
 CORDON_TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 CORDON=${CORDON_BIN:-$CORDON_TOP/build/cordon}

@@ -277,3 +277,23 @@ echo "$SANDBOX_RUNTIME"'
 	run crun -- bash -c 'p=${HTTP_PROXY##*:}; exec 3<>/dev/tcp/127.0.0.1/$p'
 	[ "$status" -eq 0 ]
 }
+
+@test "a cordon binary hidden inside by the private /tmp is reported: git over SSH would fail" {
+	local hid
+	hid=$(mktemp -d /tmp/cordon-hidden.XXXXXX)
+	chmod 755 "$hid"
+	cp "$CORDON" "$hid/cordon"
+	run timeout -k 5 60 "$hid/cordon" run -- true
+	rm -rf "$hid"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"git over SSH will fail"*"$hid/cordon"* ]] || {
+		echo "no warning naming $hid/cordon: $output" >&2
+		return 1
+	}
+	# control: the same binary where the sandbox can see it gives no warning
+	mkdir -p "$T/bin"
+	cp "$CORDON" "$T/bin/cordon"
+	run timeout -k 5 60 "$T/bin/cordon" run -- true
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"git over SSH"* ]] || { echo "warned anyway: $output" >&2; return 1; }
+}

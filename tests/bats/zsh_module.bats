@@ -70,8 +70,8 @@ setup() {
 	chmod 755 "$T"
 	mkdir -p "$T/home/proj" "$T/lib/cordon"
 	W=$T/home/proj
-	# The module where a shell inside the sandbox can still see it (the runner stages the
-	# checkout under /tmp, which the sandbox replaces with a private one).
+	# The module where a shell inside the sandbox can still see it (a checkout under /tmp would
+	# be hidden by the private /tmp).
 	cp "$MOD_DIR/cordon/sandbox.so" "$T/lib/cordon/"
 	chmod -R a+rX "$T/lib"
 	cd "$W"

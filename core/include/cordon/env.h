@@ -24,4 +24,11 @@ int cordon_env_build(const struct cordon_session_info *si, const char *self_exe,
 		     struct cordon_env *out, struct cordon_error *e);
 void cordon_env_free(struct cordon_env *env);
 
+/* cordon_env_check_proxy_command: called inside the sandbox once confinement is in force: can the
+ * confined processes execute self_exe, the ProxyCommand of GIT_SSH_COMMAND? A binary under /tmp
+ * (hidden by the private /tmp) or under a denyRead mask cannot be. Returns 0 when it can (or
+ * self_exe is NULL), else -errno of access(2) with a warning for the person in msg (len bytes)
+ * that names the path and says that git over SSH will fail. */
+int cordon_env_check_proxy_command(const char *self_exe, char *msg, size_t len);
+
 #endif
