@@ -23,6 +23,7 @@
 #include "proxy_addr.h"
 #include "proxy_http.h"
 #include "proxy_loop.h"
+#include "proxy_peer.h"
 #include "proxy_resolve.h"
 #include "proxy_socks5.h"
 
@@ -124,6 +125,8 @@ struct cordon_proxy {
 	unsigned ask_timeout_ms;
 	uint64_t ask_seq; /* last token handed out */
 	size_t n_asking;  /* connections in ST_ASKING */
+	/* Time spent finding refused clients' pids (proxy_peer.h). */
+	struct px_peer_meter peer_meter;
 };
 
 static uint64_t now_ms(void)
@@ -379,7 +382,6 @@ static void vlog(struct px_conn *c, const char *host, const char *reason)
 	v.time = time(NULL);
 	snprintf(v.host, sizeof(v.host), "%s", host);
 	v.port = c->port;
-	v.pid = 0; /* the client's pid is not known to the proxy (TCP has no SO_PEERCRED) */
 	snprintf(v.reason, sizeof(v.reason), "%s", reason);
 	snprintf(v.proto, sizeof(v.proto), "%s", c->vproto);
 	if (c->px->log_fd < 0 && c->px->log_path) {
@@ -390,6 +392,11 @@ static void vlog(struct px_conn *c, const char *host, const char *reason)
 			c->px->log_path = NULL;
 		}
 	}
+	if (c->px->log_fd < 0)
+		return;
+	/* TCP has no SO_PEERCRED: the client is looked up in /proc, on refusals only, bounded per
+	 * lookup and per second; not found, the entry says pid 0 and the refusal goes on. */
+	(void)px_peer_pid_metered(c->evc.fd, &c->px->peer_meter, &v.pid);
 	(void)cordon_vlog_append(c->px->log_fd, &v, NULL); /* a full disk must not stop the proxy */
 }
 

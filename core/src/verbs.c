@@ -1001,7 +1001,8 @@ static int log_line_text(const struct cordon_shell *sh, const char *line)
 	for (int m = 0, t = 1; m < j.t[0].size; m++) {
 		json_text(&j, t, key, sizeof(key));
 		json_text(&j, t + 1, v, sizeof(v));
-		append(text, sizeof(text), "%s%s=%s", m ? " " : "", key, v);
+		if (strcmp(key, "pid") || strcmp(v, "0")) /* pid 0: not known */
+			append(text, sizeof(text), "%s%s=%s", text[0] ? " " : "", key, v);
 		t += 1 + json_skip(&j, t + 1);
 	}
 	OUT("%s\n", text);

@@ -170,15 +170,20 @@ raw() {
 
 @test "host not on the allowlist gets 403 naming the host (absolute-form), and is logged" {
 	start_proxy --allow allowed.test --allow 127.0.0.2 --allow 127.0.0.3
-	run pcurl -i -x "http://127.0.0.1:$HP" "http://other.test:$PB/x"
+	# curl itself in the background, so that $! is the client whose pid is logged
+	curl -sS --noproxy '' --max-time 10 -i -x "http://127.0.0.1:$HP" "http://other.test:$PB/x" \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	cpid=$!
+	wait "$cpid" || true
+	output=$(cat "$BATS_TEST_TMPDIR/out")
 	[[ "$output" == "HTTP/1.1 403 Forbidden"* ]]
 	[[ "$output" == *"cordon: host other.test is not on the allowlist (sandbox allow-host other.test, or --allow-host other.test)"* ]]
 	run ! grep -q "/x" "$D/B.log" 2>/dev/null
 	run "$CORDON" log "$BATS_TEST_TMPDIR/vlog"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"other.test:$PB  not on the allowlist  (http)"* ]]
+	[[ "$output" == *"other.test:$PB  not on the allowlist  (http, pid $cpid)"* ]]
 	run "$CORDON" log --json "$BATS_TEST_TMPDIR/vlog"
-	[[ "$output" == *'"host":"other.test","port":'"$PB"',"pid":0,"reason":"not on the allowlist","proto":"http"}'* ]]
+	[[ "$output" == *'"host":"other.test","port":'"$PB"',"pid":'"$cpid"',"reason":"not on the allowlist","proto":"http"}'* ]]
 	# positive control: the same request once the host is allowed
 	start_proxy --allow allowed.test --allow other.test --allow 127.0.0.2 --allow 127.0.0.3
 	run pcurl -x "http://127.0.0.1:$HP" "http://other.test:$PB/x"

@@ -15,6 +15,15 @@
  * {"time":"2026-01-31T12:00:00Z","host":"evil.test","port":443,"pid":0,"reason":"...","proto":"connect"}
  * time is UTC (RFC 3339); pid is the client process when known, else 0; proto is "connect"
  * (HTTP CONNECT), "http" (absolute-form) or "socks5".
+ * pid: a process holding the client end of the refused TCP connection (the lowest pid when
+ * several do), found by the session process through /proc on the refusal. It is expressed in the
+ * session process's PID namespace: that of the shell that ran `sandbox on` (which has no PID
+ * namespace of its own, so it is the pid `$!`, `ps` and `kill` use there) and of the caller of
+ * `cordon run`, whose command sees itself under another pid in its own PID namespace (the last
+ * field of NSpid in /proc/PID/status maps one to the other). It is 0 when not found: the client
+ * had gone, its /proc/PID/fd was not readable by the session process (another uid; a
+ * non-dumpable process whose memory map belongs to the initial user namespace), or the lookup
+ * ran out of its time budget.
  * A write the guard worker refused (guard.h: a mandatory write-deny name in a writable directory)
  * has proto "write", host "" and port 0, and two more keys after proto:
  * {...,"pid":42,"reason":"mandatory write-deny","proto":"write","path":"/p/.rc","syscall":"open"}
