@@ -230,7 +230,7 @@ wait_count() {
 	[ "$rc" -eq 143 ] || fail "json follower: status $rc after SIGTERM, tail -f gives 143"
 	touch "$W/done"
 	output=$(cat "$OUT/text")
-	assert_output_has "evil.test:$EVIL_PORT  not on the allowlist  (http)"
+	assert_output_has "evil.test:$EVIL_PORT  not on the allowlist  (http, pid "
 	[ "$(wc -l <"$OUT/text")" -eq 2 ] || fail "expected 2 lines: $output"
 	# the same lines as cordon log prints once the session has logged them
 	run cordon_cmd log "$id"
