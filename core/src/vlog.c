@@ -3,8 +3,8 @@
 #define JSMN_STATIC
 #include <jsmn.h>
 
-#include "cordon/vlog.h"
 #include "cordon/strbuf.h"
+#include "cordon/vlog.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -175,23 +175,27 @@ int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 		size_t sl = (size_t)(val->end - val->start);
 		char num[32];
 
+		const struct {
+			const char *key;
+			char *dst;
+			size_t size;
+		} strs[] = {
+		    {"host", v->host, sizeof(v->host)},
+		    {"reason", v->reason, sizeof(v->reason)},
+		    {"proto", v->proto, sizeof(v->proto)},
+		    {"path", v->path, sizeof(v->path)},
+		    {"syscall", v->syscall, sizeof(v->syscall)},
+		};
+		size_t si = 0;
+
 		if (val->type == JSMN_OBJECT || val->type == JSMN_ARRAY)
 			return cordon_error_set(e, EINVAL, "violation log: nested value");
-		if (key_is(line, k, "host")) {
-			if (cordon_json_unescape_ascii(s, sl, v->host, sizeof(v->host)))
-				return cordon_error_set(e, EINVAL, "violation log: bad host");
-		} else if (key_is(line, k, "reason")) {
-			if (cordon_json_unescape_ascii(s, sl, v->reason, sizeof(v->reason)))
-				return cordon_error_set(e, EINVAL, "violation log: bad reason");
-		} else if (key_is(line, k, "proto")) {
-			if (cordon_json_unescape_ascii(s, sl, v->proto, sizeof(v->proto)))
-				return cordon_error_set(e, EINVAL, "violation log: bad proto");
-		} else if (key_is(line, k, "path")) {
-			if (cordon_json_unescape_ascii(s, sl, v->path, sizeof(v->path)))
-				return cordon_error_set(e, EINVAL, "violation log: bad path");
-		} else if (key_is(line, k, "syscall")) {
-			if (cordon_json_unescape_ascii(s, sl, v->syscall, sizeof(v->syscall)))
-				return cordon_error_set(e, EINVAL, "violation log: bad syscall");
+		while (si < sizeof(strs) / sizeof(strs[0]) && !key_is(line, k, strs[si].key))
+			si++;
+		if (si < sizeof(strs) / sizeof(strs[0])) {
+			if (cordon_json_unescape_ascii(s, sl, strs[si].dst, strs[si].size))
+				return cordon_error_set(e, EINVAL, "violation log: bad %s",
+							strs[si].key);
 		} else if (key_is(line, k, "port") || key_is(line, k, "pid")) {
 			if (val->type != JSMN_PRIMITIVE || sl >= sizeof(num))
 				return cordon_error_set(e, EINVAL, "violation log: bad number");
@@ -478,10 +482,12 @@ int cordon_vlog_latest(char *buf, size_t len, struct cordon_error *e)
 		struct stat st;
 
 		if (n < 5 || strcmp(d->d_name + n - 4, ".log") ||
-		    fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		    fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
-		if (found && (st.st_mtim.tv_sec < best.tv_sec ||
-			      (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec <= best.tv_nsec)))
+		if (found &&
+		    (st.st_mtim.tv_sec < best.tv_sec ||
+		     (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec <= best.tv_nsec)))
 			continue;
 		if (snprintf(buf, len, "%s/%s", dir, d->d_name) >= (int)len)
 			continue;
