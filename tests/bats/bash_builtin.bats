@@ -227,6 +227,18 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 	lacks "LD_PRELOAD="
 }
 
+@test "with no cordon binary anywhere, sandbox on says it was not found (not that it is hidden)" {
+	# control: with $T/bin/cordon beside the module's tree, no warning (test above)
+	rm -f "$T/bin/cordon"
+	# a file named cordon in the current directory is not what ssh would run
+	printf '#!/bin/sh\n' >"$W/cordon"
+	chmod +x "$W/cordon"
+	run sb 'PATH=/usr/bin:/bin; sandbox on || exit 9; echo "cmd=$GIT_SSH_COMMAND"'
+	status_is 0
+	has "git over SSH will fail: no cordon binary" "cmd=ssh -o 'ProxyCommand=cordon connect"
+	lacks "private /tmp"
+}
+
 @test "a second sandbox on says it is already on and changes nothing" {
 	run sb 'sandbox on || exit 9; id1=$CORDON_SESSION; sandbox on; echo "rc=$? same=$([ "$id1" = "$CORDON_SESSION" ] && echo yes)"'
 	has "already on" "rc=0 same=yes"
