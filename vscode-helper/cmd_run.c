@@ -14,16 +14,32 @@
 static const char run_usage[] =
     "usage: cordon run " POLICY_FLAGS_USAGE " [-c STRING | -- CMD ARGS...]\n";
 
+/* put_safe: s to stderr with control characters as \xHH: a host name or a path comes from a
+ * confined process and must not reach the terminal as escape sequences. */
+static void put_safe(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			fprintf(stderr, "\\x%02x", *c);
+		else
+			fputc(*c, stderr);
+	}
+}
+
 /* print_denial: one stderr line per refused request, so a command whose own error is vague
  * ("E403") is explained: the host and why the proxy refused it. */
 static int print_denial(const struct cordon_vlog_entry *v, void *arg)
 {
 	(void)arg;
-	if (!strcmp(v->proto, "write"))
-		fprintf(stderr, "cordon: refused write %s (%s, %s)\n", v->path, v->syscall,
-			v->reason);
-	else
-		fprintf(stderr, "cordon: refused %s:%u (%s)\n", v->host, v->port, v->reason);
+	if (!strcmp(v->proto, "write")) {
+		fputs("cordon: refused write ", stderr);
+		put_safe(v->path);
+		fprintf(stderr, " (%s, %s)\n", v->syscall, v->reason);
+	} else {
+		fputs("cordon: refused ", stderr);
+		put_safe(v->host);
+		fprintf(stderr, ":%u (%s)\n", v->port, v->reason);
+	}
 	return 0;
 }
 

@@ -170,6 +170,15 @@ int cordon_env_check_proxy_command(const char *self_exe, char *msg, size_t len)
 {
 	int err;
 
+	if (self_exe && !strchr(self_exe, '/')) {
+		/* the bare name: no cordon was found beside the builtin nor on PATH (and a file of
+		 * that name in the current directory is not what ssh would run) */
+		snprintf(msg, len,
+			 "git over SSH will fail: no cordon binary (ssh's ProxyCommand) was found "
+			 "beside the shell module, in PREFIX/bin or on PATH; install it, e.g. make "
+			 "install");
+		return -ENOENT;
+	}
 	if (!self_exe || access(self_exe, X_OK) == 0)
 		return 0;
 	err = errno;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cordon/mounts.h"
+#include "cordon/vlog.h"
 
 #define MAX_LINKS 8 /* symlinks followed per protected path; the guard still holds the name */
 
@@ -359,6 +360,12 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 			return r;
 	char self[PATH_MAX];
 	if (own_dir(self, sizeof(self)) == 0 && (r = protect_abs(c, self)) < 0)
+		return r;
+	/* cordon's state directory: the session process appends the violation log there and
+	 * reads it back for `log`; from inside, a log could be forged, or swapped for a FIFO or
+	 * /dev/zero that stalls the reader. The session made it before the mounts. */
+	if (cordon_vlog_state_dir(self, sizeof(self), false, NULL) == 0 &&
+	    (r = protect_abs(c, self)) < 0)
 		return r;
 	return 0;
 }

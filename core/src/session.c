@@ -329,6 +329,11 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		r = cordon_error_set(&e, errno, "session: socketpair: %m");
 		goto report;
 	}
+	/* The state directory exists before B lays out the mounts, so they make it read-only
+	 * inside (mounts_pin.c). Without it, the guard still keeps its first missing name from
+	 * being created, and the log is opened on the first violation as before. */
+	(void)cordon_vlog_state_dir(rep.info.log_path, sizeof(rep.info.log_path), true, NULL);
+	rep.info.log_path[0] = '\0';
 	st.builder = fork();
 	if (st.builder < 0) {
 		r = cordon_error_set(&e, errno, "session: fork builder: %m");

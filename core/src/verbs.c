@@ -163,10 +163,32 @@ static const char *json_text(const struct json *j, int i, char *buf, size_t len)
 		return buf;
 	}
 	const char *p = j->s + j->t[i].start, *end = j->s + j->t[i].end;
-	if (j->t[i].type != JSMN_STRING)
+	if (j->t[i].type != JSMN_STRING) {
 		snprintf(buf, len, "%.*s", (int)(end - p), p);
-	else /* a reply too long for buf is shown cut */
-		(void)cordon_json_unescape_ascii(p, (size_t)(end - p), buf, len);
+		return buf;
+	}
+	/* A string may hold what a confined process sent (a SOCKS5 host name is any bytes):
+	 * control characters are shown as \xHH, never written raw to the person's terminal.
+	 * A reply too long for buf is shown cut. */
+	char *raw = malloc(len);
+	size_t o = 0;
+	if (!raw) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	(void)cordon_json_unescape_ascii(p, (size_t)(end - p), raw, len);
+	for (const unsigned char *c = (const unsigned char *)raw; *c && o + 1 < len; c++) {
+		if (*c >= 0x20 && *c != 0x7f) {
+			buf[o++] = (char)*c;
+		} else if (o + 5 <= len) {
+			snprintf(buf + o, len - o, "\\x%02x", *c);
+			o += 4;
+		} else {
+			break;
+		}
+	}
+	buf[o] = '\0';
+	free(raw);
 	return buf;
 }
 

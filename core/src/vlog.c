@@ -430,6 +430,33 @@ static int sessions_dir(char *buf, size_t len, struct cordon_error *e)
 	return 0;
 }
 
+int cordon_vlog_state_dir(char *buf, size_t len, bool create, struct cordon_error *e)
+{
+	char dir[PATH_MAX];
+	int r = sessions_dir(dir, sizeof(dir), e);
+
+	if (r < 0)
+		return r;
+	if (create) {
+		/* the parents as cordon_vlog_open makes them, then sessions/ itself */
+		for (char *s = dir + 1;; s++) {
+			if (*s != '/' && *s != '\0')
+				continue;
+			char c = *s;
+			*s = '\0';
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+				return cordon_error_set(e, errno, "violation log: mkdir %s: %m", dir);
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	*strrchr(dir, '/') = '\0'; /* sessions_dir ends in "/sessions" */
+	if (snprintf(buf, len, "%s", dir) >= (int)len)
+		return cordon_error_set(e, ENAMETOOLONG, "violation log: path too long");
+	return 0;
+}
+
 int cordon_vlog_default_path(const char *id, char *buf, size_t len, struct cordon_error *e)
 {
 	char dir[PATH_MAX];

@@ -227,6 +227,18 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 	lacks "LD_PRELOAD="
 }
 
+@test "with no cordon binary anywhere, sandbox on says it was not found (not that it is hidden)" {
+	# control: with $T/bin/cordon beside the module's tree, no warning (test above)
+	rm -f "$T/bin/cordon"
+	# a file named cordon in the current directory is not what ssh would run
+	printf '#!/bin/sh\n' >"$W/cordon"
+	chmod +x "$W/cordon"
+	run sb 'PATH=/usr/bin:/bin; sandbox on || exit 9; echo "cmd=$GIT_SSH_COMMAND"'
+	status_is 0
+	has "git over SSH will fail: no cordon binary" "cmd=ssh -o 'ProxyCommand=cordon connect"
+	lacks "private /tmp"
+}
+
 @test "a second sandbox on says it is already on and changes nothing" {
 	run sb 'sandbox on || exit 9; id1=$CORDON_SESSION; sandbox on; echo "rc=$? same=$([ "$id1" = "$CORDON_SESSION" ] && echo yes)"'
 	has "already on" "rc=0 same=yes"
@@ -553,6 +565,31 @@ EOF
 	# positive control: unconfined, the same append succeeds
 	run sb 'echo x >> .mcp.json && echo unconfined-ok'
 	has unconfined-ok
+}
+
+@test "sandbox log shows control bytes of a SOCKS5 host name escaped, never raw to the terminal" {
+	# A confined process names any bytes as a SOCKS5 host; the refusal is logged with them.
+	cat >"$T/socks.py" <<-'EOF'
+		import os, socket
+		port = int(os.environ["ALL_PROXY"].rsplit(":", 1)[1])
+		host = b"evil\x1b]0;PWNED\x07\x1b[31m.test"
+		s = socket.create_connection(("127.0.0.1", port))
+		s.sendall(b"\x05\x01\x00"); s.recv(2)
+		s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + b"\x00\x50")
+		s.recv(10)
+	EOF
+	chmod a+r "$T/socks.py"
+	run sb 'sandbox on || exit 9
+		'"$PY"' '"$T"'/socks.py
+		sandbox log > log.txt; sandbox log --json > log.json; echo done'
+	has done
+	# control: the entry is there, its bytes as JSON escapes
+	grep -qF 'evil\u001b]0;PWNED\u0007\u001b[31m.test' "$W/log.json" ||
+		fail "no such entry: $(cat "$W/log.json")"
+	grep -qF 'evil\x1b]0;PWNED\x07\x1b[31m.test' "$W/log.txt" ||
+		fail "not escaped: $(od -c "$W/log.txt" | head)"
+	! LC_ALL=C grep -q "$(printf '[\033\007]')" "$W/log.txt" ||
+		fail "raw control bytes: $(od -c "$W/log.txt" | head)"
 }
 
 @test "a subshell of the confined shell has no control channel; the shell itself keeps it" {

@@ -72,3 +72,28 @@ subprocess.run(["/bin/sh", "-c", sys.argv[1]], pass_fds=[a.fileno()])' "$loop"
 	assert_output_has done
 	assert_output_lacks socket-fd
 }
+
+@test "a session started in HOME cannot forge, move or plant violation logs" {
+	# positive control: unconfined, the state directory is writable by its owner
+	mkdir -p "$TEST_HOME/.local/state/cordon/sessions"
+	host_sh ': > "$HOME/.local/state/cordon/sessions/control.log"' || fail "unconfined failed"
+	rm -f "$TEST_HOME/.local/state/cordon/sessions/control.log"
+	rmdir "$TEST_HOME/.local/state/cordon/sessions" "$TEST_HOME/.local/state/cordon"
+	cd "$TEST_HOME" || return 1
+	# the state directory does not exist yet: the session makes it before the mounts, so it
+	# is pinned; a file beside it shows the current directory is writable
+	run_id 'echo x > .bashrc; echo ok > plain && echo plain-ok
+		D=$(dirname "$CORDON_LOG")
+		echo "{\"host\":\"forged.test\",\"port\":1,\"reason\":\"x\",\"proto\":\"http\"}" \
+			>> "$CORDON_LOG" && echo appended
+		true > "$D/new.log" && echo planted
+		ln -s /dev/zero "$D/zero.log" && echo linked
+		mv "$HOME/.local/state/cordon" "$HOME/.local/state/moved" && echo moved
+		echo done' 2>/dev/null
+	assert_output_has plain-ok done
+	assert_output_lacks appended planted linked moved
+	wait_for "$(session_log "$id")" 5 || fail "no log file for a refused write"
+	run cordon_cmd log "$id"
+	assert_output_has "write refused"
+	assert_output_lacks forged.test
+}

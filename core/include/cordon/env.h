@@ -28,7 +28,8 @@ void cordon_env_free(struct cordon_env *env);
  * confined processes execute self_exe, the ProxyCommand of GIT_SSH_COMMAND? A binary under /tmp
  * (hidden by the private /tmp) or under a denyRead mask cannot be. Returns 0 when it can (or
  * self_exe is NULL), else -errno of access(2) with a warning for the person in msg (len bytes)
- * that names the path and says that git over SSH will fail. */
+ * that names the path and says that git over SSH will fail. A bare name (no '/': the binary was
+ * not found at all) is -ENOENT with a warning that says so, whatever the current directory holds. */
 int cordon_env_check_proxy_command(const char *self_exe, char *msg, size_t len);
 
 #endif

@@ -123,6 +123,13 @@ struct cordon_vlog_follow_opts {
 int cordon_vlog_follow(const char *path, const struct cordon_vlog_follow_opts *o, cordon_vlog_cb cb,
 		       void *arg, struct cordon_error *e);
 
+/* cordon_vlog_state_dir: cordon's state directory, $XDG_STATE_HOME/cordon (or
+ * $HOME/.local/state/cordon), which holds sessions/ (the logs) and, without XDG_RUNTIME_DIR, the
+ * approval sockets; into buf. With create, sessions/ and its missing parents are made (mode
+ * 0700) first, so a session can make the directory read-only inside before its first log.
+ * Returns 0, -ENOENT when neither variable is usable, -ENAMETOOLONG, or -errno of mkdir(2). */
+int cordon_vlog_state_dir(char *buf, size_t len, bool create, struct cordon_error *e);
+
 /* cordon_vlog_default_path: the log of session id: $XDG_STATE_HOME/cordon/sessions/ID.log
  * (XDG Base Directory spec; $HOME/.local/state when XDG_STATE_HOME is unset or not absolute).
  * Returns 0, -ENOENT when neither variable is usable, or -ENAMETOOLONG. */
