@@ -5,10 +5,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/errno.h>
+#include <netlink/handlers.h>
+#include <netlink/netlink.h>
+#include <netlink/route/route.h>
 
 #include "cordon/hostpat.h"
 
@@ -48,42 +54,101 @@ enum px_addr_class px_addr_classify(const struct sockaddr *sa)
 	return PX_ADDR_UNSPECIFIED;
 }
 
-/* same_addr: do a and b (AF_INET or AF_INET6, either possibly IPv4-mapped) name one address? */
-static int same_addr(const struct sockaddr *a, const struct sockaddr *b)
+/* nl_err: a libnl error code (netlink/errno.h, its own numbering) as a negative errno. */
+static int nl_err(int nlerr)
 {
-	uint8_t x[16], y[16];
-	size_t nx, ny;
-	const struct sockaddr *s[2] = {a, b};
-	uint8_t *o[2] = {x, y};
-	size_t *n[2] = {&nx, &ny};
-
-	for (int i = 0; i < 2; i++) {
-		if (s[i]->sa_family == AF_INET) {
-			memcpy(o[i], &((const struct sockaddr_in *)s[i])->sin_addr, 4);
-			*n[i] = 4;
-		} else if (s[i]->sa_family == AF_INET6) {
-			const struct in6_addr *v6 = &((const struct sockaddr_in6 *)s[i])->sin6_addr;
-
-			*n[i] = IN6_IS_ADDR_V4MAPPED(v6) ? 4 : 16;
-			memcpy(o[i], *n[i] == 4 ? v6->s6_addr + 12 : v6->s6_addr, *n[i]);
-		} else {
-			return 0;
-		}
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_INVAL:
+		return -EINVAL;
+	default:
+		return -EIO;
 	}
-	return nx == ny && !memcmp(x, y, nx);
+}
+
+/* keep_errno: libnl's error callback: keep the kernel's own errno of the NLMSG_ERROR reply (libnl
+ * folds most of them into NLE_FAILURE) and stop reading. */
+static int keep_errno(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	(void)who;
+	*(int *)arg = -e->error;
+	return NL_STOP;
+}
+
+/* route_type: the type (RTN_*) of the route the kernel picks for a connection to addr (family,
+ * len bytes), the question `ip route get ADDR` asks (RTM_GETROUTE, rtnetlink(7)); -errno. */
+static int route_type(int family, const uint8_t *addr, size_t len)
+{
+	struct nl_sock *sk;
+	struct nl_addr *dst;
+	struct rtnl_route *route = NULL;
+	int kerr = 0, r;
+
+	sk = nl_socket_alloc();
+	dst = nl_addr_build(family, addr, len); /* prefix length len * 8: one address */
+	if (!sk || !dst) {
+		r = -ENOMEM;
+		goto out;
+	}
+	nl_socket_disable_auto_ack(sk); /* the reply is the answer: no ACK round trip after it */
+	r = nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, keep_errno, &kerr);
+	if (r < 0) {
+		r = nl_err(r);
+		goto out;
+	}
+	errno = 0;
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		r = errno ? -errno : nl_err(r); /* socket(2)'s own reason, e.g. EMFILE */
+		goto out;
+	}
+	r = rtnl_route_lookup(sk, dst, &route);
+	if (r < 0)
+		r = kerr ? -kerr : nl_err(r);
+	else
+		r = rtnl_route_get_type(route);
+out:
+	if (route)
+		rtnl_route_put(route);
+	if (dst)
+		nl_addr_put(dst);
+	if (sk)
+		nl_socket_free(sk);
+	return r;
 }
 
 int px_addr_is_host(const struct sockaddr *sa)
 {
-	struct ifaddrs *list, *i;
-	int r = 0;
+	const uint8_t *a;
+	int family = AF_INET, t;
+	size_t len = 4;
 
-	if (getifaddrs(&list) < 0)
-		return -errno;
-	for (i = list; i && !r; i = i->ifa_next)
-		r = i->ifa_addr && same_addr(i->ifa_addr, sa);
-	freeifaddrs(list);
-	return r;
+	if (sa->sa_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+			a += 12; /* connect(2) to ::ffff:a.b.c.d goes to a.b.c.d over IPv4 */
+		} else {
+			family = AF_INET6;
+			len = 16;
+		}
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	t = route_type(family, a, len);
+	if (t == -ENETUNREACH || t == -EHOSTUNREACH)
+		return 0; /* no route at all: the kernel delivers it nowhere, here neither */
+	if (t < 0)
+		return t;
+	return t == RTN_LOCAL || t == RTN_BROADCAST || t == RTN_ANYCAST;
 }
 
 const char *px_addr_class_name(enum px_addr_class c)
@@ -142,8 +207,19 @@ int px_addr_check(const struct cordon_policy *p, const struct sockaddr *sa, uint
 		snprintf(why, whylen, "resolves to %s, which is on the denylist", lit);
 		return -EACCES;
 	}
-	if (c == PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW && px_addr_is_host(sa) != 0)
-		c = PX_ADDR_HOST; /* an unreadable interface list counts as the host's: fail closed */
+	if (c == PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW) {
+		int h = px_addr_is_host(sa);
+
+		if (h < 0) { /* fail closed, and say why: not a silent "this host's" */
+			snprintf(why, whylen,
+				 "resolves to address %s, refused: the kernel's route lookup for it "
+				 "failed (%s), so it may be this host's",
+				 lit, strerror(-h));
+			return -EACCES;
+		}
+		if (h)
+			c = PX_ADDR_HOST;
+	}
 	if (c != PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW) {
 		snprintf(why, whylen,
 			 "resolves to %s address %s, refused unless that address is allowed",

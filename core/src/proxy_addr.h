@@ -23,11 +23,24 @@ enum px_addr_class {
  * RFC 4291 §2.5.5.2). Other families are PX_ADDR_UNSPECIFIED. */
 enum px_addr_class px_addr_classify(const struct sockaddr *sa);
 
-/* px_addr_is_host: is sa an address of one of the interfaces of the network namespace the caller
- * runs in (getifaddrs(3): a netlink dump, read afresh on each call so an address a DHCP lease
- * changed is seen)? The session process runs in the host's namespace, so a name that resolves to
- * the host's LAN address cannot reach services the host binds there (ATTACKS.md 29).
- * Returns 1 or 0; -errno when the interface list cannot be read, which callers treat as 1. */
+/* px_addr_is_host: would a connection to sa stay on this host? Asks the kernel of the network
+ * namespace the caller runs in for the route it picks to sa (RTM_GETROUTE with that destination,
+ * as `ip route get ADDR` does; rtnetlink(7), ip-route(8)) through libnl-route-3, afresh on each
+ * call, and answers 1 when its type is
+ *   - RTN_LOCAL: an address of one of this host's interfaces (each gets a route of type local in
+ *     the kernel's local table), and any address a `local` route covers (AnyIP: `ip route add
+ *     local 198.51.100.0/24 dev lo`), which getifaddrs(3) does not list;
+ *   - RTN_BROADCAST: a broadcast address (datagrams to it are received by this host; a TCP
+ *     connect to it fails anyway, so refusing it costs nothing);
+ *   - RTN_ANYCAST: an IPv6 anycast address of this host (delivered locally, RFC 4291 §2.6).
+ * 0 for any other type (unicast through an interface) and when the kernel has no route to sa
+ * (ENETUNREACH, EHOSTUNREACH: it would deliver it nowhere, not here either). ::ffff:a.b.c.d is
+ * looked up as the IPv4 address a.b.c.d (RFC 4291 §2.5.5.2). The session process runs in the
+ * host's namespace, so a name that resolves to the host's LAN address or to an AnyIP range cannot
+ * reach services the host binds there (ATTACKS.md 29). Cost: one netlink socket and one
+ * request/reply per call (see the measured figure in README.md's Security section).
+ * Returns 1 or 0; -errno when the lookup fails (the kernel's error, or the socket's, e.g.
+ * -EMFILE), which callers treat as 1 and report by name. */
 int px_addr_is_host(const struct sockaddr *sa);
 
 /* px_addr_class_name: "loopback", "link-local", "unspecified", "cloud metadata", "this host's",
