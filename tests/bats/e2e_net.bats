@@ -358,3 +358,79 @@ s.serve_forever()' "$addr" >"$T/self-port" 2>/dev/null 3>&- &
 	assert_status 0
 	assert_output_has "host-service"
 }
+
+@test "an allowed name that resolves to an AnyIP address (a route of type local) is refused unless it is allowed" {
+	# The whole test runs in a network namespace it creates (a user one too when not root), so the
+	# host's routes stay as they are. There 198.51.100.0/24 (TEST-NET-2) is local only through
+	# `ip route add local ... dev lo`: no interface holds 198.51.100.7, getifaddrs(3) lists nothing.
+	# Not root: not `unshare -rn`, whose uid 0 would make cordon map every id onto itself, which a
+	# user namespace mapping one id refuses (EPERM on uid_map); the caller keeps its own ids and,
+	# to set up the namespace, its capabilities there (ambient), which it drops for every command.
+	local ns=(unshare -n) nocaps=0 step
+	if [ "$(id -u)" != 0 ]; then
+		ns=(unshare --map-user="$(id -u)" --map-group="$(id -g)" --keep-caps -n)
+		nocaps=1
+	fi
+	command -v unshare >/dev/null || skip "unshare not installed"
+	"${ns[@]}" true 2>/dev/null || skip "cannot create a network namespace here (${ns[*]})"
+	printf '%s\n' '198.51.100.7 anyip.test' >"$T/hosts"
+	cat >"$T/anyip.sh" <<'SH'
+# In the new network namespace: AnyIP route, a service bound to 198.51.100.7, three runs whose
+# output and status go to $T/STEP.out and $T/STEP.rc.
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+ip link set lo up && ip route add local 198.51.100.0/24 dev lo || exit 3
+ip route get 198.51.100.7 >"$T/route" 2>&1
+plain() { # plain CMD...: CMD without the capabilities that set up the namespace
+	if [ "$NOCAPS" = 1 ]; then
+		setpriv --inh-caps=-all --ambient-caps=-all "$@"
+	else
+		"$@"
+	fi
+}
+plain "$PY" -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"anyip-service\n")
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("198.51.100.7", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()' >"$T/anyip-port" 2>/dev/null &
+srv=$!
+for _ in $(seq 100); do [ -s "$T/anyip-port" ] && break; sleep 0.05; done
+port=$(head -n1 "$T/anyip-port")
+[ -n "$port" ] || { kill "$srv"; exit 4; }
+step() { # step NAME CMD...: run CMD, keep its output and status
+	local name=$1
+	shift
+	plain timeout -k 5 "$RUN_TIMEOUT" "$@" >"$T/$name.out" 2>&1 </dev/null
+	echo $? >"$T/$name.rc"
+}
+step control curl -sS -m 10 --noproxy '*' "http://198.51.100.7:$port/"
+step refused env HOME="$TEST_HOME" CORDON_TEST_HOSTS_FILE="$T/hosts" "$CORDON" run \
+	--allow-host anyip.test -- curl -sS -m 10 -w '\nstatus=%{http_code}\n' "http://anyip.test:$port/"
+step allowed env HOME="$TEST_HOME" CORDON_TEST_HOSTS_FILE="$T/hosts" "$CORDON" run \
+	--allow-host anyip.test --allow-host 198.51.100.7 -- curl -sS -m 10 "http://anyip.test:$port/"
+kill "$srv"
+SH
+	run timeout -k 5 $((3 * RUN_TIMEOUT)) "${ns[@]}" env T="$T" PY="$PY" CORDON="$CORDON" \
+		TEST_HOME="$TEST_HOME" RUN_TIMEOUT="$RUN_TIMEOUT" NOCAPS="$nocaps" bash "$T/anyip.sh" 3>&-
+	assert_status 0
+	run cat "$T/route"
+	assert_output_has "local 198.51.100.7"
+	for step in control refused allowed; do
+		[ -f "$T/$step.rc" ] || fail "the $step run did not happen"
+	done
+	# control: the service answers unconfined
+	output=$(cat "$T/control.out") status=$(cat "$T/control.rc")
+	assert_status 0
+	assert_output_has "anyip-service"
+	output=$(cat "$T/refused.out")
+	assert_output_has "status=403" "this host's address 198.51.100.7"
+	assert_output_lacks "anyip-service"
+	# positive control: the literal allowed too
+	output=$(cat "$T/allowed.out") status=$(cat "$T/allowed.rc")
+	assert_status 0
+	assert_output_has "anyip-service"
+}
