@@ -211,10 +211,11 @@ int px_addr_check(const struct cordon_policy *p, const struct sockaddr *sa, uint
 		int h = px_addr_is_host(sa);
 
 		if (h < 0) { /* fail closed, and say why: not a silent "this host's" */
-			snprintf(why, whylen,
-				 "resolves to address %s, refused: the kernel's route lookup for it "
-				 "failed (%s), so it may be this host's",
-				 lit, strerror(-h));
+			snprintf(
+			    why, whylen,
+			    "resolves to address %s, refused: the kernel's route lookup for it "
+			    "failed (%s), so it may be this host's",
+			    lit, strerror(-h));
 			return -EACCES;
 		}
 		if (h)

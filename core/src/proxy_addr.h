@@ -16,7 +16,7 @@ enum px_addr_class {
 	PX_ADDR_LINKLOCAL,   /* 169.254.0.0/16, fe80::/10 (RFC 3927, RFC 4291 §2.5.6) */
 	PX_ADDR_UNSPECIFIED, /* 0.0.0.0/8 ("this network", reaches the host), :: */
 	PX_ADDR_METADATA,    /* 169.254.169.254, fd00:ec2::254 (cloud instance metadata) */
-	PX_ADDR_HOST,        /* an address of one of this host's interfaces (px_addr_is_host) */
+	PX_ADDR_HOST,        /* an address the kernel delivers to this host (px_addr_is_host) */
 };
 
 /* px_addr_classify: class of sa (AF_INET or AF_INET6; ::ffff:a.b.c.d is classified as a.b.c.d,

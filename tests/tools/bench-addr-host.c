@@ -70,13 +70,14 @@ int main(int argc, char **argv)
 	}
 	for (int k = 2; k < argc; k++) {
 		struct sockaddr_storage ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 		double t0;
 		int r = 0;
 
 		memset(&ss, 0, sizeof(ss));
 		if (inet_pton(AF_INET, argv[k], &((struct sockaddr_in *)&ss)->sin_addr) == 1)
 			ss.ss_family = AF_INET;
-		else if (inet_pton(AF_INET6, argv[k], &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+		else if (inet_pton(AF_INET6, argv[k], &s6->sin6_addr) == 1)
 			ss.ss_family = AF_INET6;
 		else {
 			fprintf(stderr, "bench-addr-host: not an address: %s\n", argv[k]);

@@ -10,10 +10,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,7 +352,8 @@ static void an_anyip_range_is_the_hosts_unless_the_literal_is_allowed(void **sta
 		print_message("%s: px_addr_is_host %d\n", anyip_addrs[i], v);
 		assert_int_equal(v, anyip_want[i]);
 	}
-	v = read(fds[0], r, sizeof(r)) == sizeof(r) && read(fds[0], why, sizeof(why)) == sizeof(why);
+	v = read(fds[0], r, sizeof(r)) == sizeof(r) &&
+	    read(fds[0], why, sizeof(why)) == sizeof(why);
 	close(fds[0]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
