@@ -303,6 +303,52 @@ static int listen_approval(struct cordon_proxy *px, struct session_state *st,
 	return r;
 }
 
+/* real_path_of: path made real as far as it exists (realpath(3) of its deepest existing
+ * ancestor, then the missing rest appended), into out (PATH_MAX). Returns false on failure. */
+static bool real_path_of(const char *path, char *out)
+{
+	char head[PATH_MAX], real[PATH_MAX];
+	const char *rest = "";
+
+	if (snprintf(head, sizeof(head), "%s", path) >= (int)sizeof(head))
+		return false;
+	while (!realpath(head, real)) {
+		char *slash = strrchr(head, '/');
+		if (errno != ENOENT || !slash || slash == head)
+			return false;
+		*slash = '\0';
+		rest = path + (slash - head);
+	}
+	return snprintf(out, PATH_MAX, "%s%s", strcmp(real, "/") ? real : "", rest) < PATH_MAX;
+}
+
+static bool under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	return !strncmp(path, root, n) && (path[n] == '/' || path[n] == '\0' || n == 1);
+}
+
+/* state_dir_exposed: could a confined process write at, above or below cordon's state directory
+ * (vlog.h) under policy p, i.e. does a writable tree contain it or lie inside it? Then the
+ * session creates it before the mounts so that they make it read-only inside. Otherwise it is
+ * left alone, so a session that refuses nothing leaves nothing on disk. Unsure: true. */
+static bool state_dir_exposed(const struct cordon_policy *p)
+{
+	char dir[PATH_MAX], real[PATH_MAX], w[PATH_MAX];
+
+	if (cordon_vlog_state_dir(dir, sizeof(dir), false, NULL) < 0)
+		return false; /* no usable $HOME or $XDG_STATE_HOME: no log at all */
+	if (!real_path_of(dir, real))
+		return true;
+	for (size_t i = 0; i < p->allow_write.n; i++) {
+		if (!real_path_of(p->allow_write.v[i], w))
+			return true;
+		if (under(real, w) || under(w, real))
+			return true;
+	}
+	return false;
+}
+
 /* session_main: the session process S. Never returns. */
 __attribute__((noreturn)) static void session_main(const struct cordon_policy *p, int ctl)
 {
@@ -329,10 +375,13 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		r = cordon_error_set(&e, errno, "session: socketpair: %m");
 		goto report;
 	}
-	/* The state directory exists before B lays out the mounts, so they make it read-only
-	 * inside (mounts_pin.c). Without it, the guard still keeps its first missing name from
-	 * being created, and the log is opened on the first violation as before. */
-	(void)cordon_vlog_state_dir(rep.info.log_path, sizeof(rep.info.log_path), true, NULL);
+	/* Where a writable tree reaches cordon's state directory, it exists before B lays out the
+	 * mounts, so they make it read-only inside (mounts_pin.c). Should creating it fail, the
+	 * guard still keeps its first missing name from being created, and the log is opened on
+	 * the first violation as before. */
+	if (state_dir_exposed(p))
+		(void)cordon_vlog_state_dir(rep.info.log_path, sizeof(rep.info.log_path), true,
+					    NULL);
 	rep.info.log_path[0] = '\0';
 	st.builder = fork();
 	if (st.builder < 0) {

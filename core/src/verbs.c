@@ -994,42 +994,114 @@ static int verb_hosts(const struct cordon_shell *sh, int ctl_fd, bool json)
 	return CORDON_VERB_OK;
 }
 
-/* write_entry_text: a refused write (vlog.h, proto "write") as one readable line into text;
- * false for any other line, which the caller shows key by key. */
-static bool write_entry_text(const char *line, char *text, size_t len)
+/* log_line_text: one log line (JSON, vlog.h) as the text `cordon log` prints (cordon_vlog_text,
+ * control bytes as \xHH). A line that does not parse is skipped, as cordon_vlog_read skips it.
+ * Returns 1 for an entry, 0 for a skipped line. */
+static int log_line_text(const struct cordon_shell *sh, const char *line)
 {
 	struct cordon_vlog_entry v;
+	char text[PATH_MAX + 1024];
+	if (cordon_vlog_parse(line, strlen(line), &v, NULL) < 0)
+		return 0;
+	cordon_vlog_text(&v, text, sizeof(text));
+	OUT("%s\n", text);
+	return 1;
+}
 
-	if (cordon_vlog_parse(line, strlen(line), &v, NULL) < 0 || strcmp(v.proto, "write"))
+/* ---- the log of a shell without the control channel ----
+ * A pipeline element, $(...) or a shell started inside the sandbox has no control channel, but
+ * its environment names the session's log ($CORDON_LOG) and the state directory is read-only
+ * inside (vlog.h cordon_vlog_state_dir), so the file holds only what the session wrote. When
+ * the sandbox hides it (a state directory under /tmp), these say so. */
+
+struct file_log {
+	const struct cordon_shell *sh;
+	bool json, array; /* array: `log --json` (one JSON array); else one object per line */
+	int k;		  /* entries printed */
+};
+
+static int file_log_entry(const struct cordon_vlog_entry *v, void *arg)
+{
+	struct file_log *f = arg;
+	const struct cordon_shell *sh = f->sh;
+	if (!f->json) {
+		char text[PATH_MAX + 1024];
+		cordon_vlog_text(v, text, sizeof(text));
+		OUT("%s\n", text);
+	} else {
+		char *line = malloc(CORDON_VLOG_LINE_MAX);
+		int n = line ? cordon_vlog_format(v, line, CORDON_VLOG_LINE_MAX) : -ENOMEM;
+		if (n > 0 && f->array)
+			OUT("%s%.*s", f->k ? ",\n" : "\n", n - 1, line);
+		else if (n > 0)
+			OUT("%s", line);
+		free(line);
+		if (n < 0)
+			return n;
+	}
+	f->k++;
+	return 0;
+}
+
+/* file_log_path: $CORDON_LOG when this shell is confined without a channel and the path is set
+ * and absolute; else NULL. */
+static const char *file_log_path(int ctl_fd)
+{
+	const char *p = getenv("CORDON_LOG");
+	return inherited(ctl_fd) && p && p[0] == '/' ? p : NULL;
+}
+
+/* file_log_hidden: the log's directory cannot be seen from here (e.g. under the private /tmp):
+ * tell the person where to ask instead. Returns true when it said so. */
+static bool file_log_hidden(const struct cordon_shell *sh, const char *path, const char *verb)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (access(dir[0] ? dir : "/", X_OK) == 0)
 		return false;
-	cordon_vlog_text(&v, text, len);
+	ERR("%s: the log %s is not visible inside the sandbox; ask in the shell that ran "
+	    "`sandbox on`, or run `cordon log` outside\n",
+	    verb, path);
 	return true;
 }
 
-/* One log line (JSON) as "key=value ..." text; a line that is not an object is printed as it is.
- * Returns 1 for an entry, 0 for such a line. */
-static int log_line_text(const struct cordon_shell *sh, const char *line)
+static int interrupted_cb(void *arg)
 {
-	char text[PATH_MAX + 1024] = "", v[512], key[128];
-	if (write_entry_text(line, text, sizeof(text))) {
-		OUT("%s\n", text);
-		return 1;
+	const struct cordon_shell *sh = arg;
+	return sh->interrupted && sh->interrupted(sh->arg);
+}
+
+/* verb_log_file: `log [--json] [-f]` from the file named by $CORDON_LOG. */
+static int verb_log_file(const struct cordon_shell *sh, const char *path, bool json, bool follow)
+{
+	struct file_log f = {.sh = sh, .json = json, .array = json && !follow};
+	struct cordon_error e = {{0}};
+	if (file_log_hidden(sh, path, follow ? "log -f" : "log"))
+		return CORDON_VERB_FAIL;
+	if (follow) {
+		struct cordon_vlog_follow_opts o = {.should_stop = interrupted_cb,
+						    .stop_arg = (void *)sh};
+		if (cordon_vlog_follow(path, &o, file_log_entry, &f, &e) < 0) {
+			ERR("log -f: %s\n", e.msg);
+			return CORDON_VERB_FAIL;
+		}
+		return CORDON_VERB_INTERRUPTED;
 	}
-	struct json j;
-	if (json_parse(&j, line) < 0 || j.t[0].type != JSMN_OBJECT) {
-		OUT("%s\n", line);
-		return 0;
+	if (f.array)
+		OUT("[");
+	int r = cordon_vlog_read(path, file_log_entry, &f, &e);
+	if (f.array)
+		OUT("%s]\n", f.k ? "\n" : "");
+	else if (r == 0 && f.k == 0)
+		OUT("no violations logged\n");
+	if (r < 0) {
+		ERR("log: %s\n", e.msg);
+		return CORDON_VERB_FAIL;
 	}
-	for (int m = 0, t = 1; m < j.t[0].size; m++) {
-		json_text(&j, t, key, sizeof(key));
-		json_text(&j, t + 1, v, sizeof(v));
-		if (strcmp(key, "pid") || strcmp(v, "0")) /* pid 0: not known */
-			append(text, sizeof(text), "%s%s=%s", text[0] ? " " : "", key, v);
-		t += 1 + json_skip(&j, t + 1);
-	}
-	OUT("%s\n", text);
-	free(j.t);
-	return 1;
+	return CORDON_VERB_OK;
 }
 
 #define FOLLOW_WAIT_MS 250 /* longest wait between two looks at the log and at interrupted() */
@@ -1042,6 +1114,8 @@ static int log_line_text(const struct cordon_shell *sh, const char *line)
 static int verb_log_follow(const struct cordon_shell *sh, int ctl_fd, bool json)
 {
 	long long off = 0;
+	if (ctl_fd < 0 && file_log_path(ctl_fd))
+		return verb_log_file(sh, file_log_path(ctl_fd), json, true);
 	if (ctl_fd < 0) {
 		ERR("log -f: %s\n", inherited(ctl_fd) ? "follow in the shell that ran `sandbox on`"
 						      : "the sandbox is off: nothing to follow");
@@ -1091,6 +1165,8 @@ static int verb_log(const struct cordon_shell *sh, int ctl_fd, bool json)
 {
 	char *reply = NULL;
 	char *words[] = {"log", NULL};
+	if (ctl_fd < 0 && file_log_path(ctl_fd))
+		return verb_log_file(sh, file_log_path(ctl_fd), json, false);
 	if (ctl_fd < 0) {
 		if (json)
 			OUT("[]\n");
@@ -1231,7 +1307,10 @@ int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char
 		return usage(sh, "%s", "a verb is needed");
 	const char *v = argv[0];
 	bool json;
-	if (lost && strcmp(v, "on") && strcmp(v, "check") && strcmp(v, "--help") &&
+	/* `log` reads the session's log file instead (verb_log_file), so `sandbox log | less`
+	 * works. */
+	bool log_file = !strcmp(v, "log") && file_log_path(-1);
+	if (lost && !log_file && strcmp(v, "on") && strcmp(v, "check") && strcmp(v, "--help") &&
 	    strcmp(v, "-h") && strcmp(v, "help")) {
 		ERR("%s: this is a forked copy of the confined shell (a subshell, pipeline element "
 		    "or "

@@ -430,15 +430,15 @@ follow_script() {
 	run cat "$W/seen"
 	has first-while-following second-while-following
 	run cat "$W/follow.out"
-	has "host=first.test port=$HOST_PORT" "host=second.test port=$HOST_PORT" \
-		"reason=not on the allowlist"
+	has "first.test:$HOST_PORT  not on the allowlist  (http, pid " \
+		"second.test:$HOST_PORT  not on the allowlist  (http, pid "
 	[ "${#lines[@]}" -eq 2 ] || fail "expected 2 lines: $output"
-	[[ "${lines[0]}" == time=*" host=first.test "* ]] || fail "first line: ${lines[0]}"
+	[[ "${lines[0]}" == 20[0-9][0-9]-*"  first.test:"* ]] || fail "first line: ${lines[0]}"
 	# control: plain `sandbox log` prints the same entries and returns at once
 	run sb 'sandbox on || exit 9
 		curl -sS -m 10 http://third.test:'"$HOST_PORT"'/ >/dev/null 2>&1
 		sandbox log; echo "log-rc=$?"'
-	has "host=third.test port=$HOST_PORT" "reason=not on the allowlist" "log-rc=0"
+	has "third.test:$HOST_PORT  not on the allowlist  (http" "log-rc=0"
 }
 
 @test "sandbox log -f --json prints one JSON object per line, flushed as each is logged" {
@@ -590,6 +590,22 @@ EOF
 		fail "not escaped: $(od -c "$W/log.txt" | head)"
 	! LC_ALL=C grep -q "$(printf '[\033\007]')" "$W/log.txt" ||
 		fail "raw control bytes: $(od -c "$W/log.txt" | head)"
+}
+
+@test "sandbox log in a pipeline, \$( ) or a child shell reads the session's log file" {
+	run sb 'sandbox on || exit 9
+		curl -sS -m 10 http://piped.test:'"$HOST_PORT"'/ >/dev/null 2>&1
+		echo "--- top"; sandbox log
+		echo "--- pipe"; sandbox log | cat; echo "pipe=$?"
+		echo "--- subst"; echo "$(sandbox log --json)"
+		echo "--- child"; '"$SUT"' -c "'"$LOAD"'; sandbox log; echo child=\$?"
+		echo "--- hosts"; sandbox hosts | cat'
+	status_is 0
+	[ "$(grep -c "piped.test:$HOST_PORT  not on the allowlist" <<<"$output")" -eq 3 ] ||
+		fail "expected the entry from the shell, the pipeline and the child: $output"
+	has "pipe=0" "child=0" '"host":"piped.test"'
+	# control: verbs that need the channel still say where to run them
+	has "hosts: this is a forked copy of the confined shell"
 }
 
 @test "a subshell of the confined shell has no control channel; the shell itself keeps it" {

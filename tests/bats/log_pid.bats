@@ -107,10 +107,10 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 	socks=$(sed -n 's/^socks=//p' <<<"$output")
 	probe=$(sed -n 's/^pid=\([0-9]*\) status=403$/\1/p' <<<"$output")
 	[ -n "$curl" ] && [ -n "$socks" ] && [ -n "$probe" ] || fail "pids missing: $output"
-	mapfile -t logged < <(sed -n 's/^time=.* pid=\([0-9]*\) reason=.*/\1/p' <<<"$output")
+	mapfile -t logged < <(sed -n 's/^20.*  not on the allowlist  ([a-z0-9]*, pid \([0-9]*\))$/\1/p' <<<"$output")
 	[ "${#logged[@]}" -eq 3 ] || fail "expected 3 refusals with a pid (none for allowed.test): $output"
 	[ "${logged[*]}" = "$curl $socks $probe" ] ||
 		fail "logged pids ${logged[*]}, clients $curl $socks $probe: $output"
-	! grep -q '^time=.* host=allowed.test ' <<<"$output" || fail "allowed.test logged: $output"
-	assert_output_has "proto=socks5"
+	! grep -q '^20.*  allowed.test:' <<<"$output" || fail "allowed.test logged: $output"
+	assert_output_has "(socks5, pid $socks)"
 }
