@@ -109,13 +109,47 @@ static int write_file(const char *path, const char *s, struct cordon_error *e)
 	return 0;
 }
 
+/* own_ids_map: the identity map of every id this process's user namespace has, built from its
+ * own /proc/self/{uid,gid}_map ("FIRST FIRST COUNT" for each "FIRST OUTSIDE COUNT" line): in the
+ * initial namespace "0 0 4294967295", inside a container only the ids it maps, which the kernel
+ * would otherwise refuse (user_namespaces(7): each id must be mapped in the parent). */
+static int own_ids_map(const char *which, char *buf, size_t len, struct cordon_error *e)
+{
+	char path[32], line[128];
+	size_t pos = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", which);
+	f = fopen(path, "re");
+	if (!f)
+		return cordon_error_set(e, errno, "user namespace: open %s: %m", path);
+	buf[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long first, outside, count;
+		int n;
+
+		if (sscanf(line, "%lu %lu %lu", &first, &outside, &count) != 3)
+			continue;
+		n = snprintf(buf + pos, len - pos, "%lu %lu %lu\n", first, first, count);
+		if (n < 0 || (size_t)n >= len - pos) {
+			fclose(f);
+			return cordon_error_set(e, E2BIG, "user namespace: %s has too many lines", path);
+		}
+		pos += (size_t)n;
+	}
+	fclose(f);
+	if (pos == 0)
+		return cordon_error_set(e, EINVAL, "user namespace: %s maps no id", path);
+	return 0;
+}
+
 /* map_ids: the builder's uid/gid maps, written from the parent user namespace
  * (user_namespaces(7) "Defining user and group ID mappings"). An unprivileged caller maps only
- * itself ("UID UID 1"; gid_map needs setgroups "deny" first); root maps every id onto itself so
- * files keep their owners inside. */
+ * itself ("UID UID 1"; gid_map needs setgroups "deny" first); root maps every id it has onto
+ * itself (own_ids_map) so files keep their owners inside. */
 static int map_ids(pid_t b, struct cordon_error *e)
 {
-	char path[64], map[64];
+	char path[64], map[4096];
 	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", b);
@@ -124,17 +158,18 @@ static int map_ids(pid_t b, struct cordon_error *e)
 		return r;
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", b);
 	if (geteuid() == 0)
-		snprintf(map, sizeof(map), "0 0 4294967295\n");
+		r = own_ids_map("uid_map", map, sizeof(map), e);
 	else
 		snprintf(map, sizeof(map), "%u %u 1\n", geteuid(), geteuid());
-	r = write_file(path, map, e);
-	if (r < 0)
+	if (r < 0 || (r = write_file(path, map, e)) < 0)
 		return r;
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", b);
 	if (geteuid() == 0)
-		snprintf(map, sizeof(map), "0 0 4294967295\n");
+		r = own_ids_map("gid_map", map, sizeof(map), e);
 	else
 		snprintf(map, sizeof(map), "%u %u 1\n", getegid(), getegid());
+	if (r < 0)
+		return r;
 	return write_file(path, map, e);
 }
 

@@ -297,3 +297,19 @@ echo "$SANDBOX_RUNTIME"'
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"git over SSH"* ]] || { echo "warned anyway: $output" >&2; return 1; }
 }
+
+@test "cordon run works as root of a user namespace that maps a single id (a rootless container)" {
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	unshare -r true 2>/dev/null || skip "this kernel refuses unprivileged user namespaces"
+	# control: the namespace itself, without cordon
+	run unshare -r sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ]
+	[[ "$output" == 0*"0 "*" 1" ]] || { echo "unexpected map: $output" >&2; return 1; }
+	run timeout -k 5 60 unshare -r "$CORDON" run -- sh -c 'id -u; touch ok; touch /etc/cordon-x && echo WROTE'
+	echo "$output"
+	[ "$status" -ne 0 ] # the /etc write fails, so sh -c ends with touch's status
+	[[ "$output" == 0* ]]
+	[[ "$output" != *WROTE* ]]
+	[ -e ok ]
+	[ ! -e /etc/cordon-x ]
+}
