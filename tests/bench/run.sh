@@ -3,7 +3,8 @@
 #   1. start-up: `cordon run -- /bin/true` vs bubblewrap with comparable isolation vs bare /bin/true
 #      (hyperfine, one run, ratios printed);
 #   2. proxy: bulk throughput through CONNECT and absolute-form vs direct loopback (curl of a large
-#      body from a local test host), and small-request latency through the proxy vs direct.
+#      body from a local test host), and small-request latency through the proxy vs direct;
+#   3. the proxy's check of a resolved address (route lookup vs getifaddrs).
 # usage: tests/bench/run.sh [--quick]     (CORDON_BIN overrides build/cordon; BENCH_MB the body size)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -120,4 +121,12 @@ print("throughput: CONNECT via harness %.0f MB/s (%.0f%% of direct)" % (t, 100 *
 	wait "$hpid" 2>/dev/null || true
 else
 	echo "== proxy harness: not built (tests/tools/proxy-harness.c); curl figures above only"
+fi
+
+# The proxy's "is this the host's address?" check, paid once per resolved address of a name whose
+# literal is not allowed: the route lookup it uses beside a getifaddrs(3) scan.
+addrbench=$top/build/tests/tools/bench-addr-host
+if [ -x "$addrbench" ]; then
+	echo "== address check: route lookup vs getifaddrs (ns per call; answer 1 = this host)"
+	"$addrbench" 20000 192.0.2.254 127.0.0.1 $(hostname -I 2>/dev/null | awk '{print $1}')
 fi
