@@ -569,18 +569,10 @@ EOF
 
 @test "sandbox log shows control bytes of a SOCKS5 host name escaped, never raw to the terminal" {
 	# A confined process names any bytes as a SOCKS5 host; the refusal is logged with them.
-	cat >"$T/socks.py" <<-'EOF'
-		import os, socket
-		port = int(os.environ["ALL_PROXY"].rsplit(":", 1)[1])
-		host = b"evil\x1b]0;PWNED\x07\x1b[31m.test"
-		s = socket.create_connection(("127.0.0.1", port))
-		s.sendall(b"\x05\x01\x00"); s.recv(2)
-		s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + b"\x00\x50")
-		s.recv(10)
-	EOF
+	cp "$BATS_TEST_DIRNAME/../hosts/socks5_raw.py" "$T/socks.py"
 	chmod a+r "$T/socks.py"
 	run sb 'sandbox on || exit 9
-		'"$PY"' '"$T"'/socks.py
+		'"$PY"' '"$T"'/socks.py '"'"'evil\x1b]0;PWNED\x07\x1b[31m.test'"'"'
 		sandbox log > log.txt; sandbox log --json > log.json; echo done'
 	has done
 	# control: the entry is there, its bytes as JSON escapes

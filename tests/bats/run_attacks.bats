@@ -226,20 +226,10 @@ print(n)
 }
 
 @test "cordon run's summary of refusals shows control bytes of a SOCKS5 host name escaped" {
-	cat >"$T/socks.py" <<-'EOF'
-		import os, socket, sys
-		port = int(os.environ["ALL_PROXY"].rsplit(":", 1)[1])
-		host = sys.argv[1].encode().decode("unicode_escape").encode("latin-1")
-		s = socket.create_connection(("127.0.0.1", port))
-		s.sendall(b"\x05\x01\x00"); s.recv(2)
-		s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + b"\x00\x50")
-		s.recv(10)
-	EOF
-	chmod a+r "$T/socks.py"
 	# control: a plain name is shown as it is
-	run crun -- "$PY" "$T/socks.py" plain.test
+	run crun -- "$PY" "$BIN/socks5_raw.py" plain.test
 	assert_output_has "cordon: refused plain.test:80"
-	run crun -- "$PY" "$T/socks.py" 'evil\x1b]0;PWNED\x07\x1b[31m.test'
+	run crun -- "$PY" "$BIN/socks5_raw.py" 'evil\x1b]0;PWNED\x07\x1b[31m.test'
 	assert_output_has 'cordon: refused evil\x1b]0;PWNED\x07\x1b[31m.test:'
 	! LC_ALL=C grep -q "$(printf '[\033\007]')" <<<"$output" ||
 		fail "raw control bytes: $(od -c <<<"$output" | head)"
