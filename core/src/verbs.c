@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1300,7 +1301,7 @@ static bool forget_lost_channel(int *ctl_fd)
 	return true;
 }
 
-int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
+static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
 {
 	bool lost = forget_lost_channel(ctl_fd);
 	if (argc < 1)
@@ -1362,4 +1363,20 @@ void cordon_verbs_stderr(void *arg, const char *text)
 	(void)arg;
 	fputs(text, stderr);
 	fflush(stderr);
+}
+
+/* SIGCHLD stays blocked while a verb runs: the shell's own handler reaps with waitpid(-1), and
+ * would otherwise take the children the verbs wait for (the kernel probe's, the session's
+ * intermediate), so a probe answered "no" at random and `sandbox on` left a layer out. The
+ * shell handles the pending signal, for its own jobs, once the mask is restored (signal(7)). */
+int cordon_verbs_main(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
+{
+	sigset_t chld, old;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	bool blocked = sigprocmask(SIG_BLOCK, &chld, &old) == 0;
+	int r = verbs_dispatch(sh, ctl_fd, argc, argv);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
 }

@@ -600,6 +600,31 @@ EOF
 	has "hosts: this is a forked copy of the confined shell"
 }
 
+@test "SIGCHLD is blocked while a verb runs and unblocked after it (the shell cannot reap its children)" {
+	# The shell reaps children with waitpid(-1) from its SIGCHLD handler: while a verb runs, it
+	# must not take the children the verb waits for (the kernel probe's, which once made
+	# `sandbox on` leave a layer out at random). The shell's own mask is read with builtins
+	# only (a shell blocks SIGCHLD itself while it waits for a command it forked).
+	run sb "$TRAP_INT
+		mask() { while read -r k v; do [ \"\$k\" = SigBlk: ] && echo \"\$v\"; done < /proc/\$\$/status; }
+		mask > blk.off
+		sandbox on || exit 9
+		mask > blk.on
+		sandbox status > /dev/null
+		mask > blk.after
+		( sleep 0.5; grep '^SigBlk' /proc/\$\$/status > blk.during; kill -INT \$\$ ) &
+		sandbox log -f > /dev/null"
+	has trapped-int
+	local off on after during
+	off=$(cat "$W/blk.off") && on=$(cat "$W/blk.on") && after=$(cat "$W/blk.after") &&
+		during=$(awk '{print $2}' "$W/blk.during") || fail "masks missing: $output"
+	# SIGCHLD is signal 17: bit 16 of the SigBlk mask (proc(5))
+	(( (0x$during >> 16) & 1 )) || fail "SIGCHLD not blocked during the verb: $during"
+	(( !((0x$after >> 16) & 1) )) || fail "SIGCHLD still blocked after a verb: $after"
+	[ "$on" = "$off" ] && [ "$after" = "$off" ] ||
+		fail "the shell's mask changed: off $off, after on $on, after status $after"
+}
+
 @test "a subshell of the confined shell has no control channel; the shell itself keeps it" {
 	run sb 'sandbox on || exit 9
 		( sandbox allow-host 127.0.0.2; echo "sub=$?" )
