@@ -42,58 +42,15 @@ zsh)
 esac
 BATS_TEST_NAME_PREFIX="[$SUT] "
 CORDON=${CORDON_BIN:-$TOP/build/cordon}
-PY=/usr/bin/python3
-WORK_ROOT=${CORDON_TEST_ROOT:-/var/tmp} # not /tmp: the sandbox has a private /tmp
-unset HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy
-unset CORDON_SESSION SANDBOX_RUNTIME XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_STATE_HOME
-
-fail() {
-	echo "FAIL: $*" >&2
-	return 1
-}
-
-has() {
-	local s
-	for s in "$@"; do
-		[[ "$output" == *"$s"* ]] || fail "output lacks \"$s\": $output" || return 1
-	done
-}
-
-lacks() {
-	[[ "$output" != *"$1"* ]] || fail "output has \"$1\": $output"
-}
-
-status_is() {
-	[ "$status" -eq "$1" ] || fail "status $status, expected $1; output: $output"
-}
+load shell_helpers
 
 setup_file() {
 	[ -f "$SO_DIR/$SO" ] || return 0
-	# A local test host on 127.0.0.2 (outside any sandbox), for the allowlist tests.
-	HOST_DIR=$(mktemp -d "$WORK_ROOT/cordon-bb-host.XXXXXX")
-	chmod 755 "$HOST_DIR"
-	echo "cordon-bash-test-host" >"$HOST_DIR/index.html"
-	cat >"$HOST_DIR/serve.py" <<-'EOF'
-		import http.server, os, socketserver, sys
-		os.chdir(sys.argv[1])
-		class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-		    daemon_threads = True
-		s = S(("127.0.0.2", 0), http.server.SimpleHTTPRequestHandler)
-		open("port.tmp", "w").write(str(s.server_address[1]))
-		os.rename("port.tmp", "port")
-		s.serve_forever()
-	EOF
-	"$PY" "$HOST_DIR/serve.py" "$HOST_DIR" </dev/null >"$HOST_DIR/log" 2>&1 3>&- &
-	echo $! >"$HOST_DIR/pid"
-	for _ in $(seq 100); do [ -f "$HOST_DIR/port" ] && break; sleep 0.05; done
-	HOST_PORT=$(cat "$HOST_DIR/port")
-	export HOST_DIR HOST_PORT
+	shell_host_start bb cordon-bash-test-host
 }
 
 teardown_file() {
-	[ -n "${HOST_DIR:-}" ] || return 0
-	kill "$(cat "$HOST_DIR/pid")" 2>/dev/null
-	rm -rf "$HOST_DIR"
+	shell_host_stop
 }
 
 setup() {

@@ -4,12 +4,8 @@
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$TOP/build/bash-builtin}
-WORK_ROOT=${CORDON_TEST_ROOT:-/var/tmp}
 
-fail() {
-	echo "FAIL: $*" >&2
-	return 1
-}
+load shell_helpers
 
 setup() {
 	[ -f "$SO_DIR/sandbox.so" ] || skip "build/bash-builtin/sandbox.so not built"
@@ -23,11 +19,8 @@ setup() {
 	# A fresh tmux server per test (-L); the shell reads no rc file and has a fixed prompt.
 	printf '%s\n' "PS1='\${CORDON_PROMPT}READY\$ '" "HISTFILE=$T/home/.bash_history" \
 		"BASH_LOADABLES_PATH=$T/lib" >"$T/rc"
-	# tmux runs the pane's command with $SHELL, or else the passwd shell, which for uid 65534
-	# is nologin: name a real shell so the test does not depend on the caller's environment.
-	SHELL=/bin/sh tmux -L "$SOCK" -f /dev/null new-session -d -x 150 -y 40 -c "$T/home/proj" \
-		"env -i HOME=$T/home PATH=/usr/bin:/bin TERM=screen bash --noprofile --rcfile $T/rc -i" \
-		3>&- 4>&-
+	tmux_start 150 40 "$T/home/proj" \
+		"env -i HOME=$T/home PATH=/usr/bin:/bin TERM=screen bash --noprofile --rcfile $T/rc -i"
 	wait_screen 'READY\$ $' || fail "no prompt"
 }
 
@@ -35,26 +28,6 @@ teardown() {
 	[ -n "${SOCK:-}" ] && tmux -L "$SOCK" kill-server 2>/dev/null
 	[ -n "${T:-}" ] && rm -rf "$T"
 	return 0
-}
-
-screen() {
-	tmux -L "$SOCK" capture-pane -p -J
-}
-
-# wait_screen REGEX [SECONDS]: poll the pane until its last non-empty line matches REGEX.
-wait_screen() {
-	local i
-	for ((i = 0; i < ${2:-10} * 20; i++)); do
-		screen | sed '/^$/d' | tail -n 1 | grep -Eq "$1" && return 0
-		sleep 0.05
-	done
-	echo "screen was:" >&2
-	screen >&2
-	return 1
-}
-
-keys() {
-	tmux -L "$SOCK" send-keys "$@"
 }
 
 @test "job control works in the confined interactive shell: Ctrl-Z, bg, fg, Ctrl-C" {

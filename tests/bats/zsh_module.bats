@@ -6,61 +6,15 @@
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 MOD_DIR=${CORDON_ZSH_MODULE_DIR:-$TOP/build/zsh-module}
-PY=/usr/bin/python3
-WORK_ROOT=${CORDON_TEST_ROOT:-/var/tmp} # not /tmp: the sandbox has a private /tmp
-unset HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy
-unset CORDON_SESSION SANDBOX_RUNTIME XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_STATE_HOME
-
-fail() {
-	echo "FAIL: $*" >&2
-	return 1
-}
-
-has() {
-	local s
-	for s in "$@"; do
-		[[ "$output" == *"$s"* ]] || fail "output lacks \"$s\": $output" || return 1
-	done
-}
-
-lacks() {
-	[[ "$output" != *"$1"* ]] || fail "output has \"$1\": $output"
-}
-
-status_is() {
-	[ "$status" -eq "$1" ] || fail "status $status, expected $1; output: $output"
-}
+load shell_helpers
 
 setup_file() {
 	[ -f "$MOD_DIR/cordon/sandbox.so" ] || return 0
-	# A local test host on 127.0.0.2 (outside any sandbox), named build.test for the proxy
-	# through its test hosts file (CORDON_TEST_HOSTS_FILE).
-	HOST_DIR=$(mktemp -d "$WORK_ROOT/cordon-zm-host.XXXXXX")
-	chmod 755 "$HOST_DIR"
-	echo "cordon-zsh-test-host" >"$HOST_DIR/index.html"
-	echo "127.0.0.2 build.test" >"$HOST_DIR/hosts"
-	cat >"$HOST_DIR/serve.py" <<-'EOF'
-		import http.server, os, socketserver, sys
-		os.chdir(sys.argv[1])
-		class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-		    daemon_threads = True
-		s = S(("127.0.0.2", 0), http.server.SimpleHTTPRequestHandler)
-		open("port.tmp", "w").write(str(s.server_address[1]))
-		os.rename("port.tmp", "port")
-		s.serve_forever()
-	EOF
-	chmod -R a+rX "$HOST_DIR"
-	"$PY" "$HOST_DIR/serve.py" "$HOST_DIR" </dev/null >"$HOST_DIR/log" 2>&1 3>&- &
-	echo $! >"$HOST_DIR/pid"
-	for _ in $(seq 100); do [ -f "$HOST_DIR/port" ] && break; sleep 0.05; done
-	HOST_PORT=$(cat "$HOST_DIR/port")
-	export HOST_DIR HOST_PORT
+	shell_host_start zm cordon-zsh-test-host
 }
 
 teardown_file() {
-	[ -n "${HOST_DIR:-}" ] || return 0
-	kill "$(cat "$HOST_DIR/pid")" 2>/dev/null
-	rm -rf "$HOST_DIR"
+	shell_host_stop
 }
 
 setup() {
@@ -163,32 +117,9 @@ start_zsh() {
 	SOCK=cordon-zm-$$-$BATS_TEST_NUMBER
 	printf '%s\n' "module_path+=($T/lib)" "setopt prompt_subst" \
 		"PROMPT='\${CORDON_PROMPT}READY> '" "$@" >"$T/home/.zshrc"
-	# tmux runs the pane's command with $SHELL, or else the passwd shell, which for uid 65534
-	# is nologin: name a real shell so the test does not depend on the caller's environment.
-	SHELL=/bin/sh tmux -L "$SOCK" -f /dev/null new-session -d -x 160 -y 45 -c "$W" \
-		"env -i HOME=$T/home PATH=/usr/bin:/bin TERM=screen LANG=C.UTF-8 ${ZSH_ENV:-} zsh -i" \
-		3>&- 4>&-
+	tmux_start 160 45 "$W" \
+		"env -i HOME=$T/home PATH=/usr/bin:/bin TERM=screen LANG=C.UTF-8 ${ZSH_ENV:-} zsh -i"
 	wait_screen 'READY> ' || fail "no prompt"
-}
-
-screen() {
-	tmux -L "$SOCK" capture-pane -p -J
-}
-
-# wait_screen REGEX [SECONDS]: poll the pane until its last non-empty line matches REGEX.
-wait_screen() {
-	local i
-	for ((i = 0; i < ${2:-10} * 20; i++)); do
-		screen | sed '/^ *$/d' | tail -n 1 | grep -Eq "$1" && return 0
-		sleep 0.05
-	done
-	echo "screen was:" >&2
-	screen >&2
-	return 1
-}
-
-keys() {
-	tmux -L "$SOCK" send-keys "$@"
 }
 
 # type_cmd TEXT [SECONDS]: type a command line, wait until zsh has echoed it, then for the
