@@ -211,6 +211,7 @@ c_project() {
 @test "serve: a run that asks for an unlisted host is denied when the client cannot answer" {
 	serve '{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["bash","-c","exec 3<>/dev/tcp/127.0.0.1/$(echo $HTTP_PROXY | sed s/.*://) && printf \"CONNECT unlisted.test:80 HTTP/1.1\\r\\nHost: unlisted.test:80\\r\\n\\r\\n\" >&3 && head -c 12 <&3"]}}' \
 		'{"jsonrpc":"2.0","id":2,"method":"log.list"}'
+	echo "output: $output" "stderr: $stderr" # shown when an assertion below fails
 	[[ "$output" == *'"data":"HTTP/1.1 403"'* ]]
 	[[ "$output" != *'"method":"network/ask"'* ]]
 }
