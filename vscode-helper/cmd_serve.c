@@ -233,7 +233,7 @@ static int build_policy(const struct serve *s, const char *cwd, struct cordon_po
 
 struct req {
 	struct serve *s;
-	struct jdoc *d;
+	struct cordon_json *d;
 	const char *id; /* raw JSON id, or NULL for a notification */
 	int params;	/* token of params, or -1 */
 };
@@ -241,11 +241,11 @@ struct req {
 /* param_str: params[key] as a malloc'd string; *bad set when present with another type. */
 static char *param_str(const struct req *q, const char *key, bool *bad)
 {
-	int i = jdoc_get(q->d, q->params, key);
+	int i = cordon_json_get(q->d, q->params, key);
 
-	if (i < 0 || jdoc_is_null(q->d, i))
+	if (i < 0 || cordon_json_is_null(q->d, i))
 		return NULL;
-	char *v = jdoc_strdup(q->d, i);
+	char *v = rpc_strdup(q->d, i);
 	if (!v)
 		*bad = true;
 	return v;
@@ -254,19 +254,19 @@ static char *param_str(const struct req *q, const char *key, bool *bad)
 /* param_strv: params[key], an array of strings, into a NULL-terminated malloc'd vector. */
 static int param_strv(const struct req *q, const char *key, char ***out, size_t *n)
 {
-	int i = jdoc_get(q->d, q->params, key);
+	int i = cordon_json_get(q->d, q->params, key);
 
 	*out = NULL;
 	*n = 0;
-	if (i < 0 || jdoc_is_null(q->d, i))
+	if (i < 0 || cordon_json_is_null(q->d, i))
 		return 0;
-	if (jdoc_type(q->d, i) != J_ARRAY)
+	if (cordon_json_type(q->d, i) != CORDON_JSON_ARR)
 		return -EINVAL;
 	*out = calloc(1, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	for (int k = 0; k < jdoc_size(q->d, i); k++) {
-		char *v = jdoc_strdup(q->d, jdoc_elem(q->d, i, k));
+	for (int k = 0; k < cordon_json_size(q->d, i); k++) {
+		char *v = rpc_strdup(q->d, cordon_json_elem(q->d, i, k));
 		if (!v || strv_push(out, n, v) < 0) {
 			free(v);
 			strv_free(*out, *n);
@@ -281,11 +281,11 @@ static int param_strv(const struct req *q, const char *key, char ***out, size_t 
 
 static bool param_bool(const struct req *q, const char *key, bool *out, bool *bad)
 {
-	int i = jdoc_get(q->d, q->params, key);
+	int i = cordon_json_get(q->d, q->params, key);
 
-	if (i < 0 || jdoc_is_null(q->d, i))
+	if (i < 0 || cordon_json_is_null(q->d, i))
 		return false;
-	if (!jdoc_bool(q->d, i, out))
+	if (!cordon_json_bool(q->d, i, out))
 		*bad = true;
 	return true;
 }
@@ -314,15 +314,15 @@ static void kernel_json(struct cordon_strbuf *b)
 static void m_initialize(struct req *q)
 {
 	struct cordon_strbuf b = {0};
-	int caps = jdoc_get(q->d, q->params, "capabilities");
+	int caps = cordon_json_get(q->d, q->params, "capabilities");
 	bool ask = false;
 
-	if (caps >= 0 && jdoc_type(q->d, caps) != J_OBJECT) {
+	if (caps >= 0 && cordon_json_type(q->d, caps) != CORDON_JSON_OBJ) {
 		reply_error(q->id, RPC_INVALID_PARAMS, "capabilities must be an object");
 		return;
 	}
-	int a = jdoc_get(q->d, caps, "networkAsk");
-	if (a >= 0 && !jdoc_bool(q->d, a, &ask)) {
+	int a = cordon_json_get(q->d, caps, "networkAsk");
+	if (a >= 0 && !cordon_json_bool(q->d, a, &ask)) {
 		reply_error(q->id, RPC_INVALID_PARAMS, "capabilities.networkAsk must be a boolean");
 		return;
 	}
@@ -368,11 +368,11 @@ static void m_session_start(struct req *q)
 		bad = true;
 	param_bool(q, "strict", &tmp.strict, &bad);
 	param_bool(q, "lock", &tmp.lock, &bad);
-	st = jdoc_get(q->d, q->params, "settings");
-	if (st >= 0 && !jdoc_is_null(q->d, st)) {
+	st = cordon_json_get(q->d, q->params, "settings");
+	if (st >= 0 && !cordon_json_is_null(q->d, st)) {
 		size_t n;
-		const char *raw = jdoc_raw(q->d, st, &n);
-		if (jdoc_type(q->d, st) != J_OBJECT)
+		const char *raw = cordon_json_raw(q->d, st, &n);
+		if (cordon_json_type(q->d, st) != CORDON_JSON_OBJ)
 			bad = true;
 		else
 			tmp.settings = strndup(raw, n);
@@ -499,15 +499,15 @@ static void m_run(struct req *q)
 		goto out;
 	}
 	cwd = param_str(q, "cwd", &bad);
-	int env = jdoc_get(q->d, q->params, "env");
-	if (env >= 0 && !jdoc_is_null(q->d, env)) {
-		if (jdoc_type(q->d, env) != J_OBJECT) {
+	int env = cordon_json_get(q->d, q->params, "env");
+	if (env >= 0 && !cordon_json_is_null(q->d, env)) {
+		if (cordon_json_type(q->d, env) != CORDON_JSON_OBJ) {
 			bad = true;
 		} else {
-			for (int k = env + 1, m = 0; m < jdoc_size(q->d, env) && !bad; m++) {
-				char *name = jdoc_strdup(q->d, k), *val = NULL;
+			for (int k = env + 1, m = 0; m < cordon_json_size(q->d, env) && !bad; m++) {
+				char *name = rpc_strdup(q->d, k), *val = NULL;
 				int v = k + 1;
-				if (!jdoc_is_null(q->d, v) && !(val = jdoc_strdup(q->d, v)))
+				if (!cordon_json_is_null(q->d, v) && !(val = rpc_strdup(q->d, v)))
 					bad = true;
 				if (!name || !name[0] || strchr(name, '='))
 					bad = true;
@@ -521,7 +521,7 @@ static void m_run(struct req *q)
 					free(val);
 					bad = true;
 				}
-				k = jdoc_next(q->d, v);
+				k = cordon_json_next(q->d, v);
 			}
 		}
 	}
@@ -577,7 +577,7 @@ out:
 
 static void m_run_cancel(struct req *q)
 {
-	int i = jdoc_get(q->d, q->params, "id");
+	int i = cordon_json_get(q->d, q->params, "id");
 	size_t n;
 	const char *raw;
 
@@ -586,7 +586,7 @@ static void m_run_cancel(struct req *q)
 			    "run.cancel: id (of the run request) needed");
 		return;
 	}
-	raw = jdoc_raw(q->d, i, &n);
+	raw = cordon_json_raw(q->d, i, &n);
 	for (struct run *r = q->s->runs; r; r = r->next) {
 		if (strlen(r->id) == n && !memcmp(r->id, raw, n) && r->status < 0) {
 			/* cordon run forwards SIGTERM to the command (run.h). */
@@ -846,13 +846,13 @@ static void ask_answer(struct serve *s, struct ask *a, const char *verdict)
 }
 
 /* on_response: a response from the client to one of our requests (network/ask). */
-static void on_response(struct serve *s, struct jdoc *d, int id)
+static void on_response(struct serve *s, struct cordon_json *d, int id)
 {
 	long rid;
 	struct ask *a;
 	const char *verdict = "deny";
 
-	if (!jdoc_long(d, id, &rid))
+	if (!cordon_json_long(d, id, &rid))
 		return;
 	for (a = s->asks; a && a->rpc_id != rid; a = a->next)
 		;
@@ -860,9 +860,10 @@ static void on_response(struct serve *s, struct jdoc *d, int id)
 		fprintf(stderr, "cordon serve: response to unknown request %ld ignored\n", rid);
 		return;
 	}
-	int res = jdoc_get(d, 0, "result");
-	int ans = jdoc_type(d, res) == J_OBJECT ? jdoc_get(d, res, "answer") : res;
-	char *v = jdoc_strdup(d, ans);
+	int res = cordon_json_get(d, 0, "result");
+	int ans =
+	    cordon_json_type(d, res) == CORDON_JSON_OBJ ? cordon_json_get(d, res, "answer") : res;
+	char *v = rpc_strdup(d, ans);
 	if (v && (!strcmp(v, "once") || !strcmp(v, "allow")))
 		verdict = "once";
 	else if (v && !strcmp(v, "session"))
@@ -1008,7 +1009,7 @@ static void on_accept(struct serve *s)
 
 static void handle_line(struct serve *s, const char *line, size_t len)
 {
-	struct jdoc d;
+	struct cordon_json d;
 	struct req q = {.s = s, .d = &d, .params = -1};
 	char *id = NULL, *method = NULL;
 	int i;
@@ -1017,36 +1018,36 @@ static void handle_line(struct serve *s, const char *line, size_t len)
 		len--;
 	if (len == 0)
 		return;
-	if (jdoc_parse(&d, line, len) < 0) {
+	if (cordon_json_parse(&d, line, len, 0, NULL) < 0) {
 		reply_error(NULL, RPC_PARSE_ERROR, "parse error: not a JSON text");
 		goto out;
 	}
-	if (jdoc_type(&d, 0) != J_OBJECT) {
+	if (cordon_json_type(&d, 0) != CORDON_JSON_OBJ) {
 		reply_error(
 		    NULL, RPC_INVALID_REQUEST,
 		    "invalid request: a JSON-RPC 2.0 request object is expected (no batches)");
 		goto out;
 	}
-	i = jdoc_get(&d, 0, "id");
+	i = cordon_json_get(&d, 0, "id");
 	if (i >= 0) {
 		size_t n;
-		const char *raw = jdoc_raw(&d, i, &n);
-		enum jtype t = jdoc_type(&d, i);
+		const char *raw = cordon_json_raw(&d, i, &n);
+		enum cordon_json_type t = cordon_json_type(&d, i);
 		long l;
-		if (t == J_STRING || jdoc_is_null(&d, i) ||
-		    (t == J_PRIMITIVE && jdoc_long(&d, i, &l)))
+		if (t == CORDON_JSON_STR || cordon_json_is_null(&d, i) ||
+		    (t == CORDON_JSON_PRIM && cordon_json_long(&d, i, &l)))
 			id = strndup(raw, n);
 	}
-	int v = jdoc_get(&d, 0, "jsonrpc"), m = jdoc_get(&d, 0, "method");
-	char *ver = jdoc_strdup(&d, v);
+	int v = cordon_json_get(&d, 0, "jsonrpc"), m = cordon_json_get(&d, 0, "method");
+	char *ver = rpc_strdup(&d, v);
 	bool v2 = ver && !strcmp(ver, "2.0");
 	free(ver);
 	if (v2 && m < 0 && i >= 0 &&
-	    (jdoc_get(&d, 0, "result") >= 0 || jdoc_get(&d, 0, "error") >= 0)) {
+	    (cordon_json_get(&d, 0, "result") >= 0 || cordon_json_get(&d, 0, "error") >= 0)) {
 		on_response(s, &d, i);
 		goto out;
 	}
-	method = jdoc_strdup(&d, m);
+	method = rpc_strdup(&d, m);
 	if (!v2 || !method || (i >= 0 && !id)) {
 		reply_error(
 		    id, RPC_INVALID_REQUEST,
@@ -1055,8 +1056,8 @@ static void handle_line(struct serve *s, const char *line, size_t len)
 		goto out;
 	}
 	q.id = id;
-	q.params = jdoc_get(&d, 0, "params");
-	if (q.params >= 0 && jdoc_type(&d, q.params) != J_OBJECT) {
+	q.params = cordon_json_get(&d, 0, "params");
+	if (q.params >= 0 && cordon_json_type(&d, q.params) != CORDON_JSON_OBJ) {
 		if (id)
 			reply_error(id, RPC_INVALID_PARAMS, "params must be an object");
 		goto out;
@@ -1075,7 +1076,7 @@ static void handle_line(struct serve *s, const char *line, size_t len)
 out:
 	free(method);
 	free(id);
-	jdoc_free(&d);
+	cordon_json_free(&d);
 }
 
 /* pump: forward what the run's stream fd holds as `output` notifications. Returns false at EOF

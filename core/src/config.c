@@ -1,6 +1,5 @@
-/* config.c — JSON configuration files into a policy: jsmn tokens, checked for the JSON grammar
- * jsmn leaves open, then the sandbox-runtime and cordon keys; and the merge order of policy_build.
- */
+/* config.c — JSON configuration files into a policy: the text read by json.h, then the
+ * sandbox-runtime and cordon keys; and the merge order of policy_build. */
 #include "cordon/config.h"
 
 #include <errno.h>
@@ -14,21 +13,12 @@
 #include <unistd.h>
 
 #include "cordon/hostpat.h"
-
-/* jsmn is header-only: this file holds the (static) implementation. Strict mode refuses bare
- * words; parent links let closing brackets find their opener. */
-#define JSMN_STATIC
-#define JSMN_STRICT
-#define JSMN_PARENT_LINKS
-#include <jsmn.h>
+#include "cordon/json.h"
 
 #define CONFIG_MAX_BYTES (1 << 20) /* a policy file is small; refuse anything larger */
 
 struct ctx {
-	const char *js;
-	size_t len;
-	jsmntok_t *t;
-	int nt;
+	struct cordon_json d;
 	const char *name, *base, *home;
 	struct cordon_policy *p; /* the scratch copy being filled */
 	struct cordon_error *e;
@@ -43,10 +33,10 @@ err_at(const struct ctx *c, size_t off, const char *key, int errnum, const char 
 	unsigned line = 1, col = 1;
 	va_list ap;
 
-	if (off > c->len)
-		off = c->len;
+	if (off > c->d.len)
+		off = c->d.len;
 	for (size_t i = 0; i < off; i++) {
-		if (c->js[i] == '\n') {
+		if (c->d.js[i] == '\n') {
 			line++;
 			col = 1;
 		} else {
@@ -60,260 +50,22 @@ err_at(const struct ctx *c, size_t off, const char *key, int errnum, const char 
 				key ? key : "", key ? ": " : "", msg);
 }
 
-/* The text a token covers, quotes included for strings. */
-static size_t tok_begin(const jsmntok_t *t)
+/* decode: the string at i, or an error naming its position and key. */
+static int decode(const struct ctx *c, int i, const char *key, char **out)
 {
-	return (size_t)(t->type == JSMN_STRING ? t->start - 1 : t->start);
-}
+	struct cordon_json_error je;
+	int r = cordon_json_strdup(&c->d, i, out, &je);
 
-static size_t tok_end(const jsmntok_t *t)
-{
-	return (size_t)(t->type == JSMN_STRING ? t->end + 1 : t->end);
-}
-
-/* skip: index of the token after t[i] and everything it contains (a key's size is 1: its value). */
-static int skip(const jsmntok_t *t, int i)
-{
-	int j = i + 1;
-
-	for (int k = 0; k < t[i].size; k++)
-		j = skip(t, j);
-	return j;
-}
-
-static bool is_ws(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; /* RFC 8259 §2 */
-}
-
-/* gap: the text between two tokens must be whitespace, the separator sep (if non-zero), and
- * whitespace. jsmn accepts stray ',' and ':' and missing separators; this refuses them. */
-static int gap(const struct ctx *c, size_t from, size_t to, char sep, const char *what)
-{
-	size_t i = from;
-
-	while (i < to && is_ws(c->js[i]))
-		i++;
-	if (sep) {
-		if (i >= to || c->js[i] != sep)
-			return err_at(c, i, NULL, EINVAL, "invalid JSON: expected '%c' %s", sep,
-				      what);
-		i++;
-		while (i < to && is_ws(c->js[i]))
-			i++;
-	}
-	if (i < to)
-		return err_at(c, i, NULL, EINVAL, "invalid JSON: unexpected '%c'", c->js[i]);
-	return 0;
-}
-
-/* decode: the JSON string token t as a malloc'd NUL-terminated UTF-8 string (RFC 8259 §7).
- * Refuses raw control characters, "\u0000" and unpaired surrogates. */
-static int decode(const struct ctx *c, const jsmntok_t *t, const char *key, char **out)
-{
-	const char *s = c->js + t->start;
-	size_t n = (size_t)(t->end - t->start);
-	char *buf = malloc(n + 1), *o = buf;
-
-	*out = NULL;
-	if (!buf)
+	if (r == -ENOMEM)
 		return cordon_error_set(c->e, ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		size_t at = (size_t)t->start + i;
-		if (ch < 0x20) {
-			free(buf);
-			return err_at(c, at, key, EINVAL,
-				      "invalid JSON: control character in a string");
-		}
-		if (ch != '\\') {
-			*o++ = (char)ch;
-			continue;
-		}
-		ch = (unsigned char)s[++i]; /* jsmn checked that an escape is complete */
-		switch (ch) {
-		case 'b':
-			*o++ = '\b';
-			break;
-		case 'f':
-			*o++ = '\f';
-			break;
-		case 'n':
-			*o++ = '\n';
-			break;
-		case 'r':
-			*o++ = '\r';
-			break;
-		case 't':
-			*o++ = '\t';
-			break;
-		case 'u': {
-			unsigned long cp =
-			    strtoul((char[5]){s[i + 1], s[i + 2], s[i + 3], s[i + 4], 0}, NULL, 16);
-			i += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff && i + 6 < n && s[i + 1] == '\\' &&
-			    s[i + 2] == 'u') {
-				unsigned long lo = strtoul(
-				    (char[5]){s[i + 3], s[i + 4], s[i + 5], s[i + 6], 0}, NULL, 16);
-				if (lo >= 0xdc00 && lo <= 0xdfff) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-					i += 6;
-				}
-			}
-			if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff)) {
-				free(buf);
-				return err_at(c, at, key, EINVAL, "%s",
-					      cp ? "invalid JSON: unpaired surrogate escape"
-						 : "\"\\u0000\" is not allowed");
-			}
-			if (cp < 0x80) {
-				*o++ = (char)cp;
-			} else if (cp < 0x800) {
-				*o++ = (char)(0xc0 | (cp >> 6));
-				*o++ = (char)(0x80 | (cp & 0x3f));
-			} else if (cp < 0x10000) {
-				*o++ = (char)(0xe0 | (cp >> 12));
-				*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-				*o++ = (char)(0x80 | (cp & 0x3f));
-			} else {
-				*o++ = (char)(0xf0 | (cp >> 18));
-				*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-				*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-				*o++ = (char)(0x80 | (cp & 0x3f));
-			}
-			break;
-		}
-		default:
-			*o++ = (char)ch; /* '"', '\\', '/' */
-		}
-	}
-	*o = '\0';
-	*out = buf;
-	return 0;
-}
-
-/* valid_primitive: true, false, null or a number (RFC 8259 §3, §6). */
-static bool valid_primitive(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if ((n == 4 && !strncmp(s, "true", 4)) || (n == 5 && !strncmp(s, "false", 5)) ||
-	    (n == 4 && !strncmp(s, "null", 4)))
-		return true;
-	if (i < n && s[i] == '-')
-		i++;
-	if (i < n && s[i] == '0')
-		i++;
-	else if (i < n && s[i] >= '1' && s[i] <= '9')
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	else
-		return false;
-	if (i < n && s[i] == '.') {
-		if (++i >= n || s[i] < '0' || s[i] > '9')
-			return false;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		if (++i < n && (s[i] == '+' || s[i] == '-'))
-			i++;
-		if (i >= n || s[i] < '0' || s[i] > '9')
-			return false;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	return i == n;
-}
-
-/* check: the grammar jsmn does not enforce, over the subtree at token i; *next receives the
- * index after it. */
-static int check(const struct ctx *c, int i, int *next)
-{
-	const jsmntok_t *t = &c->t[i];
-	int r, j = i + 1;
-
-	switch (t->type) {
-	case JSMN_STRING:
-		break; /* decoded (and refused if malformed) where the key that holds it is known */
-	case JSMN_PRIMITIVE:
-		if (!valid_primitive(c->js + t->start, (size_t)(t->end - t->start)))
-			return err_at(c, (size_t)t->start, NULL, EINVAL,
-				      "invalid JSON: invalid literal \"%.*s\"", t->end - t->start,
-				      c->js + t->start);
-		break;
-	case JSMN_OBJECT:
-	case JSMN_ARRAY: {
-		bool obj = t->type == JSMN_OBJECT;
-		size_t pos = tok_begin(t) + 1;
-		for (int k = 0; k < t->size; k++) {
-			const jsmntok_t *el = &c->t[j];
-			if ((r = gap(c, pos, tok_begin(el), k ? ',' : 0, "between members")) < 0)
-				return r;
-			if (obj) {
-				if (el->type != JSMN_STRING)
-					return err_at(c, tok_begin(el), NULL, EINVAL,
-						      "invalid JSON: object keys must be strings");
-				if (el->size == 0)
-					return err_at(c, tok_end(el), NULL, EINVAL,
-						      "invalid JSON: expected ':' after a key");
-				if (el->size > 1) {
-					/* jsmn hangs a member that lacks its ',' under the key
-					 * before it: report the missing ','. */
-					int nx = skip(c->t, j + 1);
-					if ((r = gap(c, tok_end(&c->t[j + 1]), tok_begin(&c->t[nx]),
-						     ',', "between members")) < 0)
-						return r;
-					return err_at(c, tok_end(el), NULL, EINVAL, "invalid JSON");
-				}
-				const jsmntok_t *val = &c->t[j + 1];
-				if ((r = gap(c, tok_end(el), tok_begin(val), ':', "after a key")) <
-				    0)
-					return r;
-				el = val;
-				j++;
-			}
-			if ((r = check(c, j, &j)) < 0)
-				return r;
-			pos = tok_end(el);
-		}
-		if ((r = gap(c, pos, tok_end(t) - 1, 0, "")) < 0)
-			return r;
-		break;
-	}
-	default:
-		return err_at(c, (size_t)t->start, NULL, EINVAL, "invalid JSON");
-	}
-	*next = j;
-	return 0;
-}
-
-static const char *type_name(const struct ctx *c, const jsmntok_t *t)
-{
-	switch (t->type) {
-	case JSMN_OBJECT:
-		return "an object";
-	case JSMN_ARRAY:
-		return "an array";
-	case JSMN_STRING:
-		return "a string";
-	default:
-		if (c->js[t->start] == 't' || c->js[t->start] == 'f')
-			return "a boolean";
-		if (c->js[t->start] == 'n')
-			return "null";
-		return "a number";
-	}
+	return r < 0 ? err_at(c, je.offset, key, -r, "%s", je.msg) : 0;
 }
 
 static int get_bool(const struct ctx *c, int i, const char *key, bool *out)
 {
-	const jsmntok_t *t = &c->t[i];
-
-	if (t->type != JSMN_PRIMITIVE || (c->js[t->start] != 't' && c->js[t->start] != 'f'))
-		return err_at(c, tok_begin(t), key, EINVAL, "expected a boolean, got %s",
-			      type_name(c, t));
-	*out = c->js[t->start] == 't';
+	if (!cordon_json_bool(&c->d, i, out))
+		return err_at(c, cordon_json_offset(&c->d, i), key, EINVAL,
+			      "expected a boolean, got %s", cordon_json_type_name(&c->d, i));
 	return 0;
 }
 
@@ -323,20 +75,19 @@ enum list_kind { LIST_PATHS, LIST_HOSTS, LIST_STRINGS };
  * checked to be a string (LIST_STRINGS). */
 static int get_list(const struct ctx *c, int i, const char *key, enum list_kind kind, void *list)
 {
-	const jsmntok_t *t = &c->t[i];
+	const struct cordon_json *d = &c->d;
 	int r, j = i + 1;
 
-	if (t->type != JSMN_ARRAY)
-		return err_at(c, tok_begin(t), key, EINVAL, "expected an array of strings, got %s",
-			      type_name(c, t));
-	for (int k = 0; k < t->size; k++, j = skip(c->t, j)) {
-		const jsmntok_t *el = &c->t[j];
+	if (cordon_json_type(d, i) != CORDON_JSON_ARR)
+		return err_at(c, cordon_json_offset(d, i), key, EINVAL,
+			      "expected an array of strings, got %s", cordon_json_type_name(d, i));
+	for (int k = 0; k < cordon_json_size(d, i); k++, j = cordon_json_next(d, j)) {
 		char *s;
-		if (el->type != JSMN_STRING)
-			return err_at(c, tok_begin(el), key, EINVAL,
+		if (cordon_json_type(d, j) != CORDON_JSON_STR)
+			return err_at(c, cordon_json_offset(d, j), key, EINVAL,
 				      "expected an array of strings, element %d is %s", k,
-				      type_name(c, el));
-		if ((r = decode(c, el, key, &s)) < 0)
+				      cordon_json_type_name(d, j));
+		if ((r = decode(c, j, key, &s)) < 0)
 			return r;
 		if (kind == LIST_PATHS)
 			r = cordon_policy_add_path(list, s, c->home, c->base, c->e);
@@ -346,7 +97,7 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 		if (r < 0) {
 			char why[sizeof(c->e->msg)];
 			snprintf(why, sizeof(why), "%s", c->e->msg);
-			return err_at(c, tok_begin(el), key, -r, "%s", why);
+			return err_at(c, cordon_json_offset(d, j), key, -r, "%s", why);
 		}
 	}
 	return 0;
@@ -408,27 +159,28 @@ static void join_key(char *out, size_t len, const char *prefix, const char *name
  * command patterns to arrays of paths; cordon only logs, so any entry turns it on. */
 static int load_ignore(const struct ctx *c, int i, const char *key, bool *out)
 {
-	const jsmntok_t *t = &c->t[i];
+	const struct cordon_json *d = &c->d;
 	int r, j = i + 1;
 
-	if (t->type == JSMN_PRIMITIVE)
+	if (cordon_json_type(d, i) == CORDON_JSON_PRIM)
 		return get_bool(c, i, key, out);
-	if (t->type != JSMN_OBJECT)
-		return err_at(c, tok_begin(t), key, EINVAL,
+	if (cordon_json_type(d, i) != CORDON_JSON_OBJ)
+		return err_at(c, cordon_json_offset(d, i), key, EINVAL,
 			      "expected a boolean or an object of command patterns, got %s",
-			      type_name(c, t));
-	for (int k = 0; k < t->size; k++, j = skip(c->t, j)) {
+			      cordon_json_type_name(d, i));
+	for (int k = 0; k < cordon_json_size(d, i); k++, j = cordon_json_next(d, j)) {
 		char *name, sub[256];
-		if ((r = decode(c, &c->t[j], key, &name)) < 0)
+		size_t bn, an;
+		const char *b = cordon_json_raw(d, j, &bn);
+		if ((r = decode(c, j, key, &name)) < 0)
 			return r;
-		for (int m = i + 1; m < j; m = skip(c->t, m)) {
-			const jsmntok_t *a = &c->t[m], *b = &c->t[j];
-			if (a->end - a->start == b->end - b->start &&
-			    !memcmp(c->js + a->start, c->js + b->start,
-				    (size_t)(a->end - a->start))) {
+		for (int m = i + 1; m < j; m = cordon_json_next(d, m)) {
+			const char *a = cordon_json_raw(d, m, &an);
+			if (an == bn && !memcmp(a, b, an)) {
 				join_key(sub, sizeof(sub), key, name);
 				free(name);
-				return err_at(c, tok_begin(b), sub, EINVAL, "duplicate key");
+				return err_at(c, cordon_json_offset(d, j), sub, EINVAL,
+					      "duplicate key");
 			}
 		}
 		join_key(sub, sizeof(sub), key, name);
@@ -436,42 +188,42 @@ static int load_ignore(const struct ctx *c, int i, const char *key, bool *out)
 		if ((r = get_list(c, j + 1, sub, LIST_STRINGS, NULL)) < 0)
 			return r;
 	}
-	if (t->size > 0)
+	if (cordon_json_size(d, i) > 0)
 		*out = true;
 	return 0;
 }
 
 static int load_object(const struct ctx *c, int i, const char *prefix, const struct field *fields)
 {
-	const jsmntok_t *t = &c->t[i];
-	int r = 0, j = i + 1;
-	char **seen = calloc((size_t)t->size + 1, sizeof(*seen));
+	const struct cordon_json *d = &c->d;
+	int r = 0, j = i + 1, size = cordon_json_size(d, i);
+	char **seen = calloc((size_t)size + 1, sizeof(*seen));
 
 	if (!seen)
 		return cordon_error_set(c->e, ENOMEM, "out of memory");
-	if (t->type != JSMN_OBJECT) {
-		r = err_at(c, tok_begin(t), prefix, EINVAL, "expected an object, got %s",
-			   type_name(c, t));
+	if (cordon_json_type(d, i) != CORDON_JSON_OBJ) {
+		r = err_at(c, cordon_json_offset(d, i), prefix, EINVAL,
+			   "expected an object, got %s", cordon_json_type_name(d, i));
 		goto out;
 	}
-	for (int k = 0; k < t->size; k++, j = skip(c->t, j)) {
-		const jsmntok_t *kt = &c->t[j];
+	for (int k = 0; k < size; k++, j = cordon_json_next(d, j)) {
 		char key[256];
 		const struct field *f;
 
-		if ((r = decode(c, kt, prefix, &seen[k])) < 0)
+		if ((r = decode(c, j, prefix, &seen[k])) < 0)
 			goto out;
 		join_key(key, sizeof(key), prefix, seen[k]);
 		for (int m = 0; m < k; m++) {
 			if (!strcmp(seen[m], seen[k])) {
-				r = err_at(c, tok_begin(kt), key, EINVAL, "duplicate key");
+				r = err_at(c, cordon_json_offset(d, j), key, EINVAL,
+					   "duplicate key");
 				goto out;
 			}
 		}
 		for (f = fields; f->key && strcmp(f->key, seen[k]); f++)
 			;
 		if (!f->key) {
-			r = err_at(c, tok_begin(kt), key, EINVAL, "unknown key");
+			r = err_at(c, cordon_json_offset(d, j), key, EINVAL, "unknown key");
 			goto out;
 		}
 		char *target = (char *)c->p + f->off;
@@ -499,7 +251,7 @@ static int load_object(const struct ctx *c, int i, const char *prefix, const str
 			goto out;
 	}
 out:
-	for (int k = 0; k < t->size; k++)
+	for (int k = 0; k < size; k++)
 		free(seen[k]);
 	free(seen);
 	return r;
@@ -554,71 +306,20 @@ int cordon_config_load_string(struct cordon_policy *p, const char *json, size_t 
 			      const char *name, const char *base, const char *home,
 			      struct cordon_error *e)
 {
-	struct ctx c = {.js = json,
-			.len = len,
-			.name = name ? name : "(config)",
-			.base = base,
-			.home = home,
-			.e = e};
+	struct ctx c = {.name = name ? name : "(config)", .base = base, .home = home, .e = e};
 	struct cordon_policy scratch;
-	jsmn_parser parser;
-	unsigned int cap = 64;
-	const char *nul = memchr(json, '\0', len);
-	int r, next;
+	struct cordon_json_error je;
+	int r;
 
-	if (nul)
-		return err_at(&c, (size_t)(nul - json), NULL, EINVAL, "invalid JSON: NUL byte");
-	for (;;) {
-		jsmntok_t *t = realloc(c.t, cap * sizeof(*t));
-		if (!t) {
-			free(c.t);
-			return cordon_error_set(e, ENOMEM, "out of memory");
-		}
-		c.t = t;
-		jsmn_init(&parser);
-		r = jsmn_parse(&parser, json, len, c.t, cap);
-		if (r != JSMN_ERROR_NOMEM)
-			break;
-		if (cap > (1u << 20)) {
-			free(c.t);
-			return cordon_error_set(e, E2BIG, "%s: too many JSON tokens", c.name);
-		}
-		cap *= 2;
+	r = cordon_json_parse(&c.d, json, len, CORDON_JSON_OBJECT, &je);
+	if (r == -ENOMEM) {
+		r = cordon_error_set(e, ENOMEM, "out of memory");
+		goto out;
 	}
 	if (r < 0) {
-		size_t at = parser.pos;
-		if (r == JSMN_ERROR_PART && at < len && json[at] == '"')
-			r = err_at(&c, at, NULL, EINVAL, "invalid JSON: unterminated string");
-		else if (r == JSMN_ERROR_PART)
-			r = err_at(&c, len, NULL, EINVAL, "invalid JSON: unexpected end of input");
-		else if (at < len)
-			r = err_at(&c, at, NULL, EINVAL, "invalid JSON: unexpected '%c'", json[at]);
-		else
-			r = err_at(&c, at, NULL, EINVAL, "invalid JSON");
-		free(c.t);
-		return r;
-	}
-	c.nt = r;
-	if (c.nt == 0) {
-		r = err_at(&c, len, NULL, EINVAL, "invalid JSON: empty document");
+		r = err_at(&c, je.offset, NULL, -r, "%s", je.msg);
 		goto out;
 	}
-	if ((r = gap(&c, 0, tok_begin(&c.t[0]), 0, "")) < 0)
-		goto out;
-	if (c.t[0].type != JSMN_OBJECT) {
-		r = err_at(&c, tok_begin(&c.t[0]), NULL, EINVAL,
-			   "the top level must be an object, got %s", type_name(&c, &c.t[0]));
-		goto out;
-	}
-	if ((r = check(&c, 0, &next)) < 0)
-		goto out;
-	if (next < c.nt) {
-		r = err_at(&c, tok_begin(&c.t[next]), NULL, EINVAL,
-			   "invalid JSON: text after the top-level object");
-		goto out;
-	}
-	if ((r = gap(&c, tok_end(&c.t[0]), len, 0, "")) < 0)
-		goto out;
 
 	/* Fill a copy: on any error p stays as it was. */
 	if ((r = copy_policy(&scratch, p, e)) < 0)
@@ -631,7 +332,7 @@ int cordon_config_load_string(struct cordon_policy *p, const char *json, size_t 
 	cordon_policy_free(p);
 	*p = scratch;
 out:
-	free(c.t);
+	cordon_json_free(&c.d);
 	return r;
 }
 

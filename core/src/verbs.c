@@ -16,13 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define JSMN_STATIC
-#include <jsmn.h>
-
 #include "cordon/config.h"
 #include "cordon/confine.h"
 #include "cordon/control.h"
 #include "cordon/env.h"
+#include "cordon/json.h"
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
 #include "cordon/policy.h"
@@ -101,71 +99,27 @@ static int usage(const struct cordon_shell *sh, const char *fmt, const char *wha
 	return CORDON_VERB_USAGE;
 }
 
-/* ---- JSON reading (jsmn) for the text forms ---- */
+/* ---- JSON reading (json.h) for the text forms ---- */
 
-struct json {
-	const char *s;
-	jsmntok_t *t;
-	int n;
-};
-
-static int json_parse(struct json *j, const char *s)
+static int json_parse(struct cordon_json *j, const char *s)
 {
-	jsmn_parser p;
-	j->s = s;
-	jsmn_init(&p);
-	int n = jsmn_parse(&p, s, strlen(s), NULL, 0);
-	if (n <= 0)
-		return -EINVAL;
-	j->t = calloc((size_t)n, sizeof(*j->t));
-	if (!j->t)
-		return -ENOMEM;
-	jsmn_init(&p);
-	j->n = jsmn_parse(&p, s, strlen(s), j->t, (unsigned)n);
-	if (j->n <= 0) {
-		free(j->t);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Number of tokens in the value starting at token i (itself included). */
-static int json_skip(const struct json *j, int i)
-{
-	/* jsmn gives an object's key a size of 1 (its value), so one rule covers every type. */
-	int n = 1;
-	for (int k = 0; k < j->t[i].size && i + n < j->n; k++)
-		n += json_skip(j, i + n);
-	return n;
-}
-
-/* The value token of key in the object at token obj, or -1. */
-static int json_get(const struct json *j, int obj, const char *key)
-{
-	if (obj < 0 || obj >= j->n || j->t[obj].type != JSMN_OBJECT)
-		return -1;
-	int i = obj + 1;
-	for (int k = 0; k < j->t[obj].size; k++) {
-		const jsmntok_t *kt = &j->t[i];
-		size_t kl = (size_t)(kt->end - kt->start);
-		if (kt->type == JSMN_STRING && strlen(key) == kl &&
-		    !memcmp(j->s + kt->start, key, kl))
-			return i + 1;
-		i += 1 + json_skip(j, i + 1);
-	}
-	return -1;
+	int r = cordon_json_parse(j, s, strlen(s), 0, NULL);
+	if (r < 0)
+		cordon_json_free(j);
+	return r;
 }
 
 /* Copy token i's text into buf; strings are unescaped (RFC 8259 §7, ASCII \u only). */
-static const char *json_text(const struct json *j, int i, char *buf, size_t len)
+static const char *json_text(const struct cordon_json *j, int i, char *buf, size_t len)
 {
-	if (i < 0 || i >= j->n) {
+	if (cordon_json_type(j, i) == CORDON_JSON_UNDEF) {
 		snprintf(buf, len, "%s", "");
 		return buf;
 	}
-	const char *p = j->s + j->t[i].start, *end = j->s + j->t[i].end;
-	if (j->t[i].type != JSMN_STRING) {
-		snprintf(buf, len, "%.*s", (int)(end - p), p);
+	size_t n;
+	const char *p = cordon_json_inner(j, i, &n);
+	if (cordon_json_type(j, i) != CORDON_JSON_STR) {
+		snprintf(buf, len, "%.*s", (int)n, p);
 		return buf;
 	}
 	/* A string may hold what a confined process sent (a SOCKS5 host name is any bytes):
@@ -177,7 +131,7 @@ static const char *json_text(const struct json *j, int i, char *buf, size_t len)
 		snprintf(buf, len, "?");
 		return buf;
 	}
-	(void)cordon_json_unescape_ascii(p, (size_t)(end - p), raw, len);
+	(void)cordon_json_unescape_ascii(p, n, raw, len);
 	for (const unsigned char *c = (const unsigned char *)raw; *c && o + 1 < len; c++) {
 		if (*c >= 0x20 && *c != 0x7f) {
 			buf[o++] = (char)*c;
@@ -193,56 +147,59 @@ static const char *json_text(const struct json *j, int i, char *buf, size_t len)
 	return buf;
 }
 
-static int json_bool(const struct json *j, int i)
+static int json_bool(const struct cordon_json *j, int i)
 {
-	return i >= 0 && j->t[i].type == JSMN_PRIMITIVE && j->s[j->t[i].start] == 't';
+	bool b = false;
+	return cordon_json_bool(j, i, &b) && b;
 }
 
 /* An array of scalars as "a, b, c" or "none". */
-static void json_list(const struct json *j, int i, char *buf, size_t len)
+static void json_list(const struct cordon_json *j, int i, char *buf, size_t len)
 {
 	size_t o = 0;
 	buf[0] = '\0';
-	if (i < 0 || j->t[i].type != JSMN_ARRAY || j->t[i].size == 0) {
+	if (cordon_json_type(j, i) != CORDON_JSON_ARR || cordon_json_size(j, i) == 0) {
 		snprintf(buf, len, "none");
 		return;
 	}
 	int k = i + 1;
-	for (int m = 0; m < j->t[i].size; m++) {
+	for (int m = 0; m < cordon_json_size(j, i); m++) {
 		char item[512];
 		json_text(j, k, item, sizeof(item));
 		int w = snprintf(buf + o, len - o, "%s%s", m ? ", " : "", item);
 		if (w < 0 || (size_t)w >= len - o)
 			break;
 		o += (size_t)w;
-		k += json_skip(j, k);
+		k = cordon_json_next(j, k);
 	}
 }
 
 /* Text form of any JSON value: one "key.path: value" line per scalar or list of scalars. */
-static int json_flatten(const struct cordon_shell *sh, const struct json *j, int i,
+static int json_flatten(const struct cordon_shell *sh, const struct cordon_json *j, int i,
 			const char *prefix)
 {
-	const jsmntok_t *t = &j->t[i];
+	enum cordon_json_type t = cordon_json_type(j, i);
+	int size = cordon_json_size(j, i);
 	char buf[4096];
-	if (t->type == JSMN_OBJECT) {
+	if (t == CORDON_JSON_OBJ) {
 		int k = i + 1;
-		for (int m = 0; m < t->size; m++) {
+		for (int m = 0; m < size; m++) {
 			char key[256], path[512];
 			json_text(j, k, key, sizeof(key));
 			snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", key);
 			json_flatten(sh, j, k + 1, path);
-			k += 1 + json_skip(j, k + 1);
+			k = cordon_json_next(j, k);
 		}
-	} else if (t->type == JSMN_ARRAY) {
+	} else if (t == CORDON_JSON_ARR) {
 		bool scalars = true;
-		for (int m = 0, k = i + 1; m < t->size; m++, k += json_skip(j, k))
-			scalars &= j->t[k].type == JSMN_STRING || j->t[k].type == JSMN_PRIMITIVE;
+		for (int m = 0, k = i + 1; m < size; m++, k = cordon_json_next(j, k))
+			scalars &= cordon_json_type(j, k) == CORDON_JSON_STR ||
+				   cordon_json_type(j, k) == CORDON_JSON_PRIM;
 		if (scalars) {
 			json_list(j, i, buf, sizeof(buf));
 			OUT("%s: %s\n", prefix, buf);
 		} else {
-			for (int m = 0, k = i + 1; m < t->size; m++, k += json_skip(j, k)) {
+			for (int m = 0, k = i + 1; m < size; m++, k = cordon_json_next(j, k)) {
 				char path[512];
 				snprintf(path, sizeof(path), "%s[%d]", prefix, m);
 				json_flatten(sh, j, k, path);
@@ -860,17 +817,17 @@ static int verb_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 		free(reply);
 		return CORDON_VERB_OK;
 	}
-	struct json j;
+	struct cordon_json j;
 	if (json_parse(&j, reply) < 0) {
 		ERR("status: unreadable reply from the session process\n");
 		free(reply);
 		return CORDON_VERB_FAIL;
 	}
 	char id[64], buf[512];
-	json_text(&j, json_get(&j, 0, "session"), id, sizeof(id));
+	json_text(&j, cordon_json_get(&j, 0, "session"), id, sizeof(id));
 	OUT("sandbox: on (session %s%s)\n", id,
-	    json_bool(&j, json_get(&j, 0, "locked")) ? ", policy locked" : "");
-	int l = json_get(&j, 0, "layers");
+	    json_bool(&j, cordon_json_get(&j, 0, "locked")) ? ", policy locked" : "");
+	int l = cordon_json_get(&j, 0, "layers");
 	static const struct {
 		const char *key, *name;
 	} names[] = {
@@ -881,20 +838,21 @@ static int verb_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 	};
 	char in[512] = "", out[512] = "";
 	for (size_t i = 0; l >= 0 && i < sizeof(names) / sizeof(names[0]); i++) {
-		bool on = json_bool(&j, json_get(&j, l, names[i].key));
+		bool on = json_bool(&j, cordon_json_get(&j, l, names[i].key));
 		char *dst = on ? in : out;
 		append(dst, 512, "%s%s", dst[0] ? ", " : "", names[i].name);
 		if (on && !strcmp(names[i].key, "landlock"))
 			append(dst, 512, " ABI %s",
-			       json_text(&j, json_get(&j, l, "landlock_abi"), buf, sizeof(buf)));
+			       json_text(&j, cordon_json_get(&j, l, "landlock_abi"), buf,
+					 sizeof(buf)));
 	}
 	OUT("layers in force: %s\n", l >= 0 ? (in[0] ? in : "none") : "unknown");
 	OUT("layers missing: %s\n", l >= 0 ? (out[0] ? out : "none") : "unknown");
-	json_list(&j, json_get(&j, 0, "pending"), buf, sizeof(buf));
+	json_list(&j, cordon_json_get(&j, 0, "pending"), buf, sizeof(buf));
 	if (strcmp(buf, "none"))
 		OUT("waiting for approval: %s\n", buf);
-	OUT("violation log: %s\n", json_text(&j, json_get(&j, 0, "log"), buf, sizeof(buf)));
-	free(j.t);
+	OUT("violation log: %s\n", json_text(&j, cordon_json_get(&j, 0, "log"), buf, sizeof(buf)));
+	cordon_json_free(&j);
 	free(reply);
 	return CORDON_VERB_OK;
 }
@@ -926,12 +884,12 @@ static int verb_policy(const struct cordon_shell *sh, int ctl_fd, bool json)
 	if (json) {
 		OUT("%s\n", reply);
 	} else {
-		struct json j;
+		struct cordon_json j;
 		if (ctl_fd < 0)
 			OUT("(sandbox off: the policy `sandbox on` would apply here)\n");
 		if (json_parse(&j, reply) == 0) {
 			json_flatten(sh, &j, 0, "");
-			free(j.t);
+			cordon_json_free(&j);
 		} else {
 			OUT("%s\n", reply);
 		}
@@ -944,7 +902,7 @@ static int verb_hosts(const struct cordon_shell *sh, int ctl_fd, bool json)
 {
 	char *reply = NULL;
 	char *words[] = {"hosts", NULL};
-	struct json j;
+	struct cordon_json j;
 	char buf[4096];
 	if (ctl_fd < 0) {
 		/* Off: the lists `sandbox on` would start with, taken from the local policy. */
@@ -955,25 +913,25 @@ static int verb_hosts(const struct cordon_shell *sh, int ctl_fd, bool json)
 			free(pol);
 			return CORDON_VERB_FAIL;
 		}
-		int net = json_get(&j, 0, "network");
+		int net = cordon_json_get(&j, 0, "network");
 		char allow[2048], deny[2048];
-		json_list(&j, json_get(&j, net, "allowedDomains"), allow, sizeof(allow));
-		json_list(&j, json_get(&j, net, "deniedDomains"), deny, sizeof(deny));
+		json_list(&j, cordon_json_get(&j, net, "allowedDomains"), allow, sizeof(allow));
+		json_list(&j, cordon_json_get(&j, net, "deniedDomains"), deny, sizeof(deny));
 		if (json) {
 			/* Re-emit the raw arrays so the output stays JSON. */
-			int a = json_get(&j, net, "allowedDomains"),
-			    d = json_get(&j, net, "deniedDomains");
+			int a = cordon_json_get(&j, net, "allowedDomains"),
+			    d = cordon_json_get(&j, net, "deniedDomains");
+			size_t an = 2, dn = 2;
+			const char *as = a >= 0 ? cordon_json_raw(&j, a, &an) : "[]",
+				   *ds = d >= 0 ? cordon_json_raw(&j, d, &dn) : "[]";
 			OUT("{\"on\":false,\"allow\":%.*s,\"deny\":%.*s,\"locked\":false,"
 			    "\"pending\":[]}\n",
-			    a >= 0 ? j.t[a].end - j.t[a].start : 2,
-			    a >= 0 ? pol + j.t[a].start : "[]",
-			    d >= 0 ? j.t[d].end - j.t[d].start : 2,
-			    d >= 0 ? pol + j.t[d].start : "[]");
+			    (int)an, as, (int)dn, ds);
 		} else {
 			OUT("(sandbox off: the lists `sandbox on` would start with)\n");
 			OUT("allowed hosts: %s\ndenied hosts: %s\n", allow, deny);
 		}
-		free(j.t);
+		cordon_json_free(&j);
 		free(pol);
 		return CORDON_VERB_OK;
 	}
@@ -982,14 +940,14 @@ static int verb_hosts(const struct cordon_shell *sh, int ctl_fd, bool json)
 	if (json) {
 		OUT("%s\n", reply);
 	} else if (json_parse(&j, reply) == 0) {
-		json_list(&j, json_get(&j, 0, "allow"), buf, sizeof(buf));
+		json_list(&j, cordon_json_get(&j, 0, "allow"), buf, sizeof(buf));
 		OUT("allowed hosts: %s\n", buf);
-		json_list(&j, json_get(&j, 0, "deny"), buf, sizeof(buf));
+		json_list(&j, cordon_json_get(&j, 0, "deny"), buf, sizeof(buf));
 		OUT("denied hosts: %s\n", buf);
-		json_list(&j, json_get(&j, 0, "pending"), buf, sizeof(buf));
+		json_list(&j, cordon_json_get(&j, 0, "pending"), buf, sizeof(buf));
 		if (strcmp(buf, "none"))
 			OUT("waiting for approval: %s\n", buf);
-		free(j.t);
+		cordon_json_free(&j);
 	}
 	free(reply);
 	return CORDON_VERB_OK;

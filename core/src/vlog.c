@@ -1,10 +1,8 @@
 /* vlog.c — the violation log (vlog.h): JSON lines appended with one write(2) each, read back
- * with jsmn for `cordon log`, and followed as they are appended (inotify) for `log -f`. */
-#define JSMN_STATIC
-#include <jsmn.h>
-
-#include "cordon/strbuf.h"
+ * with the JSON reader (json.h) for `cordon log`, and followed as they are appended (inotify). */
 #include "cordon/vlog.h"
+#include "cordon/json.h"
+#include "cordon/strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -151,28 +149,22 @@ int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_
 	return 0;
 }
 
-static bool key_is(const char *js, const jsmntok_t *t, const char *k)
-{
-	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == strlen(k) &&
-	       !memcmp(js + t->start, k, strlen(k));
-}
-
 int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 		      struct cordon_error *e)
 {
-	jsmn_parser p;
-	jsmntok_t t[32];
-	int n;
+	struct cordon_json d;
+	int r = 0;
 
 	memset(v, 0, sizeof(*v));
-	jsmn_init(&p);
-	n = jsmn_parse(&p, line, len, t, sizeof(t) / sizeof(t[0]));
-	if (n < 1 || t[0].type != JSMN_OBJECT)
+	if (cordon_json_parse(&d, line, len, CORDON_JSON_OBJECT, NULL) < 0) {
+		cordon_json_free(&d);
 		return cordon_error_set(e, EINVAL, "violation log: line is not a JSON object");
-	for (int i = 1; i + 1 < n; i += 2) {
-		const jsmntok_t *k = &t[i], *val = &t[i + 1];
-		const char *s = line + val->start;
-		size_t sl = (size_t)(val->end - val->start);
+	}
+	for (int m = 0, k = 1; m < cordon_json_size(&d, 0) && r == 0;
+	     m++, k = cordon_json_next(&d, k)) {
+		int val = k + 1;
+		size_t sl;
+		const char *s = cordon_json_inner(&d, val, &sl);
 		char num[32];
 
 		const struct {
@@ -188,38 +180,49 @@ int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
 		};
 		size_t si = 0;
 
-		if (val->type == JSMN_OBJECT || val->type == JSMN_ARRAY)
-			return cordon_error_set(e, EINVAL, "violation log: nested value");
-		while (si < sizeof(strs) / sizeof(strs[0]) && !key_is(line, k, strs[si].key))
+		if (cordon_json_type(&d, val) == CORDON_JSON_OBJ ||
+		    cordon_json_type(&d, val) == CORDON_JSON_ARR) {
+			r = cordon_error_set(e, EINVAL, "violation log: nested value");
+			break;
+		}
+		while (si < sizeof(strs) / sizeof(strs[0]) &&
+		       !cordon_json_key_is(&d, k, strs[si].key))
 			si++;
 		if (si < sizeof(strs) / sizeof(strs[0])) {
 			if (cordon_json_unescape_ascii(s, sl, strs[si].dst, strs[si].size))
-				return cordon_error_set(e, EINVAL, "violation log: bad %s",
-							strs[si].key);
-		} else if (key_is(line, k, "port") || key_is(line, k, "pid")) {
-			if (val->type != JSMN_PRIMITIVE || sl >= sizeof(num))
-				return cordon_error_set(e, EINVAL, "violation log: bad number");
+				r = cordon_error_set(e, EINVAL, "violation log: bad %s",
+						     strs[si].key);
+		} else if (cordon_json_key_is(&d, k, "port") || cordon_json_key_is(&d, k, "pid")) {
+			if (cordon_json_type(&d, val) != CORDON_JSON_PRIM || sl >= sizeof(num)) {
+				r = cordon_error_set(e, EINVAL, "violation log: bad number");
+				break;
+			}
 			memcpy(num, s, sl);
 			num[sl] = '\0';
-			if (key_is(line, k, "port"))
+			if (cordon_json_key_is(&d, k, "port"))
 				v->port = (uint16_t)strtoul(num, NULL, 10);
 			else
 				v->pid = (pid_t)strtol(num, NULL, 10);
-		} else if (key_is(line, k, "time")) {
+		} else if (cordon_json_key_is(&d, k, "time")) {
 			char ts[32];
 			struct tm tm = {0};
 			char *end;
 
-			if (cordon_json_unescape_ascii(s, sl, ts, sizeof(ts)))
-				return cordon_error_set(e, EINVAL, "violation log: bad time");
+			if (cordon_json_unescape_ascii(s, sl, ts, sizeof(ts))) {
+				r = cordon_error_set(e, EINVAL, "violation log: bad time");
+				break;
+			}
 			end = strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-			if (!end || *end)
-				return cordon_error_set(e, EINVAL, "violation log: bad time \"%s\"",
-							ts);
+			if (!end || *end) {
+				r = cordon_error_set(e, EINVAL, "violation log: bad time \"%s\"",
+						     ts);
+				break;
+			}
 			v->time = timegm(&tm);
 		}
 	}
-	return 0;
+	cordon_json_free(&d);
+	return r;
 }
 
 int cordon_vlog_read(const char *path, cordon_vlog_cb cb, void *arg, struct cordon_error *e)
@@ -445,7 +448,8 @@ int cordon_vlog_state_dir(char *buf, size_t len, bool create, struct cordon_erro
 			char c = *s;
 			*s = '\0';
 			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-				return cordon_error_set(e, errno, "violation log: mkdir %s: %m", dir);
+				return cordon_error_set(e, errno, "violation log: mkdir %s: %m",
+							dir);
 			*s = c;
 			if (!c)
 				break;

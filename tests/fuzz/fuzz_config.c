@@ -1,4 +1,4 @@
-/* fuzz_config.c — libFuzzer target for the JSON configuration (config.c, jsmn): any bytes are
+/* fuzz_config.c — libFuzzer target for the JSON configuration (config.c, json.c): any bytes are
  * either merged into a policy or refused with a message; the policy is then serialised. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* config.h — JSON configuration files (jsmn) into a policy.
+/* config.h — JSON configuration files (read by json.h) into a policy.
  * Keys: the sandbox-runtime settings (network.*, filesystem.*, ignoreViolations,
  * enableWeakerNestedSandbox) and cordon's own (lockPolicy, privateTmp, strict). */
 #ifndef CORDON_CONFIG_H

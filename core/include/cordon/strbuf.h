@@ -49,10 +49,10 @@ void cordon_sb_json_strn(struct cordon_strbuf *b, const char *s, size_t n,
 void cordon_sb_json_str(struct cordon_strbuf *b, const char *s, enum cordon_json_bytes how);
 
 /* cordon_json_unescape_ascii: the text of a JSON string token (s, n bytes, without its quotes, as
- * jsmn delimits it) with its escapes decoded (RFC 8259 §7) into out (len bytes, NUL-terminated).
+ * cordon_json_inner gives it) with its escapes decoded (RFC 8259 §7) into out (len bytes, NUL-terminated).
  * For display and for text written in CORDON_JSON_ASCII mode: a \uXXXX escape of U+0000 or of a
  * code point above U+007F becomes '?'. Returns 0; -ENOSPC with out holding what fit; -EINVAL for
- * an escape cut short (jsmn refuses those in a token). */
+ * an escape cut short (the reader refuses those). */
 int cordon_json_unescape_ascii(const char *s, size_t n, char *out, size_t len);
 
 #endif

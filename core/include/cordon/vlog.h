@@ -68,7 +68,7 @@ size_t cordon_vlog_text(const struct cordon_vlog_entry *v, char *buf, size_t len
  * Returns 0 or -errno with e->msg set. */
 int cordon_vlog_append(int fd, const struct cordon_vlog_entry *v, struct cordon_error *e);
 
-/* cordon_vlog_parse: parse one JSON line (len bytes, no NUL needed) into *v with jsmn. Unknown
+/* cordon_vlog_parse: parse one JSON line (len bytes, no NUL needed) into *v (json.h). Unknown
  * keys are ignored (forward compatibility); a missing key leaves its field zero/empty.
  * Returns 0 or -EINVAL with e->msg naming what is wrong. */
 int cordon_vlog_parse(const char *line, size_t len, struct cordon_vlog_entry *v,
