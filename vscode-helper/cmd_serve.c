@@ -21,10 +21,10 @@
 
 #include "cmd.h"
 #include "cordon/ask.h"
-#include "cordon/config.h"
 #include "cordon/hostpat.h"
 #include "cordon/layers.h"
 #include "cordon/policy.h"
+#include "cordon/policy_build.h"
 #include "cordon/run.h"
 #include "cordon/vlog.h"
 #include "rpc.h"
@@ -72,12 +72,9 @@ struct ask {
 };
 
 struct serve {
-	/* session.start: the policy inputs, kept so each run builds its policy for its cwd */
-	char *config;
-	char **allow_write, **allow_host; /* NULL-terminated */
-	size_t n_allow_write, n_allow_host;
-	char *settings; /* JSON object text of config-file keys, or NULL */
-	bool strict, lock, started;
+	/* session.start: the policy request, kept so each run builds its policy for its cwd */
+	struct cordon_policy_request req;
+	bool started;
 	char **session_hosts; /* allowed for the session through network/ask */
 	size_t n_session_hosts;
 
@@ -167,18 +164,6 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-static void serve_policy_clear(struct serve *s)
-{
-	free(s->config);
-	free(s->settings);
-	strv_free(s->allow_write, s->n_allow_write);
-	strv_free(s->allow_host, s->n_allow_host);
-	s->config = s->settings = NULL;
-	s->allow_write = s->allow_host = NULL;
-	s->n_allow_write = s->n_allow_host = 0;
-	s->strict = s->lock = false;
-}
-
 static int strv_push(char ***v, size_t *n, const char *str)
 {
 	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
@@ -193,40 +178,27 @@ static int strv_push(char ***v, size_t *n, const char *str)
 	return 0;
 }
 
-/* build_policy: the session's policy for a command in cwd: the merge of cordon_policy_build
- * (user config, "config", allowWrite, allowHost and the hosts allowed for the session,
- * .cordon.json), then the inline "settings" (config-file keys; relative paths against cwd),
- * then strict/lock, finished again for cwd. */
+/* build_policy: the session's policy for a command in cwd: cordon_policy_build for the request
+ * of session.start with the hosts allowed for the session added to its allowHost. */
 static int build_policy(const struct serve *s, const char *cwd, struct cordon_policy *p,
 			struct cordon_error *e)
 {
-	char **hosts;
-	size_t nh = s->n_allow_host + s->n_session_hosts;
+	struct cordon_policy_request rq = s->req; /* borrowed: not freed here */
+	size_t nh = s->req.n_allow_host + s->n_session_hosts;
 	int r;
 
-	hosts = calloc(nh + 1, sizeof(*hosts));
-	if (!hosts)
+	memset(p, 0, sizeof(*p));
+	rq.allow_host = calloc(nh + 1, sizeof(*rq.allow_host));
+	if (!rq.allow_host)
 		return cordon_error_set(e, ENOMEM, "out of memory");
-	for (size_t i = 0; i < s->n_allow_host; i++)
-		hosts[i] = s->allow_host[i];
+	for (size_t i = 0; i < s->req.n_allow_host; i++)
+		rq.allow_host[i] = s->req.allow_host[i];
 	for (size_t i = 0; i < s->n_session_hosts; i++)
-		hosts[s->n_allow_host + i] = s->session_hosts[i];
-	r = cordon_policy_build(p, s->config, s->allow_write, s->n_allow_write, hosts, nh, cwd, e);
-	free(hosts);
-	if (r < 0)
-		return r;
-	if (s->settings) {
-		r = cordon_config_load_string(p, s->settings, strlen(s->settings), "settings", cwd,
-					      getenv("HOME"), e);
-		if (r < 0)
-			return r;
-		r = cordon_policy_finish(p, cwd, e);
-		if (r < 0)
-			return r;
-	}
-	p->strict = p->strict || s->strict;
-	p->lock_policy = p->lock_policy || s->lock;
-	return 0;
+		rq.allow_host[s->req.n_allow_host + i] = s->session_hosts[i];
+	rq.n_allow_host = nh;
+	r = cordon_policy_build(p, &rq, cwd, e);
+	free(rq.allow_host);
+	return r;
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
@@ -350,8 +322,49 @@ static void m_initialize(struct req *q)
 	cordon_sb_free(&b);
 }
 
+/* param_request: the policy params of session.start into rq (cordon_policy_build's request).
+ * Returns 0, or -1 when one has the wrong type. */
+static int param_request(const struct req *q, struct cordon_policy_request *rq)
+{
+	struct cordon_error e = {{0}};
+	char **v = NULL, *str;
+	size_t n = 0;
+	bool bad = false;
+	int st, r = 0;
+
+	str = param_str(q, "config", &bad);
+	r |= cordon_policy_request_set_config(rq, str, &e);
+	free(str);
+	if (param_strv(q, "allowWrite", &v, &n) < 0)
+		bad = true;
+	for (size_t i = 0; i < n; i++)
+		r |= cordon_policy_request_add_write(rq, v[i], &e);
+	strv_free(v, n);
+	if (param_strv(q, "allowHost", &v, &n) < 0)
+		bad = true;
+	for (size_t i = 0; i < n; i++)
+		r |= cordon_policy_request_add_host(rq, v[i], &e);
+	strv_free(v, n);
+	param_bool(q, "strict", &rq->strict, &bad);
+	param_bool(q, "lock", &rq->lock, &bad);
+	st = cordon_json_get(q->d, q->params, "settings");
+	if (st >= 0 && !cordon_json_is_null(q->d, st)) {
+		size_t len;
+		const char *raw = cordon_json_raw(q->d, st, &len);
+		if (cordon_json_type(q->d, st) != CORDON_JSON_OBJ) {
+			bad = true;
+		} else if ((str = strndup(raw, len))) {
+			r |= cordon_policy_request_set_settings(rq, str, &e);
+			free(str);
+		} else {
+			r = -1;
+		}
+	}
+	return bad || r ? -1 : 0;
+}
+
 /* m_session_start: {config?, allowWrite?, allowHost?, strict?, lock?, settings?, cwd?}: replace
- * the session's policy inputs after checking that they build; result {policy}. */
+ * the session's policy request after checking that it builds; result {policy}. */
 static void m_session_start(struct req *q)
 {
 	struct serve tmp = {0}, *s = q->s;
@@ -359,25 +372,9 @@ static void m_session_start(struct req *q)
 	struct cordon_error e = {{0}};
 	char cwd[PATH_MAX], *c, *json = NULL;
 	bool bad = false;
-	int st;
 
-	tmp.config = param_str(q, "config", &bad);
 	c = param_str(q, "cwd", &bad);
-	if (param_strv(q, "allowWrite", &tmp.allow_write, &tmp.n_allow_write) < 0 ||
-	    param_strv(q, "allowHost", &tmp.allow_host, &tmp.n_allow_host) < 0)
-		bad = true;
-	param_bool(q, "strict", &tmp.strict, &bad);
-	param_bool(q, "lock", &tmp.lock, &bad);
-	st = cordon_json_get(q->d, q->params, "settings");
-	if (st >= 0 && !cordon_json_is_null(q->d, st)) {
-		size_t n;
-		const char *raw = cordon_json_raw(q->d, st, &n);
-		if (cordon_json_type(q->d, st) != CORDON_JSON_OBJ)
-			bad = true;
-		else
-			tmp.settings = strndup(raw, n);
-	}
-	if (bad) {
+	if (param_request(q, &tmp.req) < 0 || bad) {
 		reply_error(q->id, RPC_INVALID_PARAMS,
 			    "session.start: config and cwd are strings, allowWrite and allowHost "
 			    "arrays of strings, strict and lock booleans, settings an object");
@@ -398,17 +395,10 @@ static void m_session_start(struct req *q)
 		goto out;
 	}
 	cordon_policy_free(&p);
-	serve_policy_clear(s);
-	s->config = tmp.config;
-	s->settings = tmp.settings;
-	s->allow_write = tmp.allow_write;
-	s->n_allow_write = tmp.n_allow_write;
-	s->allow_host = tmp.allow_host;
-	s->n_allow_host = tmp.n_allow_host;
-	s->strict = tmp.strict;
-	s->lock = tmp.lock;
+	cordon_policy_request_free(&s->req);
+	s->req = tmp.req;
+	memset(&tmp.req, 0, sizeof(tmp.req));
 	s->started = true;
-	memset(&tmp, 0, sizeof(tmp));
 	if (q->id) {
 		struct cordon_strbuf b = {0};
 		cordon_sb_add(&b, "{\"policy\":");
@@ -420,9 +410,7 @@ static void m_session_start(struct req *q)
 out:
 	free(json);
 	free(c);
-	tmp.session_hosts = NULL;
-	tmp.n_session_hosts = 0;
-	serve_policy_clear(&tmp);
+	cordon_policy_request_free(&tmp.req);
 }
 
 /* run_child: the forked child of a `run`: stdio, environment, cwd, policy, then cordon_run,

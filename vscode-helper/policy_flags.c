@@ -1,9 +1,8 @@
-/* policy_flags.c — parsing of the policy flags every policy-taking command shares, and the
- * policy built from them (see policy_flags.h). */
+/* policy_flags.c — the options every policy-taking command shares (policy_flags.h): the policy
+ * flags go to the core's parser, the command's own options (--json, -c, --help) are taken here. */
 #include "policy_flags.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,108 +10,84 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "cordon/config.h"
 
-static int push(char ***v, size_t *n, char *s)
+/* short_opts: a cluster of short options ("-h", "-c STRING", "-cSTRING"). Returns 0, or -1 after
+ * printing why. */
+static int short_opts(int argc, char **argv, int *i, struct policy_flags *out, const char *cmd)
 {
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!nv)
-		return -1;
-	nv[(*n)++] = s;
-	*v = nv;
+	for (const char *c = argv[*i] + 1; *c; c++) {
+		if (*c == 'h') {
+			out->help = true;
+		} else if (*c == 'c') {
+			if (c[1]) {
+				out->command = c + 1;
+			} else if (*i + 1 < argc) {
+				out->command = argv[++*i];
+			} else {
+				fprintf(stderr, "cordon %s: option \"-c\" needs an argument\n",
+					cmd);
+				return -1;
+			}
+			return 0;
+		} else {
+			fprintf(stderr, "cordon %s: unknown option \"-%c\"\n", cmd, *c);
+			return -1;
+		}
+	}
 	return 0;
 }
 
 int policy_flags_parse(int argc, char **argv, struct policy_flags *out)
 {
-	enum { OPT_CONFIG = 256, OPT_ALLOW_WRITE, OPT_ALLOW_HOST, OPT_STRICT, OPT_LOCK, OPT_JSON };
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, OPT_CONFIG},
-	    {"allow-write", required_argument, NULL, OPT_ALLOW_WRITE},
-	    {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
-	    {"strict", no_argument, NULL, OPT_STRICT},
-	    {"lock", no_argument, NULL, OPT_LOCK},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *cmd = argc > 0 ? argv[0] : "cordon";
-	int opt;
+	int i;
 
 	memset(out, 0, sizeof(*out));
-	opterr = 0;
-	optind = 0; /* glibc: 0 re-initialises the scanner for a second parse in one process */
-	while ((opt = getopt_long(argc, argv, "+:c:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_CONFIG:
-			out->config = optarg;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		struct cordon_error e = {{0}};
+		if (!strcmp(a, "--")) {
+			i++;
 			break;
-		case OPT_ALLOW_WRITE:
-			if (push(&out->allow_write, &out->n_allow_write, optarg) < 0)
-				goto nomem;
-			break;
-		case OPT_ALLOW_HOST:
-			if (push(&out->allow_host, &out->n_allow_host, optarg) < 0)
-				goto nomem;
-			break;
-		case OPT_STRICT:
-			out->strict = true;
-			break;
-		case OPT_LOCK:
-			out->lock = true;
-			break;
-		case OPT_JSON:
-			out->json = true;
-			break;
-		case 'c':
-			out->command = optarg;
-			break;
-		case 'h':
-			out->help = true;
-			break;
-		case ':':
-			fprintf(stderr, "cordon %s: option \"%s\" needs an argument\n", cmd,
-				argv[optind - 1]);
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break; /* the first operand */
+		int r = cordon_policy_flag(&out->rq, argc, argv, &i, &e);
+		if (r < 0) {
+			fprintf(stderr, "cordon %s: %s\n", cmd, e.msg);
 			return -1;
-		default:
-			if (optopt)
-				fprintf(stderr, "cordon %s: unknown option \"-%c\"\n", cmd, optopt);
-			else
-				fprintf(stderr, "cordon %s: unknown option \"%s\"\n", cmd,
-					argv[optind - 1]);
+		}
+		if (r > 0)
+			continue;
+		if (!strcmp(a, "--json")) {
+			out->json = true;
+		} else if (!strcmp(a, "--help")) {
+			out->help = true;
+		} else if (a[1] != '-') {
+			if (short_opts(argc, argv, &i, out, cmd) < 0)
+				return -1;
+		} else {
+			fprintf(stderr, "cordon %s: unknown option \"%s\"\n", cmd, a);
 			return -1;
 		}
 	}
-	return optind;
-nomem:
-	fprintf(stderr, "cordon %s: out of memory\n", cmd);
-	return -1;
+	return i;
 }
 
 int policy_flags_build(const struct policy_flags *f, struct cordon_policy *p,
 		       struct cordon_error *e)
 {
 	char cwd[PATH_MAX];
-	int r;
 
+	memset(p, 0, sizeof(*p));
 	if (!getcwd(cwd, sizeof(cwd)))
 		return cordon_error_set(e, errno, "cannot get the current directory: %m");
-	r = cordon_policy_build(p, f->config, f->allow_write, f->n_allow_write, f->allow_host,
-				f->n_allow_host, cwd, e);
-	if (r < 0)
-		return r;
-	p->strict = p->strict || f->strict;
-	p->lock_policy = p->lock_policy || f->lock;
-	return 0;
+	return cordon_policy_build(p, &f->rq, cwd, e);
 }
 
 void policy_flags_free(struct policy_flags *f)
 {
-	free(f->allow_write);
-	free(f->allow_host);
-	f->allow_write = f->allow_host = NULL;
-	f->n_allow_write = f->n_allow_host = 0;
+	cordon_policy_request_free(&f->rq);
 }
 
 int policy_flags_usage(struct policy_flags *f, int first, bool bad, const char *usage)

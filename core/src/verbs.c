@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cordon/config.h"
 #include "cordon/confine.h"
 #include "cordon/control.h"
 #include "cordon/env.h"
@@ -24,6 +23,7 @@
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
 #include "cordon/policy.h"
+#include "cordon/policy_build.h"
 #include "cordon/session.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
@@ -92,7 +92,7 @@ say(const struct cordon_shell *sh, int to_err, const char *fmt, ...)
 
 static int usage(const struct cordon_shell *sh, const char *fmt, const char *what)
 {
-	char msg[512];
+	char msg[1200];
 	snprintf(msg, sizeof(msg), fmt, what);
 	ERR("%s\n", msg);
 	sh->err(sh->arg, usage_text);
@@ -458,55 +458,18 @@ static int scan_children(char *list, size_t len)
 
 /* ---- sandbox on ---- */
 
-struct on_args {
-	const char *config;
-	char *allow_write[MAX_FLAGS];
-	size_t n_write;
-	char *allow_host[MAX_FLAGS];
-	size_t n_host;
-	bool lock, strict;
-};
-
-/* --opt VALUE or --opt=VALUE; returns the value or NULL (usage error). */
-static const char *opt_value(int argc, char *const *argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (strcmp(argv[*i], name) == 0 && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static int parse_on(const struct cordon_shell *sh, int argc, char *const *argv, struct on_args *a)
+/* parse_on: the words after `on`: policy flags only (cordon_policy_flag, shared with the cordon
+ * binary). */
+static int parse_on(const struct cordon_shell *sh, int argc, char *const *argv,
+		    struct cordon_policy_request *rq)
 {
 	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (strcmp(argv[i], "--lock") == 0) {
-			a->lock = true;
-		} else if (strcmp(argv[i], "--strict") == 0) {
-			a->strict = true;
-		} else if (!strncmp(argv[i], "--config", 8) && (argv[i][8] == '=' || !argv[i][8])) {
-			if (!(v = opt_value(argc, argv, &i, "--config")))
-				return usage(sh, "on: %s needs a file", "--config");
-			a->config = v;
-		} else if (!strncmp(argv[i], "--allow-write", 13) &&
-			   (argv[i][13] == '=' || !argv[i][13])) {
-			if (!(v = opt_value(argc, argv, &i, "--allow-write")))
-				return usage(sh, "on: %s needs a path", "--allow-write");
-			if (a->n_write == MAX_FLAGS)
-				return usage(sh, "on: too many %s", "--allow-write");
-			a->allow_write[a->n_write++] = (char *)v;
-		} else if (!strncmp(argv[i], "--allow-host", 12) &&
-			   (argv[i][12] == '=' || !argv[i][12])) {
-			if (!(v = opt_value(argc, argv, &i, "--allow-host")))
-				return usage(sh, "on: %s needs a host", "--allow-host");
-			if (a->n_host == MAX_FLAGS)
-				return usage(sh, "on: too many %s", "--allow-host");
-			a->allow_host[a->n_host++] = (char *)v;
-		} else {
+		struct cordon_error e = {{0}};
+		int r = cordon_policy_flag(rq, argc, argv, &i, &e);
+		if (r < 0)
+			return usage(sh, "on: %s", e.msg);
+		if (r == 0)
 			return usage(sh, "on: unknown option \"%s\"", argv[i]);
-		}
 	}
 	return 0;
 }
@@ -581,13 +544,11 @@ static int apply_env(const struct cordon_shell *sh, const struct cordon_env *env
 	return bad;
 }
 
-static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
+/* verb_on_request: `sandbox on` for the parsed request a (flags: any was given). */
+static int verb_on_request(const struct cordon_shell *sh, int *ctl_fd,
+			   const struct cordon_policy_request *a, bool flags)
 {
-	struct on_args a = {0};
-	int r = parse_on(sh, argc, argv, &a);
-	if (r)
-		return r;
-	bool flags = a.config || a.n_write || a.n_host || a.lock || a.strict;
+	int r;
 	if (*ctl_fd >= 0 || self_confined()) {
 		const char *id = sh->getvar(sh->arg, "CORDON_SESSION");
 		ERR("already on%s%s%s; nothing changed\n", id ? " (session " : "", id ? id : "",
@@ -626,17 +587,12 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	struct cordon_policy p;
 	struct cordon_error e = {{0}};
 	memset(&p, 0, sizeof(p));
-	r = cordon_policy_build(&p, a.config, a.allow_write, a.n_write, a.allow_host, a.n_host, cwd,
-				&e);
+	r = cordon_policy_build(&p, a, cwd, &e);
 	if (r < 0) {
 		ERR("on: %s; nothing changed\n", e.msg);
 		cordon_policy_free(&p);
 		return CORDON_VERB_FAIL;
 	}
-	if (a.lock)
-		p.lock_policy = true;
-	if (a.strict)
-		p.strict = true;
 
 	int suggest;
 	list[0] = '\0';
@@ -754,6 +710,20 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	return CORDON_VERB_OK;
 }
 
+static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
+{
+	struct cordon_policy_request a = {0};
+	int r = parse_on(sh, argc, argv, &a);
+	if (r) {
+		cordon_policy_request_free(&a);
+		return r;
+	}
+	bool flags = a.config || a.n_allow_write || a.n_allow_host || a.lock || a.strict;
+	r = verb_on_request(sh, ctl_fd, &a, flags);
+	cordon_policy_request_free(&a);
+	return r;
+}
+
 /* ---- the other verbs ---- */
 
 /* --json for every reading verb; -f/--follow for `log` only (follow may be NULL). */
@@ -864,8 +834,7 @@ static int local_policy_json(const struct cordon_shell *sh, char **out)
 	struct cordon_policy p;
 	struct cordon_error e = {{0}};
 	memset(&p, 0, sizeof(p));
-	if (!getcwd(cwd, sizeof(cwd)) ||
-	    cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, cwd, &e) < 0 ||
+	if (!getcwd(cwd, sizeof(cwd)) || cordon_policy_build(&p, NULL, cwd, &e) < 0 ||
 	    cordon_policy_to_json(&p, out, &e) < 0) {
 		ERR("policy: %s\n", e.msg[0] ? e.msg : strerror(errno));
 		cordon_policy_free(&p);

@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cordon/config.h"
 #include "cordon/confine.h"
+#include "cordon/policy_build.h"
 
 static int failing_hook(void *arg, struct cordon_error *e)
 {
@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 
 	if (argc != 2 || !getcwd(cwd, sizeof(cwd)))
 		return 2;
-	if (cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, cwd, &e) < 0 ||
+	if (cordon_policy_build(&p, NULL, cwd, &e) < 0 ||
 	    cordon_session_start(&p, &s, &e) < 0) {
 		fprintf(stderr, "setup: %s\n", e.msg);
 		return 2;

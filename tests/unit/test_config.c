@@ -17,6 +17,7 @@
 #include "cordon/config.h"
 #include "cordon/hostpat.h"
 #include "cordon/policy.h"
+#include "cordon/policy_build.h"
 
 static bool has_path(const struct cordon_path_list *l, const char *path)
 {
@@ -327,6 +328,18 @@ static void user_config_path_follows_xdg(void **state)
 	assert_int_equal(cordon_config_user_path(buf, sizeof(buf)), -ENOENT);
 }
 
+/* build: cordon_policy_build for a request of a --config file and flags (borrowed, not freed). */
+static int build(struct cordon_policy *p, char *config, char **aw, size_t naw, char **ah,
+		 size_t nah, const char *cwd, struct cordon_error *e)
+{
+	struct cordon_policy_request rq = {.config = config,
+					   .allow_write = aw,
+					   .n_allow_write = naw,
+					   .allow_host = ah,
+					   .n_allow_host = nah};
+	return cordon_policy_build(p, &rq, cwd, e);
+}
+
 static void build_merges_user_config_flags_and_repository_file(void **state)
 {
 	(void)state;
@@ -349,7 +362,7 @@ static void build_merges_user_config_flags_and_repository_file(void **state)
 		   "{\"network\": {\"deniedDomains\": [\"bad.user.test\"]}, \"lockPolicy\": true,"
 		   " \"filesystem\": {\"allowWrite\": [\".\"], \"denyWrite\": [\"dist\"]}}");
 
-	int r = cordon_policy_build(&p, cfg, aw, 2, ah, 1, proj, &e);
+	int r = build(&p, cfg, aw, 2, ah, 1, proj, &e);
 	if (r)
 		fail_msg("build failed: %s", e.msg);
 	assert_int_equal(cordon_host_decide(&p, "a.user.test", 443), CORDON_VERDICT_ALLOW);
@@ -371,7 +384,7 @@ static void build_merges_user_config_flags_and_repository_file(void **state)
 
 	/* a repository file that loosens is refused, naming itself and the key */
 	write_file(d, "proj/.cordon.json", "{\"network\": {\"allowedDomains\": [\"evil.test\"]}}");
-	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -EPERM);
+	assert_int_equal(build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -EPERM);
 	snprintf(want, sizeof(want), "%s/.cordon.json: network.allowedDomains", proj);
 	if (!strstr(e.msg, want))
 		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
@@ -380,10 +393,10 @@ static void build_merges_user_config_flags_and_repository_file(void **state)
 	/* a bad user config and a bad flag are errors too */
 	write_file(d, "proj/.cordon.json", "{}");
 	char *bad_host[] = {"*.com"};
-	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, bad_host, 1, proj, &e), -EINVAL);
+	assert_int_equal(build(&p, NULL, NULL, 0, bad_host, 1, proj, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "--allow-host: invalid host pattern \"*.com\""));
 	write_file(d, "home/.config/cordon/config.json", "{\"strict\": \"no\"}");
-	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -EINVAL);
+	assert_int_equal(build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -EINVAL);
 	snprintf(want, sizeof(want),
 		 "%s/.config/cordon/config.json:1:12: strict: expected a boolean", home);
 	if (!strstr(e.msg, want))
@@ -407,13 +420,13 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 	write_file(d, "proj/.keep", "");
 
 	/* a flag: named, with the resolved path */
-	assert_int_equal(cordon_policy_build(&p, NULL, missing, 1, NULL, 0, proj, &e), -ENOENT);
+	assert_int_equal(build(&p, NULL, missing, 1, NULL, 0, proj, &e), -ENOENT);
 	snprintf(want, sizeof(want), "--allow-write: writable path %s/out does not exist", proj);
 	if (!strstr(e.msg, want))
 		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
 	/* --config: the file and the key */
 	write_file(d, "extra.json", "{\"filesystem\": {\"allowWrite\": [\"gone\"]}}");
-	assert_int_equal(cordon_policy_build(&p, cfg, NULL, 0, NULL, 0, proj, &e), -ENOENT);
+	assert_int_equal(build(&p, cfg, NULL, 0, NULL, 0, proj, &e), -ENOENT);
 	snprintf(want, sizeof(want),
 		 "%s: filesystem.allowWrite: writable path %s/gone does not exist", cfg, d);
 	if (!strstr(e.msg, want))
@@ -421,7 +434,7 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 	/* the user's own config too */
 	write_file(d, "home/.config/cordon/config.json",
 		   "{\"filesystem\": {\"allowWrite\": [\"~/.npm\"]}}");
-	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -ENOENT);
+	assert_int_equal(build(&p, NULL, NULL, 0, NULL, 0, proj, &e), -ENOENT);
 	snprintf(want, sizeof(want),
 		 "%s/.config/cordon/config.json: filesystem.allowWrite: writable path %s/.npm does "
 		 "not exist",
@@ -433,7 +446,7 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 	write_file(d, "proj/out/.keep", "");
 	write_file(d, "gone/.keep", "");
 	write_file(d, "home/.npm/.keep", "");
-	int r = cordon_policy_build(&p, cfg, missing, 1, NULL, 0, proj, &e);
+	int r = build(&p, cfg, missing, 1, NULL, 0, proj, &e);
 	if (r)
 		fail_msg("build failed: %s", e.msg);
 	snprintf(want, sizeof(want), "%s/.npm", home);
@@ -452,7 +465,7 @@ static void build_without_any_config_gives_the_defaults(void **state)
 	snprintf(home, sizeof(home), "%s/home", d);
 	setenv("HOME", home, 1);
 	setenv("XDG_CONFIG_HOME", d, 1);
-	assert_int_equal(cordon_policy_build(&p, NULL, NULL, 0, NULL, 0, d, &e), 0);
+	assert_int_equal(build(&p, NULL, NULL, 0, NULL, 0, d, &e), 0);
 	assert_int_equal(p.allow_hosts.n, 0);
 	assert_int_equal(p.allow_write.n, 1);
 	assert_string_equal(p.allow_write.v[0], d);
@@ -462,13 +475,50 @@ static void build_without_any_config_gives_the_defaults(void **state)
 	/* --config naming a missing file is an error, unlike an absent user config */
 	char missing[4200];
 	snprintf(missing, sizeof(missing), "%s/missing.json", d);
-	assert_int_equal(cordon_policy_build(&p, missing, NULL, 0, NULL, 0, d, &e), -ENOENT);
+	assert_int_equal(build(&p, missing, NULL, 0, NULL, 0, d, &e), -ENOENT);
 	rm_rf(d);
+}
+
+static void policy_flags_take_both_spellings_and_leave_other_words(void **state)
+{
+	(void)state;
+	char *argv[] = {
+	    "on",	   "--config=a.json", "--allow-write", "out",	 "--allow-host=h.test",
+	    "--strict",	   "--lock",	      "--config",      "b.json", "--json",
+	    "--allow-host"};
+	int argc = sizeof(argv) / sizeof(argv[0]), i, took = 0;
+	struct cordon_policy_request rq = {0};
+	struct cordon_error e = {{0}};
+
+	for (i = 1; i < argc; i++) {
+		int r = cordon_policy_flag(&rq, argc, argv, &i, &e);
+		if (r == 0)
+			break;
+		assert_int_equal(r, 1);
+		took++;
+	}
+	assert_int_equal(took, 6);
+	assert_string_equal(argv[i], "--json");	  /* not a policy flag: the adapter's */
+	assert_string_equal(rq.config, "b.json"); /* the last --config wins */
+	assert_int_equal(rq.n_allow_write, 1);
+	assert_string_equal(rq.allow_write[0], "out");
+	assert_int_equal(rq.n_allow_host, 1);
+	assert_string_equal(rq.allow_host[0], "h.test");
+	assert_true(rq.strict && rq.lock);
+	i = argc - 1;
+	assert_int_equal(cordon_policy_flag(&rq, argc, argv, &i, &e), -EINVAL);
+	assert_string_equal(e.msg, "option \"--allow-host\" needs an argument");
+	char *near[] = {"x", "--configx", "--allow-hosts=a"};
+	for (i = 1; i < 3; i++)
+		assert_int_equal(cordon_policy_flag(&rq, 3, near, &i, &e), 0);
+	cordon_policy_request_free(&rq);
+	assert_null(rq.config);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(policy_flags_take_both_spellings_and_leave_other_words),
 	    cmocka_unit_test(sandbox_runtime_settings_file_loads),
 	    cmocka_unit_test(ignore_violations_accepts_boolean_and_command_map),
 	    cmocka_unit_test(errors_name_file_line_column_and_key),

@@ -22,13 +22,4 @@ int cordon_config_load_string(struct cordon_policy *p, const char *json, size_t 
  * Returns 0 or -ENAMETOOLONG / -ENOENT (no HOME and no XDG_CONFIG_HOME). */
 int cordon_config_user_path(char *buf, size_t len);
 
-/* cordon_policy_build: the full merge of DESIGN.md §1: defaults, then the user config (if it
- * exists), then config_file (--config, may be NULL), then the flags (allow_write paths, allow_host
- * patterns), then cwd/.cordon.json (if it exists) which may only tighten, then finish with cwd.
- * Returns 0 or a negative errno with e->msg naming file, line:column and key. */
-int cordon_policy_build(struct cordon_policy *p, const char *config_file,
-			char *const *allow_write, size_t n_allow_write,
-			char *const *allow_host, size_t n_allow_host, const char *cwd,
-			struct cordon_error *e);
-
 #endif
