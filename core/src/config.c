@@ -89,6 +89,14 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 				      cordon_json_type_name(d, j));
 		if ((r = decode(c, j, key, &s)) < 0)
 			return r;
+		if (kind == LIST_PATHS && strpbrk(s, "*?[")) {
+			/* sandbox-runtime expands globs in denyRead on Linux; cordon binds concrete
+			 * paths, and a pattern taken literally would mask nothing */
+			r = err_at(c, cordon_json_offset(d, j), key, EINVAL,
+				   "\"%s\": glob patterns are not expanded; name each path", s);
+			free(s);
+			return r;
+		}
 		if (kind == LIST_PATHS)
 			r = cordon_policy_add_path(list, s, c->home, c->base, c->e);
 		else if (kind == LIST_HOSTS)
@@ -103,28 +111,72 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 	return 0;
 }
 
-enum field_kind { F_BOOL, F_PATHS, F_HOSTS, F_NETWORK, F_FILESYSTEM, F_IGNORE };
+enum field_kind {
+	F_BOOL,
+	F_PATHS,
+	F_HOSTS,
+	F_NETWORK,
+	F_FILESYSTEM,
+	F_IGNORE,
+	/* sandbox-runtime keys without a cordon counterpart (see srt_why below) */
+	F_NOOP, /* nothing to do on Linux or in cordon: the type is checked, the value ignored */
+	F_NOOP_FALSE, /* a boolean cordon cannot honour: false (the default) is accepted, true
+			 refused */
+	F_REFUSE,     /* a feature cordon does not have: refused, saying what to use instead */
+};
 
 struct field {
 	const char *key;
 	enum field_kind kind;
-	size_t off; /* offset of the target in struct cordon_policy */
+	size_t off;	 /* F_BOOL ... F_IGNORE: offset of the target in struct cordon_policy */
+	char type;	 /* F_NOOP: the JSON type sandbox-runtime documents: b(oolean), o(bject),
+			    a(rray), s(tring) or i(nteger, 1..10) */
+	const char *why; /* F_NOOP_FALSE, F_REFUSE: the rest of the message */
 };
 
 #define FIELD(k, kind, member)                                                                     \
 	{                                                                                          \
-		k, kind, offsetof(struct cordon_policy, member)                                    \
+		k, kind, offsetof(struct cordon_policy, member), 0, NULL                           \
+	}
+#define NOOP(k, type)                                                                              \
+	{                                                                                          \
+		k, F_NOOP, 0, type, NULL                                                           \
+	}
+#define NOT_TRUE(k, why)                                                                           \
+	{                                                                                          \
+		k, F_NOOP_FALSE, 0, 'b', why                                                       \
+	}
+#define REFUSE(k, why)                                                                             \
+	{                                                                                          \
+		k, F_REFUSE, 0, 0, why                                                             \
 	}
 
+/* The keys of a settings file: sandbox-runtime's (its README, "Configuration Options", and its
+ * settings schema, sandbox-config.ts) and cordon's own. A sandbox-runtime key is either honoured,
+ * ignored because it means nothing here (macOS or Windows only, or a helper program srt runs that
+ * cordon does not need), or refused by name with what to use instead: never half-honoured. */
 static const struct field root_fields[] = {
-    {"network", F_NETWORK, 0},
-    {"filesystem", F_FILESYSTEM, 0},
+    {"network", F_NETWORK, 0, 0, NULL},
+    {"filesystem", F_FILESYSTEM, 0, 0, NULL},
     FIELD("ignoreViolations", F_IGNORE, ignore_violations),
     FIELD("enableWeakerNestedSandbox", F_BOOL, enable_weaker_nested_sandbox),
+    NOOP("enableWeakerNetworkIsolation", 'b'), /* macOS: com.apple.trustd.agent */
+    NOOP("allowAppleEvents", 'b'),	       /* macOS */
+    NOOP("allowPty", 'b'),		       /* macOS */
+    NOOP("windows", 'o'),		       /* Windows */
+    /* cordon guards the dangerous names at every depth (the guard), not by a search */
+    NOOP("mandatoryDenySearchDepth", 'i'),
+    NOOP("ripgrep", 'o'),	   /* srt's helper programs: cordon runs none of them */
+    NOOP("seccomp", 'o'),	   /* cordon builds its filter with libseccomp itself */
+    NOOP("bwrapPath", 's'),	   /* cordon does not use bubblewrap */
+    NOOP("javaAgentJarPath", 's'), /* JVMs read HTTPS_PROXY only through -Dhttps.proxyHost */
+    NOOP("git", 'o'), /* safe.directory: cordon maps the caller's own uid, so git sees its owner */
+    REFUSE("credentials", "cordon does not mask credentials; keep such files from being read "
+			  "with filesystem.denyRead"),
     FIELD("lockPolicy", F_BOOL, lock_policy),
     FIELD("privateTmp", F_BOOL, private_tmp),
     FIELD("strict", F_BOOL, strict),
-    {NULL, F_BOOL, 0},
+    {NULL, F_BOOL, 0, 0, NULL},
 };
 
 static const struct field network_fields[] = {
@@ -132,7 +184,24 @@ static const struct field network_fields[] = {
     FIELD("deniedDomains", F_HOSTS, deny_hosts),
     FIELD("allowUnixSockets", F_PATHS, allow_unix_sockets),
     FIELD("allowLocalBinding", F_BOOL, allow_local_binding),
-    {NULL, F_BOOL, 0},
+    NOT_TRUE("allowAllUnixSockets", "cordon refuses socket(AF_UNIX) unless "
+				    "network.allowUnixSockets names a socket; list them there"),
+    NOOP("allowMachLookup", 'a'), /* macOS */
+    NOOP("deniedDomainReasons", 'o'),
+    NOT_TRUE("strictAllowlist",
+	     "cordon asks about unlisted hosts only through an editor's `cordon serve` "
+	     "(network/ask); answer deny there, or leave networkAsk out of initialize"),
+    REFUSE("httpProxyPort", "cordon's own proxy decides every connection; an external proxy "
+			    "is not supported, leave the key out"),
+    REFUSE("socksProxyPort", "cordon's own proxy decides every connection; an external proxy "
+			     "is not supported, leave the key out"),
+    REFUSE("mitmProxy", "cordon does not route hosts through another proxy; leave the key out"),
+    REFUSE("parentProxy", "cordon's proxy connects directly; an upstream proxy is not "
+			  "supported, leave the key out"),
+    REFUSE("tlsTerminate", "cordon does not terminate TLS (it decides by host name); leave the "
+			   "key out"),
+    REFUSE("filterRequest", "a callback of the sandbox-runtime library, not a settings key"),
+    {NULL, F_BOOL, 0, 0, NULL},
 };
 
 static const struct field filesystem_fields[] = {
@@ -141,8 +210,59 @@ static const struct field filesystem_fields[] = {
     FIELD("allowWrite", F_PATHS, allow_write),
     FIELD("denyWrite", F_PATHS, deny_write),
     FIELD("allowGitConfig", F_BOOL, allow_git_config),
-    {NULL, F_BOOL, 0},
+    NOT_TRUE("disabled", "cordon always applies the filesystem policy; widen it with "
+			 "filesystem.allowWrite"),
+    {NULL, F_BOOL, 0, 0, NULL},
 };
+
+/* srt_value: a key of F_NOOP, F_NOOP_FALSE or F_REFUSE at token i. */
+static int srt_value(const struct ctx *c, int i, const char *key, const struct field *f)
+{
+	const struct cordon_json *d = &c->d;
+	size_t at = cordon_json_offset(d, i);
+	enum cordon_json_type t = cordon_json_type(d, i);
+	bool b;
+	long l;
+
+	switch (f->kind) {
+	case F_REFUSE:
+		return err_at(c, at, key, EINVAL, "not supported: %s", f->why);
+	case F_NOOP_FALSE:
+		if (!cordon_json_bool(d, i, &b))
+			return err_at(c, at, key, EINVAL, "expected a boolean, got %s",
+				      cordon_json_type_name(d, i));
+		return b ? err_at(c, at, key, EINVAL, "true is not supported: %s", f->why) : 0;
+	default:
+		break;
+	}
+	switch (f->type) {
+	case 'b':
+		if (cordon_json_bool(d, i, &b))
+			return 0;
+		return err_at(c, at, key, EINVAL, "expected a boolean, got %s",
+			      cordon_json_type_name(d, i));
+	case 'i':
+		if (cordon_json_long(d, i, &l) && l >= 1 && l <= 10)
+			return 0;
+		return err_at(c, at, key, EINVAL, "expected an integer from 1 to 10");
+	case 's':
+		if (t == CORDON_JSON_STR)
+			return 0;
+		break;
+	case 'a':
+		if (t == CORDON_JSON_ARR)
+			return 0;
+		break;
+	default:
+		if (t == CORDON_JSON_OBJ)
+			return 0;
+	}
+	return err_at(c, at, key, EINVAL, "expected %s, got %s",
+		      f->type == 's'   ? "a string"
+		      : f->type == 'a' ? "an array"
+				       : "an object",
+		      cordon_json_type_name(d, i));
+}
 
 static int load_object(const struct ctx *c, int i, const char *prefix, const struct field *fields);
 
@@ -246,6 +366,8 @@ static int load_object(const struct ctx *c, int i, const char *prefix, const str
 		case F_IGNORE:
 			r = load_ignore(c, j + 1, key, (bool *)target);
 			break;
+		default:
+			r = srt_value(c, j + 1, key, f);
 		}
 		if (r < 0)
 			goto out;
@@ -276,6 +398,7 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 	int r;
 
 	*dst = *src;
+	dst->repo_config = NULL;
 	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
 		*(struct cordon_path_list *)((char *)dst + paths[k]) = (struct cordon_path_list){0};
 	for (size_t k = 0; k < sizeof(hosts) / sizeof(hosts[0]); k++)
@@ -286,6 +409,10 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 		for (size_t i = 0; i < s->n; i++)
 			if ((r = cordon_policy_add_path(d, s->v[i], NULL, NULL, e)) < 0)
 				goto fail;
+	}
+	if (src->repo_config && !(dst->repo_config = strdup(src->repo_config))) {
+		r = cordon_error_set(e, ENOMEM, "out of memory");
+		goto fail;
 	}
 	for (size_t k = 0; k < sizeof(hosts) / sizeof(hosts[0]); k++) {
 		const struct cordon_host_list *s = (const void *)((const char *)src + hosts[k]);
@@ -336,40 +463,14 @@ out:
 	return r;
 }
 
-/* dir_of: the absolute, normalised directory holding path. */
-static int dir_of(const char *path, char *out, size_t len, struct cordon_error *e)
+int cordon_config_load_file(struct cordon_policy *p, const char *path, const char *base,
+			    const char *home, struct cordon_error *e)
 {
-	struct cordon_path_list l = {0};
-	char cwd[PATH_MAX], dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int r;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd)))
-		return cordon_error_set(e, errno, "cannot get the current directory: %m");
-	if ((r = cordon_policy_add_path(&l, dir, NULL, dir[0] == '/' ? NULL : cwd, e)) < 0)
-		return r;
-	r = snprintf(out, len, "%s", l.v[0]) >= (int)len ? -ENAMETOOLONG : 0;
-	free(l.v[0]);
-	free(l.v);
-	return r < 0 ? cordon_error_set(e, ENAMETOOLONG, "%s: path too long", path) : 0;
-}
-
-int cordon_config_load_file(struct cordon_policy *p, const char *path, const char *home,
-			    struct cordon_error *e)
-{
-	char base[PATH_MAX], *buf = NULL;
+	char *buf = NULL;
 	struct stat st;
 	size_t got = 0;
 	int fd, r;
 
-	if ((r = dir_of(path, base, sizeof(base), e)) < 0)
-		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return cordon_error_set(e, errno, "%s: cannot open: %m", path);
@@ -420,5 +521,16 @@ int cordon_config_user_path(char *buf, size_t len)
 		n = snprintf(buf, len, "%s/.config/cordon/config.json", home);
 	else
 		return -ENOENT;
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int cordon_config_srt_path(char *buf, size_t len)
+{
+	const char *home = getenv("HOME");
+	int n;
+
+	if (!home || home[0] != '/')
+		return -ENOENT;
+	n = snprintf(buf, len, "%s/.srt-settings.json", home);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -228,6 +228,11 @@ static int do_status(struct cordon_control_ctx *c, char **reply)
 	cordon_sb_addf(&b, ",\"session_pid\":%ld,\"locked\":%s,\"log\":", (long)getpid(),
 		       c->locked ? "true" : "false");
 	cordon_sb_json_str(&b, c->log_path ? c->log_path : "", CORDON_JSON_BYTES);
+	cordon_sb_add(&b, ",\"repo_config\":");
+	if (c->policy && c->policy->repo_config)
+		cordon_sb_json_str(&b, c->policy->repo_config, CORDON_JSON_BYTES);
+	else
+		cordon_sb_add(&b, "null");
 	cordon_sb_add(&b, ",\"layers\":");
 	cordon_sb_add(&b, c->layers[0] ? c->layers : "null");
 	cordon_sb_add(&b, ",\"pending\":");

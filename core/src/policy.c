@@ -147,6 +147,7 @@ void cordon_policy_free(struct cordon_policy *p)
 	free_paths(&p->allow_read);
 	free_paths(&p->allow_write);
 	free_paths(&p->deny_write);
+	free(p->repo_config);
 	memset(p, 0, sizeof(*p));
 }
 

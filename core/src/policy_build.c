@@ -151,8 +151,9 @@ static int writable_exist(const struct cordon_policy *p, size_t from, const char
 	return 0;
 }
 
-/* load_file: a configuration file (or the inline settings when json is non-NULL) merged into p;
- * every allowWrite path it adds must exist. A missing optional file (the user's own) is skipped. */
+/* load_file: a configuration file (or the inline settings when json is non-NULL) merged into p,
+ * relative paths against cwd; every allowWrite path it adds must exist. Returns 1 when loaded, 0
+ * when an optional file (the user's own) does not exist, or a negative errno. */
 static int load_file(struct cordon_policy *p, const char *path, const char *json, bool optional,
 		     const char *cwd, const char *home, struct cordon_error *e)
 {
@@ -163,11 +164,12 @@ static int load_file(struct cordon_policy *p, const char *path, const char *json
 	if (json)
 		r = cordon_config_load_string(p, json, strlen(json), path, cwd, home, e);
 	else
-		r = cordon_config_load_file(p, path, home, e);
+		r = cordon_config_load_file(p, path, cwd, home, e);
 	if (r < 0)
 		return optional && (r == -ENOENT || r == -ENOTDIR) ? 0 : r;
 	snprintf(origin, sizeof(origin), "%s: filesystem.allowWrite", path);
-	return writable_exist(p, had, origin, e);
+	r = writable_exist(p, had, origin, e);
+	return r < 0 ? r : 1;
 }
 
 int cordon_policy_build(struct cordon_policy *p, const struct cordon_policy_request *rq,
@@ -188,8 +190,12 @@ int cordon_policy_build(struct cordon_policy *p, const struct cordon_policy_requ
 	if ((r = cordon_policy_init(p, home, e)) < 0)
 		return r;
 
-	/* 1. the user's own config, if there is one */
+	/* 1. the user's own config, if there is one; else sandbox-runtime's ~/.srt-settings.json */
+	r = 0;
 	if (cordon_config_user_path(path, sizeof(path)) == 0 &&
+	    (r = load_file(p, path, NULL, true, cwd, home, e)) < 0)
+		goto fail;
+	if (r == 0 && cordon_config_srt_path(path, sizeof(path)) == 0 &&
 	    (r = load_file(p, path, NULL, true, cwd, home, e)) < 0)
 		goto fail;
 	/* 2. --config, then the inline settings of an editor */
@@ -217,11 +223,13 @@ int cordon_policy_build(struct cordon_policy *p, const struct cordon_policy_requ
 	 * in any case (step 5), so a file that names "." as writable loosens nothing. */
 	snprintf(path, sizeof(path), "%s%s.cordon.json", cwd, strcmp(cwd, "/") ? "/" : "");
 	like_booleans(&repo, p);
-	r = cordon_config_load_file(&repo, path, home, e);
+	r = cordon_config_load_file(&repo, path, cwd, home, e);
 	if (r == 0) {
 		if ((r = cordon_policy_add_path(&p->allow_write, cwd, NULL, NULL, e)) == 0)
 			r = cordon_policy_tighten(p, &repo, path, e);
 		cordon_policy_free(&repo);
+		if (r == 0 && !(p->repo_config = strdup(path)))
+			r = cordon_error_set(e, ENOMEM, "out of memory");
 		if (r < 0)
 			goto fail;
 	} else if (r != -ENOENT) {

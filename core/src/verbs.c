@@ -692,10 +692,11 @@ static int verb_on_request(const struct cordon_shell *sh, int *ctl_fd,
 	if (hist_note[0] && sh->history_append)
 		sh->history_append(sh->arg);
 
-	ERR("on (session %s)%s; writes: current directory%s%s; network: %zu host%s allowed\n", id,
-	    p.lock_policy ? ", policy locked" : "", p.allow_write.n > 1 ? " and " : "",
+	ERR("on (session %s)%s; writes: current directory%s%s; network: %zu host%s allowed%s%s\n",
+	    id, p.lock_policy ? ", policy locked" : "", p.allow_write.n > 1 ? " and " : "",
 	    p.allow_write.n > 1 ? "others (sandbox policy)" : "", p.allow_hosts.n,
-	    p.allow_hosts.n == 1 ? "" : "s");
+	    p.allow_hosts.n == 1 ? "" : "s", p.repo_config ? "; repository config: " : "",
+	    p.repo_config ? p.repo_config : "");
 	if (hist_note[0])
 		ERR("%s\n", hist_note);
 	if (rep.missing[0])
@@ -821,6 +822,9 @@ static int verb_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 	json_list(&j, cordon_json_get(&j, 0, "pending"), buf, sizeof(buf));
 	if (strcmp(buf, "none"))
 		OUT("waiting for approval: %s\n", buf);
+	int rc = cordon_json_get(&j, 0, "repo_config");
+	if (cordon_json_type(&j, rc) == CORDON_JSON_STR)
+		OUT("repository config: %s\n", json_text(&j, rc, buf, sizeof(buf)));
 	OUT("violation log: %s\n", json_text(&j, cordon_json_get(&j, 0, "log"), buf, sizeof(buf)));
 	cordon_json_free(&j);
 	free(reply);

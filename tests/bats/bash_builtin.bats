@@ -213,6 +213,19 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 ' || fail "status --json: $output"
 }
 
+@test "a repository .cordon.json in force is named in the start line and in sandbox status" {
+	# control: without one, neither names a repository config
+	run sb 'sandbox on || exit 9; sandbox status; sandbox status --json'
+	status_is 0
+	has '"repo_config":null'
+	lacks "repository config"
+	echo '{"network": {"deniedDomains": ["bad.example.test"]}}' >.cordon.json
+	run sb 'sandbox on || exit 9; sandbox status; sandbox status --json'
+	status_is 0
+	has "allowed; repository config: $W/.cordon.json" "repository config: $W/.cordon.json" \
+		"\"repo_config\":\"$W/.cordon.json\""
+}
+
 @test "Capabilities are all zero and NoNewPrivs is set in the confined shell" {
 	run sb 'sandbox on || exit 9; grep -E "^(Cap(Eff|Prm|Inh|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/$$/status'
 	status_is 0

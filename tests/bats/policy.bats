@@ -191,3 +191,104 @@ setup() {
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"$BATS_TEST_TMPDIR/missing.json: cannot open: No such file or directory"* ]]
 }
+
+# --- sandbox-runtime settings, as sandbox-runtime means them ------------------------------------
+
+@test "relative paths in a settings file passed with --config mean the current directory" {
+	# sandbox-runtime's README: ~/.srt-settings.json with "allowWrite": ["."]
+	cat >"$HOME/.srt-settings.json" <<-'EOF'
+	{
+	  "filesystem": {"denyRead": ["./secrets"], "allowWrite": ["."], "denyWrite": ["~/sensitive-folder"]},
+	  "network": {"allowedDomains": [], "deniedDomains": []}
+	}
+	EOF
+	mkdir -p "$XDG_CONFIG_HOME/cordon" && echo '{}' >"$XDG_CONFIG_HOME/cordon/config.json"
+	run --separate-stderr "$CORDON" policy --json --config "$HOME/.srt-settings.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.filesystem.allowWrite' <<<"$output")" = "[\"$PROJ\"]" ] # not $HOME
+	jq -e --arg p "$PROJ/secrets" '.filesystem.denyRead | index($p)' <<<"$output"
+	! jq -e --arg p "$HOME/secrets" '.filesystem.denyRead | index($p)' <<<"$output"
+	[ "$(jq -c '.filesystem.denyWrite' <<<"$output")" = "[\"$HOME/sensitive-folder\"]" ]
+}
+
+@test "~/.srt-settings.json is read when there is no cordon config, and not when there is one" {
+	echo '{"network": {"allowedDomains": ["srt.example.test"]}}' >"$HOME/.srt-settings.json"
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["srt.example.test"]' ]
+	# control: a cordon config takes its place
+	mkdir -p "$XDG_CONFIG_HOME/cordon"
+	echo '{"network": {"allowedDomains": ["cordon.example.test"]}}' >"$XDG_CONFIG_HOME/cordon/config.json"
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["cordon.example.test"]' ]
+	# its errors are named like any file's
+	rm "$XDG_CONFIG_HOME/cordon/config.json"
+	echo '{"network": {"httpProxyPort": 8080}}' >"$HOME/.srt-settings.json"
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "cordon policy: $HOME/.srt-settings.json:1:31: network.httpProxyPort: not supported: cordon's own proxy decides every connection"* ]]
+}
+
+@test "sandbox-runtime's documented example loads; keys cordon cannot honour are refused by name" {
+	# the "Complete Configuration Example" of sandbox-runtime's README (Linux-meaningful paths)
+	mkdir -p src test
+	cat >srt.json <<-'EOF'
+	{
+	  "network": {
+	    "allowedDomains": ["github.com", "*.github.com", "lfs.github.com", "api.github.com",
+	                       "npmjs.org", "*.npmjs.org"],
+	    "deniedDomains": ["malicious.com"],
+	    "allowUnixSockets": ["/var/run/docker.sock"],
+	    "allowLocalBinding": false
+	  },
+	  "filesystem": {
+	    "denyRead": ["~/.ssh"],
+	    "allowRead": [],
+	    "allowWrite": [".", "src/", "test/", "/tmp"],
+	    "denyWrite": [".env", "config/production.json"]
+	  },
+	  "ignoreViolations": {"*": ["/usr/bin", "/System"], "git push": ["/usr/bin/nc"], "npm": ["/private/tmp"]},
+	  "enableWeakerNestedSandbox": false,
+	  "enableWeakerNetworkIsolation": false,
+	  "allowAppleEvents": false,
+	  "mandatoryDenySearchDepth": 5
+	}
+	EOF
+	run --separate-stderr "$CORDON" policy --json --config srt.json
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	jq -e --arg p "$PROJ/src" '.filesystem.allowWrite | index($p)' <<<"$output"
+	jq -e --arg p "$PROJ/config/production.json" '.filesystem.denyWrite | index($p)' <<<"$output"
+	[ "$(jq -c '.network.deniedDomains' <<<"$output")" = '["malicious.com"]' ]
+
+	echo '{"network": {"allowAllUnixSockets": true}}' >bad.json
+	run --separate-stderr "$CORDON" policy --config bad.json
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"bad.json:1:37: network.allowAllUnixSockets: true is not supported: cordon refuses socket(AF_UNIX) unless network.allowUnixSockets names a socket"* ]]
+	echo '{"filesystem": {"denyRead": ["**/.env"]}}' >bad.json
+	run --separate-stderr "$CORDON" policy --config bad.json
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *'filesystem.denyRead: "**/.env": glob patterns are not expanded; name each path'* ]]
+}
+
+@test "confined by ~/.srt-settings.json: the project is writable and ./secrets masked, HOME read-only" {
+	local T
+	T=$(mktemp -d /var/tmp/cordon-srt.XXXXXX) # not /tmp: the sandbox has a private /tmp
+	chmod 755 "$T"
+	export HOME=$T/home
+	mkdir -p "$HOME" "$T/proj/secrets"
+	echo top-secret >"$T/proj/secrets/key"
+	cd "$T/proj"
+	# positive control: without the settings, the secret is readable inside
+	run timeout -k 5 60 "$CORDON" run -- cat secrets/key
+	[ "$status" -eq 0 ] && [ "$output" = top-secret ]
+	echo '{"filesystem": {"denyRead": ["./secrets"], "allowWrite": ["."]}}' >"$HOME/.srt-settings.json"
+	run timeout -k 5 60 "$CORDON" run -- sh -c 'cat secrets/key; echo "[read]"
+		echo ok >written && echo project-writable
+		echo x >"$HOME/x" 2>/dev/null || echo home-read-only'
+	cd /
+	rm -rf "$T"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"[read]"* ]] && [[ "$output" != *top-secret* ]]
+	[[ "$output" == *project-writable* ]] && [[ "$output" == *home-read-only* ]]
+}

@@ -63,6 +63,8 @@ static void sandbox_runtime_settings_file_loads(void **state)
 	    "    \"git push\": [\"/usr/bin/nc\"]\n"
 	    "  },\n"
 	    "  \"enableWeakerNestedSandbox\": false,\n"
+	    "  \"enableWeakerNetworkIsolation\": false,\n"
+	    "  \"allowAppleEvents\": false,\n"
 	    "  \"lockPolicy\": true, \"privateTmp\": false, \"strict\": true\n"
 	    "}\n";
 	int r = load(&p, srt, msg);
@@ -82,6 +84,83 @@ static void sandbox_runtime_settings_file_loads(void **state)
 	assert_false(p.enable_weaker_nested_sandbox);
 	assert_true(p.lock_policy && p.strict);
 	assert_false(p.private_tmp);
+	cordon_policy_free(&p);
+}
+
+/* sandbox-runtime's other keys: each is ignored where it means nothing on Linux or to cordon, or
+ * refused by name with what to use instead; none is half-honoured. */
+static void sandbox_runtime_keys_are_ignored_or_refused_by_name(void **state)
+{
+	(void)state;
+	static const char *const ignored[] = {
+	    "{\"mandatoryDenySearchDepth\": 5, \"filesystem\": {\"allowWrite\": [\".\"]}}",
+	    "{\"allowPty\": true, \"allowAppleEvents\": true, \"enableWeakerNetworkIsolation\": "
+	    "true}",
+	    "{\"windows\": {\"proxyPortRange\": [60080, 60089]}}",
+	    "{\"ripgrep\": {\"command\": \"rg\"}, \"seccomp\": {}, \"bwrapPath\": "
+	    "\"/usr/bin/bwrap\"}",
+	    "{\"javaAgentJarPath\": \"/opt/a.jar\", \"git\": {\"safeDirectories\": []}}",
+	    "{\"network\": {\"allowMachLookup\": [\"com.example.*\"], \"allowAllUnixSockets\": "
+	    "false, \"strictAllowlist\": false, \"deniedDomainReasons\": {\"x.test\": \"no\"}}}",
+	    "{\"filesystem\": {\"disabled\": false}}",
+	};
+	static const struct {
+		const char *json, *msg;
+	} refused[] = {
+	    {"{\"network\": {\"httpProxyPort\": 8080}}",
+	     "t.json:1:31: network.httpProxyPort: not supported: cordon's own proxy decides every "
+	     "connection; an external proxy is not supported, leave the key out"},
+	    {"{\"network\": {\"tlsTerminate\": {}}}",
+	     "t.json:1:30: network.tlsTerminate: not supported: cordon does not terminate TLS (it "
+	     "decides by host name); leave the key out"},
+	    {"{\"network\": {\"allowAllUnixSockets\": true}}",
+	     "t.json:1:37: network.allowAllUnixSockets: true is not supported: cordon refuses "
+	     "socket(AF_UNIX) unless network.allowUnixSockets names a socket; list them there"},
+	    {"{\"filesystem\": {\"disabled\": true}}",
+	     "t.json:1:29: filesystem.disabled: true is not supported: cordon always applies the "
+	     "filesystem policy; widen it with filesystem.allowWrite"},
+	    {"{\"credentials\": {\"files\": []}}",
+	     "t.json:1:17: credentials: not supported: cordon does not mask credentials; keep such "
+	     "files from being read with filesystem.denyRead"},
+	    {"{\"mandatoryDenySearchDepth\": 11}",
+	     "t.json:1:30: mandatoryDenySearchDepth: expected an integer from 1 to 10"},
+	    {"{\"windows\": true}", "t.json:1:13: windows: expected an object, got a boolean"},
+	    {"{\"allowPty\": \"yes\"}", "t.json:1:14: allowPty: expected a boolean, got a string"},
+	};
+	struct cordon_policy p = {0};
+	char msg[1024];
+
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+		if (load(&p, ignored[i], msg))
+			fail_msg("refused %s: %s", ignored[i], msg);
+	}
+	cordon_policy_free(&p);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (load(&p, refused[i].json, msg) != -EINVAL)
+			fail_msg("accepted %s", refused[i].json);
+		if (strcmp(msg, refused[i].msg))
+			fail_msg("for %s\n  got  \"%s\"\n  want \"%s\"", refused[i].json, msg,
+				 refused[i].msg);
+	}
+	cordon_policy_free(&p);
+}
+
+/* sandbox-runtime expands globs in denyRead; cordon binds concrete paths and would mask nothing,
+ * so a pattern is refused rather than taken literally. */
+static void glob_patterns_in_paths_are_refused(void **state)
+{
+	(void)state;
+	struct cordon_policy p = {0};
+	char msg[1024];
+
+	assert_int_equal(load(&p, "{\"filesystem\": {\"denyRead\": [\"**/.env\"]}}", msg), -EINVAL);
+	assert_string_equal(msg, "t.json:1:30: filesystem.denyRead: \"**/.env\": glob patterns are "
+				 "not expanded; name each path");
+	assert_int_equal(load(&p, "{\"filesystem\": {\"denyWrite\": [\"file?.txt\"]}}", msg),
+			 -EINVAL);
+	/* positive control: the same key with a concrete path */
+	assert_int_equal(load(&p, "{\"filesystem\": {\"denyRead\": [\"./secrets\"]}}", msg), 0);
+	assert_true(has_path(&p.deny_read, "/base/secrets"));
 	cordon_policy_free(&p);
 }
 
@@ -278,32 +357,35 @@ static void rm_rf(char *dir)
 	free(dir);
 }
 
-static void file_paths_resolve_against_the_file_directory(void **state)
+static void file_paths_resolve_against_the_current_directory_not_the_file(void **state)
 {
 	(void)state;
 	char *d = tmpdir(), path[1024], want[4096];
 	struct cordon_policy p = {0};
 	struct cordon_error e;
 
-	write_file(d, "etc/c.json", "{\"filesystem\": {\"allowWrite\": [\"out\", \"../up\"]}}");
+	/* sandbox-runtime's meaning: "." in ~/.srt-settings.json is the project, not $HOME */
+	write_file(d, "etc/c.json",
+		   "{\"filesystem\": {\"allowWrite\": [\".\", \"out\", \"../up\"]}}");
 	snprintf(path, sizeof(path), "%s/etc/c.json", d);
-	assert_int_equal(cordon_config_load_file(&p, path, "/home/u", &e), 0);
+	assert_int_equal(cordon_config_load_file(&p, path, "/proj/sub", "/home/u", &e), 0);
+	assert_true(has_path(&p.allow_write, "/proj/sub"));
+	assert_true(has_path(&p.allow_write, "/proj/sub/out"));
+	assert_true(has_path(&p.allow_write, "/proj/up"));
 	snprintf(want, sizeof(want), "%s/etc/out", d);
-	assert_true(has_path(&p.allow_write, want));
-	snprintf(want, sizeof(want), "%s/up", d);
-	assert_true(has_path(&p.allow_write, want));
+	assert_false(has_path(&p.allow_write, want));
 
 	/* errors carry the path as given */
 	write_file(d, "bad.json", "{\n\"nope\": true}");
 	snprintf(path, sizeof(path), "%s/bad.json", d);
-	assert_int_equal(cordon_config_load_file(&p, path, NULL, &e), -EINVAL);
+	assert_int_equal(cordon_config_load_file(&p, path, "/", NULL, &e), -EINVAL);
 	snprintf(want, sizeof(want), "%s:2:1: nope: unknown key", path);
 	assert_string_equal(e.msg, want);
 
 	snprintf(path, sizeof(path), "%s/missing.json", d);
-	assert_int_equal(cordon_config_load_file(&p, path, NULL, &e), -ENOENT);
+	assert_int_equal(cordon_config_load_file(&p, path, "/", NULL, &e), -ENOENT);
 	assert_non_null(strstr(e.msg, path));
-	assert_int_equal(cordon_config_load_file(&p, d, NULL, &e), -EINVAL);
+	assert_int_equal(cordon_config_load_file(&p, d, "/", NULL, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "not a regular file"));
 	cordon_policy_free(&p);
 	rm_rf(d);
@@ -428,7 +510,7 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 	write_file(d, "extra.json", "{\"filesystem\": {\"allowWrite\": [\"gone\"]}}");
 	assert_int_equal(build(&p, cfg, NULL, 0, NULL, 0, proj, &e), -ENOENT);
 	snprintf(want, sizeof(want),
-		 "%s: filesystem.allowWrite: writable path %s/gone does not exist", cfg, d);
+		 "%s: filesystem.allowWrite: writable path %s/gone does not exist", cfg, proj);
 	if (!strstr(e.msg, want))
 		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
 	/* the user's own config too */
@@ -444,7 +526,7 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 
 	/* positive control: once they exist, the same policy builds */
 	write_file(d, "proj/out/.keep", "");
-	write_file(d, "gone/.keep", "");
+	write_file(d, "proj/gone/.keep", "");
 	write_file(d, "home/.npm/.keep", "");
 	int r = build(&p, cfg, missing, 1, NULL, 0, proj, &e);
 	if (r)
@@ -476,6 +558,50 @@ static void build_without_any_config_gives_the_defaults(void **state)
 	char missing[4200];
 	snprintf(missing, sizeof(missing), "%s/missing.json", d);
 	assert_int_equal(build(&p, missing, NULL, 0, NULL, 0, d, &e), -ENOENT);
+	rm_rf(d);
+}
+
+/* The README of sandbox-runtime configures ~/.srt-settings.json with "allowWrite": ["."] and a
+ * denyWrite under home: read when there is no cordon config, "." is the current directory. */
+static void build_reads_srt_settings_when_there_is_no_cordon_config(void **state)
+{
+	(void)state;
+	char *d = tmpdir(), home[1024], proj[1024], want[4096];
+	struct cordon_policy p;
+	struct cordon_error e;
+
+	snprintf(home, sizeof(home), "%s/home", d);
+	snprintf(proj, sizeof(proj), "%s/proj", d);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_CONFIG_HOME");
+	write_file(d, "proj/.keep", "");
+	write_file(d, "home/.srt-settings.json",
+		   "{\n  \"filesystem\": {\n    \"denyRead\": [],\n    \"allowWrite\": [\".\"],\n"
+		   "    \"denyWrite\": [\"~/sensitive-folder\"]\n  },\n  \"network\": {\n"
+		   "    \"allowedDomains\": [],\n    \"deniedDomains\": []\n  }\n}\n");
+	int r = build(&p, NULL, NULL, 0, NULL, 0, proj, &e);
+	if (r)
+		fail_msg("build failed: %s", e.msg);
+	assert_int_equal(p.allow_write.n, 1); /* the project, not $HOME */
+	assert_string_equal(p.allow_write.v[0], proj);
+	snprintf(want, sizeof(want), "%s/sensitive-folder", home);
+	assert_true(has_path(&p.deny_write, want));
+	assert_null(p.repo_config);
+	cordon_policy_free(&p);
+
+	/* a cordon config takes its place: the srt file is then not read */
+	write_file(d, "home/.config/cordon/config.json", "{}");
+	assert_int_equal(build(&p, NULL, NULL, 0, NULL, 0, proj, &e), 0);
+	assert_false(has_path(&p.deny_write, want));
+	cordon_policy_free(&p);
+
+	/* the repository's file in force is named */
+	write_file(d, "proj/.cordon.json", "{\"lockPolicy\": true}");
+	assert_int_equal(build(&p, NULL, NULL, 0, NULL, 0, proj, &e), 0);
+	snprintf(want, sizeof(want), "%s/.cordon.json", proj);
+	assert_non_null(p.repo_config);
+	assert_string_equal(p.repo_config, want);
+	cordon_policy_free(&p);
 	rm_rf(d);
 }
 
@@ -519,13 +645,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(policy_flags_take_both_spellings_and_leave_other_words),
+	    cmocka_unit_test(sandbox_runtime_keys_are_ignored_or_refused_by_name),
+	    cmocka_unit_test(glob_patterns_in_paths_are_refused),
+	    cmocka_unit_test(build_reads_srt_settings_when_there_is_no_cordon_config),
 	    cmocka_unit_test(sandbox_runtime_settings_file_loads),
 	    cmocka_unit_test(ignore_violations_accepts_boolean_and_command_map),
 	    cmocka_unit_test(errors_name_file_line_column_and_key),
 	    cmocka_unit_test(embedded_nul_is_refused_at_its_position),
 	    cmocka_unit_test(escapes_decode_to_utf8),
 	    cmocka_unit_test(lists_append_booleans_overwrite_and_errors_change_nothing),
-	    cmocka_unit_test(file_paths_resolve_against_the_file_directory),
+	    cmocka_unit_test(file_paths_resolve_against_the_current_directory_not_the_file),
 	    cmocka_unit_test(user_config_path_follows_xdg),
 	    cmocka_unit_test(build_merges_user_config_flags_and_repository_file),
 	    cmocka_unit_test(build_refuses_a_writable_path_that_does_not_exist),

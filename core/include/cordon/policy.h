@@ -24,7 +24,7 @@ struct cordon_host_list {
 };
 
 struct cordon_path_list {
-	char **v; /* absolute, normalised ("~" expanded, relative resolved against the file's dir or cwd,
+	char **v; /* absolute, normalised ("~" expanded, relative resolved against the current dir,
 	             no "." / ".." / duplicate slashes, no trailing slash); not resolved through symlinks */
 	size_t n;
 };
@@ -50,6 +50,9 @@ struct cordon_policy {
 	bool lock_policy; /* lockPolicy / --lock: loosening verbs only request approval */
 	bool private_tmp; /* privateTmp (default true): tmpfs on /tmp */
 	bool strict;      /* strict / --strict: a missing layer is a refusal, not a warning */
+
+	/* where it came from (not a config key) */
+	char *repo_config; /* the repository's .cordon.json applied (cordon_policy_build) or NULL */
 };
 
 /* cordon_policy_init: fill p with the defaults of DESIGN.md §1 (nothing allowed on the network,

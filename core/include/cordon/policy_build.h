@@ -53,10 +53,12 @@ void cordon_policy_request_free(struct cordon_policy_request *rq);
 
 /* cordon_policy_build: the policy for rq in the directory cwd (absolute), merged in this order
  * (docs/design.md, "Policy"): the defaults (cordon_policy_init with $HOME); the user's config
- * file if it exists (cordon_config_user_path); rq->config; rq->settings; the flags
- * (allow_write, allow_host); CWD/.cordon.json if it exists, which may only tighten
- * (cordon_policy_tighten); cwd made writable and the whole validated (cordon_policy_finish);
- * then rq->strict and rq->lock. Every allowWrite path a file or flag adds must exist.
+ * file if it exists (cordon_config_user_path), else sandbox-runtime's ~/.srt-settings.json if it
+ * exists (cordon_config_srt_path); rq->config; rq->settings; the flags (allow_write,
+ * allow_host); CWD/.cordon.json if it exists, which may only tighten (cordon_policy_tighten) and
+ * is named in p->repo_config; cwd made writable and the whole validated (cordon_policy_finish);
+ * then rq->strict and rq->lock. Relative paths, in files and flags alike, resolve against cwd.
+ * Every allowWrite path a file or flag adds must exist.
  * Returns 0, or a negative errno with e->msg naming the file, line:column and key (or the flag);
  * on error p holds nothing (freeing it is harmless). */
 int cordon_policy_build(struct cordon_policy *p, const struct cordon_policy_request *rq,
