@@ -1,17 +1,12 @@
-/* cmd_check.c — `cordon check [--json]`: what this kernel offers each layer and which layers a
- * sandbox started now would lack. Changes nothing (probes run in child processes). */
-#include <errno.h>
+/* cmd_check.c — `cordon check [--json]`: the kernel report (report.h), as `sandbox check` prints
+ * it. Changes nothing (probes run in child processes). */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cmd.h"
-#include "cordon/layers.h"
+#include "cordon/report.h"
 
 static const char help[] =
     "usage: cordon check [--json]\n"
@@ -22,59 +17,8 @@ static const char help[] =
     "  --json   print one JSON object on stdout (nothing else goes to stdout)\n"
     "\n"
     "Exit status: 0 when every layer is available, 1 when something is missing (the\n"
-    "\"missing\" line / array names it; without user namespaces the sandbox is \"degraded\":\n"
-    "Landlock and seccomp only), 2 on a usage error.\n";
-
-/* Does cordon's own seccomp filter refuse TIOCSTI, junk in the upper 32 bits included? Tried in a
- * child on fd -1: the filter answers EPERM before the kernel would answer EBADF. */
-static bool tiocsti_blocked(void)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		struct cordon_policy p;
-		struct cordon_error e;
-		memset(&p, 0, sizeof(p));
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    cordon_seccomp_apply(&p, NULL, &e) < 0)
-			_exit(2);
-		char c = 0;
-		unsigned long req = 0xdead000000000000UL | TIOCSTI;
-		long r = syscall(SYS_ioctl, -1, req, &c);
-		_exit(r < 0 && errno == EPERM ? 0 : 1);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return false;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
-struct missing {
-	const char *v[8];
-	int n;
-};
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
-static const char *yes(bool b)
-{
-	return b ? "yes" : "no";
-}
+    "\"would be missing\" line / \"missing\" array names it; without user namespaces the\n"
+    "sandbox is \"degraded\": Landlock and seccomp only), 2 on a usage error.\n";
 
 int cmd_check(int argc, char **argv)
 {
@@ -91,70 +35,25 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 
-	struct cordon_kernel k;
+	struct cordon_report r;
+	struct cordon_strbuf b = {0};
 	struct cordon_error e = {{0}};
-	if (cordon_kernel_probe(&k, &e) < 0) {
+	/* In a session (cordon run, cordon shell) the probe sees what a nested sandbox gets. */
+	if (cordon_report_probe(&r, getenv("CORDON_SESSION") != NULL, &e) < 0) {
 		fprintf(stderr, "cordon check: %s\n", e.msg);
 		return CORDON_EXIT_SETUP;
 	}
-	bool blocked = k.seccomp_filter && tiocsti_blocked();
-
-	struct missing m = {.n = 0};
-	if (!k.userns)
-		m.v[m.n++] = "user namespaces (mount and network namespaces)";
-	if (k.landlock_abi < 1)
-		m.v[m.n++] = "Landlock";
-	else if (k.landlock_abi < 4)
-		m.v[m.n++] = "Landlock TCP rules (ABI >= 4)";
-	if (k.landlock_abi >= 1 && k.landlock_abi < 6)
-		m.v[m.n++] = "Landlock signal and abstract-socket scoping (ABI >= 6)";
-	if (!k.seccomp_filter)
-		m.v[m.n++] = "seccomp";
-	else if (!k.seccomp_notify)
-		m.v[m.n++] = "seccomp user notification (guard for names not yet created)";
-	if (k.legacy_tiocsti && !blocked)
-		m.v[m.n++] = "TIOCSTI filter";
-	if (!k.mount_setattr)
-		m.v[m.n++] = "mount_setattr (recursive read-only)";
-	bool degraded = !k.userns;
-
 	if (json) {
-		printf("{\"kernel\":");
-		json_str(k.release);
-		printf(",\"userns\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"seccomp_notify\":%s,"
-		       "\"legacy_tiocsti\":%s,\"tiocsti_blocked\":%s,\"mount_setattr\":%s,"
-		       "\"degraded\":%s,\"missing\":[",
-		       k.userns ? "true" : "false", k.landlock_abi,
-		       k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
-		       k.legacy_tiocsti ? "true" : "false", blocked ? "true" : "false",
-		       k.mount_setattr ? "true" : "false", degraded ? "true" : "false");
-		for (int i = 0; i < m.n; i++) {
-			if (i)
-				putchar(',');
-			json_str(m.v[i]);
-		}
-		printf("]}\n");
+		cordon_report_json(&r, &b);
+		cordon_sb_add(&b, "\n");
 	} else {
-		printf("kernel:            %s\n", k.release);
-		printf("user namespaces:   %s\n", yes(k.userns));
-		if (k.landlock_abi)
-			printf("Landlock:          ABI %d\n", k.landlock_abi);
-		else
-			printf("Landlock:          no\n");
-		printf("seccomp filter:    %s\n", yes(k.seccomp_filter));
-		printf("seccomp notify:    %s\n", yes(k.seccomp_notify));
-		printf("legacy TIOCSTI:    %s%s\n", yes(k.legacy_tiocsti),
-		       k.legacy_tiocsti
-			   ? (blocked ? " (blocked by the seccomp filter)" : " (NOT blocked)")
-			   : "");
-		printf("mount_setattr:     %s\n", yes(k.mount_setattr));
-		printf("missing:           ");
-		if (m.n == 0)
-			printf("nothing\n");
-		for (int i = 0; i < m.n; i++)
-			printf("%s%s", m.v[i], i + 1 < m.n ? ", " : "\n");
-		if (degraded)
-			printf("status:            degraded (Landlock + seccomp only)\n");
+		cordon_report_text(&r, &b);
 	}
-	return m.n ? 1 : 0;
+	if (b.oom) {
+		fputs("cordon check: out of memory\n", stderr);
+		return CORDON_EXIT_SETUP;
+	}
+	fputs(b.s, stdout);
+	cordon_sb_free(&b);
+	return r.n_missing ? 1 : 0;
 }

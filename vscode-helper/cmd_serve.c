@@ -22,9 +22,9 @@
 #include "cmd.h"
 #include "cordon/ask.h"
 #include "cordon/hostpat.h"
-#include "cordon/layers.h"
 #include "cordon/policy.h"
 #include "cordon/policy_build.h"
+#include "cordon/report.h"
 #include "cordon/run.h"
 #include "cordon/vlog.h"
 #include "rpc.h"
@@ -262,25 +262,19 @@ static bool param_bool(const struct req *q, const char *key, bool *out, bool *ba
 	return true;
 }
 
+/* kernel_json: the kernel report (report.h), as `cordon check --json` prints it. */
 static void kernel_json(struct cordon_strbuf *b)
 {
-	struct cordon_kernel k;
+	struct cordon_report r;
 	struct cordon_error e = {{0}};
 
-	if (cordon_kernel_probe(&k, &e) < 0) {
+	if (cordon_report_probe(&r, getenv("CORDON_SESSION") != NULL, &e) < 0) {
 		cordon_sb_add(b, "{\"error\":");
 		cordon_sb_json_str(b, e.msg, CORDON_JSON_UTF8);
 		cordon_sb_add(b, "}");
 		return;
 	}
-	cordon_sb_add(b, "{\"release\":");
-	cordon_sb_json_str(b, k.release, CORDON_JSON_UTF8);
-	cordon_sb_addf(b,
-		       ",\"userns\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"seccomp_notify\":%s,"
-		       "\"legacy_tiocsti\":%s,\"mount_setattr\":%s}",
-		       k.userns ? "true" : "false", k.landlock_abi,
-		       k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
-		       k.legacy_tiocsti ? "true" : "false", k.mount_setattr ? "true" : "false");
+	cordon_report_json(&r, b);
 }
 
 static void m_initialize(struct req *q)

@@ -1,6 +1,7 @@
 /* confine.c — the confinement order of DESIGN.md §2 as one function, cordon_confine, that a
  * process calls on itself; plus the fail-closed state it is left in when a late step fails. */
 #include "cordon/confine.h"
+#include "cordon/report.h"
 
 #include "confine_int.h"
 #include "seccomp_int.h"
@@ -35,17 +36,13 @@ static int step_probe(const struct cordon_policy *p, const struct cordon_session
 
 	if (ret < 0)
 		return cordon_error_prefix(e, ret, "kernel probe");
-	if (!s) {
-		note_missing(r, "user namespace");
-		note_missing(r, "mount namespace");
-		note_missing(r, "network namespace");
-	}
-	if (k->landlock_abi <= 0)
-		note_missing(r, "Landlock");
-	if (!k->seccomp_filter)
-		note_missing(r, "seccomp");
-	if (s && (!k->seccomp_filter || !k->seccomp_notify))
-		note_missing(r, "guard");
+	/* The layers the kernel report finds missing; the namespaces are the session's (none
+	 * without one), and so is the guard. */
+	struct cordon_report rep;
+	cordon_report_from_kernel(&rep, k, k->seccomp_filter, false);
+	unsigned lost = cordon_report_layers(&rep) & ~CORDON_LAYER_NAMESPACES;
+	lost = s ? lost : (lost | CORDON_LAYER_NAMESPACES) & ~CORDON_LAYER_GUARD;
+	cordon_report_layer_names(lost, r->missing, sizeof(r->missing));
 	if (p->strict && r->missing[0])
 		return cordon_error_set(e, EOPNOTSUPP,
 					"strict policy: layers not available on this kernel: %s",

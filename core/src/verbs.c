@@ -24,6 +24,7 @@
 #include "cordon/mounts.h"
 #include "cordon/policy.h"
 #include "cordon/policy_build.h"
+#include "cordon/report.h"
 #include "cordon/session.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
@@ -1128,61 +1129,31 @@ static int verb_log(const struct cordon_shell *sh, int ctl_fd, bool json)
 	return CORDON_VERB_OK;
 }
 
-/* verb_check: what the kernel supports, probed from here. `confined`: this shell is already in a
- * sandbox, so the probe sees what a sandbox nested inside it would get (no new user namespace,
- * no listener), not the layers in force: the text says so and points to `sandbox status`. */
+/* verb_check: the kernel report (report.h), probed from here, as `cordon check` prints it.
+ * `confined`: this shell is already in a sandbox, so the probe sees what a sandbox nested inside
+ * it would get (no new user namespace, no listener), not the layers in force: the report says so
+ * and points to `sandbox status`. */
 static int verb_check(const struct cordon_shell *sh, bool json, bool confined)
 {
-	struct cordon_kernel k;
+	struct cordon_report rep;
+	struct cordon_strbuf b = {0};
 	struct cordon_error e = {{0}};
-	memset(&k, 0, sizeof(k));
-	if (cordon_kernel_probe(&k, &e) < 0) {
+	if (cordon_report_probe(&rep, confined, &e) < 0) {
 		ERR("check: %s\n", e.msg);
 		return CORDON_VERB_FAIL;
 	}
-	char missing[512] = "";
-	if (!k.userns)
-		append(missing, sizeof(missing), "%suser/mount/network namespaces (degraded mode)",
-		       missing[0] ? ", " : "");
-	if (k.landlock_abi == 0)
-		append(missing, sizeof(missing), "%sLandlock", missing[0] ? ", " : "");
-	else if (k.landlock_abi < 4)
-		append(missing, sizeof(missing), "%sLandlock TCP rules (ABI < 4)",
-		       missing[0] ? ", " : "");
-	if (k.landlock_abi > 0 && k.landlock_abi < 6)
-		append(missing, sizeof(missing),
-		       "%sLandlock signal/abstract-socket scoping (ABI < 6)",
-		       missing[0] ? ", " : "");
-	if (!k.seccomp_filter)
-		append(missing, sizeof(missing), "%sseccomp filter", missing[0] ? ", " : "");
-	if (!k.seccomp_notify)
-		append(missing, sizeof(missing), "%swrite guard (seccomp user notification)",
-		       missing[0] ? ", " : "");
-	if (!k.mount_setattr)
-		append(missing, sizeof(missing), "%srecursive read-only (mount_setattr)",
-		       missing[0] ? ", " : "");
 	if (json) {
-		OUT("{\"kernel\":\"%s\",\"userns\":%s,\"landlock_abi\":%d,\"seccomp_filter\":%s,"
-		    "\"seccomp_notify\":%s,\"legacy_tiocsti\":%s,\"mount_setattr\":%s,"
-		    "\"missing\":\"%s\",\"inside_sandbox\":%s}\n",
-		    k.release, k.userns ? "true" : "false", k.landlock_abi,
-		    k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
-		    k.legacy_tiocsti ? "true" : "false", k.mount_setattr ? "true" : "false",
-		    missing, confined ? "true" : "false");
-		return CORDON_VERB_OK;
+		cordon_report_json(&rep, &b);
+		cordon_sb_add(&b, "\n");
+	} else {
+		cordon_report_text(&rep, &b);
 	}
-	OUT("kernel: %s\n", k.release);
-	OUT("user namespaces: %s\n", k.userns ? "yes" : "no");
-	OUT("Landlock ABI: %d%s\n", k.landlock_abi, k.landlock_abi ? "" : " (unavailable)");
-	OUT("seccomp filter: %s\n", k.seccomp_filter ? "yes" : "no");
-	OUT("seccomp user notification: %s\n", k.seccomp_notify ? "yes" : "no");
-	OUT("mount_setattr: %s\n", k.mount_setattr ? "yes" : "no");
-	OUT("legacy TIOCSTI: %s\n",
-	    k.legacy_tiocsti ? "enabled (blocked inside by the seccomp filter)" : "disabled");
-	OUT("would be missing: %s\n", missing[0] ? missing : "nothing");
-	if (confined)
-		OUT("note: this shell is already confined, so the lines above are what a sandbox "
-		    "nested in it would get; `sandbox status` lists the layers in force\n");
+	if (b.oom) {
+		ERR("check: out of memory\n");
+		return CORDON_VERB_FAIL;
+	}
+	sh->out(sh->arg, b.s);
+	cordon_sb_free(&b);
 	return CORDON_VERB_OK;
 }
 

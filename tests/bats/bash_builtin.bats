@@ -125,11 +125,11 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 	run sb 'sandbox check; sandbox check --json'
 	status_is 0
 	has "would be missing:" '"inside_sandbox":false'
-	lacks "already confined"
+	lacks "already inside a sandbox"
 	run sb 'sandbox on >/dev/null 2>&1 || exit 9
 		sandbox check; sandbox check --json'
 	status_is 0
-	has "note: this shell is already confined" "sandbox status" '"inside_sandbox":true'
+	has "note: already inside a sandbox" "sandbox status" '"inside_sandbox":true'
 }
 
 # --- sandbox on: confinement ---------------------------------------------------------------------

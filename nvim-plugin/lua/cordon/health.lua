@@ -44,7 +44,7 @@ function M.check()
     err('cordon check --json gave no JSON: ' .. out)
     return
   end
-  ok('kernel ' .. tostring(k.kernel))
+  ok('kernel ' .. tostring(k.release))
   local function layer(name, present, detail)
     if present then
       ok(name .. (detail and (': ' .. detail) or ''))
