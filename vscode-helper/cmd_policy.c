@@ -1,64 +1,13 @@
 /* cmd_policy.c — `cordon policy [--json] [policy flags]`: print the effective merged policy
- * (JSON on stdout with --json, a readable summary otherwise). Changes nothing. */
+ * (JSON on stdout with --json, the summary `sandbox policy` prints otherwise). Changes nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd.h"
-#include "cordon/hostpat.h"
 #include "cordon/policy.h"
 #include "policy_flags.h"
 
 static const char usage[] = "usage: cordon policy [--json] " POLICY_FLAGS_USAGE "\n";
-
-static void print_paths(const char *title, const struct cordon_path_list *l)
-{
-	printf("  %-20s", title);
-	if (l->n == 0)
-		fputs(" (none)", stdout);
-	for (size_t i = 0; i < l->n; i++)
-		printf("%s%s", i ? "\n                       " : " ", l->v[i]);
-	putchar('\n');
-}
-
-static void print_hosts(const char *title, const struct cordon_host_list *l)
-{
-	char buf[300];
-
-	printf("  %-20s", title);
-	if (l->n == 0)
-		fputs(" (none)", stdout);
-	for (size_t i = 0; i < l->n; i++) {
-		cordon_host_rule_format(&l->v[i], buf, sizeof(buf));
-		printf("%s%s", i ? ", " : " ", buf);
-	}
-	putchar('\n');
-}
-
-static const char *yes_no(bool b)
-{
-	return b ? "yes" : "no";
-}
-
-static void print_summary(const struct cordon_policy *p)
-{
-	puts("network:");
-	print_hosts("allowed hosts:", &p->allow_hosts);
-	print_hosts("denied hosts:", &p->deny_hosts);
-	print_paths("unix sockets:", &p->allow_unix_sockets);
-	printf("  %-20s %s\n", "local binding:", yes_no(p->allow_local_binding));
-	puts("filesystem:");
-	print_paths("writable:", &p->allow_write);
-	print_paths("read-only inside:", &p->deny_write);
-	print_paths("masked (no read):", &p->deny_read);
-	print_paths("readable inside:", &p->allow_read);
-	printf("  %-20s %s\n", "git config writable:", yes_no(p->allow_git_config));
-	printf("  %-20s %s\n", "private /tmp:", yes_no(p->private_tmp));
-	puts("session:");
-	printf("  %-20s %s\n", "locked:", yes_no(p->lock_policy));
-	printf("  %-20s %s\n", "strict:", yes_no(p->strict));
-	printf("  %-20s %s\n", "ignore violations:", yes_no(p->ignore_violations));
-	printf("  %-20s %s\n", "weaker nested:", yes_no(p->enable_weaker_nested_sandbox));
-}
 
 int cmd_policy(int argc, char **argv)
 {
@@ -85,8 +34,11 @@ int cmd_policy(int argc, char **argv)
 		} else {
 			fputs(json, stdout);
 		}
+	} else if (cordon_policy_to_text(&p, &json, &e) < 0) {
+		fprintf(stderr, "cordon policy: %s\n", e.msg);
+		rc = CORDON_EXIT_SETUP;
 	} else {
-		print_summary(&p);
+		fputs(json, stdout);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		perror("cordon policy: stdout");

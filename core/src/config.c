@@ -20,6 +20,7 @@
 struct ctx {
 	struct cordon_json d;
 	const char *name, *base, *home;
+	bool policy_form; /* cordon_policy_from_json: paths are already resolved, never patterns */
 	struct cordon_policy *p; /* the scratch copy being filled */
 	struct cordon_error *e;
 };
@@ -89,7 +90,7 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 				      cordon_json_type_name(d, j));
 		if ((r = decode(c, j, key, &s)) < 0)
 			return r;
-		if (kind == LIST_PATHS && strpbrk(s, "*?[")) {
+		if (kind == LIST_PATHS && !c->policy_form && strpbrk(s, "*?[")) {
 			/* sandbox-runtime expands globs in denyRead on Linux; cordon binds concrete
 			 * paths, and a pattern taken literally would mask nothing */
 			r = err_at(c, cordon_json_offset(d, j), key, EINVAL,
@@ -429,11 +430,15 @@ fail:
 	return r;
 }
 
-int cordon_config_load_string(struct cordon_policy *p, const char *json, size_t len,
-			      const char *name, const char *base, const char *home,
-			      struct cordon_error *e)
+/* load: cordon_config_load_string, or (policy_form) cordon_policy_from_json. */
+static int load(struct cordon_policy *p, const char *json, size_t len, const char *name,
+		const char *base, const char *home, bool policy_form, struct cordon_error *e)
 {
-	struct ctx c = {.name = name ? name : "(config)", .base = base, .home = home, .e = e};
+	struct ctx c = {.name = name ? name : "(config)",
+			.base = base,
+			.home = home,
+			.policy_form = policy_form,
+			.e = e};
 	struct cordon_policy scratch;
 	struct cordon_json_error je;
 	int r;
@@ -461,6 +466,19 @@ int cordon_config_load_string(struct cordon_policy *p, const char *json, size_t 
 out:
 	cordon_json_free(&c.d);
 	return r;
+}
+
+int cordon_config_load_string(struct cordon_policy *p, const char *json, size_t len,
+			      const char *name, const char *base, const char *home,
+			      struct cordon_error *e)
+{
+	return load(p, json, len, name, base, home, false, e);
+}
+
+int cordon_policy_from_json(struct cordon_policy *p, const char *json, struct cordon_error *e)
+{
+	memset(p, 0, sizeof(*p));
+	return load(p, json, strlen(json), "policy", "/", NULL, true, e);
 }
 
 int cordon_config_load_file(struct cordon_policy *p, const char *path, const char *base,

@@ -385,3 +385,58 @@ int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cord
 		return cordon_error_set(e, ENOMEM, "out of memory");
 	return 0;
 }
+
+static void text_paths(struct cordon_strbuf *b, const char *title, const struct cordon_path_list *l)
+{
+	cordon_sb_addf(b, "  %-20s", title);
+	if (l->n == 0)
+		cordon_sb_add(b, " (none)");
+	for (size_t i = 0; i < l->n; i++)
+		cordon_sb_addf(b, "%s%s", i ? "\n                       " : " ", l->v[i]);
+	cordon_sb_add(b, "\n");
+}
+
+static void text_hosts(struct cordon_strbuf *b, const char *title, const struct cordon_host_list *l)
+{
+	char buf[300];
+
+	cordon_sb_addf(b, "  %-20s", title);
+	if (l->n == 0)
+		cordon_sb_add(b, " (none)");
+	for (size_t i = 0; i < l->n; i++) {
+		cordon_host_rule_format(&l->v[i], buf, sizeof(buf));
+		cordon_sb_addf(b, "%s%s", i ? ", " : " ", buf);
+	}
+	cordon_sb_add(b, "\n");
+}
+
+static void text_bool(struct cordon_strbuf *b, const char *title, bool v)
+{
+	cordon_sb_addf(b, "  %-20s %s\n", title, v ? "yes" : "no");
+}
+
+int cordon_policy_to_text(const struct cordon_policy *p, char **out, struct cordon_error *e)
+{
+	struct cordon_strbuf b = {0};
+
+	cordon_sb_add(&b, "network:\n");
+	text_hosts(&b, "allowed hosts:", &p->allow_hosts);
+	text_hosts(&b, "denied hosts:", &p->deny_hosts);
+	text_paths(&b, "unix sockets:", &p->allow_unix_sockets);
+	text_bool(&b, "local binding:", p->allow_local_binding);
+	cordon_sb_add(&b, "filesystem:\n");
+	text_paths(&b, "writable:", &p->allow_write);
+	text_paths(&b, "read-only inside:", &p->deny_write);
+	text_paths(&b, "masked (no read):", &p->deny_read);
+	text_paths(&b, "readable inside:", &p->allow_read);
+	text_bool(&b, "git config writable:", p->allow_git_config);
+	text_bool(&b, "private /tmp:", p->private_tmp);
+	cordon_sb_add(&b, "session:\n");
+	text_bool(&b, "locked:", p->lock_policy);
+	text_bool(&b, "strict:", p->strict);
+	text_bool(&b, "ignore violations:", p->ignore_violations);
+	text_bool(&b, "weaker nested:", p->enable_weaker_nested_sandbox);
+	if (cordon_sb_take(&b, out) < 0)
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	return 0;
+}

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cordon/config.h"
 #include "cordon/confine.h"
 #include "cordon/control.h"
 #include "cordon/env.h"
@@ -173,43 +174,6 @@ static void json_list(const struct cordon_json *j, int i, char *buf, size_t len)
 		o += (size_t)w;
 		k = cordon_json_next(j, k);
 	}
-}
-
-/* Text form of any JSON value: one "key.path: value" line per scalar or list of scalars. */
-static int json_flatten(const struct cordon_shell *sh, const struct cordon_json *j, int i,
-			const char *prefix)
-{
-	enum cordon_json_type t = cordon_json_type(j, i);
-	int size = cordon_json_size(j, i);
-	char buf[4096];
-	if (t == CORDON_JSON_OBJ) {
-		int k = i + 1;
-		for (int m = 0; m < size; m++) {
-			char key[256], path[512];
-			json_text(j, k, key, sizeof(key));
-			snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", key);
-			json_flatten(sh, j, k + 1, path);
-			k = cordon_json_next(j, k);
-		}
-	} else if (t == CORDON_JSON_ARR) {
-		bool scalars = true;
-		for (int m = 0, k = i + 1; m < size; m++, k = cordon_json_next(j, k))
-			scalars &= cordon_json_type(j, k) == CORDON_JSON_STR ||
-				   cordon_json_type(j, k) == CORDON_JSON_PRIM;
-		if (scalars) {
-			json_list(j, i, buf, sizeof(buf));
-			OUT("%s: %s\n", prefix, buf);
-		} else {
-			for (int m = 0, k = i + 1; m < size; m++, k = cordon_json_next(j, k)) {
-				char path[512];
-				snprintf(path, sizeof(path), "%s[%d]", prefix, m);
-				json_flatten(sh, j, k, path);
-			}
-		}
-	} else {
-		OUT("%s: %s\n", prefix, json_text(j, i, buf, sizeof(buf)));
-	}
-	return 0;
 }
 
 /* ---- state of this process ---- */
@@ -856,17 +820,34 @@ static int verb_policy(const struct cordon_shell *sh, int ctl_fd, bool json)
 	if (ctl_fd >= 0 ? ask(sh, ctl_fd, words, &reply) < 0 : local_policy_json(sh, &reply) < 0)
 		return CORDON_VERB_FAIL;
 	if (json) {
-		OUT("%s\n", reply);
+		/* as `cordon policy --json`: one newline at the end, and whole (OUT would cut it)
+		 */
+		struct cordon_strbuf b = {0};
+		size_t n = strlen(reply);
+		while (n && reply[n - 1] == '\n')
+			n--;
+		cordon_sb_addn(&b, reply, n);
+		cordon_sb_add(&b, "\n");
+		if (!b.oom)
+			sh->out(sh->arg, b.s);
+		cordon_sb_free(&b);
 	} else {
-		struct cordon_json j;
+		/* the summary `cordon policy` prints, from the policy the reply holds */
+		struct cordon_policy p;
+		struct cordon_error e = {{0}};
+		char *text = NULL;
 		if (ctl_fd < 0)
 			OUT("(sandbox off: the policy `sandbox on` would apply here)\n");
-		if (json_parse(&j, reply) == 0) {
-			json_flatten(sh, &j, 0, "");
-			cordon_json_free(&j);
-		} else {
-			OUT("%s\n", reply);
+		if (cordon_policy_from_json(&p, reply, &e) < 0 ||
+		    cordon_policy_to_text(&p, &text, &e) < 0) {
+			ERR("policy: unreadable reply from the session process: %s\n", e.msg);
+			cordon_policy_free(&p);
+			free(reply);
+			return CORDON_VERB_FAIL;
 		}
+		sh->out(sh->arg, text);
+		free(text);
+		cordon_policy_free(&p);
 	}
 	free(reply);
 	return CORDON_VERB_OK;

@@ -226,6 +226,20 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 		"\"repo_config\":\"$W/.cordon.json\""
 }
 
+@test "sandbox policy and cordon policy print one format, off and in a live session" {
+	[ -x "$CORDON" ] || skip "cordon not built"
+	"$CORDON" policy >cordon.txt && "$CORDON" policy --json >cordon.json
+	run sb 'sandbox policy | tail -n +2 | diff - cordon.txt && echo same-text
+		sandbox policy --json | diff - cordon.json && echo same-json'
+	status_is 0
+	has same-text same-json
+	run sb 'sandbox on --allow-host 127.0.0.2 >/dev/null 2>&1 || exit 9
+		sandbox allow-host live.example.test >/dev/null 2>&1; sandbox policy'
+	status_is 0
+	has "network:" "  allowed hosts:       127.0.0.2, live.example.test" "  writable:            $W"
+	lacks "sandbox off"
+}
+
 @test "Capabilities are all zero and NoNewPrivs is set in the confined shell" {
 	run sb 'sandbox on || exit 9; grep -E "^(Cap(Eff|Prm|Inh|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/$$/status'
 	status_is 0

@@ -641,10 +641,41 @@ static void policy_flags_take_both_spellings_and_leave_other_words(void **state)
 	assert_null(rq.config);
 }
 
+/* The JSON form a session sends back (`sandbox policy`) reads back to the same policy, paths
+ * with bracket characters included (they are resolved paths there, not patterns). */
+static void the_policy_json_form_reads_back_unchanged(void **state)
+{
+	(void)state;
+	struct cordon_policy p, q;
+	struct cordon_error e = {{0}};
+	char *a = NULL, *b = NULL;
+
+	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
+	assert_int_equal(cordon_policy_add_host(&p.allow_hosts, "*.example.test:443", &e), 0);
+	assert_int_equal(cordon_policy_add_host(&p.deny_hosts, "[::1]", &e), 0);
+	assert_int_equal(cordon_policy_finish(&p, "/proj/[v2]", &e), 0);
+	p.lock_policy = true;
+	p.private_tmp = false;
+	assert_int_equal(cordon_policy_to_json(&p, &a, &e), 0);
+	if (cordon_policy_from_json(&q, a, &e))
+		fail_msg("refused its own JSON: %s", e.msg);
+	assert_int_equal(cordon_policy_to_json(&q, &b, &e), 0);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	assert_int_equal(cordon_policy_to_text(&q, &a, &e), 0);
+	assert_non_null(strstr(a, "  allowed hosts:       *.example.test:443\n"));
+	assert_non_null(strstr(a, "  writable:            /proj/[v2]\n"));
+	free(a);
+	cordon_policy_free(&p);
+	cordon_policy_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(policy_flags_take_both_spellings_and_leave_other_words),
+	    cmocka_unit_test(the_policy_json_form_reads_back_unchanged),
 	    cmocka_unit_test(sandbox_runtime_keys_are_ignored_or_refused_by_name),
 	    cmocka_unit_test(glob_patterns_in_paths_are_refused),
 	    cmocka_unit_test(build_reads_srt_settings_when_there_is_no_cordon_config),

@@ -22,6 +22,11 @@ int cordon_config_load_string(struct cordon_policy *p, const char *json, size_t 
 			      const char *name, const char *base, const char *home,
 			      struct cordon_error *e);
 
+/* cordon_policy_from_json: p (zeroed first) from the JSON form cordon_policy_to_json wrote (a
+ * session's `policy` reply): the same keys, every path already absolute. Returns 0 or -EINVAL /
+ * -ENOMEM with e->msg set; on error p holds nothing. */
+int cordon_policy_from_json(struct cordon_policy *p, const char *json, struct cordon_error *e);
+
 /* cordon_config_user_path: "$XDG_CONFIG_HOME/cordon/config.json" (or ~/.config/...) into buf.
  * Returns 0 or -ENAMETOOLONG / -ENOENT (no HOME and no XDG_CONFIG_HOME). */
 int cordon_config_user_path(char *buf, size_t len);

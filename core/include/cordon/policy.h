@@ -93,4 +93,9 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
  * NUL-terminated string in *out. Returns 0 or -ENOMEM. */
 int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cordon_error *e);
 
+/* cordon_policy_to_text: the summary `cordon policy` and `sandbox policy` print (one "title:
+ * value" line per key under network:, filesystem:, session:) as a malloc'd string in *out.
+ * Returns 0 or -ENOMEM. */
+int cordon_policy_to_text(const struct cordon_policy *p, char **out, struct cordon_error *e);
+
 #endif
