@@ -1,5 +1,5 @@
 /* caps.c — dropping every capability set and locking the securebits (capabilities(7)), the step
- * of DESIGN.md §2 after the mounts and before Landlock. */
+ * of docs/design.md §3 after the mounts and before Landlock. */
 #include "cordon/layers.h"
 
 #include <errno.h>

@@ -11,7 +11,7 @@
 #include "cordon/hostpat.h"
 #include "cordon/strbuf.h"
 
-/* Secrets masked by default (DESIGN.md §1, ATTACKS.md 16), relative to $HOME. */
+/* Secrets masked by default (docs/design.md §7, docs/threat-model.md §16), relative to $HOME. */
 static const char *const default_deny_read[] = {
     ".ssh",
     ".gnupg",

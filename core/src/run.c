@@ -65,7 +65,8 @@ static void note(int fd, int kind, int err, const char *msg)
 }
 
 /* Most processes and threads the command's PID namespace holds at once: a fork bomb stops
- * there instead of exhausting the machine's pids (ATTACKS.md 35). Every thread takes a pid. */
+ * there instead of exhausting the machine's pids (docs/threat-model.md §35). Every thread takes a
+ * pid. */
 #define RUN_PID_MAX 8192
 
 /* limit_pids: bound the new PID namespace by its own pid_max, which is per PID namespace since
@@ -165,7 +166,7 @@ static bool on_path(const char *name)
 
 /* close_stray: close every descriptor but stdin, stdout, stderr and keep. A descriptor inherited
  * from cordon's caller (a directory fd, a socket, a write fd outside the policy) predates the
- * mount namespace and Landlock, which do not govern it (ATTACKS.md 7). */
+ * mount namespace and Landlock, which do not govern it (docs/threat-model.md §7). */
 static void close_stray(int keep)
 {
 	if (keep > 3)

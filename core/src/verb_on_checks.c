@@ -32,10 +32,10 @@ bool verbs_writable_by_policy(const struct cordon_policy *p, const char *path)
 	return false;
 }
 
-/* Open file descriptors that would outlive confinement as a way out (ATTACKS.md 7, 20): Landlock
- * governs only opens made after it, so a directory fd, a socket or a write fd to a file outside
- * the writable trees would stay usable. stdin/stdout/stderr may be sockets (the person's own
- * stdio); ttys, anonymous pipes and /dev/null-like devices are harmless. */
+/* Open file descriptors that would outlive confinement as a way out (docs/threat-model.md §7, §20):
+ * Landlock governs only opens made after it, so a directory fd, a socket or a write fd to a file
+ * outside the writable trees would stay usable. stdin/stdout/stderr may be sockets (the person's
+ * own stdio); ttys, anonymous pipes and /dev/null-like devices are harmless. */
 int verbs_scan_fds(const struct cordon_policy *p, char *list, size_t len, int *suggest)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -120,8 +120,8 @@ int verbs_scan_fds(const struct cordon_policy *p, char *list, size_t len, int *s
 }
 
 /* Living children of this process (jobs, coprocs, process substitutions): they would stay
- * unconfined and the shell could drive them through pipes afterwards (ATTACKS.md 8). Zombies
- * are finished and harmless. */
+ * unconfined and the shell could drive them through pipes afterwards (docs/threat-model.md §8).
+ * Zombies are finished and harmless. */
 int verbs_scan_children(char *list, size_t len)
 {
 	DIR *d = opendir("/proc/self/task");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# e2e_attacks.bats — techniques of ATTACKS.md against `cordon run`, through the real binary. Each
+# e2e_attacks.bats — attack classes of docs/threat-model.md against `cordon run`, through the real binary. Each
 # probe runs unconfined first (it must reach the kernel, or the test proves nothing), then confined.
 
 load helpers

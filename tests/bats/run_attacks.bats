@@ -139,7 +139,7 @@ qnum() {
 	ipcs -q -i "$1" | sed -n 's/.*qnum=\([0-9]*\).*/\1/p'
 }
 
-@test "System V IPC and POSIX message queues of the host are not shared with the sandbox (ATTACKS 21)" {
+@test "System V IPC and POSIX message queues of the host are not shared with the sandbox (threat model §21)" {
 	local id mq=/cordon-ra-$$-$RANDOM
 	id=$(ipcmk -Q -p 0600 | awk '{print $NF}')
 	[ -n "$id" ] || fail "ipcmk failed"
@@ -213,7 +213,7 @@ ev.set()
 print(n)
 '
 
-@test "a fork bomb is bounded by the PID namespace's pid_max (ATTACKS 35; control: outside)" {
+@test "a fork bomb is bounded by the PID namespace's pid_max (threat model §35; control: outside)" {
 	# Positive control: unconfined, the same probe starts more tasks than the sandbox allows.
 	run "$PY" -c "$THREADS" 9000
 	assert_status 0

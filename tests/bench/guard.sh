@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/guard.sh — the guard's per-call cost (DESIGN.md §5), side by side in one run, not part
+# tests/bench/guard.sh — the guard's per-call cost (docs/design.md §10), side by side in one run, not part
 # of the test count: N file-creating calls (open O_CREAT of new and of existing files, unlink) in
 # `cordon run` vs the same program unconfined, and open without O_CREAT (not routed to the guard)
 # as the baseline. Each routed call is a seccomp user-notification round trip to the guard worker,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh — side-by-side figures for cordon (DESIGN.md §5), not part of the test count:
+# tests/bench/run.sh — side-by-side figures for cordon (docs/design.md §10), not part of the test count:
 #   1. start-up: `cordon run -- /bin/true` vs bubblewrap with comparable isolation vs bare /bin/true
 #      (hyperfine, one run, ratios printed);
 #   2. proxy: bulk throughput through CONNECT and absolute-form vs direct loopback (curl of a large

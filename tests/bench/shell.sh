@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/shell.sh — the confined shell's figures (DESIGN.md §5), side by side in one run, not
+# tests/bench/shell.sh — the confined shell's figures (docs/design.md §10), side by side in one run, not
 # part of the test count: `sandbox on` latency, and 1,000 runs of /bin/true in a confined bash vs
 # the same loop in an unconfined one (hyperfine for whole shells; EPOCHREALTIME inside the shell
 # for the loop alone, so the session's start and end do not blur the per-command figure).

@@ -5,9 +5,10 @@
  *                    [--no-tcp] [--private-tmp] [--no-landlock] [--no-seccomp]
  *                    [--listener | --listener-verbose] -- CMD [ARGS...]
  *
- * Order as in DESIGN.md §2: NNP, a user namespace of its own when not privileged (like the session
- * would provide; it is what lets an unprivileged user drop the bounding set), drop capabilities,
- * Landlock, seccomp, self-check, exec. Exit status 125 when a layer cannot be applied. */
+ * Order as in docs/design.md §3: NNP, a user namespace of its own when not privileged (like the
+ * session would provide; it is what lets an unprivileged user drop the bounding set), drop
+ * capabilities, Landlock, seccomp, self-check, exec. Exit status 125 when a layer cannot be
+ * applied. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>

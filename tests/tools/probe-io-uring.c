@@ -1,5 +1,5 @@
-/* probe-io-uring.c — attack probe (ATTACKS.md 22): io_uring performs openat/connect/... without
- * the system calls a seccomp filter sees, so it must be unavailable as a whole.
+/* probe-io-uring.c — attack probe (docs/threat-model.md §22): io_uring performs openat/connect/...
+ * without the system calls a seccomp filter sees, so it must be unavailable as a whole.
  *
  * usage: probe-io-uring
  * Prints "ok" (exit 0) or "io_uring_setup: ERRNAME" (exit 1). */

@@ -1,5 +1,5 @@
-/* probe-mount-api.c — attack probe (ATTACKS.md 9, 10): the mount system calls that could uncover
- * what a bind mount hides or clear read-only (CVE-2021-41133).
+/* probe-mount-api.c — attack probe (docs/threat-model.md §9, §10): the mount system calls that
+ * could uncover what a bind mount hides or clear read-only (CVE-2021-41133).
  *
  * usage: probe-mount-api CALL   (open_tree move_mount fsopen fsconfig fsmount fspick
  *                                mount_setattr mount umount2 chroot pivot_root setns)

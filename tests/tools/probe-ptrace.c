@@ -1,5 +1,5 @@
-/* probe-ptrace.c — attack probe (ATTACKS.md 4): reach another process's memory or fds — the
- * confined shell's control fd, the session process.
+/* probe-ptrace.c — attack probe (docs/threat-model.md §4): reach another process's memory or fds —
+ * the confined shell's control fd, the session process.
  *
  * usage: probe-ptrace parent | child | vm-read | vm-write | getfd
  *   parent:   PTRACE_SEIZE the probe's parent (the shell that started it), then detach;

@@ -1,5 +1,5 @@
-/* probe-tiocsti.c — attack probe (ATTACKS.md 1): push a character into the input queue of the
- * probe's own controlling terminal (a pty it opens) with TIOCSTI, CVE-2017-5226.
+/* probe-tiocsti.c — attack probe (docs/threat-model.md §1): push a character into the input queue
+ * of the probe's own controlling terminal (a pty it opens) with TIOCSTI, CVE-2017-5226.
  *
  * usage: probe-tiocsti [high]
  *   high: put junk in the upper 32 bits of the request (CVE-2019-10063); the kernel reads only the

@@ -1,5 +1,5 @@
-/* probe-unix-connect.c — attack probe (ATTACKS.md 3, 19): reach a command server or agent through
- * a unix socket path; socketpair(2) must keep working.
+/* probe-unix-connect.c — attack probe (docs/threat-model.md §3, §19): reach a command server or
+ * agent through a unix socket path; socketpair(2) must keep working.
  *
  * usage: probe-unix-connect connect PATH | socketpair | listen PATH SECONDS
  *   listen: the test's server (run unconfined): bind, listen, print "ready", wait SECONDS.

@@ -1,5 +1,5 @@
-/* probe-unshare-user.c — attack probe (ATTACKS.md 9, 24): a new user namespace gives back every
- * capability inside it; try each way of asking for one.
+/* probe-unshare-user.c — attack probe (docs/threat-model.md §9, §24): a new user namespace gives
+ * back every capability inside it; try each way of asking for one.
  *
  * usage: probe-unshare-user unshare | clone | clone-high | clone3
  *   clone-high: clone(2) with junk in the upper 32 bits of the flags (masked compare);

@@ -1,5 +1,5 @@
-/* probe-write.c — attack probe (ATTACKS.md 13, 17): modify the file system where the policy does
- * not allow it, including a directory the file mode lets this user write.
+/* probe-write.c — attack probe (docs/threat-model.md §13, §17): modify the file system where the
+ * policy does not allow it, including a directory the file mode lets this user write.
  *
  * usage: probe-write create|truncate|mkdir PATH
  *   create: open(O_WRONLY|O_CREAT|O_TRUNC);  truncate: truncate(2) an existing file to 0 bytes

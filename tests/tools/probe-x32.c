@@ -1,5 +1,5 @@
-/* probe-x32.c — attack probe (ATTACKS.md 23): system calls through another ABI, which a filter
- * written for x86_64 numbers would not recognise. The filter must kill the process (SIGSYS).
+/* probe-x32.c — attack probe (docs/threat-model.md §23): system calls through another ABI, which a
+ * filter written for x86_64 numbers would not recognise. The filter must kill the process (SIGSYS).
  *
  * usage: probe-x32 x32 | i386
  *   x32:  getpid with __X32_SYSCALL_BIT set;  i386: getpid (20) through int 0x80.

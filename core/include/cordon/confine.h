@@ -1,5 +1,5 @@
-/* confine.h — the one function that is the confinement order of DESIGN.md §2, used alike by the
- * bash builtin, the zsh module and the cordon binary (minijail_enter's shape). */
+/* confine.h — the one function that is the confinement order of docs/design.md §3, used alike by
+ * the bash builtin, the zsh module and the cordon binary (minijail_enter's shape). */
 #ifndef CORDON_CONFINE_H
 #define CORDON_CONFINE_H
 

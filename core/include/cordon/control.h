@@ -40,7 +40,7 @@ int cordon_control_handle(struct cordon_control_ctx *c, const char *req, size_t 
 int cordon_control_call(int ctl_fd, char *const *words, int fd, char **reply,
 			struct cordon_error *e);
 
-/* Approval channel of a locked session (DESIGN.md §1 `cordon approve SESSION HOST`): a
+/* Approval channel of a locked session (docs/design.md §6, `cordon approve SESSION HOST`): a
  * SOCK_SEQPACKET unix socket at $XDG_RUNTIME_DIR/cordon/ID.sock (the sandbox sees a tmpfs over
  * /run/user/UID), or, when XDG_RUNTIME_DIR is unset, in the 0700 directory
  * $XDG_STATE_HOME/cordon/approval (default ~/.local/state/cordon/approval); either way no confined

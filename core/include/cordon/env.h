@@ -1,4 +1,4 @@
-/* env.h — the environment of a confined session (DESIGN.md §1): variables to set (proxy
+/* env.h — the environment of a confined session (docs/design.md §7): variables to set (proxy
  * variables, GIT_SSH_COMMAND, SANDBOX_RUNTIME, CORDON_SESSION) and to remove (socket-naming and
  * loader variables). Adapters apply the list with their own means (setenv, bash/zsh variables). */
 #ifndef CORDON_ENV_H

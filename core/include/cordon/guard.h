@@ -1,4 +1,4 @@
-/* guard.h — mandatory write-denies for names that do not exist yet (DESIGN.md §1).
+/* guard.h — mandatory write-denies for names that do not exist yet (docs/design.md §4, §7).
  * Existing dangerous paths are covered by read-only mounts (mounts.h). A dangerous name that
  * would be created later directly in a protected directory is refused by the guard worker: the
  * confined process's file-creating system calls go to a seccomp user-notification listener, and

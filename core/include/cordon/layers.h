@@ -1,4 +1,4 @@
-/* layers.h — the kernel layers a process applies to itself, in the order of DESIGN.md §2:
+/* layers.h — the kernel layers a process applies to itself, in the order of docs/design.md §3:
  * capabilities, Landlock, seccomp; then a self-check; plus the kernel probe behind `cordon check`. */
 #ifndef CORDON_LAYERS_H
 #define CORDON_LAYERS_H
@@ -37,8 +37,8 @@ int cordon_caps_drop_all(struct cordon_error *e);
 int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *tcp_ports,
 			  int n_tcp_ports, int *abi_out, struct cordon_error *e);
 
-/* cordon_seccomp_apply: load the seccomp filter of DESIGN.md §2 (libseccomp, native arch only,
- * x32 and foreign arches killed). If listener is non-NULL, file-creating calls are routed to a
+/* cordon_seccomp_apply: load the seccomp filter of docs/design.md §5 (libseccomp, native arch
+ * only, x32 and foreign arches killed). If listener is non-NULL, file-creating calls are routed to a
  * user-notification listener (guard.h) whose fd is stored in *listener. Requires NNP.
  * Returns 0 or a negative errno. */
 int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct cordon_error *e);

@@ -1,5 +1,5 @@
-/* mounts.h — the mount-namespace layout of DESIGN.md §2, built by the session's builder child
- * inside the new user+mount namespace: "/" read-only recursively, writable trees bound back,
+/* mounts.h — the mount-namespace layout of docs/design.md §4, built by the session's builder
+ * child inside the new user+mount namespace: "/" read-only recursively, writable trees bound back,
  * denyRead masks, allowRead carve-outs, read-only pins for denyWrite + mandatory denies and their
  * ancestors, private /tmp, tmpfs over /run/user/$UID and other socket directories. */
 #ifndef CORDON_MOUNTS_H

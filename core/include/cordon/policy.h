@@ -55,9 +55,9 @@ struct cordon_policy {
 	char *repo_config; /* the repository's .cordon.json applied (cordon_policy_build) or NULL */
 };
 
-/* cordon_policy_init: fill p with the defaults of DESIGN.md §1 (nothing allowed on the network,
- * default secret masks under home, privateTmp on). home is $HOME (may be NULL: no home masks).
- * Returns 0 or -ENOMEM with e->msg set. */
+/* cordon_policy_init: fill p with the defaults of docs/design.md §7 (nothing allowed on the
+ * network, default secret masks under home, privateTmp on). home is $HOME (may be NULL: no home
+ * masks). Returns 0 or -ENOMEM with e->msg set. */
 int cordon_policy_init(struct cordon_policy *p, const char *home, struct cordon_error *e);
 
 /* cordon_policy_free: release everything p owns; p may then be re-initialised. */

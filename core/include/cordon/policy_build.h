@@ -52,7 +52,7 @@ int cordon_policy_request_set_settings(struct cordon_policy_request *rq, const c
 void cordon_policy_request_free(struct cordon_policy_request *rq);
 
 /* cordon_policy_build: the policy for rq in the directory cwd (absolute), merged in this order
- * (docs/design.md, "Policy"): the defaults (cordon_policy_init with $HOME); the user's config
+ * (docs/design.md §6): the defaults (cordon_policy_init with $HOME); the user's config
  * file if it exists (cordon_config_user_path), else sandbox-runtime's ~/.srt-settings.json if it
  * exists (cordon_config_srt_path); rq->config; rq->settings; the flags (allow_write,
  * allow_host); CWD/.cordon.json if it exists, which may only tighten (cordon_policy_tighten) and

@@ -1,4 +1,4 @@
-/* session.h — the session process: the unconfined side of DESIGN.md §2.
+/* session.h — the session process: the unconfined side of docs/design.md §2.
  * cordon_session_start forks it; it builds the user+mount+net namespaces (through a builder
  * child), lays out the mounts, brings lo up, creates the proxy's listening sockets inside the
  * network namespace, hands the namespace fds back, then serves the proxy and the control channel

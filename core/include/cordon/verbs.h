@@ -1,5 +1,5 @@
-/* verbs.h — the `sandbox` verbs of DESIGN.md §1 shared by the bash builtin and the zsh module:
- * argument words in, engine calls out, text or JSON out (identical for every shell). */
+/* verbs.h — the `sandbox` verbs (docs/design.md §1) shared by the bash builtin and the zsh
+ * module: argument words in, engine calls out, text or JSON out (identical for every shell). */
 #ifndef CORDON_VERBS_H
 #define CORDON_VERBS_H
 
