@@ -1,17 +1,27 @@
 /* confine.c — the confinement order of DESIGN.md §2 as one function, cordon_confine, that a
- * process calls on itself; plus the fail-closed state it is left in when a late step fails. */
+ * process calls on itself; plus the fail-closed state it is left in when a late step fails.
+ *
+ * The order: probe → note inherited fds → NNP → join user+mount+net (+IPC) → inherited fds onto
+ * the sandbox's mounts → hook (cordon run's PID namespace) → Landlock ruleset → guard worker
+ * (forked here, so it shares that domain) → capabilities dropped → children nested / dumpable 0
+ * → Landlock scope layer (the worker is outside it) → seccomp, listener to the worker →
+ * self-check. */
 #include "cordon/confine.h"
 
 #include "confine_int.h"
+#include "guard_worker.h"
 #include "seccomp_int.h"
 #include "session_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* note_missing: append a layer name to r->missing ("a, b"). */
@@ -82,6 +92,26 @@ static int step_join(struct cordon_session *s, const char *cwd, struct cordon_la
 	return 0;
 }
 
+/* Inherited descriptors are noted before joining (their names are the host's), and moved onto the
+ * sandbox's mounts right after it, before any hook or child can use them (confine_fds.c). The
+ * session's own fds are not the caller's files and are left alone. */
+static int step_note_fds(const struct cordon_session *s, int ctl_fd, struct confine_fds *fds,
+			 struct cordon_error *e)
+{
+	int skip[3] = {ctl_fd, -1, -1}, n = 1;
+
+	if (s)
+		session_guard_fds(s, &skip[1], &skip[2]), n = 3;
+	return confine_fds_snapshot(fds, skip, n, e);
+}
+
+static int step_rehome_fds(const struct confine_fds *fds, struct cordon_error *e)
+{
+	int ret = confine_fds_rehome(fds, e);
+
+	return ret < 0 ? cordon_error_prefix(e, ret, "mount namespace") : 0;
+}
+
 /* The caller's hook runs while the process still holds every capability of the new user
  * namespace (cordon run: unshare a PID namespace, fork the reaper, mount a fresh /proc). */
 static int step_hook(cordon_confine_hook hook, void *arg, struct cordon_error *e)
@@ -121,24 +151,64 @@ static int step_children(const struct cordon_kernel *k, int ctl_fd, struct cordo
 	return cordon_children_nest_prepare(k->landlock_abi, ctl_fd, e);
 }
 
-/* Landlock after the mounts and the capability drop (its rules name paths as the mount
- * namespace shows them) and before seccomp (landlock_restrict_self must not be filtered).
- * TCP connect is allowed only to the session's two proxy ports. */
+/* granted_fds: the caller's open terminals and write fds of files (at most max). Their files are
+ * the caller's grant: a terminal lives on the host's devpts, which the sandbox does not show, and
+ * a redirection may name a file outside the writable trees, yet `>/dev/stderr` reopens either
+ * through its magic link. Landlock names them by fd (landlock.c); it adds no power the fd does not
+ * already give (writing, ftruncate(2)). */
+static int granted_fds(int *out, int max)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while (n < max && (de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		if (de->d_name[0] == '.' || *end || fd == dirfd(d))
+			continue;
+		struct stat st;
+		int fl = fcntl((int)fd, F_GETFL);
+		if (fl < 0 || (fl & O_PATH) || fstat((int)fd, &st) < 0)
+			continue;
+		char lp[64], target[2];
+		snprintf(lp, sizeof(lp), "/proc/self/fd/%ld", fd);
+		if (readlink(lp, target, sizeof(target)) < 1 || target[0] != '/')
+			continue; /* no name in the file system (a pipe, a socket): nothing to reopen */
+		bool wr = (fl & O_ACCMODE) != O_RDONLY;
+		bool file = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
+		if (isatty((int)fd) || (wr && file && st.st_nlink > 0))
+			out[n++] = (int)fd;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Landlock after the mounts (its rules name paths as the mount namespace shows them) and before
+ * the guard worker is forked, which must live in this domain (guard_worker.c). TCP connect is
+ * allowed only to the session's two proxy ports. */
 static int step_landlock(const struct cordon_policy *p, const struct cordon_session *s,
 			 const struct cordon_kernel *k, struct cordon_layers_report *r,
 			 struct cordon_error *e)
 {
 	unsigned short ports[2] = {0, 0};
-	int n = 0, abi = 0, ret;
+	int granted[32], abi = 0, ret;
+	struct cordon_landlock_req req = {.policy = p};
 
 	if (k->landlock_abi <= 0)
 		return 0; /* reported by step_probe; --strict refused there */
 	if (s) {
 		const struct cordon_session_info *si = cordon_session_get_info(s);
-		ports[n++] = si->http_port;
-		ports[n++] = si->socks_port;
+		ports[0] = si->http_port;
+		ports[1] = si->socks_port;
+		req.tcp_ports = ports;
+		req.n_tcp_ports = 2;
 	}
-	ret = cordon_landlock_apply(p, ports, n, &abi, e);
+	req.files = granted;
+	req.n_files = granted_fds(granted, 32);
+	ret = cordon_landlock_restrict(&req, &abi, e);
 	if (ret == -EOPNOTSUPP && !p->strict) {
 		note_missing(r, "Landlock");
 		return 0;
@@ -150,16 +220,46 @@ static int step_landlock(const struct cordon_policy *p, const struct cordon_sess
 	return 0;
 }
 
+/* The guard worker, forked inside the Landlock domain just made and before the capability drop
+ * (it keeps CAP_SYS_PTRACE of the sandbox's user namespace, guard_worker.c). *chan receives the
+ * channel its listener goes over, -1 when there is no guard. */
+static int step_guard(const struct cordon_session *s, const struct cordon_kernel *k, int *chan,
+		      struct cordon_error *e)
+{
+	int set_fd, log_fd, ret;
+
+	*chan = -1;
+	if (!s || !k->seccomp_notify)
+		return 0;
+	session_guard_fds(s, &set_fd, &log_fd);
+	if (set_fd < 0)
+		return cordon_error_set(e, EPROTO, "guard: the session sent no guard set");
+	ret = guard_worker_spawn(set_fd, log_fd, chan, e);
+	return ret < 0 ? cordon_error_prefix(e, ret, "guard") : 0;
+}
+
+/* A Landlock layer of scoping alone, below the worker's domain: from here on neither this process
+ * nor anything it starts can signal the worker (landlock(7), "Scoping"; ABI >= 6, without which
+ * a confined process could kill it and its calls would fail closed). */
+static int step_scope(const struct cordon_kernel *k, int chan, struct cordon_error *e)
+{
+	int abi = 0;
+
+	if (chan < 0 || k->landlock_abi < 6)
+		return 0;
+	int ret = cordon_landlock_scope(&abi, e);
+	return ret < 0 ? cordon_error_prefix(e, ret, "Landlock") : 0;
+}
+
 /* seccomp last, so the filter need not allow anything the steps above use (bubblewrap does the
- * same). Its user-notification listener goes to the session's guard worker; this process must
- * not keep it (a confined process holding its own listener could answer for itself). */
-static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s,
-			const struct cordon_kernel *k, struct cordon_layers_report *r,
-			struct cordon_error *e)
+ * same). Its user-notification listener goes to the guard worker; this process must not keep it
+ * (a confined process holding its own listener could answer for itself). */
+static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s, int chan,
+			struct cordon_layers_report *r, struct cordon_error *e)
 {
 	const struct seccomp_prog *pre = s ? session_seccomp(s) : NULL;
 	int listener = -1, ret;
-	bool guard = s && k->seccomp_notify;
+	bool guard = chan >= 0;
 
 	/* The program cordon_session_start prepared, when built for this policy and listener
 	 * choice, is the same filter already compiled (seccomp_int.h). */
@@ -172,10 +272,10 @@ static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s,
 	r->seccomp = true;
 	if (!guard)
 		return 0;
-	ret = cordon_session_hand_listener(s, listener, e);
+	ret = guard_worker_hand(chan, listener, e);
 	close(listener);
 	if (ret < 0)
-		return ret;
+		return cordon_error_prefix(e, ret, "guard");
 	r->guard = true;
 	return 0;
 }
@@ -269,7 +369,8 @@ static int confine_order(const struct cordon_policy *p, struct cordon_session *s
 			 struct cordon_layers_report *r, struct cordon_error *e)
 {
 	struct cordon_kernel k;
-	int ret, super;
+	struct confine_fds fds = {0};
+	int ret, super, chan = -1;
 
 	memset(r, 0, sizeof(*r));
 	memset(&k, 0, sizeof(k));
@@ -278,13 +379,19 @@ static int confine_order(const struct cordon_policy *p, struct cordon_session *s
 	ret = step_probe(p, s, &k, r, e);
 	if (ret < 0)
 		return ret;
-	ret = step_nnp(r, e);
+	ret = s ? step_note_fds(s, ctl_fd, &fds, e) : 0;
 	if (ret < 0)
 		return ret;
+	ret = step_nnp(r, e);
+	if (ret < 0)
+		goto out;
 
 	/* Irreversible from here: any failure leaves the process more confined. */
 	if (s) {
 		ret = step_join(s, cwd, r, e);
+		if (ret < 0)
+			goto failed;
+		ret = step_rehome_fds(&fds, e);
 		if (ret < 0)
 			goto failed;
 	}
@@ -293,27 +400,45 @@ static int confine_order(const struct cordon_policy *p, struct cordon_session *s
 		ret = super;
 		goto failed;
 	}
+	if (super > 0) {
+		/* the hook's supervisor: outside the confined tree, holds nothing */
+		ret = step_caps(r, e);
+		if (ret == 0)
+			ret = step_dumpable(e);
+		if (ret < 0)
+			goto failed;
+		ret = super;
+		goto out;
+	}
+	ret = step_landlock(p, s, &k, r, e);
+	if (ret < 0)
+		goto failed;
+	ret = step_guard(s, &k, &chan, e);
+	if (ret < 0)
+		goto failed;
 	ret = step_caps(r, e);
 	if (ret < 0)
 		goto failed;
 	ret = in_place ? step_children(&k, ctl_fd, e) : step_dumpable(e);
 	if (ret < 0)
 		goto failed;
-	if (super > 0)
-		return super; /* the hook's supervisor: outside the confined tree, holds nothing */
-	ret = step_landlock(p, s, &k, r, e);
+	ret = step_scope(&k, chan, e);
 	if (ret < 0)
 		goto failed;
-	ret = step_seccomp(p, s, &k, r, e);
+	ret = step_seccomp(p, s, chan, r, e);
 	if (ret < 0)
 		goto failed;
 	ret = step_selfcheck(e);
 	if (ret < 0)
 		goto failed;
-	return 0;
+	goto out;
 
 failed:
 	leave_confined(e);
+out:
+	if (chan >= 0)
+		close(chan);
+	confine_fds_free(&fds);
 	return ret;
 }
 

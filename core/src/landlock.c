@@ -60,7 +60,9 @@ struct net_port_attr { /* struct landlock_net_port_attr */
 
 /* Devices a shell, an editor or a compiler writes to, and whose ioctls (termios) must keep
  * working: `cmd >/dev/null` opens with O_TRUNC, `less` and `ssh` open /dev/tty. Devices only,
- * so no right to create or remove anything in /dev. */
+ * so no right to create or remove anything in /dev. /dev/pts and /dev/ptmx are the sandbox's own
+ * devpts instance (mounts.c), so only terminals made inside are reached; the caller's own
+ * terminal is allowed by its open fd (cordon_landlock_req.files). */
 static const char *const devices[] = {
     "/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/ptmx", "/dev/pts",
 };
@@ -102,12 +104,36 @@ static int add_path(int ruleset, const char *path, __u64 rights, struct cordon_e
 	return rc;
 }
 
+/* add_file_fd: allow the file rights on the file open at fd (a terminal or an output file the
+ * caller holds: /dev/stderr reopens it through its magic link). */
+static int add_file_fd(int ruleset, int fd, __u64 rights, struct cordon_error *e)
+{
+	struct landlock_path_beneath_attr pb = {.allowed_access = rights & FILE_RIGHTS,
+						.parent_fd = fd};
+	if (pb.allowed_access && ll_add_rule(ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb) < 0)
+		return cordon_error_set(e, errno, "Landlock: rule for the file on fd %d: %s", fd,
+					strerror(errno));
+	return 0;
+}
+
 int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *tcp_ports,
 			  int n_tcp_ports, int *abi_out, struct cordon_error *e)
 {
+	struct cordon_landlock_req r = {
+	    .policy = p, .tcp_ports = tcp_ports, .n_tcp_ports = n_tcp_ports};
+	return cordon_landlock_restrict(&r, abi_out, e);
+}
+
+int cordon_landlock_restrict(const struct cordon_landlock_req *req, int *abi_out,
+			     struct cordon_error *e)
+{
+	const struct cordon_policy *p = req->policy;
+	const unsigned short *tcp_ports = req->tcp_ports;
+	int n_tcp_ports = req->n_tcp_ports;
+
 	if (abi_out)
 		*abi_out = 0;
-	if (!p || n_tcp_ports < 0)
+	if (!p || n_tcp_ports < 0 || req->n_files < 0)
 		return cordon_error_set(e, EINVAL, "Landlock: no policy");
 	long abi = ll_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1)
@@ -173,6 +199,8 @@ int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *t
 		rc = add_path(ruleset, "/tmp", fs, e);
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]) && rc == 0; i++)
 		rc = add_path(ruleset, devices[i], fs & FILE_RIGHTS, e);
+	for (int i = 0; i < req->n_files && rc == 0; i++)
+		rc = add_file_fd(ruleset, req->files[i], fs, e);
 	for (int i = 0; attr.handled_access_net && i < n_tcp_ports && rc == 0; i++) {
 		struct net_port_attr np = {.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP,
 					   .port = tcp_ports[i]};
@@ -186,5 +214,31 @@ int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *t
 	close(ruleset);
 	if (rc == 0 && abi_out)
 		*abi_out = (int)abi;
+	return rc;
+}
+
+int cordon_landlock_scope(int *abi_out, struct cordon_error *e)
+{
+	long abi = ll_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+	if (abi_out)
+		*abi_out = abi > 0 ? (int)abi : 0;
+	if (abi < 6)
+		return cordon_error_set(e, EOPNOTSUPP,
+					"Landlock: scoping needs ABI 6 (this kernel has %ld)",
+					abi > 0 ? abi : 0);
+	/* Only scoping: no access right is handled, so this layer changes nothing but the domain
+	 * boundary that signals and abstract sockets may not cross (landlock(7), "Scoping"). */
+	struct ruleset_attr attr = {
+	    .scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL};
+	int ruleset = (int)ll_create_ruleset(&attr, sizeof(attr), 0);
+	if (ruleset < 0)
+		return cordon_error_set(e, errno, "Landlock: creating the scope ruleset: %s",
+					strerror(errno));
+	int rc = 0;
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+		rc = cordon_error_set(e, errno, "Landlock: landlock_restrict_self (scope): %s",
+				      strerror(errno));
+	close(ruleset);
 	return rc;
 }

@@ -86,8 +86,8 @@ static bool limit_pids(void)
 
 /* run_hook: the cordon_confine hook. A new PID namespace applies to children only
  * (pid_namespaces(7)), so fork: the child is PID 1 and continues the confinement; the parent
- * becomes the supervisor (returns 1). A new mount namespace keeps the fresh /proc away from the
- * session's mount namespace, where the guard worker resolves /proc/PID of the init namespace. */
+ * becomes the supervisor (returns 1). A new mount namespace keeps the fresh /proc to the
+ * command; the guard worker, forked later by PID 1, sees the same /proc and pids. */
 static int run_hook(void *arg, struct cordon_error *e)
 {
 	struct run_state *st = arg;
@@ -125,19 +125,7 @@ static int run_hook(void *arg, struct cordon_error *e)
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return cordon_error_set(e, errno, "PID namespace: mount a fresh /proc: %m");
 	st->pid_limit = limit_pids();
-	/* The guard worker must read this namespace's pids and /proc (session.h). */
-	int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (mnt < 0 || pidns < 0) {
-		int err = errno;
-		if (mnt >= 0)
-			close(mnt);
-		if (pidns >= 0)
-			close(pidns);
-		return cordon_error_set(e, err, "PID namespace: open /proc/self/ns: %s",
-					strerror(err));
-	}
-	return cordon_session_set_guard_ns(st->session, mnt, pidns, e);
+	return 0;
 }
 
 /* on_path: whether name exists in some directory of $PATH (execvp(3) reports EACCES when a

@@ -34,7 +34,7 @@
 struct cordon_session {
 	int ctl;		     /* caller's end of the control channel */
 	int ns_user, ns_mnt, ns_net; /* namespace fds, -1 once closed */
-	int guard_mnt, guard_pid;    /* cordon_session_set_guard_ns, or -1 */
+	int guard_set, guard_log;    /* session_guard_fds */
 	struct cordon_session_info info;
 	struct cordon_kernel kernel; /* probed while S built the namespaces */
 	bool kernel_probed;
@@ -46,7 +46,8 @@ struct cordon_session {
 /* State of S while it serves: what the control callback needs. */
 struct session_state {
 	struct cordon_control_ctx ctx;
-	int builder_sock; /* S's end of the S↔B channel: forwards the guard listener */
+	int builder_sock; /* S's end of the S↔B channel, while B builds */
+	int guard_log;	  /* S's end of the guard-log channel: refused writes from the worker */
 	pid_t builder;
 	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
 	char approval_path[108]; /* locked session: the approval socket, unlinked at the end */
@@ -233,9 +234,8 @@ static const char *follow_caller(struct cordon_proxy *px, struct session_state *
 	return "ok";
 }
 
-/* on_control: one request from the caller. "listener" carries the seccomp notification fd for
- * the guard (forwarded to B); "follow-caller" see follow_caller; anything else goes to
- * cordon_control_handle. A hang-up ends the session (the last confined process that could use
+/* on_control: one request from the caller. "follow-caller" see follow_caller; anything else goes
+ * to cordon_control_handle. A hang-up ends the session (the last confined process that could use
  * it is gone), unless it follows its caller. */
 static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 {
@@ -262,19 +262,15 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		return 0;
 	}
 	req[n] = '\0';
-	if ((nfds == 1 || nfds == 3) && !strcmp(req, "listener")) {
-		/* The listener, optionally with the target's mount and PID namespaces. */
-		int r = session_send(st->builder_sock, "listener", 8, fds, nfds);
-		reply = strdup(r < 0 ? "err guard worker is gone" : "ok");
-	} else if (nfds == 0 && !strcmp(req, "follow-caller")) {
+	if (nfds == 0 && !strcmp(req, "follow-caller")) {
 		reply = strdup(follow_caller(px, st, fd));
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
 	} else {
 		/* A refusal sent before its EACCES reached the caller is in the log before any
 		 * request the caller makes after it (`sandbox log`) is answered. */
-		if (st->builder_sock >= 0)
-			guard_log_recv(px, st->builder_sock);
+		if (st->guard_log >= 0)
+			guard_log_recv(px, st->guard_log);
 		if (cordon_control_handle(&st->ctx, req, n, &reply) < 0)
 			reply = NULL;
 	}
@@ -289,17 +285,16 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 	return 0;
 }
 
-/* on_builder: B's channel. After its report B (or its guard worker) sends only refused writes,
- * one violation-log line per message (guard_log.h), appended here; a hang-up is B's end. The
- * guard listener then loses its reader and the filtered calls fail (fail closed). */
-static int on_builder(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+/* on_guard_log: the guard worker's channel: refused writes, one violation-log line per message
+ * (guard_log.h), appended here; a hang-up is the worker's end (or the confinement's failure). */
+static int on_guard_log(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 
 	if ((events & EPOLLIN) && guard_log_recv(px, fd) == 0 &&
 	    !(events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
 		return 0;
-	st->builder_sock = -1; /* closed by the loop */
+	st->guard_log = -1; /* closed by the loop */
 	return 1;
 }
 
@@ -392,7 +387,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	struct session_state st;
 	struct cordon_proxy *px = NULL;
 	struct cordon_error e = {{0}};
-	int sv[2], bfds[SESSION_MAX_FDS], nfds = 0, r;
+	int sv[2], gl[2] = {-1, -1}, bfds[SESSION_MAX_FDS], nfds = 0, r;
 	const char *home = getenv("HOME");
 	const char *hosts_file = getenv("CORDON_TEST_HOSTS_FILE"); /* test hook, see proxy.h */
 	pid_t self = getpid();
@@ -401,6 +396,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	ctl = detach(ctl);
 	memset(&rep, 0, sizeof(rep));
 	memset(&st, 0, sizeof(st));
+	st.guard_log = -1;
 	st.req = malloc(CORDON_CONTROL_MAX + 1);
 	if (!st.req) {
 		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
@@ -460,6 +456,18 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		memcpy(e.msg, bst.msg, sizeof(e.msg));
 		goto report;
 	}
+	/* B's work is done: it ends after its report (session_builder.c). */
+	close(st.builder_sock);
+	st.builder_sock = -1;
+	while (waitpid(st.builder, NULL, 0) < 0 && errno == EINTR)
+		;
+	st.builder = 0;
+	/* The guard worker's refusals come back on their own channel. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, gl) < 0) {
+		r = cordon_error_set(&e, errno, "session: guard-log socketpair: %m");
+		goto report;
+	}
+	st.guard_log = gl[0];
 
 	/* 3. Identity and log of the session. */
 	r = new_id(rep.info.id, &e);
@@ -505,7 +513,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	r = cordon_proxy_watch(px, ctl, EPOLLIN | EPOLLRDHUP, on_control, &st, &e);
 	if (r < 0)
 		goto report;
-	r = cordon_proxy_watch(px, st.builder_sock, EPOLLIN | EPOLLRDHUP, on_builder, &st, &e);
+	r = cordon_proxy_watch(px, st.guard_log, EPOLLIN | EPOLLRDHUP, on_guard_log, &st, &e);
 	if (r < 0)
 		goto report;
 	if (st.ctx.locked) {
@@ -513,14 +521,17 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		if (r < 0)
 			goto report;
 	}
-	if (session_send(ctl, &rep, sizeof(rep), bfds, 3) < 0)
+	const int rfds[RFD_COUNT] = {bfds[BFD_USER], bfds[BFD_MNT], bfds[BFD_NET],
+				     bfds[BFD_GUARDSET], gl[1]};
+	if (session_send(ctl, &rep, sizeof(rep), rfds, RFD_COUNT) < 0)
 		goto end;
-	for (int i = 0; i < 3; i++)
-		close(bfds[i]);
+	for (int i = 0; i < RFD_COUNT; i++)
+		close(rfds[i]);
+	gl[1] = -1;
 	cordon_proxy_run(px, &e);
 	/* Refusals the loop had no turn for before it stopped (the caller's hang-up came first). */
-	if (st.builder_sock >= 0)
-		guard_log_recv(px, st.builder_sock);
+	if (st.guard_log >= 0)
+		guard_log_recv(px, st.guard_log);
 	goto end;
 
 report:
@@ -546,7 +557,7 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 {
 	struct cordon_session *s;
 	struct session_reply rep;
-	int sv[2], fds[3], nfds = 0;
+	int sv[2], fds[RFD_COUNT], nfds = 0;
 	pid_t mid;
 	ssize_t n;
 
@@ -588,10 +599,10 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		;
 	s->ctl = sv[0];
 	s->ns_user = s->ns_mnt = s->ns_net = -1;
-	s->guard_mnt = s->guard_pid = -1;
+	s->guard_set = s->guard_log = -1;
 
-	n = session_recv(s->ctl, &rep, sizeof(rep), fds, 3, &nfds);
-	if (n != (ssize_t)sizeof(rep) || rep.st.status < 0 || nfds != 3) {
+	n = session_recv(s->ctl, &rep, sizeof(rep), fds, RFD_COUNT, &nfds);
+	if (n != (ssize_t)sizeof(rep) || rep.st.status < 0 || nfds != RFD_COUNT) {
 		int r;
 		if (n == (ssize_t)sizeof(rep) && rep.st.status < 0)
 			r = cordon_error_set(e, -rep.st.status, "%s", rep.st.msg);
@@ -607,9 +618,11 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		free(s);
 		return r;
 	}
-	s->ns_user = fds[0];
-	s->ns_mnt = fds[1];
-	s->ns_net = fds[2];
+	s->ns_user = fds[RFD_USER];
+	s->ns_mnt = fds[RFD_MNT];
+	s->ns_net = fds[RFD_NET];
+	s->guard_set = fds[RFD_GUARDSET];
+	s->guard_log = fds[RFD_GUARDLOG];
 	s->info = rep.info;
 	*out = s;
 	return 0;
@@ -641,29 +654,6 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
 	return 0;
 }
 
-int cordon_session_hand_listener(struct cordon_session *s, int listener, struct cordon_error *e)
-{
-	char reply[256];
-	int nfds = 0;
-	ssize_t n;
-	int r;
-
-	const int fds[3] = {listener, s->guard_mnt, s->guard_pid};
-	r = session_send(s->ctl, "listener", 8, fds, s->guard_mnt >= 0 ? 3 : 1);
-	if (r < 0)
-		return cordon_error_set(e, -r, "guard: hand listener to the session: %s",
-					strerror(-r));
-	n = session_recv(s->ctl, reply, sizeof(reply) - 1, NULL, 0, &nfds);
-	if (n <= 0)
-		return cordon_error_set(e, n < 0 ? (int)-n : EPIPE,
-					"guard: session process did not answer");
-	reply[n] = '\0';
-	if (strcmp(reply, "ok") != 0)
-		return cordon_error_set(e, EIO, "guard: %s",
-					!strncmp(reply, "err ", 4) ? reply + 4 : reply);
-	return 0;
-}
-
 int cordon_session_follow_caller(struct cordon_session *s, struct cordon_error *e)
 {
 	char reply[256];
@@ -684,18 +674,10 @@ int cordon_session_follow_caller(struct cordon_session *s, struct cordon_error *
 	return 0;
 }
 
-int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns,
-				struct cordon_error *e)
+void session_guard_fds(const struct cordon_session *s, int *set_fd, int *log_fd)
 {
-	if (mnt_ns < 0 || pid_ns < 0)
-		return cordon_error_set(e, EINVAL, "guard namespaces: invalid fd");
-	if (s->guard_mnt >= 0)
-		close(s->guard_mnt);
-	if (s->guard_pid >= 0)
-		close(s->guard_pid);
-	s->guard_mnt = mnt_ns;
-	s->guard_pid = pid_ns;
-	return 0;
+	*set_fd = s->guard_set;
+	*log_fd = s->guard_log;
 }
 
 bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k)
@@ -725,7 +707,7 @@ void cordon_session_free(struct cordon_session *s)
 {
 	if (!s)
 		return;
-	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->guard_mnt, s->guard_pid, s->ctl};
+	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->guard_set, s->guard_log, s->ctl};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -1,9 +1,9 @@
 /* session_builder.c — the session's builder child: creates the user+mount+network namespaces,
- * lays out the mounts, brings lo up, opens the proxy's listeners inside, then serves the guard. */
+ * lays out the mounts, brings lo up, opens the proxy's listeners inside, writes the guard set,
+ * reports all of it to the session process and ends. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,7 +12,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cordon/guard.h"
@@ -46,124 +45,6 @@ static int listen_loopback(const char *what, struct cordon_error *e)
 	return fd;
 }
 
-/* keep_only_ptrace: B keeps CAP_SYS_PTRACE (effective+permitted) in the sandbox's user namespace
- * so the guard can read the arguments of non-dumpable confined processes (process_vm_readv,
- * ptrace(2) "access mode checking"); every other capability, the bounding set and the ambient
- * set go (capabilities(7)). */
-static int keep_only_ptrace(struct cordon_error *e)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2];
-
-	for (int cap = 0; cap < 64; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				break; /* past CAP_LAST_CAP */
-			return cordon_error_set(e, errno, "guard: drop bounding capability %d: %m",
-						cap);
-		}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return cordon_error_set(e, errno, "guard: clear ambient capabilities: %m");
-	memset(d, 0, sizeof(d));
-	d[CAP_SYS_PTRACE / 32].effective = 1u << (CAP_SYS_PTRACE % 32);
-	d[CAP_SYS_PTRACE / 32].permitted = 1u << (CAP_SYS_PTRACE % 32);
-	if (syscall(SYS_capset, &h, d) < 0)
-		return cordon_error_set(e, errno, "guard: capset: %m");
-	return 0;
-}
-
-/* confine_worker: what a guard worker keeps and gives up before serving: CAP_SYS_PTRACE only,
- * non-dumpable (confined processes of the same uid cannot ptrace it or open its /proc files),
- * no_new_privs. Not Landlocked: Landlock forbids ptrace-class access (process_vm_readv,
- * /proc/PID/cwd) from a domain to processes outside it (landlock(7), "Ptrace restrictions");
- * the read-only mount layout bounds what the worker can write. */
-static int confine_worker(struct cordon_error *e)
-{
-	int r = keep_only_ptrace(e);
-
-	if (r < 0)
-		return r;
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return cordon_error_set(e, errno, "guard: prctl: %m");
-	return 0;
-}
-
-/* serve_in: serve a listener whose targets live in their own mount and PID namespaces below the
- * session's (cordon run). seccomp_unotify(2) reports target pids in the reader's PID namespace
- * and the guard resolves them under /proc and compares roots, so the reader must be in the
- * targets' namespaces: a child C joins the mount namespace and the PID namespace for its
- * children, and its child D serves. D is killed with the namespace when its PID 1 exits.
- * D sends its refusals to S on sock, B's end of the S<->B channel (guard_log.h). */
-static void serve_in(int listener, int mnt_ns, int pid_ns, int sock,
-		     const struct cordon_guard_set *guard)
-{
-	struct cordon_error e = {{0}};
-	pid_t c = fork(), d;
-
-	if (c != 0)
-		return; /* B (or a failed fork: the listener closes and the calls fail closed) */
-	signal(SIGCHLD, SIG_DFL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || setns(mnt_ns, CLONE_NEWNS) < 0 ||
-	    setns(pid_ns, CLONE_NEWPID) < 0)
-		_exit(1);
-	close(mnt_ns);
-	close(pid_ns);
-	d = fork();
-	if (d < 0)
-		_exit(1);
-	if (d == 0) {
-		/* C's death (with B's) ends D; C lives outside D's PID namespace, so getppid() is 0
-		 * here and cannot be checked. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || confine_worker(&e) < 0)
-			_exit(1);
-		cordon_guard_serve_log(listener, guard, sock, &e);
-		_exit(0);
-	}
-	close(listener);
-	close(sock);
-	while (waitpid(d, NULL, 0) < 0 && errno == EINTR)
-		;
-	_exit(0);
-}
-
-/* serve_guard: serve the seccomp listeners that S forwards from the confined side. A listener
- * alone (a shell confined in place: same namespaces as B) is served by B itself; one with the
- * targets' namespaces (cordon run) by a child in them, while B waits for the next. Refused
- * writes go back to S on sock (guard_log.h). */
-__attribute__((noreturn)) static void serve_guard(int sock, struct cordon_guard_set *guard)
-{
-	struct cordon_error e = {{0}};
-	char req[64];
-	int fds[3], nfds = 0;
-
-	signal(SIGCHLD, SIG_IGN); /* children of serve_in are reaped by the kernel */
-	for (;;) {
-		ssize_t n = session_recv(sock, req, sizeof(req), fds, 3, &nfds);
-		if (n <= 0)
-			_exit(0); /* S is gone or closed the channel: nothing more to guard */
-		if (nfds == 3) {
-			serve_in(fds[0], fds[1], fds[2], sock, guard);
-			for (int i = 0; i < 3; i++)
-				close(fds[i]);
-			continue;
-		}
-		for (int i = 1; i < nfds; i++)
-			close(fds[i]);
-		if (nfds == 1)
-			break;
-	}
-	/* B keeps its end only to send refusals to S (guard_log.h). Shut for reading, S's
-	 * forwarding of another listener fails (EPIPE) as if B had closed it, rather than
-	 * waiting unread. */
-	shutdown(sock, SHUT_RD);
-	/* Without the guard the listener's calls fail (seccomp_unotify(2): ENOSYS once the listener
-	 * closes): fail closed. */
-	if (confine_worker(&e) < 0)
-		_exit(1);
-	cordon_guard_serve_log(fds[0], guard, sock, &e);
-	_exit(0);
-}
-
 void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, const char *home,
 			  pid_t parent)
 {
@@ -173,7 +54,7 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	int fds[SESSION_MAX_FDS];
 	int nfds, r;
 
-	/* B must not outlive S: it holds the namespaces and serves the guard for S's sessions. */
+	/* B must not outlive S while it builds. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(1);
 
@@ -201,6 +82,12 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	fds[BFD_SOCKS] = listen_loopback("SOCKS5 proxy", &e);
 	if (fds[BFD_SOCKS] < 0)
 		fail(sock, fds[BFD_SOCKS], &e);
+	/* The guard set goes to the guard worker, which the confining process forks inside the
+	 * sandbox (guard_worker.c). */
+	fds[BFD_GUARDSET] = cordon_guard_set_to_fd(&guard, &e);
+	if (fds[BFD_GUARDSET] < 0)
+		fail(sock, fds[BFD_GUARDSET], &e);
+	cordon_guard_set_free(&guard);
 	static const char *const ns[] = {"/proc/self/ns/user", "/proc/self/ns/mnt",
 					 "/proc/self/ns/net"};
 	for (int i = 0; i < 3; i++) {
@@ -211,7 +98,7 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	memset(&st, 0, sizeof(st));
 	if (session_send(sock, &st, sizeof(st), fds, SESSION_MAX_FDS) < 0)
 		_exit(1);
-	for (int i = 0; i < SESSION_MAX_FDS; i++)
-		close(fds[i]);
-	serve_guard(sock, &guard);
+	/* The namespaces live on through the fds S and the caller hold, then through their
+	 * members: B has nothing left to do. */
+	_exit(0);
 }

@@ -13,9 +13,18 @@
 #include "cordon/error.h"
 #include "cordon/policy.h"
 
+/* Flags of a guard entry. */
+#define CORDON_GUARD_PREFIX 1u	  /* name is a prefix: every name starting with it (home's ".") */
+#define CORDON_GUARD_MODE_ONLY 2u /* only chmod of the entry is refused (git's HEAD, objects, refs:
+				     git replaces them, but their mode decides whether .git is a
+				     repository) */
+
 struct cordon_guard_entry {
-	dev_t dev;      /* the existing directory (st_dev, st_ino) ... */
+	dev_t dev;	/* the existing directory (st_dev, st_ino) ... */
 	ino_t ino;
+	unsigned flags; /* CORDON_GUARD_* */
+	dev_t obj_dev;	/* the entry itself when it exists (fchmod(2) names it by fd), else 0 */
+	ino_t obj_ino;
 	char name[256]; /* ... in which this name must never be created */
 };
 
@@ -26,8 +35,24 @@ struct cordon_guard_set {
 
 void cordon_guard_set_free(struct cordon_guard_set *g);
 
-/* cordon_guard_set_add: append (dev, ino, name). Returns 0 or -ENOMEM. */
+/* cordon_guard_set_add: append (dev, ino, name) as a full entry. Returns 0 or -ENOMEM/-EINVAL. */
 int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name);
+
+/* cordon_guard_set_add_ex: append (dev, ino, name) with CORDON_GUARD_* flags and the inode of the
+ * entry itself (obj_dev, obj_ino; 0 when it does not exist). A pair added twice is kept once, as
+ * a full entry if either was. Returns 0, -EINVAL (empty name, a '/', too long) or -ENOMEM. */
+int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name,
+			    unsigned flags, dev_t obj_dev, ino_t obj_ino);
+
+/* cordon_guard_set_to_fd: g written into a new sealed memfd (memfd_create(2), F_SEAL_WRITE and
+ * friends), close-on-exec: the form in which the session's builder hands the set on. Returns the
+ * fd or a negative errno. */
+int cordon_guard_set_to_fd(const struct cordon_guard_set *g, struct cordon_error *e);
+
+/* cordon_guard_set_from_fd: read a set written by cordon_guard_set_to_fd (of this same build)
+ * into g (fresh; free with cordon_guard_set_free). Refuses an unsealed or malformed memfd with
+ * -EPROTO. Returns 0 or a negative errno. */
+int cordon_guard_set_from_fd(int fd, struct cordon_guard_set *g, struct cordon_error *e);
 
 /* The system calls the seccomp filter (seccomp.c) routes to the guard's listener when a listener
  * is requested, and that cordon_guard_serve must handle: open/openat/creat with O_CREAT (openat2

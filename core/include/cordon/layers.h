@@ -28,6 +28,11 @@ int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e);
  * Returns 0 or a negative errno naming the set that could not be dropped. */
 int cordon_caps_drop_all(struct cordon_error *e);
 
+/* cordon_caps_keep_only_ptrace: empty the bounding and ambient sets and keep CAP_SYS_PTRACE alone
+ * in the effective and permitted sets (the guard worker's set: it reads its targets' memory and
+ * /proc files, process_vm_readv(2), ptrace(2) "access mode checking"). Returns 0 or -errno. */
+int cordon_caps_keep_only_ptrace(struct cordon_error *e);
+
 /* cordon_landlock_apply: build a Landlock ruleset with the best ABI the kernel has (clamped,
  * landlock(7)): writes only beneath p->allow_write (and /tmp when private, /dev/null etc.),
  * reads everywhere; TCP connect only to the proxy ports (ABI >= 4) when tcp_ports is non-NULL;
@@ -36,6 +41,30 @@ int cordon_caps_drop_all(struct cordon_error *e);
  * is reported as -EOPNOTSUPP so the caller can decide by --strict). */
 int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *tcp_ports,
 			  int n_tcp_ports, int *abi_out, struct cordon_error *e);
+
+/* What cordon_landlock_restrict builds a ruleset from. */
+struct cordon_landlock_req {
+	const struct cordon_policy *policy;
+	const unsigned short *tcp_ports; /* TCP connect allowed only to these (ABI >= 4); NULL: TCP
+					    not handled */
+	int n_tcp_ports;
+	const int *files; /* open fds whose files are also allowed for writing, truncation and
+			     device ioctls: the caller's own terminal (the sandbox's devpts does
+			     not show it) and the files it redirected output to */
+	int n_files;
+};
+
+/* cordon_landlock_restrict: cordon_landlock_apply with the rules of req (the same ruleset plus
+ * the files of req->files). Same returns. */
+int cordon_landlock_restrict(const struct cordon_landlock_req *req, int *abi_out,
+			     struct cordon_error *e);
+
+/* cordon_landlock_scope: restrict the caller with a further Landlock layer that handles no access
+ * right and only scopes signals and abstract unix sockets (ABI >= 6, landlock(7) "Scoping"): the
+ * caller and its descendants can then no longer signal, nor connect to abstract sockets of,
+ * processes of the enclosing domain, such as the guard worker forked before this layer. abi_out
+ * receives the kernel's ABI. Returns 0, -EOPNOTSUPP below ABI 6, or another negative errno. */
+int cordon_landlock_scope(int *abi_out, struct cordon_error *e);
 
 /* cordon_seccomp_apply: load the seccomp filter of DESIGN.md §2 (libseccomp, native arch only,
  * x32 and foreign arches killed). If listener is non-NULL, file-creating calls are routed to a
