@@ -43,10 +43,11 @@ static int print_denial(const struct cordon_vlog_entry *v, void *arg)
 	return 0;
 }
 
+/* warn: a notice from cordon_run; "note: ..." ones are information, the rest warnings. */
 static void warn(const char *msg, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "cordon: warning: %s\n", msg);
+	fprintf(stderr, "cordon: %s%s\n", strncmp(msg, "note: ", 6) ? "warning: " : "", msg);
 }
 
 int cmd_run(int argc, char **argv)

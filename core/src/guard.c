@@ -30,6 +30,7 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 	r->flags = 0;
 	r->mode = 0;
 	r->dev = 0;
+	r->by_fd = false;
 
 	/* one native ABI only: the seccomp filter kills foreign arches and x32 (DESIGN.md §2) */
 	if (req->data.arch != seccomp_arch_native() || (req->data.nr & 0x40000000))
@@ -144,6 +145,32 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 		addr[0] = req->data.args[1];
 		r->flags = ARG_UINT(2);
 		return 0;
+#ifdef __NR_chmod
+	case __NR_chmod:
+		r->op = GOP_CHMOD;
+		addr[0] = req->data.args[0];
+		r->mode = ARG_MODE(1);
+		return 0;
+#endif
+	case __NR_fchmod:
+		r->op = GOP_CHMOD;
+		r->by_fd = true;
+		r->dfd[0] = ARG_INT(0);
+		r->mode = ARG_MODE(1);
+		return 0;
+	case __NR_fchmodat:
+		r->op = GOP_CHMOD;
+		r->dfd[0] = ARG_INT(0);
+		addr[0] = req->data.args[1];
+		r->mode = ARG_MODE(2);
+		return 0;
+	case CORDON_NR_FCHMODAT2:
+		r->op = GOP_CHMOD;
+		r->dfd[0] = ARG_INT(0);
+		addr[0] = req->data.args[1];
+		r->mode = ARG_MODE(2);
+		r->flags = ARG_UINT(3);
+		return 0;
 	default:
 		return -EPERM;
 	}
@@ -153,7 +180,7 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 static int copy_args(struct guard_call *c, struct guard_req *r, const uint64_t addr[3])
 {
 	char *dst[3] = {r->path[0], r->path[1], r->target};
-	bool used[3] = {r->op != GOP_SYMLINK,
+	bool used[3] = {r->op != GOP_SYMLINK && !r->by_fd,
 			r->op == GOP_SYMLINK || r->op == GOP_LINK || r->op == GOP_RENAME,
 			r->op == GOP_SYMLINK};
 

@@ -64,7 +64,23 @@ struct guard_path {
 };
 
 /* Decoded system call, filled by guard.c from the notification. */
-enum guard_op { GOP_OPEN, GOP_MKDIR, GOP_MKNOD, GOP_SYMLINK, GOP_LINK, GOP_RENAME, GOP_UNLINK };
+enum guard_op {
+	GOP_OPEN,
+	GOP_MKDIR,
+	GOP_MKNOD,
+	GOP_SYMLINK,
+	GOP_LINK,
+	GOP_RENAME,
+	GOP_UNLINK,
+	GOP_CHMOD
+};
+
+/* What a call does to the name it is checked for (guard.h CORDON_GUARD_KEEP). */
+enum guard_role {
+	ROLE_CREATE, /* creates or replaces the name (open O_CREAT, mkdir, rename onto, link) */
+	ROLE_REMOVE, /* removes the name or moves it away (unlink, rmdir, rename from) */
+	ROLE_MODE,   /* changes its mode (chmod family) */
+};
 
 struct guard_req {
 	enum guard_op op;
@@ -72,6 +88,7 @@ struct guard_req {
 	char path[2][PATH_MAX]; /* copied path arguments: [0] source/only path, [1] new name */
 	char target[PATH_MAX];	/* symlink contents */
 	unsigned int flags;	/* open flags, AT_* flags, RENAME_* flags */
+	bool by_fd;		/* fchmod(2): the object is dfd[0] itself, no path */
 	mode_t mode;
 	unsigned int dev; /* mknod: the raw 32-bit device number (new_decode_dev) */
 };
@@ -82,7 +99,9 @@ int guard_call_track(struct guard_call *c, int fd);
  * (each is stat'ed at most once per call). Returns 0 or -errno. */
 int guard_fstat(struct guard_call *c, int fd, struct stat *st);
 int guard_task_read(struct guard_call *c);
-bool guard_denied(struct guard_call *c, const struct guard_path *p);
+/* guard_denied: whether the guard set refuses role on (p->parent, p->name), or on anything below
+ * a refused name; a refusal is noted for the violation log. An error fails closed (true). */
+bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role);
 /* guard_perform: resolve, check and perform r for the target; returns 1 when the reply was already
  * sent (an fd injected with SECCOMP_ADDFD_FLAG_SEND), else 0 with *val/-errno in *err. */
 int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err);

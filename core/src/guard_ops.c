@@ -126,17 +126,63 @@ static bool same_creds(const struct guard_task *self, const struct guard_task *t
 	       ((self->capeff & FILE_CAPS) & ~t->capeff) == 0;
 }
 
-/* entry_of: whether (directory st, name[0..len)) is an entry of g. ASCII case folded: on a
- * case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC" would be found as ".bashrc". */
-static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, const char *name,
-		     size_t len)
+/* refuses: whether entry en refuses role (guard.h: a kept entry only removal and chmod). */
+static bool refuses(const struct cordon_guard_entry *en, enum guard_role role)
+{
+	return !(en->flags & CORDON_GUARD_KEEP) || role != ROLE_CREATE;
+}
+
+/* name_matches: name[0..len) is en's name, or starts with it for a prefix entry. ASCII case
+ * folded: on a case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC" would be found as
+ * ".bashrc". "." and ".." never match a prefix: they name no new entry. */
+static bool name_matches(const struct cordon_guard_entry *en, const char *name, size_t len)
+{
+	size_t n = strlen(en->name);
+	if (en->flags & CORDON_GUARD_PREFIX)
+		return len >= n && strncasecmp(en->name, name, n) == 0 &&
+		       !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+	return n == len && strncasecmp(en->name, name, len) == 0;
+}
+
+/* exists_in: dirfd/name[0..len) exists (not followed). */
+static bool exists_in(int dirfd, const char *name, size_t len)
+{
+	char n[NAME_MAX + 1];
+	struct stat st;
+	if (dirfd < 0 || len > NAME_MAX)
+		return false;
+	memcpy(n, name, len);
+	n[len] = '\0';
+	return fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* entry_of: whether (directory st, name[0..len)) is an entry of g that refuses role. A prefix
+ * entry keeps new names from being made: an existing one (home's read-only dot-entries) is left
+ * to the kernel, which answers EEXIST or EROFS as it would (`mkdir -p ~/.config/x`). dirfd is
+ * the directory's fd, -1 when unknown (then every match refuses). */
+static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, int dirfd,
+		     const char *name, size_t len, enum guard_role role)
 {
 	for (size_t i = 0; i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
-		if (st->st_dev == en->dev && st->st_ino == en->ino && strlen(en->name) == len &&
-		    strncasecmp(en->name, name, len) == 0)
-			return true;
+		if (st->st_dev != en->dev || st->st_ino != en->ino || !name_matches(en, name, len) ||
+		    !refuses(en, role))
+			continue;
+		if ((en->flags & CORDON_GUARD_PREFIX) && role == ROLE_CREATE &&
+		    exists_in(dirfd, name, len))
+			continue;
+		return true;
 	}
+	return false;
+}
+
+/* object_guarded: whether the object st is itself an existing entry of g (reached by any name, or
+ * by an fd: fchmod). */
+static bool object_guarded(const struct cordon_guard_set *g, const struct stat *st)
+{
+	for (size_t i = 0; g && i < g->n; i++)
+		if (g->v[i].obj_ino && g->v[i].obj_ino == st->st_ino && g->v[i].obj_dev == st->st_dev)
+			return true;
 	return false;
 }
 
@@ -156,6 +202,10 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 			for (size_t i = 0; i < g->n && r == 0; i++) {
 				const struct cordon_guard_entry *en = &g->v[i];
 				struct stat s;
+				/* kept names (.git/objects) are written beneath; a prefix matches no
+				 * single name to look up (home's dot-entries are read-only mounts) */
+				if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX))
+					continue;
 				if (cur.st_dev == en->dev && cur.st_ino == en->ino &&
 				    fstatat(curfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
 				    s.st_dev == child.st_dev && s.st_ino == child.st_ino)
@@ -189,7 +239,7 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 	return r;
 }
 
-bool guard_denied(struct guard_call *c, const struct guard_path *p)
+bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role)
 {
 	const struct cordon_guard_set *g = c->g;
 	struct stat st;
@@ -198,7 +248,7 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p)
 		return false;
 	if (guard_fstat(c, p->parent, &st) < 0)
 		return true; /* fail closed */
-	if (entry_of(g, &st, p->name, p->namelen)) {
+	if (entry_of(g, &st, p->parent, p->name, p->namelen, role)) {
 		guard_log_note(c, p);
 		return true;
 	}
@@ -361,7 +411,7 @@ static int walk(struct guard_call *c, int base, const char *dir)
 			/* a guarded name that is a link: what lies behind it is guarded too */
 			struct stat cs;
 			if (c->g && (guard_fstat(c, cur, &cs) < 0 ||
-				     entry_of(c->g, &cs, comp, strlen(comp)))) {
+				     entry_of(c->g, &cs, -1, comp, strlen(comp), ROLE_CREATE))) {
 				r = -EACCES;
 				goto out;
 			}
@@ -614,7 +664,7 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	for (;;) {
 		if (e < 0)
 			return e;
-		if (guard_denied(c, &p))
+		if (guard_denied(c, &p, ROLE_CREATE))
 			return -EACCES;
 		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below.
 		 */
@@ -689,6 +739,79 @@ static int finish(struct guard_call *c, int res, const struct guard_path *undo_p
 	return 1;
 }
 
+/* chmod_object: chmod(2) of the object open at the O_PATH fd (through its magic link, so the
+ * object checked is the one changed even if its name is swapped meanwhile), unless the guard set
+ * names it. Returns the reply's errno (0: done). */
+static int chmod_object(struct guard_call *c, int fd, const struct guard_path *p, mode_t mode)
+{
+	struct stat st;
+	char lk[64];
+
+	if (guard_fstat(c, fd, &st) < 0)
+		return EACCES; /* fail closed */
+	if (object_guarded(c->g, &st) || (p && guard_denied(c, p, ROLE_MODE))) {
+		if (p)
+			guard_log_note(c, p);
+		return EACCES;
+	}
+	if (S_ISLNK(st.st_mode))
+		return EOPNOTSUPP; /* fchmodat2(2) AT_SYMLINK_NOFOLLOW on a link */
+	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
+	return chmod(lk, mode) < 0 ? errno : 0;
+}
+
+/* do_chmod: chmod(2), fchmod(2), fchmodat(2), fchmodat2(2). The mode of an entry the guard set
+ * names (git's .git, objects, refs, HEAD among them: mode 000 would make git stop seeing the
+ * repository) is never changed; every other chmod is done on the object checked. Returns 1 when
+ * replied, else the -errno to reply with. */
+static int do_chmod(struct guard_call *c, struct guard_req *r)
+{
+	struct guard_path p;
+	char link[PATH_MAX];
+	int e, fd;
+
+	if (r->flags & ~(unsigned int)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (r->by_fd || ((r->flags & AT_EMPTY_PATH) && r->path[0][0] == '\0')) {
+		char nm[32];
+		if (r->dfd[0] == AT_FDCWD)
+			fd = open_base(c, AT_FDCWD, ".", true);
+		else {
+			if (r->dfd[0] < 0)
+				return -EBADF;
+			snprintf(nm, sizeof(nm), "fd/%d", r->dfd[0]);
+			fd = guard_call_track(c, openat(c->procfd, nm, O_PATH | O_CLOEXEC));
+			if (fd == -ENOENT)
+				fd = -EBADF;
+		}
+		if (fd < 0)
+			return fd;
+		e = chmod_object(c, fd, NULL, r->mode);
+		return e ? -e : (reply(c, 0, 0), 1);
+	}
+	if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		return e;
+	bool magic = false;
+	while (!(r->flags & AT_SYMLINK_NOFOLLOW)) {
+		struct stat st;
+		if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+			break;
+		e = follow_final(c, &p, link, sizeof(link));
+		if (e == 1) {
+			magic = true;
+			break;
+		}
+		if (e < 0)
+			return e;
+	}
+	fd = guard_call_track(
+	    c, openat(p.parent, p.name, O_PATH | O_CLOEXEC | (magic ? 0 : O_NOFOLLOW)));
+	if (fd < 0)
+		return fd;
+	e = chmod_object(c, fd, &p, r->mode);
+	return e ? -e : (reply(c, 0, 0), 1);
+}
+
 int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err)
 {
 	struct guard_path p, q;
@@ -707,7 +830,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 	case GOP_MKDIR:
 		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
-		if (guard_denied(c, &p)) {
+		if (guard_denied(c, &p, ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
@@ -718,7 +841,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 	case GOP_MKNOD:
 		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
-		if (guard_denied(c, &p)) {
+		if (guard_denied(c, &p, ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
@@ -734,7 +857,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			e = -ENOENT;
 			break;
 		}
-		if (guard_denied(c, &p)) {
+		if (guard_denied(c, &p, ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
@@ -776,7 +899,8 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			break;
 		/* the source too: a second name for a guarded file would let it be written through
 		 */
-		if (guard_denied(c, &q) || (p.name[0] && guard_denied(c, &p))) {
+		if (guard_denied(c, &q, ROLE_CREATE) ||
+		    (p.name[0] && guard_denied(c, &p, ROLE_CREATE))) {
 			e = -EACCES;
 			break;
 		}
@@ -789,12 +913,17 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			break;
 		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
-		if (guard_denied(c, &p) || guard_denied(c, &q)) {
+		if (guard_denied(c, &p, ROLE_REMOVE) ||
+		    guard_denied(c, &q,
+				 (r->flags & RENAME_EXCHANGE) ? ROLE_REMOVE : ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
 		res = renameat2(p.parent, p.name, q.parent, q.name, r->flags);
 		e = finish(c, res, NULL, false);
+		break;
+	case GOP_CHMOD:
+		e = do_chmod(c, r);
 		break;
 	case GOP_UNLINK:
 		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {
@@ -803,7 +932,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		}
 		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
-		if (guard_denied(c, &p)) {
+		if (guard_denied(c, &p, ROLE_REMOVE)) {
 			e = -EACCES;
 			break;
 		}

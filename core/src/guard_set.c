@@ -1,5 +1,5 @@
 /* guard_set.c — the guard set: (directory st_dev, st_ino, name) pairs naming entries the guard
- * worker must refuse to create, unlink, rename or re-mode (guard.h); filled by the mount layout
+ * worker must refuse to create, unlink, rename or chmod (guard.h); filled by the mount layout
  * in the session's builder and carried to the worker in a sealed memfd. */
 #include "cordon/guard.h"
 
@@ -41,13 +41,13 @@ int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, co
 	if (len == 0 || len >= sizeof(g->v[0].name) || strchr(name, '/'))
 		return -EINVAL;
 	/* the same pair reached from two writable trees (nested, or home inside one) is kept once;
-	 * a full entry wins over a mode-only one */
+	 * a full entry wins over a kept one */
 	for (size_t i = 0; i < g->n; i++) {
 		struct cordon_guard_entry *en = &g->v[i];
 		if (en->dev == dev && en->ino == ino && strcmp(en->name, name) == 0 &&
 		    (en->flags & CORDON_GUARD_PREFIX) == (flags & CORDON_GUARD_PREFIX)) {
-			if (!(flags & CORDON_GUARD_MODE_ONLY))
-				en->flags &= ~(unsigned)CORDON_GUARD_MODE_ONLY;
+			if (!(flags & CORDON_GUARD_KEEP))
+				en->flags &= ~(unsigned)CORDON_GUARD_KEEP;
 			if (obj_ino) {
 				en->obj_dev = obj_dev;
 				en->obj_ino = obj_ino;

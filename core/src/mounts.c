@@ -196,6 +196,47 @@ static int private_covers(struct mnt_ctx *c, uid_t uid)
 	return r;
 }
 
+/* private_devpts: step 3b. A devpts instance of the sandbox's own on /dev/pts, its ptmx bound over
+ * /dev/ptmx (devpts.rst "multiple instances"; mountable in a user namespace): terminals made
+ * inside work, the host's other terminals (other sessions, other users' when root) are not there
+ * to open. The caller's own terminal stays usable through its fds (Landlock names it by fd). */
+static int private_devpts(struct mnt_ctx *c)
+{
+	int pts = mnt_open(AT_FDCWD, "/dev/pts", O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+	if (pts == -ENOENT)
+		return 0; /* no terminals to protect, none to offer */
+	if (pts < 0)
+		return mnt_fail(c, -pts, "private devpts on", "/dev/pts", "openat2");
+	int fs = fsopen("devpts", FSOPEN_CLOEXEC), m = -1, r = 0;
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC)) < 0)
+		r = mnt_fail(c, errno, "private devpts on", "/dev/pts", "fsmount");
+	if (r == 0 && (r = mnt_attach(m, pts, "")) < 0)
+		r = mnt_fail(c, -r, "private devpts on", "/dev/pts", "move_mount");
+	int ptmx = -1, clone = -1;
+	if (r == 0) {
+		ptmx = mnt_open(AT_FDCWD, "/dev/ptmx", 0, RESOLVE_NO_SYMLINKS);
+		if (ptmx == -ENOENT)
+			ptmx = -1; /* only /dev/pts/ptmx, which glibc falls back to */
+		else if (ptmx < 0)
+			r = mnt_fail(c, -ptmx, "private devpts:", "/dev/ptmx", "openat2");
+	}
+	if (r == 0 && ptmx >= 0) {
+		clone = open_tree(m, "ptmx", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (clone < 0)
+			r = mnt_fail(c, errno, "private devpts:", "/dev/pts/ptmx", "open_tree");
+		else if ((r = mnt_attach(clone, ptmx, "")) < 0)
+			r = mnt_fail(c, -r, "private devpts: bind over", "/dev/ptmx", "move_mount");
+	}
+	int fds[] = {pts, fs, m, ptmx, clone};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
+}
+
 static int depth_of(const char *path)
 {
 	int d = 0;
@@ -239,9 +280,17 @@ out:
 }
 
 int cordon_mounts_setup(const struct cordon_policy *p, const char *home, uid_t uid,
-			struct cordon_guard_set *guard, struct cordon_error *e)
+			struct cordon_guard_set *guard, char *notes, size_t notes_len,
+			struct cordon_error *e)
 {
-	struct mnt_ctx c = {.p = p, .guard = guard, .e = e, .empty_fd = -1};
+	struct mnt_ctx c = {.p = p,
+			    .guard = guard,
+			    .e = e,
+			    .empty_fd = -1,
+			    .notes = notes,
+			    .notes_len = notes_len};
+	if (notes && notes_len)
+		notes[0] = '\0';
 	int r;
 
 	/* 1. Nothing we mount may propagate back to the host's namespace (mount_namespaces(7)). */
@@ -256,13 +305,15 @@ int cordon_mounts_setup(const struct cordon_policy *p, const char *home, uid_t u
 	/* 3. Covers before masks: a mask beneath /tmp then applies to what stays visible. */
 	if ((r = private_covers(&c, uid)) < 0)
 		goto out;
+	if ((r = private_devpts(&c)) < 0)
+		goto out;
 	/* 4. denyRead / allowRead. */
 	if ((r = read_masks(&c)) < 0)
 		goto out;
 	/* 5. Pins last: they must sit on top of every mount the earlier steps placed. */
 	r = mnt_pin_all(&c, home);
-	/* 6. /proc and /dev are left as they are (read-only like the rest); cordon run mounts a
-	 * fresh /proc in its PID namespace. */
+	/* 6. /proc and the rest of /dev are left as they are (read-only like the rest); cordon
+	 * run mounts a fresh /proc in its PID namespace. */
 out:
 	if (c.empty_fd >= 0)
 		close(c.empty_fd);

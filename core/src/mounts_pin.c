@@ -87,7 +87,7 @@ static const char *const home_denies[] = {
     NULL,
 };
 
-static bool on_ro_mount(int fd)
+bool mnt_on_ro_mount(int fd)
 {
 	struct statfs s;
 	return fstatfs(fd, &s) == 0 && (s.f_flags & ST_RDONLY);
@@ -102,45 +102,118 @@ static bool is_mount_root(int fd)
 	       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-static int guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
+int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown,
+		 unsigned flags)
 {
-	struct stat st;
+	struct stat st, obj;
 	if (!c->guard)
 		return 0; /* the caller runs no guard worker */
 	if (fstat(dirfd, &st) < 0)
 		return mnt_fail(c, errno, "guard entry for", shown, "fstat");
-	int r = cordon_guard_set_add(c->guard, st.st_dev, st.st_ino, name);
+	bool exists = !(flags & CORDON_GUARD_PREFIX) &&
+		      fstatat(dirfd, name, &obj, AT_SYMLINK_NOFOLLOW) == 0;
+	int r = cordon_guard_set_add_ex(c->guard, st.st_dev, st.st_ino, name, flags,
+					exists ? obj.st_dev : 0, exists ? obj.st_ino : 0);
 	return r < 0 ? mnt_fail(c, -r, "guard entry for", shown, "add") : 0;
 }
 
-/* ro_bind: a recursive read-only bind of the object at fd onto itself, unless it already sits
- * on a read-only mount. */
-static int ro_bind(struct mnt_ctx *c, int fd, const char *shown)
+static int guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
 {
-	if (on_ro_mount(fd))
+	return mnt_guard_at(c, dirfd, name, shown, 0);
+}
+
+/* keep_trees: detached writable clones of the writable trees strictly beneath canon, with their
+ * paths, so a read-only bind above them can let them through (home's dot-entries). */
+struct kept_tree {
+	int clone;
+	const char *canon;
+};
+
+static int keep_trees(struct mnt_ctx *c, const char *canon, struct kept_tree *out, size_t *n,
+		      const char *shown)
+{
+	*n = 0;
+	for (size_t i = 0; i < c->nw; i++) {
+		if (!mnt_under(c->w[i].canon, canon, NULL))
+			continue;
+		int fd = mnt_open(AT_FDCWD, c->w[i].canon, 0,
+				  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (fd < 0)
+			return mnt_fail(c, -fd, "writable tree inside", shown, "openat2");
+		int clone = mnt_clone(fd);
+		close(fd);
+		if (clone < 0)
+			return mnt_fail(c, -clone, "writable tree inside", shown, "open_tree");
+		out[*n].clone = clone;
+		out[(*n)++].canon = c->w[i].canon;
+	}
+	return 0;
+}
+
+int mnt_ro_bind(struct mnt_ctx *c, int fd, const char *shown, bool let_trees_through)
+{
+	struct kept_tree kept[64];
+	size_t nk = 0;
+	char canon[PATH_MAX];
+	int r = 0;
+
+	if (mnt_on_ro_mount(fd))
 		return 0;
+	if (let_trees_through) {
+		if (c->nw > sizeof(kept) / sizeof(kept[0]))
+			return cordon_error_set(c->e, E2BIG, "read-only bind of %s: too many "
+							     "writable trees",
+						shown);
+		if ((r = mnt_canon(fd, canon, sizeof(canon))) < 0)
+			return mnt_fail(c, -r, "read-only bind of", shown, "readlink");
+		if ((r = keep_trees(c, canon, kept, &nk, shown)) < 0)
+			goto out;
+	}
 	int clone = mnt_clone(fd);
-	if (clone < 0)
-		return mnt_fail(c, -clone, "read-only bind of", shown, "open_tree");
-	int r = mnt_set_ro(clone, true);
+	if (clone < 0) {
+		r = mnt_fail(c, -clone, "read-only bind of", shown, "open_tree");
+		goto out;
+	}
+	r = mnt_set_ro(clone, true);
 	if (r < 0) {
 		close(clone);
-		return mnt_fail(c, -r, "read-only bind of", shown, "mount_setattr");
+		r = mnt_fail(c, -r, "read-only bind of", shown, "mount_setattr");
+		goto out;
 	}
 	r = mnt_attach(clone, fd, "");
 	close(clone);
-	return r < 0 ? mnt_fail(c, -r, "read-only bind of", shown, "move_mount") : 0;
+	if (r < 0) {
+		r = mnt_fail(c, -r, "read-only bind of", shown, "move_mount");
+		goto out;
+	}
+	for (size_t i = 0; i < nk && r == 0; i++) {
+		int t = mnt_open(AT_FDCWD, kept[i].canon, 0,
+				 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (t < 0)
+			r = mnt_fail(c, -t, "writable tree", kept[i].canon, "openat2");
+		else if ((r = mnt_attach(kept[i].clone, t, "")) < 0)
+			r = mnt_fail(c, -r, "writable tree", kept[i].canon, "move_mount");
+		if (t >= 0)
+			close(t);
+	}
+out:
+	for (size_t i = 0; i < nk; i++)
+		close(kept[i].clone);
+	return r;
 }
 
-/* pin_dir: make dirfd/name (a directory on a writable mount) a mount point, writable as it was,
- * so rename(2) and rmdir(2) of it fail with EBUSY. Returns an O_PATH fd of the (new) top. */
-static int pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
+static int ro_bind(struct mnt_ctx *c, int fd, const char *shown)
+{
+	return mnt_ro_bind(c, fd, shown, false);
+}
+
+int mnt_pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
 {
 	const uint64_t res = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 	int fd = mnt_open(dirfd, name, O_DIRECTORY | O_NOFOLLOW, res);
 	if (fd < 0)
 		return mnt_fail(c, -fd, "ancestor pin of", shown, "openat2");
-	if (is_mount_root(fd) || on_ro_mount(dirfd))
+	if (is_mount_root(fd) || mnt_on_ro_mount(dirfd))
 		return fd;
 	int clone = mnt_clone(fd);
 	if (clone < 0) {
@@ -154,6 +227,11 @@ static int pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *s
 		return mnt_fail(c, -r, "ancestor pin of", shown, "move_mount");
 	fd = mnt_open(dirfd, name, O_DIRECTORY | O_NOFOLLOW, res);
 	return fd < 0 ? mnt_fail(c, -fd, "ancestor pin of", shown, "openat2") : fd;
+}
+
+static int pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
+{
+	return mnt_pin_dir(c, dirfd, name, shown);
 }
 
 static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int links);
@@ -187,6 +265,11 @@ static int follow(struct mnt_ctx *c, int dirfd, const char *name, const char *re
  * pinned; the first missing name in a writable directory becomes a guard entry; the object at
  * the end, if it exists on a writable mount, gets a read-only bind and a guard entry for its
  * name. shown (PATH_MAX) is the path for messages and is restored on return. */
+int mnt_walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown)
+{
+	return walk(c, dirfd, rel, shown, 0);
+}
+
 static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int links)
 {
 	while (*rel == '/')
@@ -207,7 +290,7 @@ static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int 
 	size_t len = strlen(shown);
 	snprintf(shown + len, PATH_MAX - len, "%s%s", len > 0 && shown[len - 1] == '/' ? "" : "/",
 		 comp);
-	bool rw_parent = !on_ro_mount(dirfd);
+	bool rw_parent = !mnt_on_ro_mount(dirfd);
 	int r = 0, fd;
 	struct stat st;
 
@@ -340,6 +423,10 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 {
 	const char *const *names = cordon_mandatory_denies(c->p);
 	int r;
+	/* Home's dot-entries first: their read-only binds let the writable trees beneath them
+	 * through, and the pins below land on top. */
+	if ((r = mnt_home_protect(c, home)) < 0)
+		return r;
 	for (size_t i = 0; i < c->nw; i++) {
 		if (!c->w[i].is_dir)
 			continue;
@@ -367,5 +454,6 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 	if (cordon_vlog_state_dir(self, sizeof(self), false, NULL) == 0 &&
 	    (r = protect_abs(c, self)) < 0)
 		return r;
-	return 0;
+	/* git last: it scans the trees as the pins above left them */
+	return mnt_git_protect(c);
 }

@@ -367,6 +367,11 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 			note(st.note_w, NOTE_SETUP, -r, e->msg);
 			_exit(125);
 		}
+		if (cordon_session_get_info(s)->notes[0]) {
+			char msg[sizeof(((struct run_note *)0)->msg)];
+			snprintf(msg, sizeof(msg), "note: %s", cordon_session_get_info(s)->notes);
+			note(st.note_w, NOTE_WARN, 0, msg);
+		}
 		if (rep.missing[0]) {
 			char msg[600];
 			snprintf(msg, sizeof(msg), "layers not in force: %s", rep.missing);

@@ -2,6 +2,7 @@
  * Default allow; the table lists what a confined process may not do and the reason for each. */
 #include "cordon/layers.h"
 
+#include "cordon/guard.h"
 #include "seccomp_int.h"
 
 #include <errno.h>
@@ -178,6 +179,11 @@ static const struct rule rules[] = {
 	RULE("renameat2", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("unlink", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("unlinkat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	/* chmod of a name the guard keeps (git's .git, objects, refs, HEAD) would make git stop
+	 * seeing the repository; fchmodat2 is added by number below. */
+	RULE("chmod", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("fchmod", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("fchmodat", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	/* openat2's flags live in a struct seccomp cannot read; libc falls back to openat. */
 	RULE("openat2", ENOSYS, NO_ARG, 0, 0, LISTENER),
 };
@@ -280,6 +286,17 @@ static int build_filter(const struct cordon_policy *p, bool listener, scmp_filte
 	rc = add_personality_rules(ctx, e);
 	if (rc < 0)
 		goto fail;
+	if (listener) {
+		/* by number: libseccomp 2.5 has no name for it, and an unrouted fchmodat2 would pass
+		 * the guard by */
+		int nr = seccomp_syscall_resolve_name("fchmodat2");
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY,
+					    nr > 0 ? nr : CORDON_NR_FCHMODAT2, 0);
+		if (rc < 0) {
+			cordon_error_set(e, -rc, "seccomp: rule for fchmodat2: %s", strerror(-rc));
+			goto fail;
+		}
+	}
 	*out = ctx;
 	return 0;
 fail:

@@ -456,6 +456,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		memcpy(e.msg, bst.msg, sizeof(e.msg));
 		goto report;
 	}
+	snprintf(rep.info.notes, sizeof(rep.info.notes), "%.*s", (int)sizeof(rep.info.notes) - 1, bst.msg);
 	/* B's work is done: it ends after its report (session_builder.c). */
 	close(st.builder_sock);
 	st.builder_sock = -1;

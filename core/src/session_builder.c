@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -70,7 +71,8 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	if (session_recv(sock, &st, sizeof(st), fds, 0, &nfds) != sizeof(st) || st.status != 0)
 		_exit(1);
 
-	r = cordon_mounts_setup(p, home, uid, &guard, &e);
+	char notes[sizeof(st.msg)];
+	r = cordon_mounts_setup(p, home, uid, &guard, notes, sizeof(notes), &e);
 	if (r < 0)
 		fail(sock, r, (cordon_error_prefix(&e, r, "mounts"), &e));
 	r = cordon_netif_lo_up(&e);
@@ -96,6 +98,7 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 			fail(sock, -errno, (cordon_error_set(&e, errno, "open %s: %m", ns[i]), &e));
 	}
 	memset(&st, 0, sizeof(st));
+	snprintf(st.msg, sizeof(st.msg), "%s", notes); /* status 0: msg carries the notices */
 	if (session_send(sock, &st, sizeof(st), fds, SESSION_MAX_FDS) < 0)
 		_exit(1);
 	/* The namespaces live on through the fds S and the caller hold, then through their

@@ -742,8 +742,9 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 		return CORDON_VERB_FAIL;
 	}
 	*ctl_fd = ctl;
-	char id[sizeof(si->id)];
+	char id[sizeof(si->id)], notes[sizeof(si->notes)];
 	snprintf(id, sizeof(id), "%s", si->id);
+	snprintf(notes, sizeof(notes), "%s", si->notes);
 	/* The session must outlive the control fd when this shell execs its last command in place
 	 * (`bash -c '...; make'` closes the close-on-exec fd). Without it the session just ends
 	 * earlier: fail closed, so a warning is enough. */
@@ -785,6 +786,8 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	    p.allow_hosts.n == 1 ? "" : "s");
 	if (hist_note[0])
 		ERR("%s\n", hist_note);
+	if (notes[0])
+		ERR("note: %s\n", notes);
 	if (rep.missing[0])
 		ERR("warning: layers not in force: %s (see `sandbox status`)\n", rep.missing);
 	char pm[PATH_MAX + 256];

@@ -13,11 +13,20 @@
 #include "cordon/error.h"
 #include "cordon/policy.h"
 
-/* Flags of a guard entry. */
-#define CORDON_GUARD_PREFIX 1u	  /* name is a prefix: every name starting with it (home's ".") */
-#define CORDON_GUARD_MODE_ONLY 2u /* only chmod of the entry is refused (git's HEAD, objects, refs:
-				     git replaces them, but their mode decides whether .git is a
-				     repository) */
+/* fchmodat2(2) (Linux 6.6) has the same number in every architecture's table (the unified
+ * numbering of new system calls); glibc 2.36 and libseccomp 2.5 do not know it yet. */
+#ifdef __NR_fchmodat2
+#define CORDON_NR_FCHMODAT2 __NR_fchmodat2
+#else
+#define CORDON_NR_FCHMODAT2 452
+#endif
+
+/* Flags of a guard entry. Without flags an entry is refused every change: creation, replacement,
+ * removal, renaming away, chmod, and anything beneath it. */
+#define CORDON_GUARD_PREFIX 1u /* name is a prefix: every name starting with it (home's ".") */
+#define CORDON_GUARD_KEEP 2u   /* only removal, renaming away and chmod are refused: git replaces
+				  .git/HEAD and writes beneath .git/objects, but their presence and
+				  mode decide whether .git is a repository */
 
 struct cordon_guard_entry {
 	dev_t dev;	/* the existing directory (st_dev, st_ino) ... */

@@ -20,6 +20,7 @@ struct cordon_session_info {
 	uint16_t http_port; /* HTTP proxy (CONNECT + absolute-form) on 127.0.0.1 inside the netns */
 	uint16_t socks_port; /* SOCKS5 proxy on 127.0.0.1 inside the netns */
 	char log_path[4096]; /* violation log (JSON lines), written by the session process */
+	char notes[512];     /* notices for the person at start ("; "-separated), or "" */
 };
 
 /* cordon_session_start: start the session process for policy p (already finished with
