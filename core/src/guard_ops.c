@@ -18,7 +18,9 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #define MAXSYMLINKS                                                                                \
 	40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
@@ -647,6 +649,54 @@ static int open_blocking(struct guard_call *c, const struct guard_path *p, unsig
 	return 1;
 }
 
+/* open_ctty: /dev/tty (char 5:0) names the caller's controlling terminal (tty(4)), which the
+ * worker, leading a session of its own, does not have: open the fd of the target's that holds
+ * that terminal (tty_nr of /proc/TID/stat, proc(5)) through its magic link instead, with the
+ * target's flags and O_NOCTTY, and inject it. ENXIO, as the kernel answers, when the target has
+ * no controlling terminal or holds no fd of it. Returns 1 when replied, else -errno. */
+static int open_ctty(struct guard_call *c, unsigned int flags)
+{
+	char buf[1024], nm[32];
+	unsigned long long tty = 0;
+	int fd = openat(c->procfd, "stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -ENXIO;
+	buf[n] = '\0';
+	char *rp = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	if (!rp || sscanf(rp + 1, " %*c %*d %*d %*d %llu", &tty) != 1 || tty == 0)
+		return -ENXIO;
+	int dfd = openat(c->procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return -ENXIO;
+	}
+	int found = -1;
+	for (struct dirent *de; found < 0 && (de = readdir(d));) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dfd, de->d_name, &st, 0) < 0)
+			continue;
+		if (S_ISCHR(st.st_mode) && st.st_rdev == (dev_t)tty)
+			found = atoi(de->d_name);
+	}
+	closedir(d);
+	if (found < 0)
+		return -ENXIO;
+	snprintf(nm, sizeof(nm), "fd/%d", found);
+	fd = openat(c->procfd, nm,
+		    (int)((flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY |
+			  O_CLOEXEC));
+	if (fd < 0)
+		return -errno;
+	inject(c, fd, flags);
+	close(fd);
+	return 1;
+}
+
 /* do_open: open(2)/openat(2)/creat(2) with O_CREAT. Symbolic links in the final component are
  * followed here (O_NOFOLLOW on each try) so that every name the call could create is checked.
  * Returns 1 when the reply was sent, else -errno for the caller to send. */
@@ -691,6 +741,11 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 		}
 	}
 	if (fd < 0) {
+		struct stat tst;
+		if (errno == ENXIO &&
+		    fstatat(p.parent, p.name, &tst, magic ? 0 : AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISCHR(tst.st_mode) && tst.st_rdev == makedev(5, 0))
+			return open_ctty(c, flags);
 		if (errno == ENXIO && !nonblock) {
 			struct stat st;
 			if (fstatat(p.parent, p.name, &st, magic ? 0 : AT_SYMLINK_NOFOLLOW) == 0 &&

@@ -74,7 +74,7 @@ static int keep_in(struct mnt_ctx *c, int fd, const char *name)
 	return mnt_guard_at(c, fd, name, shown, CORDON_GUARD_KEEP);
 }
 
-static int protect_admin(struct mnt_ctx *c, int afd);
+static int protect_admin(struct mnt_ctx *c, int afd, bool follow_common);
 
 /* protect_gitdir_fd: the protections of one git directory, open at gfd. */
 static int protect_gitdir_fd(struct mnt_ctx *c, int gfd)
@@ -104,7 +104,7 @@ static int protect_gitdir_fd(struct mnt_ctx *c, int gfd)
 		int a = openat(wt, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (a < 0)
 			continue;
-		r = protect_admin(c, a);
+		r = protect_admin(c, a, false); /* its commondir is this directory */
 		close(a);
 	}
 	if (d)
@@ -150,9 +150,9 @@ static int read_link_file(int dirfd, const char *name, const char *prefix, char 
 }
 
 /* protect_admin: a worktree's administrative directory (.git/worktrees/NAME, or what a .git
- * file names): its commondir, gitdir and config.worktree, HEAD kept; then the common directory
- * it names, when writable, as a git directory. */
-static int protect_admin(struct mnt_ctx *c, int afd)
+ * file names): its commondir, gitdir and config.worktree, HEAD kept; then, with follow_common,
+ * the common directory it names, when writable, as a git directory. */
+static int protect_admin(struct mnt_ctx *c, int afd, bool follow_common)
 {
 	char common[PATH_MAX];
 	int r = 0;
@@ -168,6 +168,8 @@ static int protect_admin(struct mnt_ctx *c, int afd)
 		r = deny_in(c, afd, "config.worktree");
 	if (r == 0)
 		r = keep_in(c, afd, "HEAD");
+	if (r == 0 && !follow_common)
+		return 0;
 	if (r == 0 && read_link_file(afd, "commondir", "", common) == 0) {
 		int cfd = mnt_open(afd, common, O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
 		if (cfd >= 0) {
@@ -201,7 +203,7 @@ static int protect_dotgit(struct mnt_ctx *c, int dfd)
 	int a = mnt_open(dfd, target, O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
 	if (a < 0)
 		return 0;
-	r = protect_admin(c, a);
+	r = protect_admin(c, a, true);
 	close(a);
 	return r;
 }

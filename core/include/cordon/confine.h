@@ -25,9 +25,10 @@ struct cordon_layers_report {
 typedef int (*cordon_confine_hook)(void *arg, struct cordon_error *e);
 
 /* cordon_confine: confine the calling process for policy p with session s:
- * probe kernel → NNP → join user+mount+net (mounts were laid out by the session) → hook →
- * drop capabilities → PR_SET_DUMPABLE 0 → Landlock → seccomp (listener handed to the guard) →
- * self-check of /proc/self/status. Before the first irreversible step a failure changes nothing;
+ * probe kernel → NNP → join user+mount+net (mounts were laid out by the session) → inherited fds
+ * onto the sandbox's mounts → hook → Landlock → guard worker forked in that domain → drop
+ * capabilities → PR_SET_DUMPABLE 0 → Landlock scope layer → seccomp (listener handed to the
+ * worker) → self-check of /proc/self/status (confine.c says why in this order). Before the first irreversible step a failure changes nothing;
  * after it, the process is left more confined (see confine.c) and the message says so.
  * s may be NULL (no user namespaces: the Landlock + seccomp fallback; reported in r->missing).
  * r->missing lists layers not in force; with p->strict any missing layer is refused before the

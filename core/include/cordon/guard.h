@@ -66,18 +66,19 @@ int cordon_guard_set_from_fd(int fd, struct cordon_guard_set *g, struct cordon_e
 /* The system calls the seccomp filter (seccomp.c) routes to the guard's listener when a listener
  * is requested, and that cordon_guard_serve must handle: open/openat/creat with O_CREAT (openat2
  * gets ENOSYS from the filter, so libc falls back), mkdir, mkdirat, mknod, mknodat, symlink,
- * symlinkat, link, linkat, rename, renameat, renameat2, unlink, unlinkat. */
+ * symlinkat, link, linkat, rename, renameat, renameat2, unlink, unlinkat, chmod, fchmod,
+ * fchmodat, fchmodat2. */
 
 /* cordon_guard_serve: serve seccomp user notifications (seccomp_unotify(2)) from listener until
  * every process using the filter has exited. For each call the worker copies the path arguments
  * from the target once (process_vm_readv), resolves the parent directory from the target's cwd or
- * dirfd, refuses with EACCES when (parent, final name) is in g, and otherwise performs the call
- * itself with the target's umask, replying with its result or injecting the new fd
- * (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). Runs in the session's
- * builder child, inside the sandbox's user+mount namespaces, holding only CAP_SYS_PTRACE there,
- * non-dumpable, with no_new_privs and no Landlock domain (one would deny it process_vm_readv and
- * /proc/PID/cwd of the targets, landlock(7)): the read-only mount layout bounds what it can write
- * (session_builder.c confine_worker). Returns 0 when the listener hangs up, or a negative errno. */
+ * dirfd, refuses with EACCES when the guard set refuses the call on (parent, final name), and
+ * otherwise performs the call itself with the target's umask, replying with its result or
+ * injecting the new fd (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14).
+ * The caller must be a process that can do no more than its targets: in cordon, the guard worker
+ * forked inside the targets' Landlock domain and mount namespace (guard_worker.c), holding only
+ * CAP_SYS_PTRACE of the sandbox's user namespace. Returns 0 when the listener hangs up, or a
+ * negative errno. */
 int cordon_guard_serve(int listener, const struct cordon_guard_set *g, struct cordon_error *e);
 
 /* cordon_guard_serve_log: cordon_guard_serve, and each call refused because its name is in g
