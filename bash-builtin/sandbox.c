@@ -15,6 +15,7 @@
 #include "shell.h"
 #include "common.h"
 #include "jobs.h"
+#include "execute_cmd.h"
 
 #include "cordon/verbs.h"
 
@@ -110,6 +111,12 @@ static int interrupted(void *arg)
 	       (signal_is_pending && signal_is_pending(SIGINT));
 }
 
+static int is_interactive(void *arg)
+{
+	(void)arg;
+	return interactive_shell;
+}
+
 int sandbox_builtin(WORD_LIST *list)
 {
 	char *argv[256];
@@ -133,8 +140,16 @@ int sandbox_builtin(WORD_LIST *list)
 		.live_jobs = live_jobs,
 		.history_append = history_append,
 		.interrupted = interrupted,
+		.interactive = is_interactive,
 	};
-	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+	int r = cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+	if (r == CORDON_VERB_EXIT) {
+		/* as `exit 125`: the EXIT trap runs and the status stays (run_exit_trap returns the
+		 * last command's status) */
+		last_command_exit_value = r;
+		exit_shell(r);
+	}
+	return r;
 }
 
 /* Pin this object in memory (RTLD_NODELETE): `enable -d sandbox` must not drop the control fd's

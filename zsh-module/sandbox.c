@@ -106,6 +106,12 @@ static int interrupted(void *arg)
 	return (errflag & ERRFLAG_INT) != 0;
 }
 
+static int is_interactive(void *arg)
+{
+	(void)arg;
+	return interact;
+}
+
 static int bin_sandbox(char *nam, char **args, Options ops, int func)
 {
 	(void)nam;
@@ -129,8 +135,12 @@ static int bin_sandbox(char *nam, char **args, Options ops, int func)
 	    .live_jobs = live_jobs,
 	    .history_append = history_append,
 	    .interrupted = interrupted,
+	    .interactive = is_interactive,
 	};
-	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+	int r = cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+	if (r == CORDON_VERB_EXIT)
+		zexit(r, ZEXIT_NORMAL); /* as `exit 125`: EXIT trap, zshexit hooks */
+	return r;
 }
 
 /* No option parsing by zsh (optstr NULL): the verbs parse their own words, as in bash. */

@@ -76,10 +76,43 @@ static int keep_in(struct mnt_ctx *c, int fd, const char *name)
 
 static int protect_admin(struct mnt_ctx *c, int afd, bool follow_common);
 
+static int protect_gitdir(struct mnt_ctx *c, int dirfd, const char *name);
+
+/* protect_modules: every git directory below dfd/modules (a submodule's name may hold slashes, so
+ * directories that are not git directories are descended into). */
+static int protect_modules(struct mnt_ctx *c, int dfd, int depth)
+{
+	int m = openat(dfd, depth ? "." : "modules", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = m >= 0 ? fdopendir(m) : NULL;
+	int r = 0;
+
+	if (m >= 0 && !d)
+		close(m);
+	if (!d || depth > 16) {
+		if (d)
+			closedir(d);
+		return 0;
+	}
+	for (struct dirent *de; r == 0 && (de = readdir(d));) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
+			continue;
+		int sub = openat(m, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		if (is_gitdir(sub))
+			r = protect_gitdir(c, m, de->d_name); /* its own modules too */
+		else
+			r = protect_modules(c, sub, depth + 1);
+		close(sub);
+	}
+	closedir(d);
+	return r;
+}
+
 /* protect_gitdir_fd: the protections of one git directory, open at gfd. */
 static int protect_gitdir_fd(struct mnt_ctx *c, int gfd)
 {
-	static const char *const denies[] = {"hooks", "commondir", "modules", NULL};
+	static const char *const denies[] = {"hooks", "commondir", NULL};
 	static const char *const configs[] = {"config", "config.worktree", NULL};
 	static const char *const keeps[] = {"HEAD", "objects", "refs", NULL};
 	int r = 0;
@@ -92,6 +125,10 @@ static int protect_gitdir_fd(struct mnt_ctx *c, int gfd)
 		r = deny_in(c, gfd, configs[i]);
 	for (size_t i = 0; r == 0 && keeps[i]; i++)
 		r = keep_in(c, gfd, keeps[i]);
+	/* submodules' git directories (gitsubmodules(7)): writable, each protected as a git
+	 * directory */
+	if (r == 0)
+		r = protect_modules(c, gfd, 0);
 	/* linked worktrees' administrative directories (git-worktree(1)) */
 	int wt = r == 0 ? openat(gfd, "worktrees", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 			: -1;
@@ -265,6 +302,9 @@ static int protect_root(struct scan *s, const struct mnt_tree *w)
 	int rd = open(w->canon, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (is_gitdir(fd)) {
 		r = protect_gitdir_fd(c, fd);
+	} else if (faccessat(fd, "commondir", F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+		   faccessat(fd, "gitdir", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		r = protect_admin(c, fd, false); /* a worktree's, made writable for it */
 	} else {
 		/* HEAD missing: guarded; present (a file of the project's): read-only */
 		r = deny_in(c, fd, "HEAD");

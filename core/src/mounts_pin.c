@@ -26,7 +26,7 @@
 /* .git/commondir makes git read config and hooks from the directory it names (gitrepository-
  * layout(5)); .git/config.worktree is read as config when extensions.worktreeConfig is set. */
 #define REPO_FILES                                                                                 \
-	".git/hooks", ".git/modules", ".git/commondir", ".gitmodules", ".vscode", ".idea",         \
+	".git/hooks", ".git/commondir", ".gitmodules", ".vscode", ".idea",         \
 	    ".claude/commands", ".claude/agents", ".claude/settings.json",                         \
 	    ".claude/settings.local.json", ".mcp.json", ".envrc", ".npmrc"
 static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config",

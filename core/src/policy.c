@@ -313,6 +313,15 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 	return 0;
 }
 
+/* same_place: a and b (normalised) are the same path, or resolve to the same one. */
+static bool same_place(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+	if (!strcmp(a, b))
+		return true;
+	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
+}
+
 int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon_error *e)
 {
 	int r;
@@ -322,6 +331,8 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 					cwd ? cwd : "(null)");
 	if ((r = cordon_policy_add_path(&p->allow_write, cwd, NULL, NULL, e)) < 0)
 		return r;
+	if ((r = cordon_policy_add_git_admin(p, cwd, e)) < 0)
+		return r;
 	for (size_t i = 0; i < p->allow_write.n; i++)
 		if (!strcmp(p->allow_write.v[i], "/"))
 			return cordon_error_set(
@@ -329,6 +340,19 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 			    "filesystem.allowWrite: \"/\" would make the whole "
 			    "file system writable%s",
 			    !strcmp(cwd, "/") ? " (the current directory is \"/\")" : "");
+	/* A mask equal to a writable tree cannot be both: refuse rather than drop one silently.
+	 * (A mask above a writable tree is kept, with the tree let through: "hide ~ but the
+	 * project".) */
+	for (size_t i = 0; i < p->deny_read.n; i++)
+		for (size_t j = 0; j < p->allow_write.n; j++)
+			if (same_place(p->deny_read.v[i], p->allow_write.v[j]))
+				return cordon_error_set(
+				    e, EINVAL,
+				    "filesystem.denyRead: \"%s\" is also writable (%s): a writable "
+				    "tree cannot be hidden; take it out of denyRead, or work elsewhere",
+				    p->deny_read.v[i],
+				    !strcmp(p->allow_write.v[j], cwd) ? "the current directory"
+								      : "filesystem.allowWrite");
 	return 0;
 }
 

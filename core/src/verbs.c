@@ -41,9 +41,11 @@ const char *const cordon_verbs_help[] = {
     "",
     "Verbs:",
     "  on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... [--lock] [--strict]",
-    "                       confine this shell now and for good (there is no `off`;",
+    "     [--no-exit]       confine this shell now and for good (there is no `off`;",
     "                       `exit` leaves); refused in a subshell, pipeline or $(...),",
-    "                       with stray directory/socket/write fds, or with live jobs",
+    "                       with stray directory/socket/write fds, or with live jobs;",
+    "                       a non-interactive shell (a script) that cannot be confined",
+    "                       ends with status 125 unless --no-exit",
     "  status [--json]      on/off, session id, each layer in force and any missing",
     "  allow-host HOST[:PORT]...",
     "                       add hosts to the live allowlist (next connection sees it)",
@@ -64,13 +66,14 @@ const char *const cordon_verbs_help[] = {
     "PS1='${CORDON_PROMPT}\\u@\\h:\\w\\$ '.",
     "",
     "Exit Status:",
-    "0 on success, 1 when a verb fails or refuses, 2 for a bad verb or option.",
+    "0 on success, 1 when a verb fails or refuses, 2 for a bad verb or option; a script",
+    "whose `sandbox on` failed ends with 125.",
     NULL,
 };
 
 static const char usage_text[] =
     "usage: sandbox on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... "
-    "[--lock] [--strict]\n"
+    "[--lock] [--strict] [--no-exit]\n"
     "       sandbox status|hosts|check|policy [--json]\n"
     "       sandbox log [--json] [-f]\n"
     "       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
@@ -508,6 +511,7 @@ struct on_args {
 	char *allow_host[MAX_FLAGS];
 	size_t n_host;
 	bool lock, strict;
+	bool no_exit; /* --no-exit: a failure returns 1 even in a non-interactive shell */
 };
 
 /* --opt VALUE or --opt=VALUE; returns the value or NULL (usage error). */
@@ -527,6 +531,8 @@ static int parse_on(const struct cordon_shell *sh, int argc, char *const *argv, 
 		const char *v;
 		if (strcmp(argv[i], "--lock") == 0) {
 			a->lock = true;
+		} else if (strcmp(argv[i], "--no-exit") == 0) {
+			a->no_exit = true;
 		} else if (strcmp(argv[i], "--strict") == 0) {
 			a->strict = true;
 		} else if (!strncmp(argv[i], "--config", 8) && (argv[i][8] == '=' || !argv[i][8])) {
@@ -624,12 +630,32 @@ static int apply_env(const struct cordon_shell *sh, const struct cordon_env *env
 	return bad;
 }
 
+static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct on_args *ap);
+
+/* verb_on: `sandbox on`. A non-interactive shell (a script) that asked to be confined and was
+ * not must not go on running unconfined: it ends with CORDON_VERB_EXIT unless --no-exit. */
 static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
 {
 	struct on_args a = {0};
 	int r = parse_on(sh, argc, argv, &a);
 	if (r)
 		return r;
+	bool was_on = *ctl_fd >= 0 || self_confined();
+	r = verb_on_args(sh, ctl_fd, &a);
+	if (r == CORDON_VERB_FAIL && !was_on && !a.no_exit && sh->interactive &&
+	    !sh->interactive(sh->arg)) {
+		ERR("on: this non-interactive shell ends now with status %d, so that it does not go "
+		    "on unconfined (`sandbox on --no-exit` returns 1 instead)\n",
+		    CORDON_VERB_EXIT);
+		return CORDON_VERB_EXIT;
+	}
+	return r;
+}
+
+static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct on_args *ap)
+{
+	struct on_args a = *ap;
+	int r;
 	bool flags = a.config || a.n_write || a.n_host || a.lock || a.strict;
 	if (*ctl_fd >= 0 || self_confined()) {
 		const char *id = sh->getvar(sh->arg, "CORDON_SESSION");

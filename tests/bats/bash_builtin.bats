@@ -222,9 +222,9 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 # --- refusals (each with its positive control in the same shell) -----------------------------------
 
 @test "sandbox on is refused in ( ), \$( ) and a pipeline; the shell itself then succeeds" {
-	run sb '( sandbox on ); echo "sub=$?"
-		x=$(sandbox on 2>&1); echo "subst=[$x]"
-		sandbox on | cat; echo "pipe='"$PIPE_FIRST"'"
+	run sb '( sandbox on --no-exit ); echo "sub=$?"
+		x=$(sandbox on --no-exit 2>&1); echo "subst=[$x]"
+		sandbox on --no-exit | cat; echo "pipe='"$PIPE_FIRST"'"
 		echo still > "$HOME/still-writable" && echo unchanged
 		sandbox on && echo top-level-ok'
 	status_is 0
@@ -233,28 +233,45 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 }
 
 @test "sandbox on is refused with an open directory fd, and works once it is closed" {
-	run sb 'exec 9</; sandbox on; echo "rc=$?"; cat /proc/self/fd/9/etc/hostname >/dev/null && echo dirfd-open
+	run sb 'exec 9</; sandbox on --no-exit; echo "rc=$?"; cat /proc/self/fd/9/etc/hostname >/dev/null && echo dirfd-open
 		exec 9<&-; sandbox on && echo on-ok'
 	has "fd 9: directory /" 'exec 9>&-' "rc=1" "on-ok"
 }
 
 @test "sandbox on is refused with a write fd outside the policy; a write fd in cwd is fine" {
-	run sb 'exec 7>'"$T/outside/log"'; sandbox on; echo "rc=$?"; exec 7>&-
+	run sb 'exec 7>'"$T/outside/log"'; sandbox on --no-exit; echo "rc=$?"; exec 7>&-
 		exec 6>"$PWD/ok.log"; sandbox on && echo on-ok'
 	has "fd 7: write fd to a file outside the writable trees $T/outside/log" "rc=1" "on-ok"
 }
 
 @test "sandbox on is refused with an open socket, and works once it is closed" {
 	run sb "${OPEN_SOCKET//@FD@/8}"' || exit 9
-		sandbox on; echo "rc=$?"; exec 8<&-; sandbox on && echo on-ok'
+		sandbox on --no-exit; echo "rc=$?"; exec 8<&-; sandbox on && echo on-ok'
 	has "fd 8: socket" "rc=1" "on-ok"
 }
 
 @test "sandbox on is refused with a live background job or coproc, and works once they end" {
-	run sb 'sleep 30 & sandbox on; echo "job=$?"; kill %1; wait
-		coproc cat; sandbox on; echo "coproc=$?"; kill $!; wait
+	run sb 'sleep 30 & sandbox on --no-exit; echo "job=$?"; kill %1; wait
+		coproc cat; sandbox on --no-exit; echo "coproc=$?"; kill $!; wait
 		sandbox on && echo on-ok'
 	has "background jobs or coprocs are alive" "job=1" "coproc=1" "on-ok"
+}
+
+@test "a script whose sandbox on fails ends with 125 there, EXIT trap run; --no-exit goes on" {
+	# the failure: a write fd outside the policy (refused before anything changes)
+	run sb 'trap "echo exit-trap-ran" EXIT; exec 7>'"$T/outside/log"'
+		sandbox on; echo "went on unconfined" >'"$T/outside/after"
+	status_is 125
+	has "non-interactive shell ends now with status 125" "exit-trap-ran"
+	lacks "went on unconfined"
+	[ ! -e "$T/outside/after" ] || fail "the script went on unconfined"
+	# control: --no-exit returns 1 and the script goes on
+	run sb 'exec 7>'"$T/outside/log"'; sandbox on --no-exit; echo "rc=$?"'
+	status_is 0
+	has "rc=1"
+	# and a script whose sandbox on succeeds goes on confined
+	run sb 'sandbox on 2>/dev/null; echo on-rc=$?'
+	has "on-rc=0"
 }
 
 # --- the live allowlist --------------------------------------------------------------------------

@@ -82,9 +82,18 @@ int cordon_policy_remove_host(struct cordon_host_list *l, const char *pattern, s
 int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r,
 			  const char *rfile, struct cordon_error *e);
 
-/* cordon_policy_finish: add cwd (absolute) to allow_write and validate the whole policy
+/* cordon_policy_finish: add cwd (absolute) to allow_write (and what a git worktree there needs,
+ * cordon_policy_add_git_admin) and validate the whole policy
  * (e.g. no writable tree equal to "/"). Returns 0 or -EINVAL with e->msg set. */
 int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon_error *e);
+
+/* cordon_policy_add_git_admin: when the ".git" git finds from cwd upwards is a file (a linked
+ * worktree, a submodule checkout) naming a git directory outside the writable trees, add what
+ * committing there writes: a worktree's administrative directory and its common directory's
+ * objects, refs and logs, or a submodule's git directory (their hooks and config stay read-only
+ * inside, mounts_git.c). Reads the file system; nothing found is not an error. Called by
+ * cordon_policy_finish. Returns 0 or -ENOMEM. */
+int cordon_policy_add_git_admin(struct cordon_policy *p, const char *cwd, struct cordon_error *e);
 
 /* cordon_policy_to_json: write the policy as JSON (the keys of the config file) to a malloc'd
  * NUL-terminated string in *out. Returns 0 or -ENOMEM. */

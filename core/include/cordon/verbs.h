@@ -38,6 +38,9 @@ struct cordon_shell {
 	 * leaves the state as it found it, so the shell goes on to handle the signal (back to the
 	 * prompt). Without it a waiting verb ends only when the session does. */
 	int (*interrupted)(void *arg);
+	/* Optional: is the shell interactive (bash: interactive_shell, zsh: the INTERACTIVE
+	 * option)? Without it the shell counts as interactive. */
+	int (*interactive)(void *arg);
 };
 
 /* Exit statuses of cordon_verbs_main, as a shell builtin returns them. */
@@ -47,6 +50,9 @@ enum {
 	CORDON_VERB_USAGE = 2, /* bad verb or option: usage printed on err */
 	CORDON_VERB_INTERRUPTED = 130, /* a waiting verb (`log -f`) stopped by interrupted():
 					* 128 + SIGINT, what a shell reports for `tail -f` */
+	CORDON_VERB_EXIT = 125, /* `sandbox on` could not confine a non-interactive shell: the
+				 * adapter ends the shell with this status, so a script does not go
+				 * on unconfined (`sandbox on --no-exit` returns 1 instead) */
 };
 
 /* The variable a prompt can include ("[cordon] " once `sandbox on` succeeded). */
