@@ -22,8 +22,8 @@ static const char help[] =
     "  --json   print one JSON object on stdout (nothing else goes to stdout)\n"
     "\n"
     "Exit status: 0 when every layer is available, 1 when something is missing (the\n"
-    "\"missing\" line / array names it; without user namespaces the sandbox is \"degraded\":\n"
-    "Landlock and seccomp only), 2 on a usage error.\n";
+    "\"missing\" line / array names it; without user namespaces cordon cannot confine at all,\n"
+    "and \"status\" / \"userns_why\" say why and what can be done), 2 on a usage error.\n";
 
 /* Does cordon's own seccomp filter refuse TIOCSTI, junk in the upper 32 bits included? Tried in a
  * child on fd -1: the filter answers EPERM before the kernel would answer EBADF. */
@@ -116,24 +116,28 @@ int cmd_check(int argc, char **argv)
 		m.v[m.n++] = "TIOCSTI filter";
 	if (!k.mount_setattr)
 		m.v[m.n++] = "mount_setattr (recursive read-only)";
-	bool degraded = !k.userns;
 
 	if (json) {
 		printf("{\"kernel\":");
 		json_str(k.release);
 		printf(",\"userns\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"seccomp_notify\":%s,"
 		       "\"legacy_tiocsti\":%s,\"tiocsti_blocked\":%s,\"mount_setattr\":%s,"
-		       "\"degraded\":%s,\"missing\":[",
+		       "\"usable\":%s,\"missing\":[",
 		       k.userns ? "true" : "false", k.landlock_abi,
 		       k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
 		       k.legacy_tiocsti ? "true" : "false", blocked ? "true" : "false",
-		       k.mount_setattr ? "true" : "false", degraded ? "true" : "false");
+		       k.mount_setattr ? "true" : "false", k.userns ? "true" : "false");
 		for (int i = 0; i < m.n; i++) {
 			if (i)
 				putchar(',');
 			json_str(m.v[i]);
 		}
-		printf("]}\n");
+		printf("]");
+		if (!k.userns) {
+			printf(",\"userns_why\":");
+			json_str(k.userns_why);
+		}
+		printf("}\n");
 	} else {
 		printf("kernel:            %s\n", k.release);
 		printf("user namespaces:   %s\n", yes(k.userns));
@@ -153,8 +157,8 @@ int cmd_check(int argc, char **argv)
 			printf("nothing\n");
 		for (int i = 0; i < m.n; i++)
 			printf("%s%s", m.v[i], i + 1 < m.n ? ", " : "\n");
-		if (degraded)
-			printf("status:            degraded (Landlock + seccomp only)\n");
+		if (!k.userns)
+			printf("status:            cordon cannot confine here: %s\n", k.userns_why);
 	}
 	return m.n ? 1 : 0;
 }

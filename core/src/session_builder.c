@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cordon/guard.h"
+#include "cordon/layers.h"
 #include "cordon/mounts.h"
 #include "cordon/netif.h"
 #include "session_internal.h"
@@ -61,9 +62,17 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 
 	/* The three namespaces in one call, so the mount and network namespaces are owned by the
 	 * new user namespace (user_namespaces(7)). */
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) < 0)
-		fail(sock, -errno,
-		     (cordon_error_set(&e, errno, "user namespace: unshare: %m"), &e));
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) < 0) {
+		int err = errno;
+		char why[384];
+		cordon_userns_diagnose(err, why, sizeof(why));
+		fail(sock, -err,
+		     (cordon_error_set(&e, err,
+				       "user namespace: unshare: %s: %s; cordon confines nothing "
+				       "without one (it has no weaker mode)",
+				       strerror(err), why),
+		      &e));
+	}
 	/* S writes our uid/gid maps from the parent namespace (a process cannot map more than its
 	 * own id once inside, user_namespaces(7)); wait for it. */
 	if (session_status_send(sock, 0, NULL) < 0)

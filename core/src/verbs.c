@@ -1240,8 +1240,8 @@ static int verb_check(const struct cordon_shell *sh, bool json, bool confined)
 	}
 	char missing[512] = "";
 	if (!k.userns)
-		append(missing, sizeof(missing), "%suser/mount/network namespaces (degraded mode)",
-		       missing[0] ? ", " : "");
+		append(missing, sizeof(missing), "%suser/mount/network namespaces (%s)",
+		       missing[0] ? ", " : "", k.userns_why);
 	if (k.landlock_abi == 0)
 		append(missing, sizeof(missing), "%sLandlock", missing[0] ? ", " : "");
 	else if (k.landlock_abi < 4)

@@ -326,5 +326,22 @@ except OSError as e:
 	# Inside the layers a user namespace can no longer be created: that is reported.
 	run "$LX" -- "$CORDON" check --json
 	[ "$status" -eq 1 ]
-	"$PY" -c 'import json,sys; d=json.load(sys.stdin); assert d["degraded"] and not d["userns"]' <<<"$output"
+	"$PY" -c 'import json,sys; d=json.load(sys.stdin); assert not d["usable"] and not d["userns"] and d["userns_why"]' <<<"$output"
+}
+
+@test "where user namespaces are switched off, cordon says why and what to do, and runs nothing" {
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	# control: here they work
+	run "$CORDON" check --json
+	"$PY" -c 'import json,sys; d=json.load(sys.stdin); assert d["usable"] and d["userns"]' <<<"$output"
+	# simulated: max_user_namespaces = 0 inside a user namespace of our own
+	run unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_user_namespaces || exit 97
+		"$1" run -- /bin/echo ran; echo "rc=$?"; "$1" check --json' sh "$CORDON"
+	[ "$status" -ne 97 ] || skip "cannot lower user.max_user_namespaces in a user namespace here"
+	[[ "$output" == *"rc=125"* ]] || fail "not refused: $output"
+	[[ "$output" != *"ran"$'\n'* ]] || fail "the command ran: $output"
+	[[ "$output" == *"user.max_user_namespaces"*"no weaker mode"* ]] || fail "no reason: $output"
+	"$PY" -c 'import json,sys
+d = json.loads(sys.stdin.read().splitlines()[-1])
+assert not d["usable"] and "max_user_namespaces" in d["userns_why"], d' <<<"$output"
 }

@@ -28,9 +28,10 @@ typedef int (*cordon_confine_hook)(void *arg, struct cordon_error *e);
  * probe kernel → NNP → join user+mount+net (mounts were laid out by the session) → inherited fds
  * onto the sandbox's mounts → hook → Landlock → guard worker forked in that domain → drop
  * capabilities → PR_SET_DUMPABLE 0 → Landlock scope layer → seccomp (listener handed to the
- * worker) → self-check of /proc/self/status (confine.c says why in this order). Before the first irreversible step a failure changes nothing;
- * after it, the process is left more confined (see confine.c) and the message says so.
- * s may be NULL (no user namespaces: the Landlock + seccomp fallback; reported in r->missing).
+ * worker) → self-check of /proc/self/status (confine.c says why in this order). Before the
+ * first irreversible step a failure changes nothing; after it, the process is left more
+ * confined (see confine.c) and the message says so. s may be NULL (Landlock and seccomp alone,
+ * the namespaces reported in r->missing; used by tests, no adapter confines without a session).
  * r->missing lists layers not in force; with p->strict any missing layer is refused before the
  * first irreversible step.
  * Returns 0 with *r filled, the hook's positive value (see above), or a negative errno with

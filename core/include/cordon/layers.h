@@ -16,7 +16,14 @@ struct cordon_kernel {
 	bool legacy_tiocsti;    /* dev.tty.legacy_tiocsti = 1: TIOCSTI works, seccomp must block it */
 	bool mount_setattr;     /* mount_setattr(2) (kernel >= 5.12) for recursive read-only */
 	char release[65];       /* uname -r */
+	char userns_why[384];   /* when userns is false: why, and what the person can do */
 };
+
+/* cordon_userns_diagnose: why creating a user namespace failed with errno err, read from the
+ * kernel's switches (user.max_user_namespaces, kernel.apparmor_restrict_unprivileged_userns,
+ * kernel.unprivileged_userns_clone; user_namespaces(7)), with what the person can do, into buf
+ * (len bytes). Never fails. */
+void cordon_userns_diagnose(int err, char *buf, size_t len);
 
 /* cordon_kernel_probe: fill k without changing the calling process (probes run in children).
  * Returns 0 or a negative errno. */
