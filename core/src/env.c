@@ -143,7 +143,9 @@ int cordon_env_build(const struct cordon_session_info *si, const char *self_exe,
 		if (!env.v[i].value)
 			goto nomem;
 	for (size_t i = 0; i < sizeof(removed) / sizeof(removed[0]); i++)
-		add(&env, cap, removed[i], NULL);
+		/* the agent's socket stays named when network.allowUnixSockets lists it */
+		if (!(si->ssh_agent_allowed && !strcmp(removed[i], "SSH_AUTH_SOCK")))
+			add(&env, cap, removed[i], NULL);
 	free(http);
 	free(socks);
 	*out = env;

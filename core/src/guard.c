@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* The seccomp_data.args of a routed call, as the kernel reads them: int and umode_t arguments
@@ -164,6 +165,12 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 		addr[0] = req->data.args[1];
 		r->mode = ARG_MODE(2);
 		return 0;
+	case __NR_connect:
+		r->op = GOP_CONNECT;
+		r->dfd[0] = ARG_INT(0);
+		addr[0] = req->data.args[1];
+		r->addrlen = ARG_UINT(2);
+		return r->addrlen > sizeof(r->sockaddr) ? -EINVAL : 0;
 	case CORDON_NR_FCHMODAT2:
 		r->op = GOP_CHMOD;
 		r->dfd[0] = ARG_INT(0);
@@ -180,6 +187,17 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 static int copy_args(struct guard_call *c, struct guard_req *r, const uint64_t addr[3])
 {
 	char *dst[3] = {r->path[0], r->path[1], r->target};
+	if (r->op == GOP_CONNECT) {
+		/* the address, not a string: exactly addrlen bytes (connect(2)) */
+		struct iovec local = {r->sockaddr, r->addrlen}, remote = {(void *)(uintptr_t)addr[0], r->addrlen};
+		memset(r->sockaddr, 0, sizeof(r->sockaddr));
+		if (r->addrlen == 0)
+			return 0;
+		ssize_t n = process_vm_readv(c->task.tid, &local, 1, &remote, 1, 0);
+		if (n < 0)
+			return errno == ESRCH ? -EPERM : -EFAULT;
+		return n == (ssize_t)r->addrlen ? 0 : -EFAULT;
+	}
 	bool used[3] = {r->op != GOP_SYMLINK && !r->by_fd,
 			r->op == GOP_SYMLINK || r->op == GOP_LINK || r->op == GOP_RENAME,
 			r->op == GOP_SYMLINK};
@@ -203,8 +221,9 @@ static int handle(struct guard_call *c, const struct seccomp_notif *req, struct 
 	char nm[32];
 	int e;
 
-	if (decode(req, r, addr) < 0)
-		return EPERM;
+	int d = decode(req, r, addr);
+	if (d < 0)
+		return -d;
 	if (req->pid <= 0)
 		return EPERM; /* not visible in the worker's PID namespace */
 	c->task.tid = (pid_t)req->pid;
@@ -335,6 +354,7 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 		c.procfd = c.rootfd = c.cwdfd = -1;
 		c.task_read = false;
 		c.refused[0] = '\0';
+		c.reason[0] = '\0';
 		int err = handle(&c, req, r);
 		/* A refusal of the guard's own policy goes to the log before the reply, so it is on
 		 * its way to the session process before the caller can see its EACCES. */

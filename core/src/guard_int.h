@@ -49,6 +49,7 @@ struct guard_call {
 	int links;   /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
 	int log_fd;		  /* channel to the session's violation log, or -1 (guard_log.h) */
 	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */
+	char reason[64];	/* why, for the log; "" means a mandatory write-deny */
 	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
 	int nfds;
 	/* fstat(2) of fds[i], taken once: a tracked fd stays open (same inode) until the call ends */
@@ -72,7 +73,8 @@ enum guard_op {
 	GOP_LINK,
 	GOP_RENAME,
 	GOP_UNLINK,
-	GOP_CHMOD
+	GOP_CHMOD,
+	GOP_CONNECT
 };
 
 /* What a call does to the name it is checked for (guard.h CORDON_GUARD_KEEP). */
@@ -91,6 +93,8 @@ struct guard_req {
 	bool by_fd;		/* fchmod(2): the object is dfd[0] itself, no path */
 	mode_t mode;
 	unsigned int dev; /* mknod: the raw 32-bit device number (new_decode_dev) */
+	unsigned char sockaddr[128]; /* connect: the address, copied once */
+	unsigned int addrlen;
 };
 
 /* guard_ops.c */
@@ -102,6 +106,19 @@ int guard_task_read(struct guard_call *c);
 /* guard_denied: whether the guard set refuses role on (p->parent, p->name), or on anything below
  * a refused name; a refusal is noted for the violation log. An error fails closed (true). */
 bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role);
+/* guard_resolve: the parent directory and final name of path (the target's copy) as the target
+ * would resolve them from dfd (AT_FDCWD: its cwd). Returns 0 or -errno. */
+int guard_resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p);
+/* guard_follow_final: p names a symbolic link the call follows: re-resolve p to its target (buf
+ * holds the text). Returns 0, 1 for a magic link of the target's own /proc/PID, or -errno. */
+int guard_follow_final(struct guard_call *c, struct guard_path *p, char *buf, size_t size);
+/* guard_reply: answer the notification with 0 and val, or -err (seccomp_unotify(2)). Returns 0, or
+ * -ENOENT when the target is gone. */
+int guard_reply(struct guard_call *c, int err, int64_t val);
+/* guard_connect (guard_connect.c): connect(2) for the target, on its own socket: a pathname unix
+ * socket only when the guard set allows that socket. Returns 1 when replied, else -errno. */
+int guard_connect(struct guard_call *c, struct guard_req *r);
+
 /* guard_perform: resolve, check and perform r for the target; returns 1 when the reply was already
  * sent (an fd injected with SECCOMP_ADDFD_FLAG_SEND), else 0 with *val/-errno in *err. */
 int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err);

@@ -167,8 +167,8 @@ static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, in
 {
 	for (size_t i = 0; i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
-		if (st->st_dev != en->dev || st->st_ino != en->ino || !name_matches(en, name, len) ||
-		    !refuses(en, role))
+		if ((en->flags & CORDON_GUARD_SOCKET) || st->st_dev != en->dev ||
+		    st->st_ino != en->ino || !name_matches(en, name, len) || !refuses(en, role))
 			continue;
 		if ((en->flags & CORDON_GUARD_PREFIX) && role == ROLE_CREATE &&
 		    exists_in(dirfd, name, len))
@@ -183,7 +183,8 @@ static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, in
 static bool object_guarded(const struct cordon_guard_set *g, const struct stat *st)
 {
 	for (size_t i = 0; g && i < g->n; i++)
-		if (g->v[i].obj_ino && g->v[i].obj_ino == st->st_ino && g->v[i].obj_dev == st->st_dev)
+		if (!(g->v[i].flags & CORDON_GUARD_SOCKET) && g->v[i].obj_ino &&
+		    g->v[i].obj_ino == st->st_ino && g->v[i].obj_dev == st->st_dev)
 			return true;
 	return false;
 }
@@ -206,7 +207,8 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 				struct stat s;
 				/* kept names (.git/objects) are written beneath; a prefix matches no
 				 * single name to look up (home's dot-entries are read-only mounts) */
-				if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX))
+				if (en->flags &
+				    (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET))
 					continue;
 				if (cur.st_dev == en->dev && cur.st_ino == en->ino &&
 				    fstatat(curfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -531,7 +533,7 @@ static int resolve_from(struct guard_call *c, int base, const char *path, struct
 	return kind == 2 && proc_dir_is_target(c, p->parent) == 1 ? 0 : -EACCES;
 }
 
-static int resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p)
+int guard_resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p)
 {
 	if (path[0] == '\0')
 		return -ENOENT;
@@ -543,7 +545,7 @@ static int resolve(struct guard_call *c, int dfd, const char *path, struct guard
 
 /* follow_final: (p) names a symbolic link that the call follows; re-resolve p to what it points
  * to, in buf. Returns 0 (p updated), 1 when the kernel must follow a magic link itself, -errno. */
-static int follow_final(struct guard_call *c, struct guard_path *p, char *buf, size_t size)
+int guard_follow_final(struct guard_call *c, struct guard_path *p, char *buf, size_t size)
 {
 	char name[NAME_MAX + 1];
 	if (p->namelen > NAME_MAX)
@@ -559,7 +561,7 @@ static int follow_final(struct guard_call *c, struct guard_path *p, char *buf, s
 }
 
 /* reply: answer the notification with 0 or -err (seccomp_unotify(2)). */
-static int reply(struct guard_call *c, int err, int64_t val)
+int guard_reply(struct guard_call *c, int err, int64_t val)
 {
 	struct seccomp_notif_resp resp = {.id = c->id, .val = val, .error = -err, .flags = 0};
 	/* libseccomp reports every failure alike; all mean the answer was not delivered */
@@ -589,7 +591,7 @@ static int inject(struct guard_call *c, int fd, unsigned int oflags)
 		return 0;
 	int err = errno;
 	if (err != ENOENT) /* EMFILE etc.: the call is still pending, fail it as open would */
-		reply(c, err, 0);
+		guard_reply(c, err, 0);
 	return -err;
 }
 
@@ -608,7 +610,7 @@ static void *blocking_open_run(void *arg)
 	struct guard_call c = {.listener = b->listener, .id = b->id};
 	int fd = openat(b->parent, b->name, (int)(b->flags | O_NOCTTY | O_CLOEXEC));
 	if (fd < 0)
-		reply(&c, errno, 0);
+		guard_reply(&c, errno, 0);
 	else {
 		inject(&c, fd, b->flags);
 		close(fd);
@@ -710,7 +712,7 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	char link[PATH_MAX];
 	int fd;
 
-	int e = resolve(c, r->dfd[0], r->path[0], &p);
+	int e = guard_resolve(c, r->dfd[0], r->path[0], &p);
 	for (;;) {
 		if (e < 0)
 			return e;
@@ -734,7 +736,7 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 		}
 		if (fd >= 0 || errno != ELOOP || !follow || magic)
 			break;
-		e = follow_final(c, &p, link, sizeof(link));
+		e = guard_follow_final(c, &p, link, sizeof(link));
 		if (e == 1) {
 			magic = true;
 			e = 0;
@@ -789,7 +791,7 @@ static void undo(const struct guard_path *p, bool dir)
 static int finish(struct guard_call *c, int res, const struct guard_path *undo_p, bool dir)
 {
 	int err = res < 0 ? errno : 0;
-	if (reply(c, err, 0) < 0 && res == 0 && undo_p)
+	if (guard_reply(c, err, 0) < 0 && res == 0 && undo_p)
 		undo(undo_p, dir);
 	return 1;
 }
@@ -842,16 +844,16 @@ static int do_chmod(struct guard_call *c, struct guard_req *r)
 		if (fd < 0)
 			return fd;
 		e = chmod_object(c, fd, NULL, r->mode);
-		return e ? -e : (reply(c, 0, 0), 1);
+		return e ? -e : (guard_reply(c, 0, 0), 1);
 	}
-	if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+	if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 		return e;
 	bool magic = false;
 	while (!(r->flags & AT_SYMLINK_NOFOLLOW)) {
 		struct stat st;
 		if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
 			break;
-		e = follow_final(c, &p, link, sizeof(link));
+		e = guard_follow_final(c, &p, link, sizeof(link));
 		if (e == 1) {
 			magic = true;
 			break;
@@ -864,7 +866,7 @@ static int do_chmod(struct guard_call *c, struct guard_req *r)
 	if (fd < 0)
 		return fd;
 	e = chmod_object(c, fd, &p, r->mode);
-	return e ? -e : (reply(c, 0, 0), 1);
+	return e ? -e : (guard_reply(c, 0, 0), 1);
 }
 
 int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err)
@@ -883,7 +885,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		e = do_open(c, r);
 		break;
 	case GOP_MKDIR:
-		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
 		if (guard_denied(c, &p, ROLE_CREATE)) {
 			e = -EACCES;
@@ -894,7 +896,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		e = finish(c, res, &p, true);
 		break;
 	case GOP_MKNOD:
-		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
 		if (guard_denied(c, &p, ROLE_CREATE)) {
 			e = -EACCES;
@@ -906,7 +908,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		e = finish(c, res, &p, false);
 		break;
 	case GOP_SYMLINK:
-		if ((e = resolve(c, r->dfd[1], r->path[1], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[1], r->path[1], &p)) < 0)
 			break;
 		if (r->target[0] == '\0') {
 			e = -ENOENT;
@@ -934,14 +936,14 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			p.name = "";
 			lflags = AT_EMPTY_PATH;
 		} else {
-			if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+			if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 				break;
 			while (r->flags & AT_SYMLINK_FOLLOW) {
 				struct stat st;
 				if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 				    !S_ISLNK(st.st_mode))
 					break;
-				e = follow_final(c, &p, link, sizeof(link));
+				e = guard_follow_final(c, &p, link, sizeof(link));
 				if (e == 1)
 					lflags = AT_SYMLINK_FOLLOW;
 				if (e != 0)
@@ -950,7 +952,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			if (e < 0)
 				break;
 		}
-		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
+		if ((e = guard_resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
 		/* the source too: a second name for a guarded file would let it be written through
 		 */
@@ -964,9 +966,9 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		break;
 	}
 	case GOP_RENAME:
-		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
-		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
+		if ((e = guard_resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
 		if (guard_denied(c, &p, ROLE_REMOVE) ||
 		    guard_denied(c, &q,
@@ -980,12 +982,15 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 	case GOP_CHMOD:
 		e = do_chmod(c, r);
 		break;
+	case GOP_CONNECT:
+		e = guard_connect(c, r);
+		break;
 	case GOP_UNLINK:
 		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {
 			e = -EINVAL;
 			break;
 		}
-		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
 		if (guard_denied(c, &p, ROLE_REMOVE)) {
 			e = -EACCES;

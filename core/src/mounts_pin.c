@@ -419,6 +419,36 @@ static int own_dir(char *dir, size_t size)
 	return r;
 }
 
+/* allowed_sockets: a CORDON_GUARD_SOCKET entry for each network.allowUnixSockets path that is a
+ * socket now, by the inode of the socket itself (what the guard's connect checks). */
+static int allowed_sockets(struct mnt_ctx *c)
+{
+	const struct cordon_path_list *l = &c->p->allow_unix_sockets;
+	for (size_t i = 0; i < l->n; i++) {
+		char canon[PATH_MAX];
+		struct stat st;
+		int fd = mnt_open(AT_FDCWD, l->v[i], 0, RESOLVE_NO_MAGICLINKS);
+		if (fd < 0)
+			continue; /* not there (yet): connects to it are refused */
+		int ok = mnt_canon(fd, canon, sizeof(canon)) == 0 && fstat(fd, &st) == 0 &&
+			 S_ISSOCK(st.st_mode);
+		close(fd);
+		char *slash = ok ? strrchr(canon, '/') : NULL;
+		if (!slash || !slash[1])
+			continue;
+		*slash = '\0';
+		int dir = mnt_open(AT_FDCWD, canon[0] ? canon : "/", O_DIRECTORY,
+				   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (dir < 0)
+			continue;
+		int r = mnt_guard_at(c, dir, slash + 1, l->v[i], CORDON_GUARD_SOCKET);
+		close(dir);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int mnt_pin_all(struct mnt_ctx *c, const char *home)
 {
 	const char *const *names = cordon_mandatory_denies(c->p);
@@ -453,6 +483,8 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 	 * /dev/zero that stalls the reader. The session made it before the mounts. */
 	if (cordon_vlog_state_dir(self, sizeof(self), false, NULL) == 0 &&
 	    (r = protect_abs(c, self)) < 0)
+		return r;
+	if ((r = allowed_sockets(c)) < 0)
 		return r;
 	/* git last: it scans the trees as the pins above left them */
 	return mnt_git_protect(c);

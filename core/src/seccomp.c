@@ -52,6 +52,7 @@ enum when {
 	ALWAYS,
 	NO_UNIX,  /* only when the policy allows no unix socket (network.allowUnixSockets empty) */
 	LISTENER, /* only when a guard listener is requested (guard.h) */
+	UNIX_LISTENER, /* only with a listener and network.allowUnixSockets non-empty */
 };
 
 #define NOTIFY 0 /* .err value: route the call to the user-notification listener */
@@ -83,6 +84,10 @@ static const struct rule rules[] = {
 	 * socketpair(2) stays allowed. Seccomp cannot see connect's path, so an allowlist entry
 	 * opens socket(AF_UNIX) as a whole and the mount layer decides which paths exist. */
 	RULE("socket", EPERM, 0, LOW32, AF_UNIX, NO_UNIX),
+	/* With allowUnixSockets the guard performs every connect(2) itself, to a unix socket only
+	 * when its inode is one the list names (guard_connect.c); datagram unix sockets are refused
+	 * below, since sendto(2) names its peer in memory no filter can read. */
+	RULE("connect", NOTIFY, NO_ARG, 0, 0, UNIX_LISTENER),
 	/* Raw frames and host-VM sockets bypass the network namespace's proxy (ATTACKS.md 27).
 	 * AF_NETLINK stays: NETLINK_ROUTE inside the sandbox's netns only sees its own lo, and
 	 * getaddrinfo(AI_ADDRCONFIG) uses it. */
@@ -247,6 +252,30 @@ static int add_personality_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 	return rc;
 }
 
+/* add_unix_dgram_rules: socket(2) and socketpair(2) of AF_UNIX datagram sockets (SOCK_DGRAM, and
+ * SOCK_RAW, which unix(7) treats alike) are refused: a datagram socket, even one of a pair, sends
+ * to any pathname socket that sendto(2)/sendmsg(2) names (unix_dgram_sendmsg), such as a host
+ * daemon's. The type's low bits only: SOCK_NONBLOCK and SOCK_CLOEXEC ride above them. */
+static int add_unix_dgram_rules(scmp_filter_ctx ctx, struct cordon_error *e)
+{
+	static const char *const calls[] = {"socket", "socketpair"};
+	static const int types[] = {SOCK_DGRAM, SOCK_RAW};
+	for (size_t i = 0; i < 2; i++) {
+		int nr = seccomp_syscall_resolve_name(calls[i]);
+		if (nr == __NR_SCMP_ERROR || nr < 0)
+			continue;
+		for (size_t t = 0; t < 2; t++) {
+			int rc = seccomp_rule_add_exact(
+			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 2, SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, AF_UNIX),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)types[t]));
+			if (rc < 0)
+				return cordon_error_set(e, -rc, "seccomp: rule for %s: %s", calls[i],
+							strerror(-rc));
+		}
+	}
+	return 0;
+}
+
 /* build_filter: the filter of the table above, for p, in a new libseccomp context (*out); the
  * guard's rules only when listener is true. */
 static int build_filter(const struct cordon_policy *p, bool listener, scmp_filter_ctx *out,
@@ -274,16 +303,21 @@ static int build_filter(const struct cordon_policy *p, bool listener, scmp_filte
 		goto fail;
 	}
 
-	bool allow_unix = p && p->allow_unix_sockets.n > 0;
+	/* Without the guard, a list of unix sockets cannot be held to its paths: none then. */
+	bool allow_unix = p && p->allow_unix_sockets.n > 0 && listener;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct rule *r = &rules[i];
-		if ((r->when == NO_UNIX && allow_unix) || (r->when == LISTENER && !listener))
+		if ((r->when == NO_UNIX && allow_unix) || (r->when == LISTENER && !listener) ||
+		    (r->when == UNIX_LISTENER && !allow_unix))
 			continue;
 		rc = add_rule(ctx, r, e);
 		if (rc < 0)
 			goto fail;
 	}
 	rc = add_personality_rules(ctx, e);
+	if (rc < 0)
+		goto fail;
+	rc = add_unix_dgram_rules(ctx, e);
 	if (rc < 0)
 		goto fail;
 	if (listener) {

@@ -379,6 +379,20 @@ static bool state_dir_exposed(const struct cordon_policy *p)
 	return false;
 }
 
+/* agent_listed: $SSH_AUTH_SOCK names, by its real path, a socket network.allowUnixSockets lists. */
+static bool agent_listed(const struct cordon_policy *p)
+{
+	const char *a = getenv("SSH_AUTH_SOCK");
+	char ra[PATH_MAX], rl[PATH_MAX];
+
+	if (!a || !*a || !realpath(a, ra))
+		return false;
+	for (size_t i = 0; i < p->allow_unix_sockets.n; i++)
+		if (realpath(p->allow_unix_sockets.v[i], rl) && !strcmp(ra, rl))
+			return true;
+	return false;
+}
+
 /* session_main: the session process S. Never returns. */
 __attribute__((noreturn)) static void session_main(const struct cordon_policy *p, int ctl)
 {
@@ -457,6 +471,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		goto report;
 	}
 	snprintf(rep.info.notes, sizeof(rep.info.notes), "%.*s", (int)sizeof(rep.info.notes) - 1, bst.msg);
+	rep.info.ssh_agent_allowed = agent_listed(p);
 	/* B's work is done: it ends after its report (session_builder.c). */
 	close(st.builder_sock);
 	st.builder_sock = -1;

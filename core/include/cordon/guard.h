@@ -27,6 +27,8 @@
 #define CORDON_GUARD_KEEP 2u   /* only removal, renaming away and chmod are refused: git replaces
 				  .git/HEAD and writes beneath .git/objects, but their presence and
 				  mode decide whether .git is a repository */
+#define CORDON_GUARD_SOCKET 4u /* not a refusal: a unix socket connect(2) may reach
+				  (network.allowUnixSockets), named by its inode (obj_dev, obj_ino) */
 
 struct cordon_guard_entry {
 	dev_t dev;	/* the existing directory (st_dev, st_ino) ... */

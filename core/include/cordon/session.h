@@ -6,6 +6,7 @@
 #ifndef CORDON_SESSION_H
 #define CORDON_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,6 +22,7 @@ struct cordon_session_info {
 	uint16_t socks_port; /* SOCKS5 proxy on 127.0.0.1 inside the netns */
 	char log_path[4096]; /* violation log (JSON lines), written by the session process */
 	char notes[512];     /* notices for the person at start ("; "-separated), or "" */
+	bool ssh_agent_allowed; /* $SSH_AUTH_SOCK is a socket network.allowUnixSockets lists */
 };
 
 /* cordon_session_start: start the session process for policy p (already finished with
