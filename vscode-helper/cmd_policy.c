@@ -2,10 +2,13 @@
  * (JSON on stdout with --json, a readable summary otherwise). Changes nothing. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "cordon/hostpat.h"
+#include "cordon/mounts.h"
 #include "cordon/policy.h"
+#include "cordon/strbuf.h"
 #include "policy_flags.h"
 
 static const char usage[] = "usage: cordon policy [--json] " POLICY_FLAGS_USAGE "\n";
@@ -39,7 +42,62 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
-static void print_summary(const struct cordon_policy *p)
+/* print_protected: the preview's lines (cordon_mounts_preview) as "  KIND  DIR: NAME NAME...",
+ * the names of one kind in one directory on one line. */
+static void print_protected(const char *preview)
+{
+	char kind[32] = "", dir[4096] = "";
+	bool any = false;
+
+	printf("  %-20s", "protected inside:");
+	for (const char *l = preview; l && *l;) {
+		const char *nl = strchr(l, '\n'), *tab = strchr(l, '\t');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (tab && tab < l + len) {
+			const char *path = tab + 1, *end = l + len, *slash = end;
+			while (slash > path && *slash != '/')
+				slash--;
+			int kl = (int)(tab - l), dl = (int)(slash - path);
+			bool same = any && !strncmp(kind, l, (size_t)kl) && !kind[kl] &&
+				    !strncmp(dir, path, (size_t)dl) && !dir[dl];
+			if (same) {
+				printf(" %.*s", (int)(end - slash - 1), slash + 1);
+			} else {
+				printf("%s%-14.*s %.*s: %.*s", any ? "\n                       " : " ",
+				       kl, l, dl ? dl : 1, dl ? path : "/", (int)(end - slash - 1),
+				       slash + 1);
+				snprintf(kind, sizeof(kind), "%.*s", kl, l);
+				snprintf(dir, sizeof(dir), "%.*s", dl, path);
+			}
+			any = true;
+		}
+		l += len + (nl ? 1 : 0);
+	}
+	puts(any ? "" : " (none)");
+}
+
+/* protected_json: the preview's lines as a JSON array of {"kind", "path"} into b. */
+static void protected_json(struct cordon_strbuf *b, const char *preview)
+{
+	bool first = true;
+	cordon_sb_add(b, "[");
+	for (const char *l = preview; l && *l;) {
+		const char *nl = strchr(l, '\n'), *tab = strchr(l, '\t');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (tab && tab < l + len) {
+			cordon_sb_add(b, first ? "\n    {\"kind\": " : ",\n    {\"kind\": ");
+			cordon_sb_json_strn(b, l, (size_t)(tab - l), CORDON_JSON_BYTES);
+			cordon_sb_add(b, ", \"path\": ");
+			cordon_sb_json_strn(b, tab + 1, len - (size_t)(tab - l) - 1, CORDON_JSON_BYTES);
+			cordon_sb_add(b, "}");
+			first = false;
+		}
+		l += len + (nl ? 1 : 0);
+	}
+	cordon_sb_add(b, first ? "]" : "\n  ]");
+}
+
+static void print_summary(const struct cordon_policy *p, const char *preview)
 {
 	puts("network:");
 	print_hosts("allowed hosts:", &p->allow_hosts);
@@ -51,6 +109,7 @@ static void print_summary(const struct cordon_policy *p)
 	print_paths("read-only inside:", &p->deny_write);
 	print_paths("masked (no read):", &p->deny_read);
 	print_paths("readable inside:", &p->allow_read);
+	print_protected(preview);
 	printf("  %-20s %s\n", "git config writable:", yes_no(p->allow_git_config));
 	printf("  %-20s %s\n", "private /tmp:", yes_no(p->private_tmp));
 	puts("session:");
@@ -78,15 +137,32 @@ int cmd_policy(int argc, char **argv)
 	if (policy_flags_build(&f, &p, &e) < 0) {
 		fprintf(stderr, "cordon policy: %s\n", e.msg);
 		rc = CORDON_EXIT_SETUP;
-	} else if (f.json) {
-		if (cordon_policy_to_json(&p, &json, &e) < 0) {
+	} else {
+		/* what a session here would protect, laid out for real in a throwaway namespace */
+		char *preview = NULL;
+		struct cordon_error pe = {.msg = ""};
+		if (cordon_mounts_preview(&p, getenv("HOME"), &preview, &pe) < 0)
+			fprintf(stderr, "cordon policy: cannot show what is protected: %s\n", pe.msg);
+		if (!f.json) {
+			print_summary(&p, preview);
+		} else if (cordon_policy_to_json(&p, &json, &e) < 0) {
 			fprintf(stderr, "cordon policy: %s\n", e.msg);
 			rc = CORDON_EXIT_SETUP;
 		} else {
-			fputs(json, stdout);
+			/* the policy's object, with "protected" added as its last key */
+			struct cordon_strbuf b = {0};
+			char *all = NULL;
+			size_t n = strlen(json);
+			while (n > 0 && (json[n - 1] == '\n' || json[n - 1] == '}'))
+				n--;
+			cordon_sb_addf(&b, "%.*s,\n  \"protected\": ", (int)n, json);
+			protected_json(&b, preview);
+			cordon_sb_add(&b, "\n}\n");
+			if (cordon_sb_take(&b, &all) == 0 && all)
+				fputs(all, stdout);
+			free(all);
 		}
-	} else {
-		print_summary(&p);
+		free(preview);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		perror("cordon policy: stdout");

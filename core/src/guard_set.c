@@ -52,7 +52,7 @@ int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, co
 				en->obj_dev = obj_dev;
 				en->obj_ino = obj_ino;
 			}
-			return 0;
+			return 1;
 		}
 	}
 	if (grow(g) < 0)

@@ -291,35 +291,44 @@ int cordon_mounts_setup(const struct cordon_policy *p, const char *home, uid_t u
 			    .notes_len = notes_len};
 	if (notes && notes_len)
 		notes[0] = '\0';
+	return mnt_layout(&c, home, uid);
+}
+
+int mnt_layout(struct mnt_ctx *c, const char *home, uid_t uid)
+{
 	int r;
 
 	/* 1. Nothing we mount may propagate back to the host's namespace (mount_namespaces(7)). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		r = mnt_fail(&c, errno, "private propagation of", "/", "mount");
+		r = mnt_fail(c, errno, "private propagation of", "/", "mount");
 		goto out;
 	}
 	/* 2. "/" read-only, writable trees bound back: first, because later steps must see the
 	 * final writable set to know what to keep visible and what to pin. */
-	if ((r = readonly_root(&c)) < 0)
+	if ((r = readonly_root(c)) < 0)
 		goto out;
 	/* 3. Covers before masks: a mask beneath /tmp then applies to what stays visible. */
-	if ((r = private_covers(&c, uid)) < 0)
+	if ((r = private_covers(c, uid)) < 0)
 		goto out;
-	if ((r = private_devpts(&c)) < 0)
+	if ((r = private_devpts(c)) < 0)
 		goto out;
 	/* 4. denyRead / allowRead. */
-	if ((r = read_masks(&c)) < 0)
+	if ((r = read_masks(c)) < 0)
 		goto out;
 	/* 5. Pins last: they must sit on top of every mount the earlier steps placed. */
-	r = mnt_pin_all(&c, home);
+	r = mnt_pin_all(c, home);
 	/* 6. /proc and the rest of /dev are left as they are (read-only like the rest); cordon
 	 * run mounts a fresh /proc in its PID namespace. */
 out:
-	if (c.empty_fd >= 0)
-		close(c.empty_fd);
-	for (size_t i = 0; i < c.ncovered; i++)
-		free(c.covered[i]);
-	free(c.covered);
-	free(c.w);
+	if (c->empty_fd >= 0)
+		close(c->empty_fd);
+	c->empty_fd = -1;
+	for (size_t i = 0; i < c->ncovered; i++)
+		free(c->covered[i]);
+	free(c->covered);
+	c->covered = NULL;
+	c->ncovered = 0;
+	free(c->w);
+	c->w = NULL;
 	return r;
 }

@@ -287,25 +287,31 @@ static int scan_dir(struct scan *s, int dfd, int depth)
 	return r;
 }
 
+bool mnt_git_internal(const char *canon)
+{
+	return strstr(canon, "/.git/") != NULL;
+}
+
 /* protect_root: a writable root: git directory itself (a bare repository), or HEAD kept from
  * being made; its .git; then the scan below it. */
 static int protect_root(struct scan *s, const struct mnt_tree *w)
 {
 	struct mnt_ctx *c = s->c;
 	int fd = mnt_open(AT_FDCWD, w->canon, O_DIRECTORY, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-	int r;
+	int r = 0;
 
 	if (fd == -ENOENT || fd == -EACCES)
 		return 0; /* hidden by a mask or private cover */
 	if (fd < 0)
 		return mnt_fail(c, -fd, "writable tree", w->canon, "openat2");
 	int rd = open(w->canon, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	bool internal = mnt_git_internal(w->canon);
 	if (is_gitdir(fd)) {
 		r = protect_gitdir_fd(c, fd);
 	} else if (faccessat(fd, "commondir", F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
 		   faccessat(fd, "gitdir", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		r = protect_admin(c, fd, false); /* a worktree's, made writable for it */
-	} else {
+	} else if (!internal) {
 		/* HEAD missing: guarded; present (a file of the project's): read-only */
 		r = deny_in(c, fd, "HEAD");
 		if (r == 0)

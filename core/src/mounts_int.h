@@ -11,6 +11,7 @@
 #include "cordon/error.h"
 #include "cordon/guard.h"
 #include "cordon/policy.h"
+#include "cordon/strbuf.h"
 
 /* A writable tree as found in the namespace: the policy's spelling and the canonical path
  * (no symlinks) that its O_PATH fd resolved to. */
@@ -32,7 +33,11 @@ struct mnt_ctx {
 	struct cordon_error *e;
 	char *notes; /* notices for the person, "; "-separated (may be NULL) */
 	size_t notes_len;
+	struct cordon_strbuf *record; /* cordon_mounts_preview: one line per protection, or NULL */
 };
+
+/* mnt_layout: the steps of cordon_mounts_setup on a prepared context. Returns 0 or -errno. */
+int mnt_layout(struct mnt_ctx *c, const char *home, uid_t uid);
 
 /* --- mounts_fd.c: primitives of the new mount API, all by file descriptor --- */
 
@@ -115,6 +120,11 @@ int mnt_pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *show
 int mnt_walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown);
 
 /* --- mounts_git.c --- */
+
+/* mnt_git_internal: canon (a writable tree) lies inside a git directory (a worktree's objects,
+ * refs, logs or administrative directory, cordon_policy_add_git_admin): no project lives there,
+ * so the project-root denies do not apply; git's own protections do. */
+bool mnt_git_internal(const char *canon);
 
 /* mnt_git_protect: the git protections of docs/threat-model.md ("git's repository discovery")
  * for every writable tree: at its root the names git discovery reads (.git, and HEAD of a bare

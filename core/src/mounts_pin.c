@@ -114,7 +114,27 @@ int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *sho
 		      fstatat(dirfd, name, &obj, AT_SYMLINK_NOFOLLOW) == 0;
 	int r = cordon_guard_set_add_ex(c->guard, st.st_dev, st.st_ino, name, flags,
 					exists ? obj.st_dev : 0, exists ? obj.st_ino : 0);
-	return r < 0 ? mnt_fail(c, -r, "guard entry for", shown, "add") : 0;
+	if (r < 0)
+		return mnt_fail(c, -r, "guard entry for", shown, "add");
+	bool shown_ro = false; /* an existing object already listed as read-only */
+	if (exists && !(flags & CORDON_GUARD_KEEP)) {
+		int o = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		shown_ro = o >= 0 && mnt_on_ro_mount(o);
+		if (o >= 0)
+			close(o);
+	}
+	if (c->record && r == 0 && !shown_ro && !(flags & CORDON_GUARD_SOCKET)) {
+		char dir[PATH_MAX];
+		if (mnt_canon(dirfd, dir, sizeof(dir)) < 0)
+			snprintf(dir, sizeof(dir), "?");
+		cordon_sb_addf(c->record, "%s\t%s%s%s%s\n",
+			       flags & CORDON_GUARD_KEEP ? "kept"
+			       : exists		 ? "fixed"
+						 : "never created",
+			       dir, strcmp(dir, "/") ? "/" : "", name,
+			       flags & CORDON_GUARD_PREFIX ? "*" : "");
+	}
+	return 0;
 }
 
 static int guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
@@ -186,6 +206,8 @@ int mnt_ro_bind(struct mnt_ctx *c, int fd, const char *shown, bool let_trees_thr
 		r = mnt_fail(c, -r, "read-only bind of", shown, "move_mount");
 		goto out;
 	}
+	if (c->record)
+		cordon_sb_addf(c->record, "read-only\t%s\n", shown);
 	for (size_t i = 0; i < nk && r == 0; i++) {
 		int t = mnt_open(AT_FDCWD, kept[i].canon, 0,
 				 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
@@ -458,7 +480,7 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 	if ((r = mnt_home_protect(c, home)) < 0)
 		return r;
 	for (size_t i = 0; i < c->nw; i++) {
-		if (!c->w[i].is_dir)
+		if (!c->w[i].is_dir || mnt_git_internal(c->w[i].canon))
 			continue;
 		for (size_t k = 0; names[k]; k++)
 			if ((r = protect(c, &c->w[i], names[k])) < 0)

@@ -131,8 +131,14 @@ except OSError as e:
 	assert_output_lacks made-hook made-config
 	cmp -s "$OUT/repo/.git/config" "$T/config.before" || fail "config changed"
 	[ ! -e "$OUT/repo/.git/hooks/pre-commit" ] || fail "hook created"
+	# and `cordon policy` shows what a session pins there (laid out for real, not described)
 	run cordon_cmd policy --allow-write "$OUT/repo/.git"
-	assert_output_has "$OUT/repo/.git"
+	assert_output_has "read-only      $OUT/repo/.git: hooks" "kept           $OUT/repo/.git: HEAD objects refs"
+	run cordon_cmd policy --json --allow-write "$OUT/repo/.git"
+	"$PY" -c 'import json, sys
+d = json.load(sys.stdin)
+paths = {(p["kind"], p["path"]) for p in d["protected"]}
+assert ("read-only", sys.argv[1] + "/.git/config") in paths, paths' "$OUT/repo" <<<"$output"
 }
 
 @test "a writable bare repository (a push target) keeps its hooks and config; pushing works" {

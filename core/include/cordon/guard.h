@@ -46,12 +46,14 @@ struct cordon_guard_set {
 
 void cordon_guard_set_free(struct cordon_guard_set *g);
 
-/* cordon_guard_set_add: append (dev, ino, name) as a full entry. Returns 0 or -ENOMEM/-EINVAL. */
+/* cordon_guard_set_add: append (dev, ino, name) as a full entry. Returns 0 (1: already there) or
+ * -ENOMEM/-EINVAL. */
 int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name);
 
 /* cordon_guard_set_add_ex: append (dev, ino, name) with CORDON_GUARD_* flags and the inode of the
  * entry itself (obj_dev, obj_ino; 0 when it does not exist). A pair added twice is kept once, as
- * a full entry if either was. Returns 0, -EINVAL (empty name, a '/', too long) or -ENOMEM. */
+ * a full entry if either was. Returns 0, 1 when the pair was there already, -EINVAL (empty
+ * name, a '/', too long) or -ENOMEM. */
 int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name,
 			    unsigned flags, dev_t obj_dev, ino_t obj_ino);
 

@@ -21,6 +21,15 @@ int cordon_mounts_setup(const struct cordon_policy *p, const char *home, uid_t u
 			struct cordon_guard_set *guard, char *notes, size_t notes_len,
 			struct cordon_error *e);
 
+/* cordon_mounts_preview: lay out the mounts for p in a throwaway user and mount namespace (a
+ * child process; nothing of the caller changes) and return in *out (malloc'd) one line per
+ * protection a session would have: "read-only\tPATH" (a read-only bind), "never created\tPATH"
+ * (a guarded name; PATH ending in '*' for every name with that prefix), "fixed\tPATH" (an existing
+ * name that cannot be replaced or removed), "kept\tPATH" (cannot be removed, moved away or
+ * chmod'ed), or "error\tMESSAGE". Returns 0 or a negative errno. */
+int cordon_mounts_preview(const struct cordon_policy *p, const char *home, char **out,
+			  struct cordon_error *e);
+
 /* cordon_mandatory_denies: the mandatory write-deny names relative to a writable root
  * (".bashrc", ".git/hooks", ".git/config" unless allow_git_config, ".vscode", ...), NULL-terminated,
  * static storage. */
