@@ -49,7 +49,7 @@ struct guard_call {
 	int links;   /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
 	int log_fd;		  /* channel to the session's violation log, or -1 (guard_log.h) */
 	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */
-	char reason[64];	/* why, for the log; "" means a mandatory write-deny */
+	char reason[80];	/* why, for the log; "" means a mandatory write-deny */
 	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
 	int nfds;
 	/* fstat(2) of fds[i], taken once: a tracked fd stays open (same inode) until the call ends */

@@ -162,8 +162,9 @@ static bool exists_in(int dirfd, const char *name, size_t len)
  * entry keeps new names from being made: an existing one (home's read-only dot-entries) is left
  * to the kernel, which answers EEXIST or EROFS as it would (`mkdir -p ~/.config/x`). dirfd is
  * the directory's fd, -1 when unknown (then every match refuses). */
-static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, int dirfd,
-		     const char *name, size_t len, enum guard_role role)
+static const struct cordon_guard_entry *entry_of(const struct cordon_guard_set *g,
+						 const struct stat *st, int dirfd, const char *name,
+						 size_t len, enum guard_role role)
 {
 	for (size_t i = 0; i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
@@ -173,9 +174,9 @@ static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, in
 		if ((en->flags & CORDON_GUARD_PREFIX) && role == ROLE_CREATE &&
 		    exists_in(dirfd, name, len))
 			continue;
-		return true;
+		return en;
 	}
-	return false;
+	return NULL;
 }
 
 /* object_guarded: whether the object st is itself an existing entry of g (reached by any name, or
@@ -252,8 +253,11 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_r
 		return false;
 	if (guard_fstat(c, p->parent, &st) < 0)
 		return true; /* fail closed */
-	if (entry_of(g, &st, p->parent, p->name, p->namelen, role)) {
+	const struct cordon_guard_entry *en = entry_of(g, &st, p->parent, p->name, p->namelen, role);
+	if (en) {
 		guard_log_note(c, p);
+		if (!c->reason[0])
+			snprintf(c->reason, sizeof(c->reason), "%s", cordon_guard_why_text(en->why));
 		return true;
 	}
 	int b = beneath_guarded(g, p->parent, &st);

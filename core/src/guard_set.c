@@ -35,7 +35,7 @@ static int grow(struct cordon_guard_set *g)
 }
 
 int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name,
-			    unsigned flags, dev_t obj_dev, ino_t obj_ino)
+			    unsigned flags, dev_t obj_dev, ino_t obj_ino, unsigned why)
 {
 	size_t len = strlen(name);
 	if (len == 0 || len >= sizeof(g->v[0].name) || strchr(name, '/'))
@@ -64,13 +64,14 @@ int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, co
 	en->flags = flags;
 	en->obj_dev = obj_dev;
 	en->obj_ino = obj_ino;
+	en->why = why;
 	memcpy(en->name, name, len + 1);
 	return 0;
 }
 
 int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name)
 {
-	return cordon_guard_set_add_ex(g, dev, ino, name, 0, 0, 0);
+	return cordon_guard_set_add_ex(g, dev, ino, name, 0, 0, 0, CORDON_WHY_MANDATORY);
 }
 
 /* The memfd holds a header and the entries as they are in memory: writer and reader are the same
@@ -131,4 +132,20 @@ int cordon_guard_set_from_fd(int fd, struct cordon_guard_set *g, struct cordon_e
 	for (size_t i = 0; i < g->n; i++)
 		g->v[i].name[sizeof(g->v[i].name) - 1] = '\0';
 	return 0;
+}
+
+const char *cordon_guard_why_text(unsigned why)
+{
+	switch (why) {
+	case CORDON_WHY_GIT:
+		return "git repository protection";
+	case CORDON_WHY_GIT_CONFIG:
+		return "git config is read-only (filesystem.allowGitConfig)";
+	case CORDON_WHY_HOME:
+		return "dot-file of a writable home (allow a cache by name)";
+	case CORDON_WHY_DENY_WRITE:
+		return "filesystem.denyWrite";
+	default:
+		return "mandatory write-deny";
+	}
 }

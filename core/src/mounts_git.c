@@ -121,8 +121,10 @@ static int protect_gitdir_fd(struct mnt_ctx *c, int gfd)
 		return 0; /* nothing in it can be written */
 	for (size_t i = 0; r == 0 && denies[i]; i++)
 		r = deny_in(c, gfd, denies[i]);
+	c->why = CORDON_WHY_GIT_CONFIG;
 	for (size_t i = 0; r == 0 && !c->p->allow_git_config && configs[i]; i++)
 		r = deny_in(c, gfd, configs[i]);
+	c->why = CORDON_WHY_GIT;
 	for (size_t i = 0; r == 0 && keeps[i]; i++)
 		r = keep_in(c, gfd, keeps[i]);
 	/* submodules' git directories (gitsubmodules(7)): writable, each protected as a git

@@ -34,6 +34,7 @@ struct mnt_ctx {
 	char *notes; /* notices for the person, "; "-separated (may be NULL) */
 	size_t notes_len;
 	struct cordon_strbuf *record; /* cordon_mounts_preview: one line per protection, or NULL */
+	unsigned why; /* enum cordon_guard_why of the guard entries being made now */
 };
 
 /* mnt_layout: the steps of cordon_mounts_setup on a prepared context. Returns 0 or -errno. */

@@ -113,7 +113,7 @@ int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *sho
 	bool exists = !(flags & CORDON_GUARD_PREFIX) &&
 		      fstatat(dirfd, name, &obj, AT_SYMLINK_NOFOLLOW) == 0;
 	int r = cordon_guard_set_add_ex(c->guard, st.st_dev, st.st_ino, name, flags,
-					exists ? obj.st_dev : 0, exists ? obj.st_ino : 0);
+					exists ? obj.st_dev : 0, exists ? obj.st_ino : 0, c->why);
 	if (r < 0)
 		return mnt_fail(c, -r, "guard entry for", shown, "add");
 	bool shown_ro = false; /* an existing object already listed as read-only */
@@ -477,15 +477,21 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 	int r;
 	/* Home's dot-entries first: their read-only binds let the writable trees beneath them
 	 * through, and the pins below land on top. */
+	c->why = CORDON_WHY_HOME;
 	if ((r = mnt_home_protect(c, home)) < 0)
 		return r;
 	for (size_t i = 0; i < c->nw; i++) {
 		if (!c->w[i].is_dir || mnt_git_internal(c->w[i].canon))
 			continue;
-		for (size_t k = 0; names[k]; k++)
+		for (size_t k = 0; names[k]; k++) {
+			c->why = !strncmp(names[k], ".git/config", 11) ? CORDON_WHY_GIT_CONFIG
+				 : !strncmp(names[k], ".git", 4)	     ? CORDON_WHY_GIT
+									     : CORDON_WHY_MANDATORY;
 			if ((r = protect(c, &c->w[i], names[k])) < 0)
 				return r;
+		}
 	}
+	c->why = CORDON_WHY_HOME;
 	if (home && home[0] == '/' && strcmp(home, "/") != 0) {
 		char path[PATH_MAX];
 		for (size_t k = 0; home_denies[k]; k++) {
@@ -494,9 +500,11 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 				return r;
 		}
 	}
+	c->why = CORDON_WHY_DENY_WRITE;
 	for (size_t i = 0; i < c->p->deny_write.n; i++)
 		if ((r = protect_abs(c, c->p->deny_write.v[i])) < 0)
 			return r;
+	c->why = CORDON_WHY_MANDATORY;
 	char self[PATH_MAX];
 	if (own_dir(self, sizeof(self)) == 0 && (r = protect_abs(c, self)) < 0)
 		return r;
@@ -509,5 +517,6 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 	if ((r = allowed_sockets(c)) < 0)
 		return r;
 	/* git last: it scans the trees as the pins above left them */
+	c->why = CORDON_WHY_GIT;
 	return mnt_git_protect(c);
 }

@@ -27,10 +27,10 @@ static void entries_flags_and_inodes_survive_the_memfd(void **state)
 		snprintf(name, sizeof(name), "name-%d", i);
 		assert_int_equal(cordon_guard_set_add_ex(&g, 7, (ino_t)(1000 + i), name,
 							 i % 2 ? CORDON_GUARD_KEEP : 0, 8,
-							 (ino_t)(2000 + i)),
+							 (ino_t)(2000 + i), CORDON_WHY_GIT),
 				 0);
 	}
-	assert_int_equal(cordon_guard_set_add_ex(&g, 7, 9, ".", CORDON_GUARD_PREFIX, 0, 0), 0);
+	assert_int_equal(cordon_guard_set_add_ex(&g, 7, 9, ".", CORDON_GUARD_PREFIX, 0, 0, CORDON_WHY_HOME), 0);
 	int fd = cordon_guard_set_to_fd(&g, &e);
 	assert_true(fd >= 0);
 	assert_int_equal(cordon_guard_set_from_fd(fd, &back, &e), 0);
@@ -63,9 +63,9 @@ static void a_pair_added_twice_is_kept_once_and_full_wins(void **state)
 {
 	struct cordon_guard_set g = {0};
 	(void)state;
-	assert_int_equal(cordon_guard_set_add_ex(&g, 1, 2, "HEAD", CORDON_GUARD_KEEP, 0, 0), 0);
+	assert_int_equal(cordon_guard_set_add_ex(&g, 1, 2, "HEAD", CORDON_GUARD_KEEP, 0, 0, CORDON_WHY_GIT), 0);
 	assert_int_equal(cordon_guard_set_add(&g, 1, 2, "HEAD"), 1);
-	assert_int_equal(cordon_guard_set_add_ex(&g, 1, 2, "HEAD", CORDON_GUARD_KEEP, 3, 4), 1);
+	assert_int_equal(cordon_guard_set_add_ex(&g, 1, 2, "HEAD", CORDON_GUARD_KEEP, 3, 4, CORDON_WHY_GIT), 1);
 	assert_int_equal(g.n, 1);
 	assert_int_equal(g.v[0].flags, 0);
 	assert_int_equal(g.v[0].obj_ino, 4);

@@ -30,10 +30,23 @@
 #define CORDON_GUARD_SOCKET 4u /* not a refusal: a unix socket connect(2) may reach
 				  (network.allowUnixSockets), named by its inode (obj_dev, obj_ino) */
 
+/* Why an entry is there: the violation log says it, with what the person can do. */
+enum cordon_guard_why {
+	CORDON_WHY_MANDATORY, /* a mandatory write-deny (rc files, .vscode, .mcp.json, ...) */
+	CORDON_WHY_GIT,	      /* what decides what git treats as a repository */
+	CORDON_WHY_GIT_CONFIG, /* git's config (filesystem.allowGitConfig) */
+	CORDON_WHY_HOME,      /* a dot-entry of a writable home */
+	CORDON_WHY_DENY_WRITE, /* filesystem.denyWrite */
+};
+
+/* cordon_guard_why_text: the log's reason for why (static storage). */
+const char *cordon_guard_why_text(unsigned why);
+
 struct cordon_guard_entry {
 	dev_t dev;	/* the existing directory (st_dev, st_ino) ... */
 	ino_t ino;
 	unsigned flags; /* CORDON_GUARD_* */
+	unsigned why;	/* enum cordon_guard_why */
 	dev_t obj_dev;	/* the entry itself when it exists (fchmod(2) names it by fd), else 0 */
 	ino_t obj_ino;
 	char name[256]; /* ... in which this name must never be created */
@@ -51,11 +64,12 @@ void cordon_guard_set_free(struct cordon_guard_set *g);
 int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name);
 
 /* cordon_guard_set_add_ex: append (dev, ino, name) with CORDON_GUARD_* flags and the inode of the
- * entry itself (obj_dev, obj_ino; 0 when it does not exist). A pair added twice is kept once, as
+ * entry itself (obj_dev, obj_ino; 0 when it does not exist) and why it is there
+ * (enum cordon_guard_why, for the log). A pair added twice is kept once, as
  * a full entry if either was. Returns 0, 1 when the pair was there already, -EINVAL (empty
  * name, a '/', too long) or -ENOMEM. */
 int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name,
-			    unsigned flags, dev_t obj_dev, ino_t obj_ino);
+			    unsigned flags, dev_t obj_dev, ino_t obj_ino, unsigned why);
 
 /* cordon_guard_set_to_fd: g written into a new sealed memfd (memfd_create(2), F_SEAL_WRITE and
  * friends), close-on-exec: the form in which the session's builder hands the set on. Returns the
