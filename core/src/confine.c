@@ -55,7 +55,13 @@ static int step_probe(const struct cordon_policy *p, const struct cordon_session
 	if (!k->seccomp_filter)
 		note_missing(r, "seccomp");
 	if (s && (!k->seccomp_filter || !k->seccomp_notify))
-		note_missing(r, "guard");
+		/* Without the guard, names that do not exist yet (.git in the root, rc files) could
+		 * be made: that is confining half-way, so it is refused, not warned about. */
+		return cordon_error_set(e, EOPNOTSUPP,
+					"guard: this kernel has no seccomp user notification with "
+					"SECCOMP_ADDFD_FLAG_SEND (Linux >= 5.14, kernel %s), which "
+					"cordon's write guard needs",
+					k->release);
 	if (p->strict && r->missing[0])
 		return cordon_error_set(e, EOPNOTSUPP,
 					"strict policy: layers not available on this kernel: %s",
@@ -95,14 +101,14 @@ static int step_join(struct cordon_session *s, const char *cwd, struct cordon_la
 /* Inherited descriptors are noted before joining (their names are the host's), and moved onto the
  * sandbox's mounts right after it, before any hook or child can use them (confine_fds.c). The
  * session's own fds are not the caller's files and are left alone. */
-static int step_note_fds(const struct cordon_session *s, int ctl_fd, struct confine_fds *fds,
-			 struct cordon_error *e)
+static int step_note_fds(const struct cordon_policy *p, const struct cordon_session *s,
+			 bool in_place, int ctl_fd, struct confine_fds *fds, struct cordon_error *e)
 {
 	int skip[3] = {ctl_fd, -1, -1}, n = 1;
 
 	if (s)
 		session_guard_fds(s, &skip[1], &skip[2]), n = 3;
-	return confine_fds_snapshot(fds, skip, n, e);
+	return confine_fds_snapshot(fds, p, skip, n, !in_place, e);
 }
 
 static int step_rehome_fds(const struct confine_fds *fds, struct cordon_error *e)
@@ -379,7 +385,7 @@ static int confine_order(const struct cordon_policy *p, struct cordon_session *s
 	ret = step_probe(p, s, &k, r, e);
 	if (ret < 0)
 		return ret;
-	ret = s ? step_note_fds(s, ctl_fd, &fds, e) : 0;
+	ret = s ? step_note_fds(p, s, in_place, ctl_fd, &fds, e) : 0;
 	if (ret < 0)
 		return ret;
 	ret = step_nnp(r, e);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cordon/error.h"
+#include "cordon/policy.h"
 
 /* cordon_children_nest_prepare: register a pthread_atfork(3) child handler in the calling
  * process (the shell confining itself in place) so that every process it forks with fork(3)
@@ -26,15 +27,16 @@ struct confine_fds {
 };
 
 /* confine_fds_snapshot: before joining the mount namespace, record every open fd of the caller
- * (but those in skip[0..nskip)) that is a directory, or a read-only or O_PATH regular file with a
- * name: its path, inode, flags and whether its mount is read-only. Returns 0 or -errno. */
-int confine_fds_snapshot(struct confine_fds *s, const int *skip, int nskip, struct cordon_error *e);
+ * (but those in skip[0..nskip)) that is a directory or a regular file (write fds only above 2):
+ * its path, inode, flags, whether its mount is read-only and whether it lies in one of p's
+ * writable trees. only_stdio: fds 0..2 alone (cordon run closes every other before its command
+ * runs). Returns 0 or -errno. */
+int confine_fds_snapshot(struct confine_fds *s, const struct cordon_policy *p, const int *skip,
+			 int nskip, bool only_stdio, struct cordon_error *e);
 
-/* confine_fds_rehome: after joining, reopen each recorded directory at its path inside the
- * sandbox (-EXDEV or the open's errno, naming the fd, when the sandbox shows another object or
- * none there), and each recorded regular file that the sandbox shows on a read-only mount while
- * its own mount is writable (a pin), installing the new fd at the same number with the same
- * close-on-exec flag and file offset. Returns 0 or a negative errno with e->msg set. */
+/* confine_fds_rehome: after joining, apply the rules of confine_fds.c to each recorded fd:
+ * reopen it on the sandbox's mounts (same number, close-on-exec flag and offset), leave it, or
+ * refuse (a negative errno with e->msg naming the fd and why). Returns 0 or a negative errno. */
 int confine_fds_rehome(const struct confine_fds *s, struct cordon_error *e);
 
 void confine_fds_free(struct confine_fds *s);

@@ -58,6 +58,7 @@ static bool allowed_socket(const struct cordon_guard_set *g, const struct stat *
  * thread of its own, as a blocking open is (guard_ops.c), so the worker keeps serving. */
 struct pending_connect {
 	int listener, sock, dir; /* dir: the checked directory of a pathname socket, or -1 */
+	int *waiting;
 	uint64_t id;
 	struct sockaddr_storage addr;
 	socklen_t len;
@@ -82,6 +83,7 @@ static int do_connect(struct pending_connect *p)
 
 static void pending_free(struct pending_connect *p)
 {
+	guard_wait_end(p->waiting);
 	if (p->sock >= 0)
 		close(p->sock);
 	if (p->dir >= 0)
@@ -124,6 +126,11 @@ static int finish_connect(struct guard_call *c, int sock, const void *addr, sock
 		free(p); /* the fds are the call's */
 		return 1;
 	}
+	if (!guard_wait_begin(c->waiting)) {
+		free(p);
+		return -EAGAIN;
+	}
+	p->waiting = c->waiting;
 	p->sock = fcntl(sock, F_DUPFD_CLOEXEC, 0);
 	p->dir = dir >= 0 ? fcntl(dir, F_DUPFD_CLOEXEC, 0) : -1;
 	pthread_attr_t at;

@@ -48,6 +48,7 @@ struct guard_call {
 	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
 	int links;   /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
 	int log_fd;		  /* channel to the session's violation log, or -1 (guard_log.h) */
+	int *waiting; /* calls finished on threads of their own now (a FIFO open, a connect) */
 	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */
 	char reason[80];	/* why, for the log; "" means a mandatory write-deny */
 	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
@@ -74,7 +75,8 @@ enum guard_op {
 	GOP_RENAME,
 	GOP_UNLINK,
 	GOP_CHMOD,
-	GOP_CONNECT
+	GOP_CONNECT,
+	GOP_XATTR
 };
 
 /* What a call does to the name it is checked for (guard.h CORDON_GUARD_KEEP). */
@@ -95,6 +97,10 @@ struct guard_req {
 	unsigned int dev; /* mknod: the raw 32-bit device number (new_decode_dev) */
 	unsigned char sockaddr[128]; /* connect: the address, copied once */
 	unsigned int addrlen;
+	/* setxattr and removexattr families: the name in path[1], the value (NULL: remove) */
+	unsigned char *xvalue;
+	size_t xsize;
+	bool xnofollow; /* the l* variants */
 };
 
 /* guard_ops.c */
@@ -118,6 +124,20 @@ int guard_reply(struct guard_call *c, int err, int64_t val);
 /* guard_connect (guard_connect.c): connect(2) for the target, on its own socket: a pathname unix
  * socket only when the guard set allows that socket. Returns 1 when replied, else -errno. */
 int guard_connect(struct guard_call *c, struct guard_req *r);
+
+/* guard_xattr (guard_ops.c): setxattr(2)/removexattr(2) and their l* and f* variants for the
+ * target, refusing POSIX ACLs on an entry the guard set names. Returns 1 when replied, else -errno. */
+int guard_xattr(struct guard_call *c, struct guard_req *r);
+
+/* At most this many calls wait on threads of their own at once (a FIFO without a peer, a connect
+ * to a full backlog); more are refused with EAGAIN, so waits whose callers died cannot pile up
+ * threads without bound. */
+#define GUARD_MAX_WAITING 128
+
+/* guard_wait_begin / guard_wait_end: count a call handed to a thread (c->waiting, atomically).
+ * begin returns false when GUARD_MAX_WAITING are waiting already. */
+bool guard_wait_begin(int *waiting);
+void guard_wait_end(int *waiting);
 
 /* guard_perform: resolve, check and perform r for the target; returns 1 when the reply was already
  * sent (an fd injected with SECCOMP_ADDFD_FLAG_SEND), else 0 with *val/-errno in *err. */

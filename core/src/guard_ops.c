@@ -19,6 +19,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <dirent.h>
 
@@ -177,6 +178,17 @@ static const struct cordon_guard_entry *entry_of(const struct cordon_guard_set *
 		return en;
 	}
 	return NULL;
+}
+
+/* object_read_only: whether the object st is an existing entry of g bound read-only inside
+ * (CORDON_GUARD_READ_ONLY). */
+static bool object_read_only(const struct cordon_guard_set *g, const struct stat *st)
+{
+	for (size_t i = 0; g && i < g->n; i++)
+		if ((g->v[i].flags & CORDON_GUARD_READ_ONLY) && g->v[i].obj_ino == st->st_ino &&
+		    g->v[i].obj_dev == st->st_dev)
+			return true;
+	return false;
 }
 
 /* object_guarded: whether the object st is itself an existing entry of g (reached by any name, or
@@ -601,8 +613,26 @@ static int inject(struct guard_call *c, int fd, unsigned int oflags)
 
 /* A blocking open (FIFO without a peer) is finished on its own thread, so the worker keeps
  * serving other calls; the thread owns copies of everything it uses. */
+bool guard_wait_begin(int *waiting)
+{
+	if (!waiting)
+		return true;
+	if (__atomic_add_fetch(waiting, 1, __ATOMIC_SEQ_CST) > GUARD_MAX_WAITING) {
+		__atomic_sub_fetch(waiting, 1, __ATOMIC_SEQ_CST);
+		return false;
+	}
+	return true;
+}
+
+void guard_wait_end(int *waiting)
+{
+	if (waiting)
+		__atomic_sub_fetch(waiting, 1, __ATOMIC_SEQ_CST);
+}
+
 struct blocking_open {
 	int listener, parent;
+	int *waiting;
 	uint64_t id;
 	unsigned int flags;
 	char name[PATH_MAX];
@@ -620,6 +650,7 @@ static void *blocking_open_run(void *arg)
 		close(fd);
 	}
 	close(b->parent);
+	guard_wait_end(b->waiting);
 	free(b);
 	return NULL;
 }
@@ -627,10 +658,15 @@ static void *blocking_open_run(void *arg)
 static int open_blocking(struct guard_call *c, const struct guard_path *p, unsigned int flags,
 			 bool magic)
 {
+	if (!guard_wait_begin(c->waiting))
+		return -EAGAIN;
 	struct blocking_open *b = calloc(1, sizeof(*b));
-	if (!b)
+	if (!b) {
+		guard_wait_end(c->waiting);
 		return -ENOMEM;
+	}
 	b->listener = c->listener;
+	b->waiting = c->waiting;
 	b->id = c->id;
 	/* the FIFO was checked: never create or follow anything else if it has been replaced */
 	b->flags = flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC);
@@ -649,6 +685,7 @@ static int open_blocking(struct guard_call *c, const struct guard_path *p, unsig
 	if (r < 0) {
 		if (b->parent >= 0)
 			close(b->parent);
+		guard_wait_end(b->waiting);
 		free(b);
 		return r;
 	}
@@ -711,6 +748,7 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	unsigned int flags = r->flags;
 	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
 	bool nonblock = flags & O_NONBLOCK;
+	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 	bool magic = false;
 	struct guard_path p;
 	char link[PATH_MAX];
@@ -727,8 +765,12 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
 		if (!magic)
 			of |= O_NOFOLLOW;
+		/* a writing open truncates only once the file it reached is known not to be
+		 * read-only inside (below): the name could be swapped for a hard link meanwhile */
+		if (writes && (flags & O_ACCMODE) != O_RDONLY)
+			of &= ~(unsigned int)O_TRUNC;
 		set_umask(c);
-		fd = openat(p.parent, p.name, (int)of, r->mode);
+		fd = openat(p.parent, p.name, (int)of, r->mode & ~(mode_t)(S_ISUID | S_ISGID));
 		if (fd >= 0 && (flags & O_PATH) && follow && !magic) {
 			/* O_PATH drops O_CREAT, and with O_NOFOLLOW it opens a link itself */
 			struct stat st;
@@ -759,6 +801,22 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 				return open_blocking(c, &p, flags, magic);
 		}
 		return -errno;
+	}
+	if (writes && !(flags & O_PATH)) {
+		/* a file read-only inside (a pin) stays so by every name: a hard link of it in a
+		 * writable tree, or a magic link to it */
+		struct stat st;
+		if (fstat(fd, &st) < 0 || object_read_only(c->g, &st)) {
+			close(fd);
+			guard_log_note(c, &p);
+			return -EACCES;
+		}
+		if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && S_ISREG(st.st_mode) &&
+		    ftruncate(fd, 0) < 0) {
+			int err = errno;
+			close(fd);
+			return -err;
+		}
 	}
 	if (!nonblock && !(flags & O_PATH)) {
 		struct stat st;
@@ -817,6 +875,15 @@ static int chmod_object(struct guard_call *c, int fd, const struct guard_path *p
 	}
 	if (S_ISLNK(st.st_mode))
 		return EOPNOTSUPP; /* fchmodat2(2) AT_SYMLINK_NOFOLLOW on a link */
+	/* No set-user-ID or set-group-ID program is made inside: one owned by root (a root
+	 * session's files are root's) would give root to whoever runs it outside later. A set-group-ID
+	 * directory only passes its group on. */
+	if ((mode & S_ISUID) || ((mode & S_ISGID) && !S_ISDIR(st.st_mode))) {
+		if (p)
+			guard_log_note(c, p);
+		snprintf(c->reason, sizeof(c->reason), "set-user-ID or set-group-ID bit");
+		return EPERM;
+	}
 	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
 	return chmod(lk, mode) < 0 ? errno : 0;
 }
@@ -873,6 +940,63 @@ static int do_chmod(struct guard_call *c, struct guard_req *r)
 	return e ? -e : (guard_reply(c, 0, 0), 1);
 }
 
+int guard_xattr(struct guard_call *c, struct guard_req *r)
+{
+	struct guard_path p, *pp = NULL;
+	char lk[PATH_MAX + 64], link[PATH_MAX];
+	struct stat st;
+	int fd, e;
+
+	if (r->by_fd) {
+		char nm[32];
+		if (r->dfd[0] < 0)
+			return -EBADF;
+		snprintf(nm, sizeof(nm), "fd/%d", r->dfd[0]);
+		fd = guard_call_track(c, openat(c->procfd, nm, O_PATH | O_CLOEXEC));
+		if (fd < 0)
+			return fd == -ENOENT ? -EBADF : fd;
+	} else {
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+			return e;
+		bool magic = false;
+		while (!r->xnofollow) {
+			if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISLNK(st.st_mode))
+				break;
+			e = guard_follow_final(c, &p, link, sizeof(link));
+			if (e == 1) {
+				magic = true;
+				break;
+			}
+			if (e < 0)
+				return e;
+		}
+		fd = guard_call_track(
+		    c, openat(p.parent, p.name, O_PATH | O_CLOEXEC | (magic ? 0 : O_NOFOLLOW)));
+		if (fd < 0)
+			return fd;
+		pp = &p;
+	}
+	/* An ACL can take from the owner what chmod would (xattr(7), acl(5)): not on an entry the
+	 * guard keeps. */
+	if (!strncmp(r->path[1], "system.posix_acl_", 17) &&
+	    (guard_fstat(c, fd, &st) < 0 || object_guarded(c->g, &st) ||
+	     (pp && guard_denied(c, pp, ROLE_MODE)))) {
+		if (pp)
+			guard_log_note(c, pp);
+		return -EACCES;
+	}
+	/* on the object opened above, through its magic link */
+	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
+	int res = r->xsize == (size_t)-1
+		      ? (r->xnofollow ? lremovexattr(lk, r->path[1]) : removexattr(lk, r->path[1]))
+		      : (r->xnofollow
+			     ? lsetxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags)
+			     : setxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags));
+	guard_reply(c, res < 0 ? errno : 0, 0);
+	return 1;
+}
+
 int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err)
 {
 	struct guard_path p, q;
@@ -896,7 +1020,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			break;
 		}
 		set_umask(c);
-		res = mkdirat(p.parent, p.name, r->mode);
+		res = mkdirat(p.parent, p.name, r->mode & ~(mode_t)S_ISUID);
 		e = finish(c, res, &p, true);
 		break;
 	case GOP_MKNOD:
@@ -908,7 +1032,8 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		}
 		set_umask(c);
 		/* the raw 32-bit dev argument, decoded by the kernel as for the target */
-		res = (int)syscall(SYS_mknodat, p.parent, p.name, (unsigned int)r->mode, r->dev);
+		res = (int)syscall(SYS_mknodat, p.parent, p.name,
+				   (unsigned int)(r->mode & ~(mode_t)(S_ISUID | S_ISGID)), r->dev);
 		e = finish(c, res, &p, false);
 		break;
 	case GOP_SYMLINK:
@@ -988,6 +1113,9 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		break;
 	case GOP_CONNECT:
 		e = guard_connect(c, r);
+		break;
+	case GOP_XATTR:
+		e = guard_xattr(c, r);
 		break;
 	case GOP_UNLINK:
 		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {

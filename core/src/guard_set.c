@@ -48,6 +48,7 @@ int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, co
 		    (en->flags & CORDON_GUARD_PREFIX) == (flags & CORDON_GUARD_PREFIX)) {
 			if (!(flags & CORDON_GUARD_KEEP))
 				en->flags &= ~(unsigned)CORDON_GUARD_KEEP;
+			en->flags |= flags & CORDON_GUARD_READ_ONLY;
 			if (obj_ino) {
 				en->obj_dev = obj_dev;
 				en->obj_ino = obj_ino;

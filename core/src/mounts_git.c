@@ -23,8 +23,14 @@
 #include <unistd.h>
 
 /* Directories looked at below the writable roots, at most; then the scan stops and says so. */
-#define SCAN_MAX_DIRS 20000
+#define SCAN_MAX_DIRS 50000
 #define SCAN_MAX_DEPTH 64
+
+/* The directories from the writable root down to the one being scanned. */
+struct anc {
+	int fd;
+	const struct anc *up;
+};
 
 struct scan {
 	struct mnt_ctx *c;
@@ -247,12 +253,34 @@ static int protect_dotgit(struct mnt_ctx *c, int dfd)
 	return r;
 }
 
+/* guard_heads: git looks in each directory, from where it runs upwards, first for .git and
+ * then at the directory itself as a bare repository (setup.c, setup_git_directory_gently): a
+ * repository whose .git is made invalid (garbage in HEAD, an ACL) falls through to its own
+ * directory, then to each parent. So in the repository's directory and in every directory above
+ * it up to the writable root, HEAD cannot be made (an existing one is read-only). */
+static int guard_heads(struct mnt_ctx *c, int dfd, const struct anc *up)
+{
+	int r = deny_in(c, dfd, "HEAD");
+	for (const struct anc *a = up; r == 0 && a; a = a->up)
+		r = deny_in(c, a->fd, "HEAD");
+	return r;
+}
+
+/* has_dotgit_dir: dfd holds a ".git" directory. */
+static bool has_dotgit_dir(int dfd)
+{
+	struct stat st;
+	return fstatat(dfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* scan_dir: every directory below dfd (depth-first, not through links, not into read-only
- * mounts, node_modules or .git): protect its .git, or itself when it is a bare repository. */
-static int scan_dir(struct scan *s, int dfd, int depth)
+ * mounts or .git): protect its .git, or itself when it is a bare repository, and the names git's
+ * discovery would fall back to (guard_heads). up: dfd's ancestors up to the writable root. */
+static int scan_dir(struct scan *s, int dfd, const struct anc *up, int depth)
 {
 	int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	struct anc me = {.fd = dfd, .up = up};
 	int r = 0;
 
 	if (!d) {
@@ -264,8 +292,7 @@ static int scan_dir(struct scan *s, int dfd, int depth)
 		const char *n = de->d_name;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
-		if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, ".git") ||
-		    !strcmp(n, "node_modules"))
+		if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, ".git"))
 			continue;
 		if (s->budget <= 0 || depth >= SCAN_MAX_DEPTH) {
 			s->cut = true;
@@ -279,10 +306,19 @@ static int scan_dir(struct scan *s, int dfd, int depth)
 			close(cfd);
 			continue;
 		}
-		if (is_gitdir(cfd))
-			r = protect_gitdir(s->c, dfd, n); /* a bare repository: not descended into */
-		else if ((r = protect_dotgit(s->c, cfd)) == 0)
-			r = scan_dir(s, cfd, depth + 1);
+		if (is_gitdir(cfd)) {
+			/* a bare repository: not descended into */
+			r = protect_gitdir(s->c, dfd, n);
+			if (r == 0)
+				r = guard_heads(s->c, dfd, up);
+		} else {
+			bool repo = has_dotgit_dir(cfd);
+			r = protect_dotgit(s->c, cfd);
+			if (r == 0 && repo)
+				r = guard_heads(s->c, cfd, &me);
+			if (r == 0)
+				r = scan_dir(s, cfd, &me, depth + 1);
+		}
 		close(cfd);
 	}
 	closedir(d);
@@ -319,7 +355,7 @@ static int protect_root(struct scan *s, const struct mnt_tree *w)
 		if (r == 0)
 			r = protect_dotgit(c, fd);
 		if (r == 0 && rd >= 0)
-			r = scan_dir(s, rd, 0);
+			r = scan_dir(s, rd, NULL, 0);
 	}
 	if (rd >= 0)
 		close(rd);

@@ -112,18 +112,21 @@ int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *sho
 		return mnt_fail(c, errno, "guard entry for", shown, "fstat");
 	bool exists = !(flags & CORDON_GUARD_PREFIX) &&
 		      fstatat(dirfd, name, &obj, AT_SYMLINK_NOFOLLOW) == 0;
-	int r = cordon_guard_set_add_ex(c->guard, st.st_dev, st.st_ino, name, flags,
-					exists ? obj.st_dev : 0, exists ? obj.st_ino : 0, c->why);
-	if (r < 0)
-		return mnt_fail(c, -r, "guard entry for", shown, "add");
-	bool shown_ro = false; /* an existing object already listed as read-only */
-	if (exists && !(flags & CORDON_GUARD_KEEP)) {
+	bool shown_ro = false; /* an existing object bound read-only */
+	if (exists && !(flags & CORDON_GUARD_SOCKET)) {
 		int o = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		shown_ro = o >= 0 && mnt_on_ro_mount(o);
 		if (o >= 0)
 			close(o);
 	}
-	if (c->record && r == 0 && !shown_ro && !(flags & CORDON_GUARD_SOCKET)) {
+	if (shown_ro && S_ISREG(obj.st_mode))
+		flags |= CORDON_GUARD_READ_ONLY;
+	int r = cordon_guard_set_add_ex(c->guard, st.st_dev, st.st_ino, name, flags,
+					exists ? obj.st_dev : 0, exists ? obj.st_ino : 0, c->why);
+	if (r < 0)
+		return mnt_fail(c, -r, "guard entry for", shown, "add");
+	if (c->record && r == 0 && !(shown_ro && !(flags & CORDON_GUARD_KEEP)) &&
+	    !(flags & CORDON_GUARD_SOCKET)) {
 		char dir[PATH_MAX];
 		if (mnt_canon(dirfd, dir, sizeof(dir)) < 0)
 			snprintf(dir, sizeof(dir), "?");

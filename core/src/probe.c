@@ -3,6 +3,7 @@
 #include "cordon/layers.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -108,8 +109,13 @@ static int child_notify(void)
 	int fd = seccomp_notify_fd(ctx);
 	if (fd < 0)
 		return 1;
+	/* a real fd of our own as the source: an inherited fd 0 may be O_PATH or closed, which the
+	 * kernel refuses (EBADF) before it looks up the id */
+	int src = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		return 1;
 	struct seccomp_notif_addfd addfd = {
-	    .id = 0xdeadbeef, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = 0, .newfd = 0};
+	    .id = 0xdeadbeef, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (unsigned)src, .newfd = 0};
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) == 0 || errno != ENOENT)
 		return 1;
 	return 0;

@@ -127,6 +127,13 @@ static const struct rule rules[] = {
 	DENY("lookup_dcookie", EPERM),
 	DENY("syslog", EPERM),           /* kernel log: addresses, other users' activity */
 	DENY("open_by_handle_at", EPERM), /* bypasses path checks ("shocker") */
+	/* A Landlock layer a confined process adds for itself would not bind the guard worker,
+	 * which performs its file-creating calls: no new ruleset can be made, so a sandbox nested
+	 * inside sees no Landlock rather than one the guard ignores (ENOSYS: "not supported").
+	 * landlock_restrict_self stays for the in-place shell's children (confine_children.c),
+	 * whose ruleset was made before this filter; without a way to make another, it is the only
+	 * one that can be applied. */
+	DENY("landlock_create_ruleset", ENOSYS),
 	/* quotactl stays: reading one's own quota is harmless, setting it needs CAP_SYS_ADMIN. */
 
 	/* Mounts and namespaces: uncover what bind mounts hide (ATTACKS.md 9, 10). */
@@ -167,9 +174,17 @@ static const struct rule rules[] = {
 	 * clone, which the rules above inspect (ATTACKS.md 9). */
 	DENY("clone3", ENOSYS),
 
-	/* The guard (guard.h): file-creating calls go to the user-notification listener. */
+	/* The guard (guard.h): file-creating calls go to the user-notification listener, and so
+	 * do opens for writing, so that a read-only file is refused by whatever name (a hard link)
+	 * reaches it. */
 	RULE("open", NOTIFY, 1, O_CREAT, O_CREAT, LISTENER),
 	RULE("openat", NOTIFY, 2, O_CREAT, O_CREAT, LISTENER),
+	RULE("open", NOTIFY, 1, O_ACCMODE, O_WRONLY, LISTENER),
+	RULE("openat", NOTIFY, 2, O_ACCMODE, O_WRONLY, LISTENER),
+	RULE("open", NOTIFY, 1, O_ACCMODE, O_RDWR, LISTENER),
+	RULE("openat", NOTIFY, 2, O_ACCMODE, O_RDWR, LISTENER),
+	RULE("open", NOTIFY, 1, O_TRUNC, O_TRUNC, LISTENER),
+	RULE("openat", NOTIFY, 2, O_TRUNC, O_TRUNC, LISTENER),
 	RULE("creat", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("mkdir", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("mkdirat", NOTIFY, NO_ARG, 0, 0, LISTENER),
@@ -189,6 +204,14 @@ static const struct rule rules[] = {
 	RULE("chmod", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("fchmod", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("fchmodat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	/* an ACL can take a mode away as chmod does; the *xattrat calls (Linux 6.13) are newer
+	 * than glibc 2.36 and get ENOSYS below */
+	RULE("setxattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("lsetxattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("fsetxattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("removexattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("lremovexattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("fremovexattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	/* openat2's flags live in a struct seccomp cannot read; libc falls back to openat. */
 	RULE("openat2", ENOSYS, NO_ARG, 0, 0, LISTENER),
 };
@@ -320,14 +343,30 @@ static int build_filter(const struct cordon_policy *p, bool listener, scmp_filte
 	rc = add_unix_dgram_rules(ctx, e);
 	if (rc < 0)
 		goto fail;
+	/* prlimit(2) of another process: RLIMIT_CPU would kill it (SIGKILL past the hard limit),
+	 * around Landlock's signal scoping, and RLIMIT_NOFILE would starve the guard worker. Only
+	 * the caller's own (pid 0) stays. The full 64 bits are compared: junk above a zero pid is
+	 * refused too, which only refuses more. */
+	rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64), 1,
+				    SCMP_A0(SCMP_CMP_NE, 0));
+	if (rc < 0) {
+		cordon_error_set(e, -rc, "seccomp: rule for prlimit64: %s", strerror(-rc));
+		goto fail;
+	}
 	if (listener) {
 		/* by number: libseccomp 2.5 has no name for it, and an unrouted fchmodat2 would pass
 		 * the guard by */
 		int nr = seccomp_syscall_resolve_name("fchmodat2");
 		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY,
 					    nr > 0 ? nr : CORDON_NR_FCHMODAT2, 0);
+		/* setxattrat and removexattrat (one number everywhere, as fchmodat2) */
+		for (int x = 0; rc == 0 && x < 2; x++)
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS),
+						    x ? CORDON_NR_REMOVEXATTRAT : CORDON_NR_SETXATTRAT,
+						    0);
 		if (rc < 0) {
-			cordon_error_set(e, -rc, "seccomp: rule for fchmodat2: %s", strerror(-rc));
+			cordon_error_set(e, -rc, "seccomp: rule for fchmodat2 or *xattrat: %s",
+					 strerror(-rc));
 			goto fail;
 		}
 	}

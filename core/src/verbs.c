@@ -710,6 +710,8 @@ static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct
 	int suggest;
 	list[0] = '\0';
 	n = scan_fds(&p, list, sizeof(list), &suggest);
+	if (n == 0)
+		n = cordon_fds_precheck(&p, NULL, 0, list, sizeof(list));
 	if (n > 0) {
 		ERR("on: refused: open file descriptors would reach outside the sandbox:\n%s"
 		    "  close them first, e.g. `exec %d>&-`; nothing changed\n",

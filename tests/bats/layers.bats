@@ -60,14 +60,18 @@ positive_control() {
 	[ "$output" = "socket: EPERM" ]
 }
 
-@test "socket(AF_UNIX) is allowed when the policy lists a unix socket" {
+@test "without the guard's listener a unix socket list is not honoured: socket(AF_UNIX) stays refused" {
+	# The list means exactly its sockets, which only the guard can hold connect(2) to
+	# (policy_truth.bats runs it through cordon run); the filter alone fails closed.
 	sock="$work/s"
 	"$T/probe-unix-connect" listen "$sock" 60 >/dev/null 3>&- &
 	bgpid=$!
 	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-	run "$LX" --allow-unix "$sock" -- "$T/probe-unix-connect" connect "$sock"
-	[ "$status" -eq 0 ]
+	# control: unconfined the probe connects
+	run "$T/probe-unix-connect" connect "$sock"
 	[ "$output" = ok ]
+	run "$LX" --allow-unix "$sock" -- "$T/probe-unix-connect" connect "$sock"
+	[ "$output" = "socket: EPERM" ]
 }
 
 @test "socketpair(AF_UNIX) keeps working under the filter" {

@@ -295,19 +295,22 @@ dev() { stat -c %d "$1"; }
 	[ -d plain2 ]
 }
 
-@test "a home inside the writable tree: ~/.ssh/config read-only, ~/.config/systemd guarded" {
+@test "a home inside the writable tree: its dot-entries read-only, no new one; other files writable" {
 	mkdir -p home/u/.ssh home/u/.config
 	echo 'Host x' >home/u/.ssh/config
 	HOME="$REPO/home/u" in_sandbox --show-guard -- sh -c 'echo evil >>home/u/.ssh/config'
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Read-only file system"* ]]
-	[[ "$output" == *"guard $(dev home/u/.config) $(ino home/u/.config) systemd"* ]]
+	[[ "$output" == *"guard $(dev home/u) $(ino home/u) ."* ]]
 	[ "$(cat home/u/.ssh/config)" = 'Host x' ]
+	HOME="$REPO/home/u" in_sandbox -- mkdir -p home/u/.config/systemd
+	[ "$status" -ne 0 ]
+	[ ! -e home/u/.config/systemd ]
 	HOME="$REPO/home/u" in_sandbox -- mv home/u home/v
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Device or resource busy"* ]]
 	# positive control: the rest of that home is writable
-	HOME="$REPO/home/u" in_sandbox -- touch home/u/.ssh/known_hosts
+	HOME="$REPO/home/u" in_sandbox -- touch home/u/notes
 	[ "$status" -eq 0 ]
 }
 

@@ -89,10 +89,10 @@ $1" 2>&1 </dev/null 3>&- 4>&-
 
 @test "the refusals speak zsh: a subshell, \$( ), a pipeline and the job table" {
 	run zs 'zmodload cordon/sandbox || exit 9
-		( sandbox on ); echo "sub=$?"
-		x=$(sandbox on 2>&1); echo "subst=[$x]"
-		sandbox on | cat; echo "pipe=${pipestatus[1]}"
-		sleep 30 & sandbox on; echo "job=$?"; kill %1; wait
+		( sandbox on --no-exit ); echo "sub=$?"
+		x=$(sandbox on --no-exit 2>&1); echo "subst=[$x]"
+		sandbox on --no-exit | cat; echo "pipe=${pipestatus[1]}"
+		sleep 30 & sandbox on --no-exit; echo "job=$?"; kill %1; wait
 		sandbox on && echo top-level-ok'
 	has "sub=1" "forked copy of the shell" "subst=[sandbox: on: refused" "pipe=1" \
 		"background jobs or coprocs are alive" "job=1" "top-level-ok"

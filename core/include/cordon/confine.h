@@ -52,4 +52,12 @@ int cordon_confine_in_place(const struct cordon_policy *p, struct cordon_session
 			    const char *cwd, int ctl_fd, struct cordon_layers_report *r,
 			    struct cordon_error *e);
 
+/* cordon_fds_precheck: before confining in place, the inherited fds that confinement would
+ * refuse after its first irreversible step (confine_fds.c): fds whose names cannot be checked, and
+ * read or O_PATH fds of files the policy p hides in a writable tree. Each is appended to list
+ * (len bytes) as "  fd N: why PATH\n"; fds in skip[0..nskip) are not looked at. Returns their
+ * number. */
+int cordon_fds_precheck(const struct cordon_policy *p, const int *skip, int nskip, char *list,
+			size_t len);
+
 #endif

@@ -21,6 +21,10 @@
 #define CORDON_NR_FCHMODAT2 452
 #endif
 
+/* setxattrat(2) and removexattrat(2) (Linux 6.13), likewise. */
+#define CORDON_NR_SETXATTRAT 463
+#define CORDON_NR_REMOVEXATTRAT 466
+
 /* Flags of a guard entry. Without flags an entry is refused every change: creation, replacement,
  * removal, renaming away, chmod, and anything beneath it. */
 #define CORDON_GUARD_PREFIX 1u /* name is a prefix: every name starting with it (home's ".") */
@@ -29,6 +33,8 @@
 				  mode decide whether .git is a repository */
 #define CORDON_GUARD_SOCKET 4u /* not a refusal: a unix socket connect(2) may reach
 				  (network.allowUnixSockets), named by its inode (obj_dev, obj_ino) */
+#define CORDON_GUARD_READ_ONLY 8u /* the entry exists and is bound read-only: opening it for
+				     writing is refused by any name (a hard link elsewhere) */
 
 /* Why an entry is there: the violation log says it, with what the person can do. */
 enum cordon_guard_why {
