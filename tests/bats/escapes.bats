@@ -363,3 +363,124 @@ time.sleep(30)
 	assert_output_has run-tty inplace-tty
 	[ "$(cat "$W/rc")" = "rc=0"$'\n'"rc=0" ] || fail "statuses: $(cat "$W/rc")"
 }
+
+# --- variants found by attacking the fixes -------------------------------------------------------
+
+@test "a nested repository whose .git is made invalid does not fall back to a bare layout (control: outside)" {
+	local attack='echo garbage >sub/.git/HEAD 2>/dev/null; mkdir sub/objects sub/refs 2>/dev/null
+		echo "ref: refs/heads/main" >sub/HEAD 2>/dev/null
+		printf "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = .\n\tfsmonitor = \"echo PWNED >&2; false\"\n" >sub/config 2>/dev/null
+		echo "ref: refs/heads/main" >HEAD 2>/dev/null; mkdir objects refs 2>/dev/null
+		printf "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = .\n\tfsmonitor = \"echo PWNED >&2; false\"\n" >config 2>/dev/null
+		echo done'
+	# control: unconfined the layout makes git in sub run the command
+	mkdir -p "$OUT/c"
+	git_repo "$OUT/c/sub"
+	(cd "$OUT/c" && host_sh "$attack")
+	run git -C "$OUT/c/sub" status
+	assert_output_has PWNED
+	mkdir -p "$W/a"
+	git_repo "$W/a/sub"
+	cd "$W/a"
+	run crun_sh "$attack"
+	assert_output_has done
+	run git -C "$W/a/sub" status
+	assert_output_lacks PWNED
+	[ ! -e "$W/a/sub/HEAD" ] && [ ! -e "$W/a/HEAD" ] || fail "a HEAD was made"
+}
+
+@test "a pinned file is not written through a hard link to it in a writable tree (control: another file)" {
+	git_repo "$W"
+	ln "$W/.git/config" "$W/cfg-link"
+	echo plain >"$W/plain"
+	ln "$W/plain" "$W/plain-link"
+	run crun_sh 'echo "[core] fsmonitor = x" >>cfg-link && echo wrote-link
+		'"$PY"' -c "$1" cfg-link O_WRONLY O_APPEND; echo more >>plain-link && echo control-ok' "$OPEN"
+	assert_output_lacks wrote-link
+	assert_output_has EACCES control-ok
+	run grep -c fsmonitor "$W/.git/config"
+	[ "$output" = 0 ] || fail ".git/config written through the link"
+}
+
+@test "no set-user-ID program can be made inside (control: an ordinary mode change)" {
+	cp /bin/true "$W/t"
+	run crun_sh 'chmod 4755 t; echo "rc=$?"; chmod g+s t; echo "rcg=$?"; chmod 0700 t && echo plain-ok
+		mkdir d && chmod g+s d && echo sgid-dir-ok'
+	assert_output_has "rc=1" "rcg=1" plain-ok sgid-dir-ok
+	[ "$(stat -c %a "$W/t")" = 700 ] || fail "mode: $(stat -c %a "$W/t")"
+}
+
+@test "an ACL cannot take git's entries away; ordinary ACLs and xattrs work (control)" {
+	command -v setfacl >/dev/null || skip "setfacl (acl) not installed"
+	git_repo "$W"
+	echo x >"$W/f"
+	run crun_sh 'setfacl -m u::--- .git/refs && echo acl-refs; setfacl -m u::rw- f && echo acl-ok
+		'"$PY"' -c "import os; os.setxattr(\"f\", \"user.t\", b\"1\"); print(os.getxattr(\"f\", \"user.t\"))"'
+	assert_output_lacks acl-refs
+	assert_output_has acl-ok "b'1'"
+	[ "$(git -C "$W" rev-parse --git-dir)" = .git ] || fail "git no longer sees .git"
+}
+
+@test "prlimit of another process is refused; of the command itself it works (control)" {
+	run crun_sh 'sleep 20 & p=$!; prlimit --pid "$p" --cpu=1:1 && echo limited-other
+		prlimit --nofile=512:512 true && echo own-ok; kill "$p"'
+	assert_output_lacks limited-other
+	assert_output_has own-ok
+}
+
+@test "inside, /dev holds no disk, console or other terminal; the usual devices work (control)" {
+	run crun_sh 'for d in /dev/*; do [ -b "$d" ] && echo "block $d"; done
+		ls /dev/console /dev/tty0 /dev/tty1 /dev/ttyS0 2>/dev/null
+		echo x >/dev/null && head -c1 /dev/zero | wc -c && head -c1 /dev/urandom | wc -c && echo devs-ok'
+	assert_output_lacks block /dev/console /dev/tty0 /dev/ttyS0
+	assert_output_has devs-ok
+	# control: the host has them
+	run sh -c 'ls /dev/console'
+	assert_output_has /dev/console
+}
+
+@test "no Landlock ruleset can be made inside, so no nested layer is ignored by the guard" {
+	run crun -- "$PY" -c 'import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(444, None, 0, 1)
+print("abi", r, errno.errorcode.get(ctypes.get_errno(), ctypes.get_errno()))'
+	assert_output_has "abi -1 ENOSYS"
+	# control: outside the same call reports the ABI
+	run "$PY" -c 'import ctypes; print("abi", ctypes.CDLL(None).syscall(444, None, 0, 1))'
+	[[ "$output" =~ abi\ [1-9] ]] || fail "control: $output"
+}
+
+@test "an O_PATH stdin does not switch the guard off (control: the guard refuses .envrc)" {
+	run "$PY" -c 'import os, sys
+fd = os.open("/etc/hostname", os.O_PATH)
+os.dup2(fd, 0)
+os.execvp(sys.argv[1], sys.argv[1:])' env HOME="$TEST_HOME" "$CORDON" run -- /bin/sh -c \
+		'echo x >.envrc && echo made-envrc; echo done'
+	assert_output_lacks made-envrc "not in force"
+	assert_output_has done
+	[ ! -e "$W/.envrc" ] || fail ".envrc made"
+}
+
+@test "an fd whose name is longer than PATH_MAX is refused, not left on the host's mount" {
+	# a directory 22 levels of 200 characters deep, opened as stdin
+	local deep
+	deep=$("$PY" -c 'import os, sys
+os.chdir(sys.argv[1])
+n = "d" * 200
+for _ in range(22):
+    os.mkdir(n); os.chdir(n)
+print("ok")' "$W")
+	[ "$deep" = ok ] || fail "setup: $deep"
+	run "$PY" -c 'import os, sys
+os.chdir(sys.argv[1])
+for _ in range(22):
+    os.chdir("d" * 200)
+fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+os.dup2(fd, 0)
+os.chdir(sys.argv[1])
+os.execvp(sys.argv[2], sys.argv[2:])' "$W" env HOME="$TEST_HOME" "$CORDON" run -- /bin/echo ran
+	assert_status 125
+	assert_output_lacks ran
+	assert_output_has "inherited fd 0"
+	rm -rf "$W/dddd"*
+}
