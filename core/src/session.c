@@ -27,9 +27,11 @@
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
 #include "guard_log.h"
+#include "loop.h"
 #include "session_ask.h"
 #include "seccomp_int.h"
 #include "session_internal.h"
+#include "vlog_sink.h"
 
 struct cordon_session {
 	int ctl;		     /* caller's end of the control channel */
@@ -46,6 +48,7 @@ struct cordon_session {
 /* State of S while it serves: what the control callback needs. */
 struct session_state {
 	struct cordon_control_ctx ctx;
+	struct cordon_proxy *px; /* serves on S's loop; guard refusals go to its log sink */
 	int builder_sock; /* S's end of the S↔B channel: forwards the guard listener */
 	pid_t builder;
 	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
@@ -196,12 +199,12 @@ static uint16_t local_port(int fd)
 }
 
 /* on_caller_exit: the caller's pidfd became readable: it exited (pidfd_open(2)). */
-static int on_caller_exit(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_caller_exit(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	(void)fd;
 	(void)events;
 	(void)arg;
-	cordon_proxy_stop(px);
+	loop_stop(l);
 	return 1;
 }
 
@@ -210,7 +213,7 @@ static int on_caller_exit(struct cordon_proxy *px, int fd, uint32_t events, void
  * execs its last command in place (`bash -c '...; make'`): that command is still the confined
  * shell's process and needs the proxy and the guard until it ends. The channel's creator is
  * the socketpair's peer (unix(7) SO_PEERCRED), alive now, so its pidfd cannot name another. */
-static const char *follow_caller(struct cordon_proxy *px, struct session_state *st, int ctl)
+static const char *follow_caller(struct cordon_loop *l, struct session_state *st, int ctl)
 {
 	struct ucred cr;
 	socklen_t crl = sizeof(cr);
@@ -225,7 +228,7 @@ static const char *follow_caller(struct cordon_proxy *px, struct session_state *
 	if (pfd < 0)
 		return "err follow-caller: pidfd_open failed";
 	fcntl(pfd, F_SETFD, FD_CLOEXEC);
-	if (cordon_proxy_watch(px, pfd, EPOLLIN, on_caller_exit, st, &e) < 0) {
+	if (loop_watch(l, pfd, EPOLLIN, on_caller_exit, st, &e) < 0) {
 		close(pfd);
 		return "err follow-caller: cannot watch the caller";
 	}
@@ -237,7 +240,7 @@ static const char *follow_caller(struct cordon_proxy *px, struct session_state *
  * the guard (forwarded to B); "follow-caller" see follow_caller; anything else goes to
  * cordon_control_handle. A hang-up ends the session (the last confined process that could use
  * it is gone), unless it follows its caller. */
-static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_control(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 	char *req = st->req, *reply = NULL;
@@ -246,13 +249,13 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 
 	if (!(events & EPOLLIN)) {
 		if (!st->follow_caller)
-			cordon_proxy_stop(px);
+			loop_stop(l);
 		return 1;
 	}
 	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 3, &nfds);
 	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN)) {
 		if (!st->follow_caller)
-			cordon_proxy_stop(px);
+			loop_stop(l);
 		return 1;
 	}
 	if (n < 0) {
@@ -267,14 +270,14 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		int r = session_send(st->builder_sock, "listener", 8, fds, nfds);
 		reply = strdup(r < 0 ? "err guard worker is gone" : "ok");
 	} else if (nfds == 0 && !strcmp(req, "follow-caller")) {
-		reply = strdup(follow_caller(px, st, fd));
+		reply = strdup(follow_caller(l, st, fd));
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
 	} else {
 		/* A refusal sent before its EACCES reached the caller is in the log before any
 		 * request the caller makes after it (`sandbox log`) is answered. */
 		if (st->builder_sock >= 0)
-			guard_log_recv(px, st->builder_sock);
+			guard_log_recv(st->px, st->builder_sock);
 		if (cordon_control_handle(&st->ctx, req, n, &reply) < 0)
 			reply = NULL;
 	}
@@ -292,11 +295,12 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 /* on_builder: B's channel. After its report B (or its guard worker) sends only refused writes,
  * one violation-log line per message (guard_log.h), appended here; a hang-up is B's end. The
  * guard listener then loses its reader and the filtered calls fail (fail closed). */
-static int on_builder(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_builder(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 
-	if ((events & EPOLLIN) && guard_log_recv(px, fd) == 0 &&
+	(void)l;
+	if ((events & EPOLLIN) && guard_log_recv(st->px, fd) == 0 &&
 	    !(events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
 		return 0;
 	st->builder_sock = -1; /* closed by the loop */
@@ -305,12 +309,12 @@ static int on_builder(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 
 /* on_approval: a person's `cordon approve` on the approval socket of a locked session
  * (control.h). The peer check and the request are cordon_control_approval_serve's. */
-static int on_approval(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_approval(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 	struct cordon_error e = {{0}};
 
-	(void)px;
+	(void)l;
 	if (!(events & EPOLLIN))
 		return 1;
 	/* A failed request (out of memory, a peer that hung up) is not the listener's end. */
@@ -320,7 +324,7 @@ static int on_approval(struct cordon_proxy *px, int fd, uint32_t events, void *a
 
 /* listen_approval: a locked session listens for outside approvals. Failing to listen is fatal
  * for the session: a locked shell could not be loosened at all, and the person must know. */
-static int listen_approval(struct cordon_proxy *px, struct session_state *st,
+static int listen_approval(struct cordon_loop *l, struct session_state *st,
 			   struct cordon_error *e)
 {
 	int fd = -1, r = cordon_control_approval_listen(st->ctx.session_id, &fd, e);
@@ -329,7 +333,7 @@ static int listen_approval(struct cordon_proxy *px, struct session_state *st,
 		return cordon_error_prefix(e, r, "lockPolicy");
 	cordon_control_approval_path(st->ctx.session_id, st->approval_path,
 				     sizeof(st->approval_path));
-	r = cordon_proxy_watch(px, fd, EPOLLIN, on_approval, st, e);
+	r = loop_watch(l, fd, EPOLLIN, on_approval, st, e);
 	if (r < 0) {
 		close(fd);
 		unlink(st->approval_path);
@@ -390,6 +394,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	struct session_reply rep;
 	struct session_status bst;
 	struct session_state st;
+	struct cordon_loop *loop = NULL;
+	struct vlog_sink sink = {.fd = -1};
 	struct cordon_proxy *px = NULL;
 	struct cordon_error e = {{0}};
 	int sv[2], bfds[SESSION_MAX_FDS], nfds = 0, r;
@@ -473,8 +479,14 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	rep.info.http_port = local_port(bfds[BFD_HTTP]);
 	rep.info.socks_port = local_port(bfds[BFD_SOCKS]);
 
-	/* 4. Serve: the proxy accepts on the in-namespace listeners; with an editor's
-	 * `cordon serve` to ask (ask.h), hosts neither list decides are asked about. */
+	/* 4. Serve, on S's loop: the proxy accepts on the in-namespace listeners and logs its
+	 * refusals to S's sink, as the guard's are (on_builder); with an editor's `cordon serve`
+	 * to ask (ask.h), hosts neither list decides are asked about. */
+	r = loop_new(&loop, &e);
+	if (r == 0 && vlog_sink_init(&sink, -1, rep.info.log_path) < 0)
+		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
+	if (r < 0)
+		goto report;
 	struct session_ask ask = {.fd = -1, .policy = (struct cordon_policy *)p};
 	session_ask_open(&ask, rep.info.id, rep.info.log_path);
 	struct cordon_proxy_config cfg = {
@@ -483,18 +495,19 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	    .http_fd = bfds[BFD_HTTP],
 	    .socks_fd = bfds[BFD_SOCKS],
 	    .log_fd = -1,
-	    .log_path = rep.info.log_path,
 	    .hosts_file = hosts_file,
+	    .loop = loop,
+	    .sink = &sink,
 	    .ask = ask.fd >= 0 ? session_ask_question : NULL,
 	    .ask_arg = &ask,
 	};
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
 		goto report;
+	st.px = px;
 	if (ask.fd >= 0) {
 		ask.px = px;
-		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask,
-				       &e);
+		r = loop_watch(loop, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);
 		if (r < 0)
 			goto report;
 	}
@@ -502,14 +515,14 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	st.ctx.session_id = rep.info.id;
 	st.ctx.log_path = rep.info.log_path;
 	st.ctx.locked = p->lock_policy;
-	r = cordon_proxy_watch(px, ctl, EPOLLIN | EPOLLRDHUP, on_control, &st, &e);
+	r = loop_watch(loop, ctl, EPOLLIN | EPOLLRDHUP, on_control, &st, &e);
 	if (r < 0)
 		goto report;
-	r = cordon_proxy_watch(px, st.builder_sock, EPOLLIN | EPOLLRDHUP, on_builder, &st, &e);
+	r = loop_watch(loop, st.builder_sock, EPOLLIN | EPOLLRDHUP, on_builder, &st, &e);
 	if (r < 0)
 		goto report;
 	if (st.ctx.locked) {
-		r = listen_approval(px, &st, &e);
+		r = listen_approval(loop, &st, &e);
 		if (r < 0)
 			goto report;
 	}
@@ -517,7 +530,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		goto end;
 	for (int i = 0; i < 3; i++)
 		close(bfds[i]);
-	cordon_proxy_run(px, &e);
+	loop_run(loop, &e);
 	/* Refusals the loop had no turn for before it stopped (the caller's hang-up came first). */
 	if (st.builder_sock >= 0)
 		guard_log_recv(px, st.builder_sock);

@@ -63,13 +63,15 @@ int session_ask_question(void *arg, uint64_t token, const char *host, uint16_t p
 	return 0;
 }
 
-int session_ask_event(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+int session_ask_event(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_ask *a = arg;
+	struct cordon_proxy *px = a->px;
 	char msg[CORDON_ASK_MAX + 1], verdict[16];
 	uint64_t token;
 	ssize_t n;
 
+	(void)l;
 	(void)events;
 	for (;;) {
 		n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);

@@ -7,6 +7,7 @@
 
 #include "cordon/policy.h"
 #include "cordon/proxy.h"
+#include "loop.h"
 
 struct session_ask {
 	int fd;			      /* connection to serve, -1 when none or gone */
@@ -23,8 +24,8 @@ void session_ask_open(struct session_ask *a, const char *id, const char *log_pat
  * Returns 0, or -EPIPE when there is no server to ask. */
 int session_ask_question(void *arg, uint64_t token, const char *host, uint16_t port);
 
-/* session_ask_event: cordon_proxy_watch callback for a->fd: answers and "allow" messages; at
- * hang-up every open question is denied and the fd is dropped (returns 1). */
-int session_ask_event(struct cordon_proxy *px, int fd, uint32_t events, void *arg);
+/* session_ask_event: loop_watch callback (loop.h) for a->fd: answers and "allow" messages go to
+ * a->px; at hang-up every open question is denied and the fd is dropped (returns 1). */
+int session_ask_event(struct cordon_loop *l, int fd, uint32_t events, void *arg);
 
 #endif

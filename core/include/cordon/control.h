@@ -54,8 +54,8 @@ int cordon_control_approval_path(const char *id, char *buf, size_t len);
 
 /* cordon_control_approval_listen: session side. Create the directory (0700, owned by the caller,
  * not a symlink) and a listening socket for session id; *fd is non-blocking and CLOEXEC. The
- * caller watches it (cordon_proxy_watch) and calls cordon_control_approval_serve on EPOLLIN, and
- * unlinks the path at the end. Returns 0 or a negative errno. */
+ * caller watches it (on the session's loop) and calls cordon_control_approval_serve on EPOLLIN,
+ * and unlinks the path at the end. Returns 0 or a negative errno. */
 int cordon_control_approval_listen(const char *id, int *fd, struct cordon_error *e);
 
 /* cordon_control_approval_serve: session side. Accept one connection on listen_fd, refuse it
