@@ -421,6 +421,11 @@ static void http_head(struct px_conn *c)
 		px_fail(c, c->req->status, 0, "cordon: %s\n", c->req->why);
 		return;
 	}
+	if (r == 0 && eof && px_http_end(c->req) < 0) {
+		/* A head cut short by the client's end of stream (it may still read). */
+		px_fail(c, c->req->status, 0, "cordon: %s\n", c->req->why);
+		return;
+	}
 	if (r == 0) {
 		if (c->inlen >= PX_HTTP_HEAD_MAX)
 			px_fail(c, 431, 0, "cordon: request head too large\n");

@@ -64,6 +64,25 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	assert_output_lacks "host=evil.test"
 }
 
+@test "request heads that arrive in pieces, 0.3 s apart, are served (20 clients at once)" {
+	# Bytes that arrived before the proxy accepted are read at once; the wake-up that follows
+	# brings nothing new, and must not end the head (it used to get an immediate 400).
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" pieces allowed.test "$HTTP_PORT" 20
+	assert_status 0
+	assert_output_has "HTTP/1.1 200" "cordon-test-host allowed host=allowed.test" "path=/pieces"
+	assert_output_lacks "400 Bad Request"
+	[ "$(grep -c '^client [0-9]*: HTTP/1.1 200 OK' <<<"$output")" -eq 20 ] || fail "$output"
+}
+
+@test "a request head that never ends gets 408 when the head timeout expires, not 400 at once" {
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" unended allowed.test "$HTTP_PORT" 5
+	assert_status 1
+	assert_output_has "HTTP/1.1 408 Request Timeout" "request head not received within 10 s"
+	assert_output_lacks "400 Bad Request"
+	[ "$(grep -c '^client [0-9]*: HTTP/1.1 408 Request Timeout' <<<"$output")" -eq 5 ] ||
+		fail "$output"
+}
+
 # --- hosts not on the allowlist ----------------------------------------------------------------
 
 @test "a host not allowed gets 403 over HTTP, the body names it, and it is never reached" {
