@@ -131,6 +131,7 @@ static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
 		refuse_busy(px, fd, proto);
 		return;
 	}
+	px_sock_relay(fd);
 	c->px = px;
 	c->proto = proto;
 	c->evc.fn = px_client_ev;

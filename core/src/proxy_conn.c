@@ -185,6 +185,7 @@ void px_try_connect(struct px_conn *c)
 			c->connect_err = errno;
 			continue;
 		}
+		px_sock_relay(fd);
 		if (connect(fd, (const struct sockaddr *)a, al) < 0 && errno != EINPROGRESS) {
 			c->connect_err = errno;
 			close(fd);

@@ -140,6 +140,9 @@ void px_try_connect(struct px_conn *c);
 
 /* ---- proxy_relay.c ---- */
 
+/* px_sock_relay: socket options of both ends of a relayed connection (the client's accepted
+ * socket, the upstream one): TCP_NODELAY (tcp(7)). */
+void px_sock_relay(int fd);
 /* px_send_buf: send buf[*off..len) on fd. Returns 1 when all is sent, 0 when it would block,
  * -1 on error. */
 int px_send_buf(int fd, const char *buf, size_t len, size_t *off);

@@ -2,6 +2,8 @@
  * close after it, the reply that opens a tunnel, and the splice(2) relay both ways. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,6 +11,24 @@
 
 #include "proxy_conn.h"
 #include "proxy_socks5.h"
+
+void px_sock_relay(int fd)
+{
+	static const int on = 1;
+
+	/* Without it Nagle's algorithm (RFC 896) holds back a small segment while an earlier one
+	 * is unacknowledged, and a peer that delays its ACK (RFC 1122 §4.2.3.2; Linux: up to 40
+	 * ms) waiting for that very segment stalls the exchange: a client's request head and body,
+	 * a server's response head and body, TLS records, each written by the peer with
+	 * TCP_NODELAY set, reach the far side only after the stall once the relay has split them.
+	 * The relay writes what it read at once and never has more to add, so it has nothing to
+	 * gain from coalescing. TCP_QUICKACK is left alone: the relay delays ACKs no more than the
+	 * peers would (the kernel's quick-ack heuristics still apply to its sockets), and the
+	 * option is not sticky (tcp(7)), so it would take a setsockopt after every read. splice(2)
+	 * into the socket pushes at the end of each call (no SPLICE_F_MORE), so with TCP_NODELAY
+	 * each relayed chunk leaves at once. A failure only costs latency. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
 
 /* px_send_buf: send buf[*off..len) on fd. Returns 1 when all is sent, 0 when it would block,
  * -1 on error. */
