@@ -485,7 +485,8 @@ static void socks_input(struct px_conn *c)
 		char raw[256];
 
 		if (r == -EINVAL && sr.atyp == 3) {
-			/* log the name as sent (escaped in the log), cut at 255 bytes */
+			/* log the name as sent (escaped in the log), cut at 255 bytes, and the
+			 * port it asked for */
 			size_t n = c->inlen > 5 ? (size_t)(uint8_t)c->in[4] : 0;
 
 			if (n > c->inlen - 5)
@@ -495,6 +496,7 @@ static void socks_input(struct px_conn *c)
 			for (size_t i = 0; i < n; i++)
 				if (raw[i] == '\0')
 					raw[i] = '\x01';
+			c->port = sr.port;
 			vlog(c, raw, "invalid host name (NUL or control character)");
 		}
 		reply_socks(c, sr.rep);

@@ -132,6 +132,19 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	assert_output_lacks "cordon-test-host"
 }
 
+@test "a SOCKS5 refusal of an invalid name is logged with the port it asked for" {
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks 'allowed.test\0.x' 4321
+	assert_status 1
+	run cordon_cmd log --json
+	assert_status 0
+	assert_output_has '"host":"allowed.test\u0001.x","port":4321' "invalid host name"
+	# the same port on a valid name that is refused: logged alike (control)
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks other.test 4321
+	assert_status 1
+	run cordon_cmd log --json
+	assert_output_has '"host":"other.test","port":4321'
+}
+
 @test "nothing is reachable before a host is named (default policy)" {
 	run crun -- "${CURL[@]}" -w '\nstatus=%{http_code}\n' "http://allowed.test:$HTTP_PORT/"
 	assert_output_has "status=403" "allowed.test"
