@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -25,6 +26,7 @@
 #include "cordon/hostpat.h"
 #include "cordon/layers.h"
 #include "cordon/policy.h"
+#include "cordon/proxy.h"
 #include "cordon/run.h"
 #include "cordon/vlog.h"
 #include "rpc.h"
@@ -618,7 +620,12 @@ static void m_status(struct req *q)
 		cordon_sb_json_str(&b, c->id, CORDON_JSON_UTF8);
 		first = false;
 	}
-	cordon_sb_add(&b, "],\"kernel\":");
+	/* What the session of each run holds: it raises the soft fd limit it inherits from here. */
+	struct rlimit rl;
+	size_t conns = getrlimit(RLIMIT_NOFILE, &rl) == 0
+			   ? cordon_proxy_capacity(cordon_proxy_nofile_target(&rl))
+			   : 0;
+	cordon_sb_addf(&b, "],\"proxyMaxConnections\":%zu,\"kernel\":", conns);
 	kernel_json(&b);
 	cordon_sb_add(&b, "}");
 	if (q->id)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,7 @@
 #include "proxy_conn.h"
 #include "proxy_socks5.h"
 
-#define PX_MAX_ACCEPTS 64  /* connections taken off a listener's queue per event */
-#define PX_FDS_RESERVED 64 /* fds kept for c-ares, the session's own and callers' */
+#define PX_MAX_ACCEPTS 64 /* connections taken off a listener's queue per event */
 
 uint64_t px_now_ms(void)
 {
@@ -359,15 +359,45 @@ int cordon_proxy_watch(struct cordon_proxy *px, int fd, uint32_t events, cordon_
 
 /* ---- public ---- */
 
-/* nofile_capacity: connections a proxy can hold with soft fd limit cur: each relayed one holds
- * PX_FDS_PER_CONN fds; PX_FDS_RESERVED stay for c-ares, the session's own fds and callers. */
-static size_t nofile_capacity(rlim_t cur)
+unsigned long cordon_proxy_nofile_target(const struct rlimit *rl)
 {
-	if (cur == RLIM_INFINITY)
-		return 100000;
-	if (cur <= PX_FDS_RESERVED)
+	rlim_t t = rl->rlim_max;
+
+	if (rl->rlim_cur == RLIM_INFINITY)
+		return (unsigned long)RLIM_INFINITY;
+	if (t == RLIM_INFINITY || t > CORDON_PROXY_NOFILE_MAX)
+		t = CORDON_PROXY_NOFILE_MAX;
+	return (unsigned long)(t > rl->rlim_cur ? t : rl->rlim_cur);
+}
+
+long cordon_proxy_nofile_raise(void)
+{
+	struct rlimit rl;
+	unsigned long t;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	t = cordon_proxy_nofile_target(&rl);
+	if (t != (unsigned long)rl.rlim_cur) {
+		rl.rlim_cur = t;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -errno;
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur;
+}
+
+size_t cordon_proxy_capacity(unsigned long nofile)
+{
+	if (nofile == (unsigned long)RLIM_INFINITY)
+		return CORDON_PROXY_CONNS_UNLIMITED;
+	if (nofile <= CORDON_PROXY_FDS_RESERVED + CORDON_PROXY_FDS_PER_CONN)
 		return 1;
-	return (size_t)(cur - PX_FDS_RESERVED) / PX_FDS_PER_CONN;
+	return (size_t)(nofile - CORDON_PROXY_FDS_RESERVED) / CORDON_PROXY_FDS_PER_CONN;
+}
+
+size_t cordon_proxy_max_conns(const struct cordon_proxy *px)
+{
+	return px->max_conns;
 }
 
 int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy **out,
@@ -421,7 +451,7 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 	px->hook.arg = px;
 	loop_hook_add(px->loop, &px->hook);
 	px->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	px->max_conns = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? nofile_capacity(rl.rlim_cur) : 1;
+	px->max_conns = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? cordon_proxy_capacity(rl.rlim_cur) : 1;
 	*out = px;
 	return 0;
 fail:

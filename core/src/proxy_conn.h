@@ -17,7 +17,6 @@
 
 #define PX_SETUP_TIMEOUT_MS 10000 /* head, lookup, each connect attempt, lingering close */
 #define PX_PIPE_CAP 65536	  /* default pipe capacity, pipe(7) */
-#define PX_FDS_PER_CONN 6	  /* client, upstream, two pipes */
 #define PX_LINGER_MAX 65536	  /* bytes drained after a final reply before closing outright */
 
 #define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))

@@ -501,10 +501,14 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	    .ask = ask.fd >= 0 ? session_ask_question : NULL,
 	    .ask_arg = &ask,
 	};
+	/* S alone holds the proxy's fds: its soft fd limit goes up to the hard one (bounded),
+	 * the confined side keeps the limits it had. */
+	(void)cordon_proxy_nofile_raise();
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
 		goto report;
 	st.px = px;
+	st.ctx.proxy_max_conns = cordon_proxy_max_conns(px);
 	if (ask.fd >= 0) {
 		ask.px = px;
 		r = loop_watch(loop, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);

@@ -83,6 +83,24 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 		fail "$output"
 }
 
+@test "the session raises its fd limit: 40 tunnels at once are held though the caller's soft limit is 128" {
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 512 ] ||
+		skip "hard RLIMIT_NOFILE $hard: no room above the soft limit to raise it to"
+	# Soft 128 alone would give the proxy (128 - 64) / 6 = 10 connections (control below).
+	run bash -c 'ulimit -Sn 128 && exec "$@"' _ timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" \
+		"$CORDON" run "${ALLOW[@]}" -- /bin/sh -c 'echo "inside: $(ulimit -Sn)"; "$@"' sh \
+		"$PY" "$PROXYCLIENT" tunnels allowed.test "$HTTP_PORT" 40
+	assert_status 0
+	assert_output_has "inside: 128" "tunnels: 40 of 40 established"
+	# control: where the hard limit is the soft one, the proxy cannot raise it and refuses
+	run bash -c 'ulimit -n 128 && exec "$@"' _ timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" \
+		"$CORDON" run "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" tunnels allowed.test "$HTTP_PORT" 40
+	assert_status 1
+	assert_output_has "tunnels: 10 of 40 established" "503 Service Unavailable"
+}
+
 # --- hosts not on the allowlist ----------------------------------------------------------------
 
 @test "a host not allowed gets 403 over HTTP, the body names it, and it is never reached" {

@@ -149,6 +149,19 @@ c_project() {
 	[ "${lines[-1]}" = '{"jsonrpc":"2.0","id":"r","result":{"status":3}}' ]
 }
 
+@test "serve: status says how many connections the proxy of a session it starts holds" {
+	local hard want
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 512 ] ||
+		skip "hard RLIMIT_NOFILE $hard: no room above the soft limit to raise it to"
+	want=$(python3 -c 'import sys; h = sys.argv[1]
+h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$hard")
+	run --separate-stderr bash -c 'ulimit -Sn 256 && exec "$@"' _ timeout -k 5 60 "$CORDON" \
+		serve --stdio < <(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"status"}')
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"\"proxyMaxConnections\":$want,"* ]] || { echo "$output"; false; }
+}
+
 @test "serve: run takes cwd and env, passes 128+N and 127 through" {
 	mkdir sub
 	serve '{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["sh","-c","echo $CORDON_T:$(basename $PWD)"],"cwd":"'"$PWD"'/sub","env":{"CORDON_T":"v"}}}' \

@@ -12,6 +12,9 @@ usage: proxyclient.py get HOST PORT [HOSTHDR]  absolute-form GET http://HOST:POR
        proxyclient.py unended HOST PORT [N]
                                          N clients at once: the same head in one piece without its
                                          final blank line; each waits up to 20 s for the answer
+       proxyclient.py tunnels HOST PORT N
+                                         N CONNECT tunnels to HOST:PORT held open at once; prints
+                                         how many the proxy established and the other answers
 Prints the proxy's status line (or "socks reply N") and whatever the far end answered.
 Exit 0 when the far end was reached, 1 when the proxy refused, 2 on other errors.
 """
@@ -122,6 +125,29 @@ def unended(host, port, n="1"):
     return 0 if all(o.startswith("HTTP/1.1 200") for o in outs) else 1
 
 
+def tunnels(host, port, n):
+    held, other = [], {}
+    for _ in range(int(n)):
+        s = socket.create_connection(proxy_addr("HTTP_PROXY"), timeout=10)
+        s.sendall(("CONNECT %s:%s HTTP/1.1\r\n\r\n" % (host, port)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            b = s.recv(1)
+            if not b:
+                break
+            head += b
+        status = head.decode(errors="replace").split("\r\n")[0]
+        if " 200" in status:
+            held.append(s)  # kept open: the tunnels are held at once
+        else:
+            other[status or "(closed)"] = other.get(status or "(closed)", 0) + 1
+            s.close()
+    print("tunnels: %d of %s established" % (len(held), n))
+    for k, v in sorted(other.items()):
+        print("  %d x %s" % (v, k))
+    return 0 if len(held) == int(n) else 1
+
+
 def connect(host, port):
     s = socket.create_connection(proxy_addr("HTTP_PROXY"), timeout=10)
     s.sendall(("CONNECT %s:%s HTTP/1.1\r\nHost: %s:%s\r\n\r\n" % (host, port, host, port)).encode())
@@ -165,11 +191,12 @@ def socks(host, port):
 
 def main():
     if len(sys.argv) not in (4, 5) or (
-            len(sys.argv) == 5 and sys.argv[1] not in ("get", "pieces", "unended")):
+            len(sys.argv) == 5 and sys.argv[1] not in ("get", "pieces", "unended", "tunnels")) or (
+            sys.argv[1] == "tunnels" and len(sys.argv) != 5):
         sys.stderr.write(__doc__)
         return 2
     fn = {"get": http_get, "connect": connect, "socks": socks, "pieces": in_pieces,
-          "unended": unended}.get(sys.argv[1])
+          "unended": unended, "tunnels": tunnels}.get(sys.argv[1])
     if not fn:
         sys.stderr.write(__doc__)
         return 2

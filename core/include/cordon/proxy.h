@@ -4,7 +4,9 @@
 #ifndef CORDON_PROXY_H
 #define CORDON_PROXY_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "cordon/error.h"
 #include "cordon/policy.h"
@@ -72,6 +74,34 @@ int cordon_proxy_log(struct cordon_proxy *px, const struct cordon_vlog_entry *v)
  * lookup apply as for any allowed name. Returns 0, or -ENOENT when no connection waits for token
  * (it closed or timed out: nothing to do). */
 int cordon_proxy_answer(struct cordon_proxy *px, uint64_t token, enum cordon_ask_answer a);
+
+/* The session process raises its soft RLIMIT_NOFILE to its hard limit, but to this many at most:
+ * each relayed connection holds CORDON_PROXY_FDS_PER_CONN fds, and memory for the relay grows
+ * with them (about 11 KB per idle tunnel, tens of KB while data is in the pipes). */
+#define CORDON_PROXY_NOFILE_MAX 65536
+#define CORDON_PROXY_FDS_PER_CONN 6    /* client, upstream, two pipes (splice(2)) */
+#define CORDON_PROXY_FDS_RESERVED 64   /* kept for c-ares, the session's own fds and callers */
+#define CORDON_PROXY_CONNS_UNLIMITED 100000 /* the connection limit with no fd limit at all */
+
+/* cordon_proxy_nofile_target: the soft fd limit the session process runs with, given its limits
+ * rl: the hard limit, at most CORDON_PROXY_NOFILE_MAX, never below the soft limit it has. */
+unsigned long cordon_proxy_nofile_target(const struct rlimit *rl);
+
+/* cordon_proxy_nofile_raise: raise this process's soft RLIMIT_NOFILE to
+ * cordon_proxy_nofile_target (setrlimit(2); an unprivileged process may raise it up to the hard
+ * limit). For the session process: the confined side keeps the limits it had (a soft limit above
+ * FD_SETSIZE breaks programs that use select(2)). Returns the soft limit now in force (LONG_MAX
+ * for none), or -errno (the limit is then unchanged). */
+long cordon_proxy_nofile_raise(void);
+
+/* cordon_proxy_capacity: the connections a proxy holds at once with a soft fd limit of nofile
+ * (RLIM_INFINITY: CORDON_PROXY_CONNS_UNLIMITED): (nofile - CORDON_PROXY_FDS_RESERVED) /
+ * CORDON_PROXY_FDS_PER_CONN, at least 1. Beyond it the proxy evicts clients still sending their
+ * request, else answers 503 / SOCKS5 "no acceptable method". */
+size_t cordon_proxy_capacity(unsigned long nofile);
+
+/* cordon_proxy_max_conns: the capacity of px, fixed when it was made. */
+size_t cordon_proxy_max_conns(const struct cordon_proxy *px);
 
 /* cordon_proxy_run: run the proxy's loop until cordon_proxy_stop is called (from a callback) or
  * a fatal error. Returns 0 or a negative errno. */
