@@ -488,7 +488,11 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	if (r < 0)
 		goto report;
 	struct session_ask ask = {.fd = -1, .policy = (struct cordon_policy *)p};
-	session_ask_open(&ask, rep.info.id, rep.info.log_path);
+	struct ucred caller = {0};
+	socklen_t callerl = sizeof(caller);
+	/* The control channel's creator is the caller (unix(7) SO_PEERCRED). */
+	(void)getsockopt(ctl, SOL_SOCKET, SO_PEERCRED, &caller, &callerl);
+	session_ask_open(&ask, rep.info.id, rep.info.log_path, caller.pid);
 	struct cordon_proxy_config cfg = {
 	    /* S's private copy of the caller's policy (fork); the live allowlist. */
 	    .policy = (struct cordon_policy *)p,
@@ -538,6 +542,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	/* Refusals the loop had no turn for before it stopped (the caller's hang-up came first). */
 	if (st.builder_sock >= 0)
 		guard_log_recv(px, st.builder_sock);
+	session_ask_bye(&ask);
 	goto end;
 
 report:
