@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -25,6 +26,7 @@
 #include "cordon/hostpat.h"
 #include "cordon/layers.h"
 #include "cordon/policy.h"
+#include "cordon/proxy.h"
 #include "cordon/run.h"
 #include "cordon/vlog.h"
 #include "rpc.h"
@@ -59,6 +61,9 @@ struct conn { /* a session process connected to the ask socket */
 	int fd;
 	char id[64];
 	char *log_path;
+	long caller;  /* the process that started the session ("caller PID"), 0 if not told */
+	char *run_id; /* the request id of our run whose session it is (raw JSON), or NULL */
+	bool bye;     /* it said its session ends as it should */
 };
 
 struct ask {
@@ -618,7 +623,12 @@ static void m_status(struct req *q)
 		cordon_sb_json_str(&b, c->id, CORDON_JSON_UTF8);
 		first = false;
 	}
-	cordon_sb_add(&b, "],\"kernel\":");
+	/* What the session of each run holds: it raises the soft fd limit it inherits from here. */
+	struct rlimit rl;
+	size_t conns = getrlimit(RLIMIT_NOFILE, &rl) == 0
+			   ? cordon_proxy_capacity(cordon_proxy_nofile_target(&rl))
+			   : 0;
+	cordon_sb_addf(&b, "],\"proxyMaxConnections\":%zu,\"kernel\":", conns);
 	kernel_json(&b);
 	cordon_sb_add(&b, "}");
 	if (q->id)
@@ -897,20 +907,57 @@ static void conn_close(struct serve *s, struct conn *c)
 	c->fd = -1; /* kept for log.list and status */
 }
 
-/* on_conn: one message from a session process: "hello ID LOGPATH" or "ask TOKEN HOST PORT". */
+/* session_died: c's session process ended without "bye" (killed, crashed): its confined
+ * processes have no network any more. Tell the client: notification session/died {session,
+ * pid (the session's caller, when known), id (the run's request id, when it is a run of ours),
+ * message}. */
+static void session_died(const struct conn *c)
+{
+	static const char msg[] = "the session process died; the network was cut";
+	struct cordon_strbuf b = {0};
+
+	fprintf(stderr, "cordon serve: session %s: %s\n", c->id, msg);
+	cordon_sb_add(&b, "{\"session\":");
+	cordon_sb_json_str(&b, c->id, CORDON_JSON_UTF8);
+	if (c->caller > 0)
+		cordon_sb_addf(&b, ",\"pid\":%ld", c->caller);
+	if (c->run_id)
+		cordon_sb_addf(&b, ",\"id\":%s", c->run_id);
+	cordon_sb_addf(&b, ",\"message\":\"%s\"}", msg);
+	notify("session/died", b.s);
+	cordon_sb_free(&b);
+}
+
+/* on_conn: one message from a session process: "hello ID LOGPATH", "caller PID", "bye" or
+ * "ask TOKEN HOST PORT" (ask.h). */
 static void on_conn(struct serve *s, struct conn *c)
 {
 	char msg[CORDON_ASK_MAX + 1], tok[32], host[256];
 	unsigned port;
+	long caller;
 	ssize_t n = recv(c->fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		if (!c->bye && c->id[0])
+			session_died(c);
 		conn_close(s, c);
 		return;
 	}
 	msg[n] = '\0';
+	if (!strcmp(msg, "bye")) {
+		c->bye = true;
+		return;
+	}
+	if (sscanf(msg, "caller %ld", &caller) == 1) {
+		/* Our run's process is the caller of its session (run_child calls cordon_run). */
+		c->caller = caller;
+		for (struct run *r = s->runs; r && !c->run_id; r = r->next)
+			if (caller > 0 && r->pid == caller)
+				c->run_id = strdup(r->id);
+		return;
+	}
 	if (!strncmp(msg, "hello ", 6)) {
 		char *sp = strchr(msg + 6, ' ');
 		if (sp) {
@@ -1249,6 +1296,11 @@ int cmd_serve(int argc, char **argv)
 			free(pf);
 			break;
 		}
+		/* Sessions first: a session/died comes before the exit of the run it ends. */
+		k = 2 + 3 * nr;
+		for (struct conn *c = s.conns; c; c = c->next, k++)
+			if (pf[k].revents && c->fd >= 0)
+				on_conn(&s, c);
 		k = 2;
 		for (struct run *r = s.runs, *nx; r; r = nx) {
 			nx = r->next;
@@ -1260,9 +1312,6 @@ int cmd_serve(int argc, char **argv)
 				finish_run(&s, r);
 			k += 3;
 		}
-		for (struct conn *c = s.conns; c; c = c->next, k++)
-			if (pf[k].revents && c->fd >= 0)
-				on_conn(&s, c);
 		if (pf[1].revents)
 			on_accept(&s);
 		now = now_ms();

@@ -245,7 +245,7 @@ static int wait_reaper(struct run_state *st, const struct cordon_run_opts *o,
 	struct run_note n, setup = {0}, exec_err = {0};
 	sigset_t set;
 	int sfd, status = -1;
-	bool notes_open = true;
+	bool notes_open = true, session_died = false;
 
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
@@ -266,10 +266,29 @@ static int wait_reaper(struct run_state *st, const struct cordon_run_opts *o,
 		return cordon_error_set(e, errno, "cordon run: signalfd: %m");
 	}
 	while (status < 0) {
-		struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
-				       {.fd = notes_open ? st->note_r : -1, .events = POLLIN}};
-		if (poll(pf, 2, -1) < 0)
+		/* The control channel's only other end is the session process's: a hang-up there
+		 * means it is gone (it serves until this process closes its end), and with it the
+		 * proxy and the guard. POLLHUP/POLLERR are reported whatever events asks for. */
+		struct pollfd pf[3] = {
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = notes_open ? st->note_r : -1, .events = POLLIN},
+		    {.fd = cordon_session_ctl_fd(st->session), .events = POLLRDHUP}};
+		if (poll(pf, 3, -1) < 0)
 			continue;
+		if (pf[2].revents && !session_died) {
+			int ws;
+
+			/* The command's end comes first when both are there: its status stands. */
+			if (waitpid(st->reaper, &ws, WNOHANG) == st->reaper) {
+				status = encode_status(ws);
+				break;
+			}
+			session_died = true;
+			kill(st->reaper, SIGKILL); /* PID 1: the whole namespace goes with it */
+			while (waitpid(st->reaper, &ws, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
 		if (pf[1].revents) {
 			ssize_t k = read(st->note_r, &n, sizeof(n));
 			if (k == (ssize_t)sizeof(n)) {
@@ -312,6 +331,9 @@ static int wait_reaper(struct run_state *st, const struct cordon_run_opts *o,
 	sigaction(SIGQUIT, &old_quit, NULL);
 	if (setup.kind)
 		return cordon_error_set(e, setup.err > 0 ? setup.err : EIO, "%s", setup.msg);
+	if (session_died)
+		return cordon_error_set(e, ECONNRESET,
+					"the session process died; the network was cut");
 	if (exec_err.kind && (status == 126 || status == 127))
 		cordon_error_set(e, exec_err.err, "%s", exec_err.msg);
 	return status;

@@ -27,9 +27,11 @@
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
 #include "guard_log.h"
+#include "loop.h"
 #include "session_ask.h"
 #include "seccomp_int.h"
 #include "session_internal.h"
+#include "vlog_sink.h"
 
 struct cordon_session {
 	int ctl;		     /* caller's end of the control channel */
@@ -46,6 +48,7 @@ struct cordon_session {
 /* State of S while it serves: what the control callback needs. */
 struct session_state {
 	struct cordon_control_ctx ctx;
+	struct cordon_proxy *px; /* serves on S's loop; guard refusals go to its log sink */
 	int builder_sock; /* S's end of the S↔B channel, while B builds */
 	int guard_log;	  /* S's end of the guard-log channel: refused writes from the worker */
 	pid_t builder;
@@ -197,12 +200,12 @@ static uint16_t local_port(int fd)
 }
 
 /* on_caller_exit: the caller's pidfd became readable: it exited (pidfd_open(2)). */
-static int on_caller_exit(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_caller_exit(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	(void)fd;
 	(void)events;
 	(void)arg;
-	cordon_proxy_stop(px);
+	loop_stop(l);
 	return 1;
 }
 
@@ -211,7 +214,7 @@ static int on_caller_exit(struct cordon_proxy *px, int fd, uint32_t events, void
  * execs its last command in place (`bash -c '...; make'`): that command is still the confined
  * shell's process and needs the proxy and the guard until it ends. The channel's creator is
  * the socketpair's peer (unix(7) SO_PEERCRED), alive now, so its pidfd cannot name another. */
-static const char *follow_caller(struct cordon_proxy *px, struct session_state *st, int ctl)
+static const char *follow_caller(struct cordon_loop *l, struct session_state *st, int ctl)
 {
 	struct ucred cr;
 	socklen_t crl = sizeof(cr);
@@ -226,7 +229,7 @@ static const char *follow_caller(struct cordon_proxy *px, struct session_state *
 	if (pfd < 0)
 		return "err follow-caller: pidfd_open failed";
 	fcntl(pfd, F_SETFD, FD_CLOEXEC);
-	if (cordon_proxy_watch(px, pfd, EPOLLIN, on_caller_exit, st, &e) < 0) {
+	if (loop_watch(l, pfd, EPOLLIN, on_caller_exit, st, &e) < 0) {
 		close(pfd);
 		return "err follow-caller: cannot watch the caller";
 	}
@@ -237,7 +240,7 @@ static const char *follow_caller(struct cordon_proxy *px, struct session_state *
 /* on_control: one request from the caller. "follow-caller" see follow_caller; anything else goes
  * to cordon_control_handle. A hang-up ends the session (the last confined process that could use
  * it is gone), unless it follows its caller. */
-static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_control(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 	char *req = st->req, *reply = NULL;
@@ -246,13 +249,13 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 
 	if (!(events & EPOLLIN)) {
 		if (!st->follow_caller)
-			cordon_proxy_stop(px);
+			loop_stop(l);
 		return 1;
 	}
 	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 3, &nfds);
 	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN)) {
 		if (!st->follow_caller)
-			cordon_proxy_stop(px);
+			loop_stop(l);
 		return 1;
 	}
 	if (n < 0) {
@@ -263,14 +266,14 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 	}
 	req[n] = '\0';
 	if (nfds == 0 && !strcmp(req, "follow-caller")) {
-		reply = strdup(follow_caller(px, st, fd));
+		reply = strdup(follow_caller(l, st, fd));
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
 	} else {
 		/* A refusal sent before its EACCES reached the caller is in the log before any
 		 * request the caller makes after it (`sandbox log`) is answered. */
 		if (st->guard_log >= 0)
-			guard_log_recv(px, st->guard_log);
+			guard_log_recv(st->px, st->guard_log);
 		if (cordon_control_handle(&st->ctx, req, n, &reply) < 0)
 			reply = NULL;
 	}
@@ -287,11 +290,12 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 
 /* on_guard_log: the guard worker's channel: refused writes, one violation-log line per message
  * (guard_log.h), appended here; a hang-up is the worker's end (or the confinement's failure). */
-static int on_guard_log(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_guard_log(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 
-	if ((events & EPOLLIN) && guard_log_recv(px, fd) == 0 &&
+	(void)l;
+	if ((events & EPOLLIN) && guard_log_recv(st->px, fd) == 0 &&
 	    !(events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
 		return 0;
 	st->guard_log = -1; /* closed by the loop */
@@ -300,12 +304,12 @@ static int on_guard_log(struct cordon_proxy *px, int fd, uint32_t events, void *
 
 /* on_approval: a person's `cordon approve` on the approval socket of a locked session
  * (control.h). The peer check and the request are cordon_control_approval_serve's. */
-static int on_approval(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_approval(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 	struct cordon_error e = {{0}};
 
-	(void)px;
+	(void)l;
 	if (!(events & EPOLLIN))
 		return 1;
 	/* A failed request (out of memory, a peer that hung up) is not the listener's end. */
@@ -315,7 +319,7 @@ static int on_approval(struct cordon_proxy *px, int fd, uint32_t events, void *a
 
 /* listen_approval: a locked session listens for outside approvals. Failing to listen is fatal
  * for the session: a locked shell could not be loosened at all, and the person must know. */
-static int listen_approval(struct cordon_proxy *px, struct session_state *st,
+static int listen_approval(struct cordon_loop *l, struct session_state *st,
 			   struct cordon_error *e)
 {
 	int fd = -1, r = cordon_control_approval_listen(st->ctx.session_id, &fd, e);
@@ -324,7 +328,7 @@ static int listen_approval(struct cordon_proxy *px, struct session_state *st,
 		return cordon_error_prefix(e, r, "lockPolicy");
 	cordon_control_approval_path(st->ctx.session_id, st->approval_path,
 				     sizeof(st->approval_path));
-	r = cordon_proxy_watch(px, fd, EPOLLIN, on_approval, st, e);
+	r = loop_watch(l, fd, EPOLLIN, on_approval, st, e);
 	if (r < 0) {
 		close(fd);
 		unlink(st->approval_path);
@@ -399,6 +403,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	struct session_reply rep;
 	struct session_status bst;
 	struct session_state st;
+	struct cordon_loop *loop = NULL;
+	struct vlog_sink sink = {.fd = -1};
 	struct cordon_proxy *px = NULL;
 	struct cordon_error e = {{0}};
 	int sv[2], gl[2] = {-1, -1}, bfds[SESSION_MAX_FDS], nfds = 0, r;
@@ -497,28 +503,43 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	rep.info.http_port = local_port(bfds[BFD_HTTP]);
 	rep.info.socks_port = local_port(bfds[BFD_SOCKS]);
 
-	/* 4. Serve: the proxy accepts on the in-namespace listeners; with an editor's
-	 * `cordon serve` to ask (ask.h), hosts neither list decides are asked about. */
+	/* 4. Serve, on S's loop: the proxy accepts on the in-namespace listeners and logs its
+	 * refusals to S's sink, as the guard's are (on_builder); with an editor's `cordon serve`
+	 * to ask (ask.h), hosts neither list decides are asked about. */
+	r = loop_new(&loop, &e);
+	if (r == 0 && vlog_sink_init(&sink, -1, rep.info.log_path) < 0)
+		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
+	if (r < 0)
+		goto report;
 	struct session_ask ask = {.fd = -1, .policy = (struct cordon_policy *)p};
-	session_ask_open(&ask, rep.info.id, rep.info.log_path);
+	struct ucred caller = {0};
+	socklen_t callerl = sizeof(caller);
+	/* The control channel's creator is the caller (unix(7) SO_PEERCRED). */
+	(void)getsockopt(ctl, SOL_SOCKET, SO_PEERCRED, &caller, &callerl);
+	session_ask_open(&ask, rep.info.id, rep.info.log_path, caller.pid);
 	struct cordon_proxy_config cfg = {
 	    /* S's private copy of the caller's policy (fork); the live allowlist. */
 	    .policy = (struct cordon_policy *)p,
 	    .http_fd = bfds[BFD_HTTP],
 	    .socks_fd = bfds[BFD_SOCKS],
 	    .log_fd = -1,
-	    .log_path = rep.info.log_path,
 	    .hosts_file = hosts_file,
+	    .loop = loop,
+	    .sink = &sink,
 	    .ask = ask.fd >= 0 ? session_ask_question : NULL,
 	    .ask_arg = &ask,
 	};
+	/* S alone holds the proxy's fds: its soft fd limit goes up to the hard one (bounded),
+	 * the confined side keeps the limits it had. */
+	(void)cordon_proxy_nofile_raise();
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
 		goto report;
+	st.px = px;
+	st.ctx.proxy_max_conns = cordon_proxy_max_conns(px);
 	if (ask.fd >= 0) {
 		ask.px = px;
-		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask,
-				       &e);
+		r = loop_watch(loop, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);
 		if (r < 0)
 			goto report;
 	}
@@ -526,14 +547,14 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	st.ctx.session_id = rep.info.id;
 	st.ctx.log_path = rep.info.log_path;
 	st.ctx.locked = p->lock_policy;
-	r = cordon_proxy_watch(px, ctl, EPOLLIN | EPOLLRDHUP, on_control, &st, &e);
+	r = loop_watch(loop, ctl, EPOLLIN | EPOLLRDHUP, on_control, &st, &e);
 	if (r < 0)
 		goto report;
-	r = cordon_proxy_watch(px, st.guard_log, EPOLLIN | EPOLLRDHUP, on_guard_log, &st, &e);
+	r = loop_watch(loop, st.guard_log, EPOLLIN | EPOLLRDHUP, on_guard_log, &st, &e);
 	if (r < 0)
 		goto report;
 	if (st.ctx.locked) {
-		r = listen_approval(px, &st, &e);
+		r = listen_approval(loop, &st, &e);
 		if (r < 0)
 			goto report;
 	}
@@ -544,10 +565,11 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	for (int i = 0; i < RFD_COUNT; i++)
 		close(rfds[i]);
 	gl[1] = -1;
-	cordon_proxy_run(px, &e);
+	loop_run(loop, &e);
 	/* Refusals the loop had no turn for before it stopped (the caller's hang-up came first). */
 	if (st.guard_log >= 0)
 		guard_log_recv(px, st.guard_log);
+	session_ask_bye(&ask);
 	goto end;
 
 report:

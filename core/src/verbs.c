@@ -921,6 +921,8 @@ static int verb_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 	}
 	OUT("layers in force: %s\n", l >= 0 ? (in[0] ? in : "none") : "unknown");
 	OUT("layers missing: %s\n", l >= 0 ? (out[0] ? out : "none") : "unknown");
+	json_text(&j, json_get(&j, 0, "proxy_max_connections"), buf, sizeof(buf));
+	OUT("proxy: up to %s connections at once\n", buf[0] ? buf : "?");
 	json_list(&j, json_get(&j, 0, "pending"), buf, sizeof(buf));
 	if (strcmp(buf, "none"))
 		OUT("waiting for approval: %s\n", buf);

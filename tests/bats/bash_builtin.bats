@@ -213,6 +213,23 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 ' || fail "status --json: $output"
 }
 
+@test "sandbox status says how many connections the proxy holds: its fd limit is raised, the shell's is not" {
+	local hard want
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 512 ] ||
+		skip "hard RLIMIT_NOFILE $hard: no room above the soft limit to raise it to"
+	# The hard limit, at most 65536, less 64 spare fds, six per connection (proxy.h).
+	want=$("$PY" -c 'import sys; h = sys.argv[1]
+h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$hard")
+	run sb 'ulimit -Sn 256; sandbox on || exit 9; sandbox status; sandbox status --json
+		echo "shell soft limit: $(ulimit -Sn)"'
+	status_is 0
+	has "proxy: up to $want connections at once" "\"proxy_max_connections\":$want}" \
+		"shell soft limit: 256"
+	# control: soft 256 alone would give (256 - 64) / 6 = 32
+	lacks "up to 32 connections"
+}
+
 @test "Capabilities are all zero and NoNewPrivs is set in the confined shell" {
 	run sb 'sandbox on || exit 9; grep -E "^(Cap(Eff|Prm|Inh|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/$$/status'
 	status_is 0

@@ -64,6 +64,43 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	assert_output_lacks "host=evil.test"
 }
 
+@test "request heads that arrive in pieces, 0.3 s apart, are served (20 clients at once)" {
+	# Bytes that arrived before the proxy accepted are read at once; the wake-up that follows
+	# brings nothing new, and must not end the head (it used to get an immediate 400).
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" pieces allowed.test "$HTTP_PORT" 20
+	assert_status 0
+	assert_output_has "HTTP/1.1 200" "cordon-test-host allowed host=allowed.test" "path=/pieces"
+	assert_output_lacks "400 Bad Request"
+	[ "$(grep -c '^client [0-9]*: HTTP/1.1 200 OK' <<<"$output")" -eq 20 ] || fail "$output"
+}
+
+@test "a request head that never ends gets 408 when the head timeout expires, not 400 at once" {
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" unended allowed.test "$HTTP_PORT" 5
+	assert_status 1
+	assert_output_has "HTTP/1.1 408 Request Timeout" "request head not received within 10 s"
+	assert_output_lacks "400 Bad Request"
+	[ "$(grep -c '^client [0-9]*: HTTP/1.1 408 Request Timeout' <<<"$output")" -eq 5 ] ||
+		fail "$output"
+}
+
+@test "the session raises its fd limit: 40 tunnels at once are held though the caller's soft limit is 128" {
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 512 ] ||
+		skip "hard RLIMIT_NOFILE $hard: no room above the soft limit to raise it to"
+	# Soft 128 alone would give the proxy (128 - 64) / 6 = 10 connections (control below).
+	run bash -c 'ulimit -Sn 128 && exec "$@"' _ timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" \
+		"$CORDON" run "${ALLOW[@]}" -- /bin/sh -c 'echo "inside: $(ulimit -Sn)"; "$@"' sh \
+		"$PY" "$PROXYCLIENT" tunnels allowed.test "$HTTP_PORT" 40
+	assert_status 0
+	assert_output_has "inside: 128" "tunnels: 40 of 40 established"
+	# control: where the hard limit is the soft one, the proxy cannot raise it and refuses
+	run bash -c 'ulimit -n 128 && exec "$@"' _ timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" \
+		"$CORDON" run "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" tunnels allowed.test "$HTTP_PORT" 40
+	assert_status 1
+	assert_output_has "tunnels: 10 of 40 established" "503 Service Unavailable"
+}
+
 # --- hosts not on the allowlist ----------------------------------------------------------------
 
 @test "a host not allowed gets 403 over HTTP, the body names it, and it is never reached" {
@@ -111,6 +148,19 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	assert_status 1
 	assert_output_lacks "socks reply 0"
 	assert_output_lacks "cordon-test-host"
+}
+
+@test "a SOCKS5 refusal of an invalid name is logged with the port it asked for" {
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks 'allowed.test\0.x' 4321
+	assert_status 1
+	run cordon_cmd log --json
+	assert_status 0
+	assert_output_has '"host":"allowed.test\u0001.x","port":4321' "invalid host name"
+	# the same port on a valid name that is refused: logged alike (control)
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks other.test 4321
+	assert_status 1
+	run cordon_cmd log --json
+	assert_output_has '"host":"other.test","port":4321'
 }
 
 @test "nothing is reachable before a host is named (default policy)" {

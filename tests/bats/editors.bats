@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load session_pid
+
 TOP="$BATS_TEST_DIRNAME/../.."
 CORDON="$TOP/build/cordon"
 
@@ -21,6 +23,8 @@ setup() {
 teardown() {
 	cd /
 	rm -rf "$T"
+	# the run of the session/died test, should it fail before the run ends
+	pkill -KILL -f 'sleep 3147' 2>/dev/null || true
 }
 
 # serve LINES...: feed the lines to `cordon serve --stdio`; stdout in $output.
@@ -149,6 +153,47 @@ c_project() {
 	[ "${lines[-1]}" = '{"jsonrpc":"2.0","id":"r","result":{"status":3}}' ]
 }
 
+@test "serve: status says how many connections the proxy of a session it starts holds" {
+	local hard want
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 512 ] ||
+		skip "hard RLIMIT_NOFILE $hard: no room above the soft limit to raise it to"
+	want=$(python3 -c 'import sys; h = sys.argv[1]
+h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$hard")
+	run --separate-stderr bash -c 'ulimit -Sn 256 && exec "$@"' _ timeout -k 5 60 "$CORDON" \
+		serve --stdio < <(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"status"}')
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"\"proxyMaxConnections\":$want,"* ]] || { echo "$output"; false; }
+}
+
+@test "serve: when a run's session process dies, the client gets session/died and the run 125" {
+	local serve_pid spid i
+	mkfifo "$T/in"
+	timeout -k 5 60 "$CORDON" serve --stdio <"$T/in" >"$T/out" 2>"$T/err" &
+	serve_pid=$!
+	exec 7>"$T/in"
+	# control: a run that ends by itself brings no such notification
+	echo '{"jsonrpc":"2.0","id":"r0","method":"run","params":{"argv":["true"]}}' >&7
+	echo '{"jsonrpc":"2.0","id":"r1","method":"run","params":{"argv":["sh","-c","echo started; exec sleep 3147"]}}' >&7
+	for i in $(seq 200); do grep -q '"data":"started' "$T/out" && break; sleep 0.05; done
+	grep -q '"id":"r0","result":{"status":0}' "$T/out" || { cat "$T/out"; false; }
+	# $serve_pid is timeout's; its child is cordon serve, whose child runs r1 (r0 is over)
+	spid=$(serve_session_pid "$(pgrep -P "$serve_pid" -x cordon)") ||
+		{ echo "no session process"; false; }
+	kill -KILL "$spid"
+	for i in $(seq 400); do grep -q '"id":"r1","result"' "$T/out" && break; sleep 0.05; done
+	exec 7>&-
+	wait "$serve_pid"
+	run cat "$T/out"
+	[ "$(grep -c '"method":"session/died"' "$T/out")" -eq 1 ] || { echo "$output"; false; }
+	[[ "$output" =~ \{\"jsonrpc\":\"2.0\",\"method\":\"session/died\",\"params\":\{\"session\":\"[0-9a-f]{32}\",\"pid\":[0-9]+,\"id\":\"r1\",\"message\":\"the\ session\ process\ died\;\ the\ network\ was\ cut\"\}\} ]] ||
+		{ echo "$output"; false; }
+	[[ "$output" == *'"data":"cordon: the session process died; the network was cut\n"'* ]] ||
+		{ echo "$output"; false; }
+	[[ "$output" == *'{"jsonrpc":"2.0","id":"r1","result":{"status":125}}'* ]] || { echo "$output"; false; }
+	! pgrep -f 'sleep 3147' >/dev/null || { echo "the command outlived its run"; false; }
+}
+
 @test "serve: run takes cwd and env, passes 128+N and 127 through" {
 	mkdir sub
 	serve '{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["sh","-c","echo $CORDON_T:$(basename $PWD)"],"cwd":"'"$PWD"'/sub","env":{"CORDON_T":"v"}}}' \
@@ -248,11 +293,20 @@ c_project() {
 	[ -x hello ]
 }
 
+@test "neovim: when the session process of :SandboxRun dies, the plugin says the network was cut" {
+	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
+	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/session_died.lua"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PASS* ]]
+}
+
 @test "vscode extension: node --test against the real helper (network/ask allow, then deny)" {
 	command -v node >/dev/null || skip "node not installed"
 	ext="$TOP/vscode-helper/extension"
 	[ -d "$ext" ] || ext="$TOP/extension"
-	CORDON_HELPER="$CORDON" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
+	CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }

@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load session_pid
+
 CORDON="$BATS_TEST_DIRNAME/../../build/cordon"
 PY=/usr/bin/python3
 
@@ -15,11 +17,12 @@ setup() {
 	chmod 755 "$T"
 	mkdir -p "$T/proj"
 	cd "$T/proj"
-	SERVER_PID=
+	SERVER_PID= CORDON_PID=
 }
 
 teardown() {
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+	[ -n "$CORDON_PID" ] && kill -KILL "$CORDON_PID" 2>/dev/null
 	cd /
 	rm -rf "$T"
 }
@@ -143,6 +146,38 @@ s.serve_forever()' >"$T/port" 2>/dev/null &
 	kill -KILL "$pid"
 	wait "$pid" || true
 	wait_gone 'sleep 3142'
+}
+
+# fail MESSAGE: end the test with a message.
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+
+@test "when the session process dies, cordon run says the network was cut, ends the command, exits 125" {
+	"$CORDON" run -- sh -c 'echo started >"$1"; sleep 3146; echo after-sleep >"$1"' sh \
+		"$T/proj/state" 2>"$T/stderr" &
+	pid=$!
+	CORDON_PID=$pid # killed by teardown should the test fail before it ends
+	wait_running '^sleep 3146'
+	spid=$(session_pid_of "$pid") || fail "no session process found for cordon pid $pid"
+	kill -KILL "$spid"
+	status=0
+	timeout 20 tail --pid="$pid" -f /dev/null ||
+		fail "cordon run still running 20 s after its session process was killed"
+	wait "$pid" || status=$?
+	CORDON_PID=
+	[ "$status" -eq 125 ] || fail "exit status $status; stderr: $(cat "$T/stderr")"
+	grep -qx 'cordon: the session process died; the network was cut' "$T/stderr" ||
+		fail "stderr: $(cat "$T/stderr")"
+	wait_gone 'sleep 3146'
+	[ "$(cat "$T/proj/state")" = started ] # the command did not go on
+}
+
+@test "a command that ends before its session process keeps its status and gets no such message" {
+	run --separate-stderr crun -- sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	[[ "$stderr" != *"session process died"* ]] || fail "stderr: $stderr"
 }
 
 @test "SIGTERM to cordon reaches the command, whose status passes through" {

@@ -28,6 +28,7 @@ M.client = nil
 M.runs = {} -- request id -> run state
 M.last_run = nil -- the last finished :SandboxRun: {cmd, status, lines}
 M.server_log = {} -- stderr lines of cordon serve
+M.sessions_died = {} -- session/died notifications: {session, pid, id?, message}
 
 function M.setup(opts)
   M.config = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
@@ -139,6 +140,13 @@ local function on_notification(method, params)
     return
   end
   local run = M.runs[params.id]
+  if method == 'session/died' then
+    -- A session process ended without saying so: its confined processes lost the network.
+    table.insert(M.sessions_died, params)
+    local what = run and (':SandboxRun ' .. run.cmd) or ('session ' .. tostring(params.session))
+    notify(what .. ': ' .. tostring(params.message or 'the session process died'), vim.log.levels.ERROR)
+    return
+  end
   if not run then
     return
   end
@@ -326,6 +334,7 @@ function M.status()
       ('cordon %s, session policy %s'):format(r.version or '?', r.started and 'set' or 'default'),
       ('runs: %d, sessions: %d, network/ask: %s'):format(#(r.runs or {}), #(r.sessions or {}),
         r.networkAsk and 'on' or 'off'),
+      ('proxy: up to %s connections at once per session'):format(tostring(r.proxyMaxConnections or '?')),
       ('kernel %s: userns %s, Landlock ABI %s, seccomp %s'):format(k.release or '?', tostring(k.userns),
         tostring(k.landlock_abi), tostring(k.seccomp)),
     })

@@ -31,6 +31,7 @@ class Cordon {
     this.sessionHosts = []; // allowed for this window's session (network/ask, cordon.allowHost)
     this.client = null;
     this.askSocket = null;
+    this.sessionsDied = []; // session/died notifications, in order
     this.output = vscode.window.createOutputChannel('cordon');
     this.status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
     this.status.command = 'cordon.status';
@@ -76,6 +77,9 @@ class Cordon {
       this.output.appendLine(`cordon serve exited (${sig || code})`);
       this.setStatus('$(shield) cordon (stopped)');
     });
+    c.on('notification', (method, params) => {
+      if (method === 'session/died') this.sessionDied(params || {});
+    });
     c.onRequest = (method, params) => {
       if (method === 'network/ask') return this.ask(params);
       throw Object.assign(new Error(`method not found: ${method}`), { code: -32601 });
@@ -96,6 +100,20 @@ class Cordon {
   setStatus(text, tooltip) {
     this.status.text = text;
     if (tooltip) this.status.tooltip = tooltip;
+  }
+
+  /**
+   * session/died {session, pid, id?, message}: a session process ended without saying so, so
+   * the confined processes of that run or terminal have no network any more. Shown as an error.
+   */
+  sessionDied(params) {
+    const run = params.id !== undefined && this.client && this.client.runs.get(params.id);
+    const what = run ? `the run of ${run.argv.join(' ')}` : `session ${params.session}`;
+    const msg = `cordon: ${what}: ${params.message || 'the session process died'}`;
+    this.sessionsDied.push(params);
+    this.output.appendLine(msg);
+    this.setStatus('$(shield) cordon (a session died)', msg);
+    vscode.window.showErrorMessage(msg);
   }
 
   /** network/ask {host, port} → a notification with three buttons; dismissed means deny. */
@@ -136,7 +154,8 @@ class Cordon {
     const c = await this.serve();
     const r = await c.request('status');
     const k = r.kernel || {};
-    const msg = `cordon ${r.version}: ${r.runs.length} running, network/ask ${r.networkAsk ? 'on' : 'off'}; ` +
+    const msg = `cordon ${r.version}: ${r.runs.length} running, network/ask ${r.networkAsk ? 'on' : 'off'}, ` +
+      `proxy up to ${r.proxyMaxConnections} connections per session; ` +
       `kernel ${k.release}: user namespaces ${k.userns ? 'yes' : 'no'}, Landlock ABI ${k.landlock_abi}, seccomp ${k.seccomp ? 'yes' : 'no'}`;
     vscode.window.showInformationMessage(msg);
     return r;

@@ -87,6 +87,8 @@ test('activation registers the profile provider, the commands and a status-bar i
 test('commands answer through the real helper', { skip: !haveHelper && `no helper at ${helper}`, timeout: 60000 }, async () => {
   const st = await vscode.commands.executeCommand('cordon.status');
   assert.ok(st && st.kernel && st.kernel.release, JSON.stringify(st));
+  assert.ok(st.proxyMaxConnections > 0, JSON.stringify(st));
+  assert.match(vscode._stub.shown.info.at(-1), /proxy up to \d+ connections per session/);
   const hosts = await vscode.commands.executeCommand('cordon.hosts');
   assert.deepStrictEqual(hosts.allow, ['127.0.0.2']);
   const log = await vscode.commands.executeCommand('cordon.showLog');
@@ -180,4 +182,41 @@ test('network/ask unanswered within the timeout means deny', {
   assert.match(r.stderr, /403/);
   assert.ok(Date.now() - t0 < 25000, 'the timeout was not applied');
   c.stop();
+});
+
+// The session helper of the bats suites: finds the session process of serve's running run.
+const sessionPidScript = process.env.CORDON_TESTS
+  ? path.join(process.env.CORDON_TESTS, 'bats', 'session_pid.bash')
+  : path.join(root, '..', '..', 'tests', 'bats', 'session_pid.bash');
+
+test('when a run\'s session process dies, the extension shows that the network was cut', {
+  skip: (!haveHelper && `no helper at ${helper}`) || (!fs.existsSync(sessionPidScript) && `no ${sessionPidScript}`),
+  timeout: 60000,
+}, async () => {
+  const client = await cordon.serve();
+  const died = 'the session process died; the network was cut';
+  // control: a run that ends by itself brings no such notice
+  let r = await client.run(['true'], { cwd: work });
+  assert.strictEqual(r.status, 0);
+  assert.strictEqual(cordon.sessionsDied.length, 0);
+
+  let started;
+  const isStarted = new Promise((ok) => { started = ok; });
+  const running = client.run(['sh', '-c', 'echo started; exec sleep 3149'], {
+    cwd: work,
+    onOutput: (stream, data) => { if (data.includes('started')) started(); },
+  });
+  await isStarted;
+  const spid = Number(execFileSync('bash', ['-c', '. "$1" && serve_session_pid "$2"', '_',
+    sessionPidScript, String(client.proc.pid)], { encoding: 'utf8' }).trim());
+  assert.ok(spid > 0, 'no session process found');
+  process.kill(spid, 'SIGKILL');
+  r = await running;
+  assert.strictEqual(r.status, 125);
+  assert.match(r.stderr, new RegExp(`cordon: ${died}`));
+  assert.strictEqual(cordon.sessionsDied.length, 1);
+  assert.match(cordon.sessionsDied[0].session, /^[0-9a-f]{32}$/);
+  const shown = vscode._stub.shown.error.at(-1);
+  assert.ok(shown.includes(died) && shown.includes('sleep 3149'), shown);
+  assert.match(vscode.window.statusBarItems[0].text, /session died/);
 });
