@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cordon/verbs.h"
@@ -65,8 +66,21 @@ static int not_toplevel(void *arg, char *why, size_t len)
 	return 0;
 }
 
-/* Running or stopped jobs in zsh's job table (what $jobstates shows), the current job — the one
- * running this builtin — excepted. */
+/* has_live_process: does job j hold a process that is running or stopped? A job entry without
+ * one is the shell's own bookkeeping of a command it runs itself: `time sandbox on` makes an
+ * entry to time the builtin (no process, process group 0), which is not a job to refuse. */
+static bool has_live_process(const struct job *j)
+{
+	const struct process *lists[] = {j->procs, j->auxprocs};
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		for (const struct process *p = lists[k]; p; p = p->next)
+			if (p->pid > 0 && (p->status == SP_RUNNING || WIFSTOPPED(p->status)))
+				return true;
+	return false;
+}
+
+/* Running or stopped jobs in zsh's job table (what $jobstates shows) that hold a live process,
+ * the current job — the one running this builtin — excepted. */
 static int live_jobs(void *arg, char *what, size_t len)
 {
 	(void)arg;
@@ -74,7 +88,8 @@ static int live_jobs(void *arg, char *what, size_t len)
 	size_t o = strlen(what);
 	for (int i = 1; jobtab && i <= maxjob; i++) {
 		const struct job *j = &jobtab[i];
-		if (i == thisjob || !(j->stat & STAT_INUSE) || (j->stat & STAT_DONE))
+		if (i == thisjob || !(j->stat & STAT_INUSE) || (j->stat & STAT_DONE) ||
+		    !has_live_process(j))
 			continue;
 		n++;
 		if (o < len) {
