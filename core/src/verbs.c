@@ -614,6 +614,8 @@ static int apply_env(const struct cordon_shell *sh, const struct cordon_env *env
 {
 	int bad = 0;
 	for (size_t i = 0; i < env->n; i++) {
+		if (env->v[i].if_unset && sh->getvar(sh->arg, env->v[i].name))
+			continue; /* a default; the person's value wins */
 		int r = sh->setvar(sh->arg, env->v[i].name, env->v[i].value, true);
 		if (r < 0) {
 			ERR("cannot %s %s: %s\n", env->v[i].value ? "export" : "unset",
@@ -716,6 +718,8 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	find_self_exe(self_exe, sizeof(self_exe));
 	struct cordon_env env = {0};
 	r = cordon_env_build(si, self_exe, &env, &e);
+	if (r == 0)
+		r = cordon_env_add_cache_defaults(&env, &p, sh->getvar(sh->arg, "HOME"), &e);
 	int ctl = r < 0 ? -1 : fcntl(cordon_session_ctl_fd(s), F_DUPFD_CLOEXEC, CTL_FD_MIN);
 	if (r < 0 || ctl < 0) {
 		ERR("on: %s; nothing changed\n", r < 0 ? e.msg : strerror(errno));
