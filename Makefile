@@ -45,8 +45,14 @@ ZSH_INC    := -DMODULE
 ZSH_MOD_SO := $(BUILD)/zsh-module/cordon/sandbox.so
 ZSH_DEV    := $(wildcard /usr/include/zsh/zsh.mdh)
 
-.PHONY: all lib helper unit tools bash-builtin zsh-module install clean help fuzz fuzz-run sanitize
-all: lib helper unit tools bash-builtin $(if $(ZSH_DEV),zsh-module)
+# The init files of `cordon shell` (vscode-helper/shell/), where the helper finds them beside
+# itself: $(BUILD)/share/cordon/shell in the build tree, PREFIX/share/cordon/shell installed.
+SHELL_INIT_SRC := vscode-helper/shell/cordon-shell.bash vscode-helper/shell/zdotdir/.zshenv
+SHELL_INIT     := $(SHELL_INIT_SRC:vscode-helper/shell/%=$(BUILD)/share/cordon/shell/%)
+
+.PHONY: all lib helper unit tools bash-builtin zsh-module shell-init install clean help fuzz \
+	fuzz-run sanitize
+all: lib helper unit tools bash-builtin $(if $(ZSH_DEV),zsh-module) shell-init
 
 lib: $(BUILD)/libcordon.a
 helper: $(BUILD)/cordon
@@ -54,6 +60,11 @@ unit: $(UNIT_BIN)
 tools: $(TOOL_BIN)
 bash-builtin: $(BUILTIN_SO)
 zsh-module: $(ZSH_MOD_SO)
+shell-init: $(SHELL_INIT)
+
+$(BUILD)/share/cordon/shell/%: vscode-helper/shell/%
+	@mkdir -p $(dir $@)
+	install -m 644 $< $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

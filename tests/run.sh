@@ -68,7 +68,7 @@ chmod 755 "$stage"
 mkdir -p "$stage/build"
 cp -a "$bdir/cordon" "$stage/build/"
 [ -d "$bdir/tests" ] && cp -a "$bdir/tests" "$stage/build/"
-for extra in bash-builtin zsh-module; do
+for extra in bash-builtin zsh-module share; do
 	[ -d "$bdir/$extra" ] && cp -a "$bdir/$extra" "$stage/build/"
 done
 cp -a "$top/tests" "$stage/tests"

@@ -258,3 +258,32 @@ session_dies() {
 	step 'sandbox status'
 	[[ "$OUT" == *"sandbox: on (session "* ]] || fail "not on: $OUT"
 }
+
+# --- cordon shell (editor terminals) -----------------------------------------------------------
+
+@test "cordon shell: the marker goes in front of the prompt the person's files set, and refusals are told" {
+	CORDON=$TOP/build/cordon
+	[ -x "$CORDON" ] || skip "build/cordon not built"
+	for sh in bash zsh; do
+		shpath=$(command -v $sh) || continue
+		[ $sh = zsh ] && { [ -f "$T/lib/cordon/sandbox.so" ] || continue; }
+		timeout 10 tmux -L "$SOCK" kill-server 2>/dev/null || true
+		rm -f "$T/home/.profile" "$T/home/.zshrc"
+		if [ $sh = bash ]; then
+			PROMPT_RE='^(\[cordon\] )?READY\$ ' PROMPT_RE_TEXT='READY$ '
+			echo "PS1='READY\$ '" >"$T/home/.profile"
+		else
+			PROMPT_RE='^(\[cordon\] )?READY> ' PROMPT_RE_TEXT='READY> '
+			echo "PROMPT='READY> '" >"$T/home/.zshrc"
+		fi
+		tmux_start 200 50 "$W" "env -i $ENVS SHELL=$shpath $CORDON shell"
+		wait_screen '^\[cordon\] READY' 30 || fail "$sh: no marked prompt: $(screen)"
+		step "curl -sS -m 10 -o /dev/null http://denied.test:8080/"
+		[[ "$OUT" == *"cordon: refused denied.test:8080 (not on the allowlist) — sandbox allow-host denied.test"* ]] ||
+			fail "$sh: no notice in cordon shell: $OUT"
+		step 'sandbox allow-host build.test 127.0.0.2'
+		step "curl -fsS -m 10 http://build.test:$HOST_PORT/"
+		[[ "$OUT" == *cordon-notices-host* ]] && [[ "$OUT" != *"cordon: refused"* ]] ||
+			fail "$sh: allow-host in cordon shell: $OUT"
+	done
+}
