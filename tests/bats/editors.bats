@@ -298,7 +298,20 @@ c_project() {
 	[[ "$output" == *PASS* ]]
 }
 
-@test "neovim: :SandboxTerminal refuses touch /etc/x and lets touch ./ok work" {
+@test "neovim: :help cordon works from the built plugin without :helptags, in a directory it cannot write" {
+	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
+	[ -f "$TOP/nvim-plugin/doc/tags" ] || { echo "nvim-plugin/doc/tags not built (make nvim-tags)"; return 1; }
+	cp -r "$TOP/nvim-plugin" "$T/plugin"
+	chmod -R a-w "$T/plugin"
+	CORDON_PLUGIN="$T/plugin" CORDON_TESTS="$TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/help.lua"
+	chmod -R u+w "$T/plugin"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PASS* ]]
+}
+
+@test "neovim: :SandboxTerminal starts in Terminal-mode, the sandbox verbs answer, touch /etc/x is refused and ./ok works" {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
 	SHELL=/bin/bash CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
 		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/terminal.lua"
