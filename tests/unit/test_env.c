@@ -107,7 +107,8 @@ static void caches_default_to_the_private_tmp_when_home_is_read_only(void **stat
 	(void)state;
 
 	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
-	assert_int_equal(cordon_policy_add_path(&p.allow_write, "/home/u/proj", "/home/u", "/", &e), 0);
+	assert_int_equal(cordon_policy_add_path(&p.allow_write, "/home/u/proj", "/home/u", "/", &e),
+			 0);
 	assert_int_equal(cordon_env_build(&info, NULL, &env, &e), 0);
 	unsetenv("XDG_CACHE_HOME");
 	assert_int_equal(cordon_env_add_cache_defaults(&env, &p, "/home/u", &e), 0);
@@ -129,9 +130,11 @@ static void a_writable_cache_keeps_its_own_place(void **state)
 	(void)state;
 
 	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
-	assert_int_equal(cordon_policy_add_path(&p.allow_write, "/home/u/.npm", "/home/u", "/", &e), 0);
+	assert_int_equal(cordon_policy_add_path(&p.allow_write, "/home/u/.npm", "/home/u", "/", &e),
+			 0);
 	setenv("XDG_CACHE_HOME", "/home/u/cache", 1);
-	assert_int_equal(cordon_policy_add_path(&p.allow_write, "/home/u/cache", "/home/u", "/", &e), 0);
+	assert_int_equal(
+	    cordon_policy_add_path(&p.allow_write, "/home/u/cache", "/home/u", "/", &e), 0);
 	assert_int_equal(cordon_env_build(&info, NULL, &env, &e), 0);
 	assert_int_equal(cordon_env_add_cache_defaults(&env, &p, "/home/u", &e), 0);
 	assert_null(has(&env, "npm_config_cache"));

@@ -110,7 +110,8 @@ static void git_init_at_the_root_is_explained(void **state)
 static void paths_are_shown_from_cwd_then_home(void **state)
 {
 	struct cordon_vlog_entry *a = write_entry("/home/u/proj/sub/.envrc"),
-				 *b = write_entry("/home/u/.bashrc"), *c = write_entry("/srv/x/.mcp.json");
+				 *b = write_entry("/home/u/.bashrc"),
+				 *c = write_entry("/srv/x/.mcp.json");
 	char buf[1024];
 	(void)state;
 	cordon_notice_refusal(a, &ctx, buf, sizeof(buf));
@@ -156,8 +157,8 @@ static void sudo_gets_the_no_new_privs_hint_only_when_it_failed(void **state)
 {
 	char buf[1024];
 	(void)state;
-	assert_true(cordon_notice_command("sudo apt install x", 1, "/home/u", &ctx, buf, sizeof(buf)) >
-		    0);
+	assert_true(
+	    cordon_notice_command("sudo apt install x", 1, "/home/u", &ctx, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "sudo cannot gain privileges"));
 	assert_non_null(strstr(buf, "no_new_privs"));
 	assert_true(cordon_notice_command("FOO=1 /usr/bin/sudo -n true", 1, NULL, &ctx, buf,
@@ -180,9 +181,8 @@ static void git_global_config_gets_the_identity_hint(void **state)
 	assert_int_equal(cordon_notice_command("git config user.email me@example.org", 255,
 					       "/nonexistent", &ctx, buf, sizeof(buf)),
 			 0);
-	assert_int_equal(cordon_notice_command("git status", 128, "/nonexistent", &ctx, buf,
-					       sizeof(buf)),
-			 0);
+	assert_int_equal(
+	    cordon_notice_command("git status", 128, "/nonexistent", &ctx, buf, sizeof(buf)), 0);
 }
 
 static void git_commit_gets_the_hint_only_without_an_identity(void **state)
@@ -195,9 +195,8 @@ static void git_commit_gets_the_hint_only_without_an_identity(void **state)
 	assert_true(cordon_notice_command("git commit -m x", 128, "/nonexistent", &ctx, buf,
 					  sizeof(buf)) > 0);
 	setenv("GIT_AUTHOR_EMAIL", "me@example.org", 1);
-	assert_int_equal(cordon_notice_command("git commit -m x", 1, "/nonexistent", &ctx, buf,
-					       sizeof(buf)),
-			 0);
+	assert_int_equal(
+	    cordon_notice_command("git commit -m x", 1, "/nonexistent", &ctx, buf, sizeof(buf)), 0);
 	unsetenv("GIT_AUTHOR_EMAIL");
 }
 
