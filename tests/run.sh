@@ -68,14 +68,32 @@ chmod 755 "$stage"
 mkdir -p "$stage/build"
 cp -a "$bdir/cordon" "$stage/build/"
 [ -d "$bdir/tests" ] && cp -a "$bdir/tests" "$stage/build/"
-for extra in bash-builtin zsh-module; do
+for extra in bash-builtin zsh-module share; do
 	[ -d "$bdir/$extra" ] && cp -a "$bdir/$extra" "$stage/build/"
 done
 cp -a "$top/tests" "$stage/tests"
+# The completions as they sit in the checkout, for completions.bats.
+[ -d "$top/completions" ] && cp -a "$top/completions" "$stage/completions"
+mkdir -p "$stage/bash-builtin" "$stage/zsh-module"
+cp -a "$top/bash-builtin/sandbox.bash-completion" "$stage/bash-builtin/"
+cp -a "$top/zsh-module/_sandbox" "$stage/zsh-module/"
 # The editor plugins, for editors.bats (the extension without node_modules: its tests stub vscode).
 [ -d "$top/nvim-plugin" ] && cp -a "$top/nvim-plugin" "$stage/nvim-plugin"
 [ -d "$top/vscode-helper/extension" ] && mkdir -p "$stage/vscode-helper" &&
 	tar -C "$top/vscode-helper" --exclude=node_modules -cf - extension | tar -C "$stage/vscode-helper" -xf -
+# The Debian package, built once from the checkout for package.bats; both runs read it from the
+# stage. A failed build is reported there (the log is $stage/deb/build.log).
+mkdir -p "$stage/deb"
+if command -v dpkg-buildpackage >/dev/null && [ -f "$top/debian/control" ]; then
+	deb_start=$SECONDS
+	if "$top/tests/tools/build-deb.sh" "$top" "$stage/deb"; then
+		echo "# Debian package built in $((SECONDS - deb_start)) s: $(cd "$stage/deb" && ls ./*.deb)"
+	else
+		echo "# the Debian package did not build (package.bats fails)"
+		touch "$stage/deb/FAILED"
+	fi
+fi
+export CORDON_DEB_DIR=$stage/deb CORDON_SOURCE=$top CORDON_BUILD_DIR=$bdir
 chmod -R a+rX "$stage"
 trap 'rm -rf "$stage" ${suid_dir:+"$suid_dir"} ${san_dir:+"$san_dir"}' EXIT
 

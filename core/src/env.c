@@ -157,6 +157,52 @@ nomem:
 	return cordon_error_set(e, ENOMEM, "environment: out of memory");
 }
 
+/* writable: is path under one of p's writable trees (lexically; the trees are absolute)? */
+static bool writable(const struct cordon_policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->allow_write.n; i++) {
+		const char *root = p->allow_write.v[i];
+		size_t n = strlen(root);
+		if ((n == 1 && root[0] == '/') ||
+		    (!strncmp(path, root, n) && (path[n] == '/' || path[n] == '\0')))
+			return true;
+	}
+	return false;
+}
+
+static int add_default(struct cordon_env *env, const char *name, const char *value)
+{
+	struct cordon_env_entry *v = realloc(env->v, (env->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	env->v = v;
+	v[env->n] =
+	    (struct cordon_env_entry){.name = name, .value = strdup(value), .if_unset = true};
+	if (!v[env->n].value)
+		return -ENOMEM;
+	env->n++;
+	return 0;
+}
+
+int cordon_env_add_cache_defaults(struct cordon_env *env, const struct cordon_policy *p,
+				  const char *home, struct cordon_error *e)
+{
+	char npm[4096], pip[4096];
+	const char *xdg = getenv("XDG_CACHE_HOME");
+
+	if (!p->private_tmp || !home || home[0] != '/')
+		return 0;
+	snprintf(npm, sizeof(npm), "%s/.npm", home);
+	if (xdg && xdg[0] == '/')
+		snprintf(pip, sizeof(pip), "%s/pip", xdg);
+	else
+		snprintf(pip, sizeof(pip), "%s/.cache/pip", home);
+	if ((!writable(p, npm) && add_default(env, "npm_config_cache", CORDON_NPM_CACHE) < 0) ||
+	    (!writable(p, pip) && add_default(env, "PIP_CACHE_DIR", CORDON_PIP_CACHE) < 0))
+		return cordon_error_set(e, ENOMEM, "environment: out of memory");
+	return 0;
+}
+
 void cordon_env_free(struct cordon_env *env)
 {
 	if (!env)

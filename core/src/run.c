@@ -170,6 +170,8 @@ __attribute__((noreturn)) static void exec_command(char *const *argv, const stru
 	int err;
 
 	for (size_t i = 0; i < env->n; i++) {
+		if (env->v[i].if_unset && getenv(env->v[i].name))
+			continue; /* a default; the caller's value wins */
 		if (env->v[i].value)
 			setenv(env->v[i].name, env->v[i].value, 1);
 		else
@@ -369,6 +371,8 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 	if (o->log_path && o->log_path_len)
 		snprintf(o->log_path, o->log_path_len, "%s", cordon_session_get_info(s)->log_path);
 	r = cordon_env_build(cordon_session_get_info(s), self_exe, &env, e);
+	if (r == 0)
+		r = cordon_env_add_cache_defaults(&env, o->policy, getenv("HOME"), e);
 	if (r < 0)
 		goto out;
 	if (pipe2(p1, O_CLOEXEC) < 0 || pipe2(p2, O_CLOEXEC) < 0) {

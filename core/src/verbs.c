@@ -25,6 +25,7 @@
 #include "cordon/env.h"
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
+#include "cordon/notices.h"
 #include "cordon/policy.h"
 #include "cordon/session.h"
 #include "cordon/strbuf.h"
@@ -34,7 +35,7 @@
 #define MAX_FLAGS 64
 
 const char cordon_verbs_synopsis[] =
-    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy [ARGS]";
+    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy|notify [ARGS]";
 
 const char *const cordon_verbs_help[] = {
     "Confine this shell: writes only where the policy says, network only to named hosts.",
@@ -56,14 +57,29 @@ const char *const cordon_verbs_help[] = {
     "                       one object per line), until Ctrl-C or the session ends",
     "  check [--json]       what this kernel supports; never changes anything",
     "  policy [--json]      the effective merged policy",
+    "  notify on|off|status after each command, before the prompt, say what the sandbox",
+    "                       refused and what to do (on after `sandbox on`); `notices` is",
+    "                       what the prompt hook runs",
     "  help, --help         this text",
     "",
     "HOST is a name (example.com), *.example.com (strict subdomains), an IP literal",
     "(127.0.0.1, [::1]), each optionally with :PORT.",
     "With --lock (or \"lockPolicy\": true) allow-host only files a request; a person grants",
     "it from an unconfined terminal: cordon approve SESSION HOST.",
-    "After `sandbox on`, $CORDON_PROMPT is \"[cordon] \", for a prompt such as",
-    "PS1='${CORDON_PROMPT}\\u@\\h:\\w\\$ '.",
+    "After `sandbox on`, $CORDON_PROMPT is \"[cordon] \", and the next prompt shows it: PS1",
+    "(zsh: PROMPT) gets it in front once, unless PS1 names CORDON_PROMPT already or",
+    "CORDON_PROMPT_MANUAL is set (then place it yourself: PS1='${CORDON_PROMPT}\\w\\$ ').",
+    "",
+    "When something is refused (the prompt notices say which):",
+    "  host not on the allowlist   sandbox allow-host HOST (locked: cordon approve outside)",
+    "  write refused ./.git        git init at the root of a writable tree: run it before",
+    "                              sandbox on, outside, or in a subdirectory",
+    "  git identity, ~/.gitconfig  read-only inside: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL and",
+    "                              GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL, git -c user.email=,",
+    "                              or GIT_CONFIG_GLOBAL=FILE in an --allow-write directory",
+    "  npm, pip caches             npm_config_cache and PIP_CACHE_DIR point into the private",
+    "                              /tmp unless set (so nothing lands in the project)",
+    "  sudo, su                    no_new_privs: nothing gains privileges; run it outside",
     "",
     "Exit Status:",
     "0 on success, 1 when a verb fails or refuses, 2 for a bad verb or option; a script",
@@ -77,6 +93,7 @@ static const char usage_text[] =
     "       sandbox status|hosts|check|policy [--json]\n"
     "       sandbox log [--json] [-f]\n"
     "       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
+    "       sandbox notify [on|off|status] | notices\n"
     "       sandbox --help\n";
 
 /* ---- output ---- */
@@ -620,6 +637,8 @@ static int apply_env(const struct cordon_shell *sh, const struct cordon_env *env
 {
 	int bad = 0;
 	for (size_t i = 0; i < env->n; i++) {
+		if (env->v[i].if_unset && sh->getvar(sh->arg, env->v[i].name))
+			continue; /* a default; the person's value wins */
 		int r = sh->setvar(sh->arg, env->v[i].name, env->v[i].value, true);
 		if (r < 0) {
 			ERR("cannot %s %s: %s\n", env->v[i].value ? "export" : "unset",
@@ -744,6 +763,8 @@ static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct
 	find_self_exe(self_exe, sizeof(self_exe));
 	struct cordon_env env = {0};
 	r = cordon_env_build(si, self_exe, &env, &e);
+	if (r == 0)
+		r = cordon_env_add_cache_defaults(&env, &p, sh->getvar(sh->arg, "HOME"), &e);
 	int ctl = r < 0 ? -1 : fcntl(cordon_session_ctl_fd(s), F_DUPFD_CLOEXEC, CTL_FD_MIN);
 	if (r < 0 || ctl < 0) {
 		ERR("on: %s; nothing changed\n", r < 0 ? e.msg : strerror(errno));
@@ -807,6 +828,7 @@ static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct
 		sh->setvar(sh->arg, "HISTFILE", hist_redirect, false);
 	if (hist_note[0] && sh->history_append)
 		sh->history_append(sh->arg);
+	(void)cordon_notices_start(sh, p.lock_policy);
 
 	ERR("on (session %s)%s; writes: current directory%s%s; network: %zu host%s allowed\n", id,
 	    p.lock_policy ? ", policy locked" : "", p.allow_write.n > 1 ? " and " : "",
@@ -1341,6 +1363,9 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 		return usage(sh, "%s", "a verb is needed");
 	const char *v = argv[0];
 	bool json;
+	/* The prompt hook runs in the shell itself; a forked copy has nothing to tell. */
+	if (!strcmp(v, "notices") || !strcmp(v, "notify"))
+		return cordon_notices_verb(sh, *ctl_fd, argc, argv);
 	/* `log` reads the session's log file instead (verb_log_file), so `sandbox log | less`
 	 * works. */
 	bool log_file = !strcmp(v, "log") && file_log_path(-1);

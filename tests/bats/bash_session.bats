@@ -35,7 +35,7 @@ make_project() {
 	EOF
 	printf 'hello: hello.c\n\tcc -O2 -o hello hello.c\n' >"$W/Makefile"
 	git -c init.defaultBranch=main init -q "$W"
-	printf 'hello\n/state/\n/.npm-cache/\n' >"$W/.gitignore"
+	printf 'hello\n/state/\n' >"$W/.gitignore"
 	git -C "$W" add hello.c Makefile .gitignore
 	git -C "$W" commit -q -m "a small C project"
 	mkdir -p "$W/state"
@@ -108,7 +108,7 @@ typed() {
 		GIT_AUTHOR_NAME=cordon-test GIT_AUTHOR_EMAIL=test@cordon.invalid \
 		GIT_COMMITTER_NAME=cordon-test GIT_COMMITTER_EMAIL=test@cordon.invalid \
 		CORDON_TEST_HOSTS_FILE=$CORDON_TEST_HOSTS_FILE \
-		npm_config_cache=$W/.npm-cache npm_config_update_notifier=false \
+		npm_config_update_notifier=false \
 		npm_config_audit=false npm_config_fund=false \
 		bash --noprofile --rcfile $T/rc -i" 3>&- 4>&- ||
 		fail "tmux did not start"
@@ -137,6 +137,8 @@ typed() {
 	before=$(reached allowed)
 	typed 7 "curl -sS -m 10 $URL"
 	[[ "$OUT" == *"allowed.test"*"not on the allowlist"* ]] || fail "curl not denied by name: $OUT"
+	[[ "$OUT" == *"cordon: refused allowed.test:$HTTP_PORT (not on the allowlist) — sandbox allow-host allowed.test"* ]] ||
+		fail "no prompt notice for the refused host: $OUT"
 	[ "$(reached allowed)" = "$before" ] || fail "the denied request reached the host"
 	typed 8 'sandbox allow-host allowed.test 127.0.0.2'
 	[ "$RC" = 0 ] || fail "allow-host: $OUT"
@@ -148,6 +150,9 @@ typed() {
 		[ "$RC" = 0 ] || fail "allow-host registry: $OUT"
 		typed 11 'npm view is-number version' 120
 		[ "$RC" = 0 ] && [[ "$OUT" =~ [0-9]+\.[0-9]+\.[0-9]+ ]] || fail "npm view: $OUT"
+		# the cache went to the private /tmp (cordon's default): nothing new for `git add -A`
+		[ -z "$(git -C "$W" status --porcelain --untracked-files=all -- . ':!state')" ] ||
+			fail "npm left files in the project: $(git -C "$W" status --porcelain --untracked-files=all)"
 	fi
 
 	typed 12 'echo x >> ~/.bashrc'

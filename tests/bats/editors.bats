@@ -84,20 +84,93 @@ c_project() {
 	[ -e ./ok-sh ]
 }
 
-@test "cordon shell: a login interactive \$SHELL with CORDON_PROMPT; VSCODE_* kept but the IPC hook" {
+@test "cordon shell: bash interactive, login files read confined, CORDON_PROMPT; VSCODE_* kept but the IPC hook" {
+	# --rcfile makes bash a non-login shell: cordon shell reads the login files itself, after
+	# sandbox on, so they run confined (the write from ~/.profile to $HOME is refused).
+	printf '%s\n' 'echo profile-read' 'touch "$HOME/from-profile" 2>/dev/null || echo profile-confined' \
+		>"$HOME/.profile"
 	run --separate-stderr env SHELL=/bin/bash VSCODE_SHELL_INTEGRATION=1 VSCODE_IPC_HOOK_CLI=/x.sock \
 		"$CORDON" shell <<-'SH'
 	echo "prompt=[$CORDON_PROMPT]"
-	shopt -q login_shell && echo login
 	case $- in *i*) echo interactive;; esac
 	echo "integration=${VSCODE_SHELL_INTEGRATION-unset} hook=${VSCODE_IPC_HOOK_CLI-unset}"
 	exit 5
 	SH
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"prompt=[[cordon] ]"* ]]
-	[[ "$output" == *login* ]]
+	[[ "$output" == *profile-read*profile-confined* ]]
+	[ ! -e "$HOME/from-profile" ]
 	[[ "$output" == *interactive* ]]
 	[[ "$output" == *"integration=1 hook=unset"* ]]
+}
+
+@test "cordon shell (bash) is confined in place: the sandbox verbs work as after sandbox on" {
+	run env SHELL=/bin/bash "$CORDON" shell --allow-host one.example <<-'SH'
+	sandbox status
+	sandbox allow-host two.example
+	sandbox hosts
+	type -t sandbox
+	touch /etc/x-cordon-shell-bash; echo "etc=$?"
+	SH
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sandbox: on (session "* ]]
+	[[ "$output" != *"holds no control channel"* ]]
+	[[ "$output" == *"allowed hosts: one.example, two.example"* ]]
+	[[ "$output" == *builtin* ]]
+	[[ "$output" == *"etc=1"* ]]
+	[ ! -e /etc/x-cordon-shell-bash ]
+}
+
+@test "cordon shell (zsh) is confined in place before the person's files, which zsh still reads" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	[ -f "$TOP/build/zsh-module/cordon/sandbox.so" ] || skip "the zsh module is not built"
+	printf '%s\n' 'echo zshenv-read' '[[ -o login ]] && echo login-shell' >"$HOME/.zshenv"
+	printf '%s\n' 'echo zshrc-read; touch "$HOME/from-zshrc" 2>/dev/null || echo zshrc-confined' \
+		>"$HOME/.zshrc"
+	run env SHELL="$(command -v zsh)" "$CORDON" shell --allow-host one.example <<-'SH'
+	echo "zdotdir=${ZDOTDIR-unset} prompt=[$CORDON_PROMPT]"
+	sandbox status
+	sandbox allow-host two.example
+	sandbox hosts
+	touch /etc/x-cordon-shell-zsh; echo "etc=$?"
+	touch ./ok-zsh; echo "ok=$?"
+	exit 4
+	SH
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *zshenv-read*login-shell*zshrc-read*zshrc-confined* ]]
+	[ ! -e "$HOME/from-zshrc" ]
+	[[ "$output" == *"zdotdir=unset prompt=[[cordon] ]"* ]]
+	[[ "$output" == *"sandbox: on (session "* ]]
+	[[ "$output" == *"allowed hosts: one.example, two.example"* ]]
+	[[ "$output" == *"etc=1"* ]] && [[ "$output" == *"ok=0"* ]]
+	[ ! -e /etc/x-cordon-shell-zsh ] && [ -e ./ok-zsh ]
+}
+
+@test "cordon shell: a bad policy is refused before any shell starts; shell arguments are confined from outside" {
+	run env SHELL=/bin/bash "$CORDON" shell --allow-write "$T/does-not-exist" <<<'echo shell-ran'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *does-not-exist* ]]
+	[[ "$output" != *shell-ran* ]]
+	# -- SHELL-ARGS could skip the init file (bash -c): confined like cordon run, no verbs.
+	run env SHELL=/bin/bash "$CORDON" shell -- -c 'touch /etc/x-cordon-args; echo "etc=$?"; type -t sandbox || echo no-verbs'
+	[[ "$output" == *"etc=1"* ]]
+	[[ "$output" == *no-verbs* ]]
+	[ ! -e /etc/x-cordon-args ]
+}
+
+@test "cordon shell ends with 125 when the builtin cannot be loaded: the shell never runs unconfined" {
+	mkdir -p "$T/inst/bash-builtin" "$T/inst/share/cordon/shell"
+	cp "$CORDON" "$T/inst/cordon"
+	cp "$TOP/build/share/cordon/shell/cordon-shell.bash" "$T/inst/share/cordon/shell/"
+	echo 'not a shared object' >"$T/inst/bash-builtin/sandbox.so"
+	chmod -R go-w "$T/inst"
+	run env SHELL=/bin/bash "$T/inst/cordon" shell <<<'echo shell-ran; touch /etc/x-cordon-noload'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot load the sandbox builtin"* ]]
+	[[ "$output" != *shell-ran* ]]
+	[ ! -e /etc/x-cordon-noload ]
 }
 
 @test "cordon shell is confined: /etc refused, cwd writable" {
@@ -270,7 +343,20 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 	[[ "$output" == *PASS* ]]
 }
 
-@test "neovim: :SandboxTerminal refuses touch /etc/x and lets touch ./ok work" {
+@test "neovim: :help cordon works from the built plugin without :helptags, in a directory it cannot write" {
+	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
+	[ -f "$TOP/nvim-plugin/doc/tags" ] || { echo "nvim-plugin/doc/tags not built (make nvim-tags)"; return 1; }
+	cp -r "$TOP/nvim-plugin" "$T/plugin"
+	chmod -R a-w "$T/plugin"
+	CORDON_PLUGIN="$T/plugin" CORDON_TESTS="$TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/help.lua"
+	chmod -R u+w "$T/plugin"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PASS* ]]
+}
+
+@test "neovim: :SandboxTerminal starts in Terminal-mode, the sandbox verbs answer, touch /etc/x is refused and ./ok works" {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
 	SHELL=/bin/bash CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
 		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/terminal.lua"

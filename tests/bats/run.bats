@@ -348,3 +348,22 @@ echo "$SANDBOX_RUNTIME"'
 	[ -e ok ]
 	[ ! -e /etc/cordon-x ]
 }
+
+@test "npm and pip caches default into the private /tmp (writable there, outside the project); a value the caller set wins" {
+	mkdir -p "$T/home"
+	run env -u npm_config_cache -u PIP_CACHE_DIR -u XDG_CACHE_HOME HOME="$T/home" \
+		timeout -k 5 60 "$CORDON" run -c \
+		'echo "npm=$npm_config_cache pip=$PIP_CACHE_DIR"; mkdir -p "$npm_config_cache" "$PIP_CACHE_DIR" && echo made; mkdir "$HOME/.npm" 2>/dev/null || echo home-refused'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"npm=/tmp/cordon-cache/npm pip=/tmp/cordon-cache/pip"* ]]
+	[[ "$output" == *made* ]]
+	[[ "$output" == *home-refused* ]] # the default npm cache would not have worked
+	[ -z "$(ls -A "$T/proj")" ] # nothing landed in the project
+	run env HOME="$T/home" npm_config_cache="$T/proj/own" PIP_CACHE_DIR=/tmp/mine \
+		timeout -k 5 60 "$CORDON" run -c 'echo "npm=$npm_config_cache pip=$PIP_CACHE_DIR"'
+	[[ "$output" == *"npm=$T/proj/own pip=/tmp/mine"* ]]
+	mkdir -p "$T/home/.npm"
+	run env -u npm_config_cache HOME="$T/home" timeout -k 5 60 "$CORDON" run \
+		--allow-write "$T/home/.npm" -c 'echo "npm=${npm_config_cache-unset}"'
+	[[ "$output" == *"npm=unset"* ]] # a writable ~/.npm is npm's own default
+}

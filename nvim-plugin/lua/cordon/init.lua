@@ -18,6 +18,7 @@ M.defaults = {
   run_output = 'quickfix', -- :SandboxRun output: 'quickfix' or 'buffer' (:SandboxRun! swaps them)
   open_quickfix = true, -- :copen after :SandboxRun when it produced output
   terminal_open = 'botright new', -- how :SandboxTerminal opens its window
+  terminal_insert = true, -- :SandboxTerminal starts in Terminal-mode, ready for typing
   ask = true, -- answer network/ask with vim.ui.select; false: unlisted hosts are denied
   ask_timeout = nil, -- seconds the server waits for an answer (nil: the helper's default, 30)
   set_shell = false, -- also set 'shell' to "cordon sh" so :! and system() run confined
@@ -238,6 +239,9 @@ function M.terminal(o)
   end
   vim.b.cordon_confined = true
   vim.b.cordon_job = job
+  if M.config.terminal_insert then
+    vim.cmd('startinsert') -- in a terminal buffer: Terminal-mode (:help Terminal-mode)
+  end
   return job
 end
 

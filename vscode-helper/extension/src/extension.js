@@ -1,9 +1,11 @@
 // src/extension.js — the VS Code face of cordon: a "Sandboxed shell (cordon)" terminal profile
-// (`cordon shell`), commands, a status-bar item, and network/ask questions from `cordon serve`.
+// (`cordon shell`), the "cordon" task type (src/tasks.js), commands, a status-bar item, and
+// network/ask questions from `cordon serve`.
 'use strict';
 
 const vscode = require('vscode');
 const { ServeClient } = require('./client');
+const { CordonTaskProvider, TASK_TYPE } = require('./tasks');
 
 const PROFILE_ID = 'cordon.sandboxedShell';
 const ASK_CHOICES = [
@@ -45,7 +47,26 @@ class Cordon {
     return f && f.length ? f[0].uri.fsPath : process.cwd();
   }
 
-  /** The policy as flags of `cordon shell`. */
+  helperPath() {
+    return settings().helperPath;
+  }
+
+  /**
+   * askEnv(): the environment that makes a confined process's unlisted hosts asked through this
+   * window's `cordon serve` (started on first use); {} when it cannot be started.
+   */
+  async askEnv() {
+    const env = {};
+    try {
+      await this.serve();
+      if (this.askSocket) env.CORDON_ASK_SOCKET = this.askSocket;
+    } catch (e) {
+      this.output.appendLine(`cordon serve unavailable, confined commands will not ask: ${e.message}`);
+    }
+    return env;
+  }
+
+  /** The policy as flags of `cordon shell` and `cordon sh`. */
   policyFlags() {
     const s = settings();
     const f = [];
@@ -133,13 +154,7 @@ class Cordon {
   /** The terminal profile: `cordon shell` with the policy flags; network/ask through serve. */
   async terminalProfile() {
     const s = settings();
-    const env = {};
-    try {
-      await this.serve();
-      if (this.askSocket) env.CORDON_ASK_SOCKET = this.askSocket;
-    } catch (e) {
-      this.output.appendLine(`cordon serve unavailable, the terminal will not ask: ${e.message}`);
-    }
+    const env = await this.askEnv();
     return new vscode.TerminalProfile({
       name: 'Sandboxed shell (cordon)',
       shellPath: s.helperPath,
@@ -221,6 +236,7 @@ function activate(context) {
     vscode.window.registerTerminalProfileProvider(PROFILE_ID, {
       provideTerminalProfile: () => cordon.terminalProfile(),
     }),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new CordonTaskProvider(cordon)),
     vscode.commands.registerCommand('cordon.status', wrap(() => cordon.cmdStatus())),
     vscode.commands.registerCommand('cordon.hosts', wrap(() => cordon.cmdHosts())),
     vscode.commands.registerCommand('cordon.allowHost', wrap((h) => cordon.cmdAllowHost(h))),
