@@ -46,6 +46,8 @@ static int step_probe(const struct cordon_policy *p, const struct cordon_session
 		note_missing(r, "seccomp");
 	if (s && (!k->seccomp_filter || !k->seccomp_notify))
 		note_missing(r, "guard");
+	if (s && !cordon_session_get_info(s)->capture)
+		note_missing(r, "transparent capture");
 	if (p->strict && r->missing[0])
 		return cordon_error_set(e, EOPNOTSUPP,
 					"strict policy: layers not available on this kernel: %s",
@@ -79,6 +81,7 @@ static int step_join(struct cordon_session *s, const char *cwd, struct cordon_la
 	if (ret < 0)
 		return ret;
 	r->userns = r->mountns = r->netns = true;
+	r->capture = cordon_session_get_info(s)->capture;
 	return 0;
 }
 
@@ -130,6 +133,7 @@ static int step_landlock(const struct cordon_policy *p, const struct cordon_sess
 {
 	unsigned short ports[2] = {0, 0};
 	int n = 0, abi = 0, ret;
+	bool any = false;
 
 	if (k->landlock_abi <= 0)
 		return 0; /* reported by step_probe; --strict refused there */
@@ -137,8 +141,11 @@ static int step_landlock(const struct cordon_policy *p, const struct cordon_sess
 		const struct cordon_session_info *si = cordon_session_get_info(s);
 		ports[n++] = si->http_port;
 		ports[n++] = si->socks_port;
+		/* The network namespace bounds every connection (layers.h): with the capture,
+		 * nftables and the proxy decide; with local binding, only lo is there. */
+		any = si->capture || p->allow_local_binding;
 	}
-	ret = cordon_landlock_apply(p, ports, n, &abi, e);
+	ret = cordon_landlock_apply(p, ports, n, any, &abi, e);
 	if (ret == -EOPNOTSUPP && !p->strict) {
 		note_missing(r, "Landlock");
 		return 0;
@@ -249,7 +256,7 @@ static void leave_confined(struct cordon_error *e)
 	cordon_caps_drop_all(&ign);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	ll = cordon_landlock_apply(&none, no_ports, 0, &abi, &ign);
+	ll = cordon_landlock_apply(&none, no_ports, 0, false, &abi, &ign);
 	sc = failsafe_seccomp();
 	n = strlen(e->msg);
 	if (ll == 0 || sc == 0)

@@ -26,6 +26,7 @@
 #include "proxy_peer.h"
 #include "proxy_resolve.h"
 #include "proxy_socks5.h"
+#include "proxy_transparent.h"
 
 #define PX_SETUP_TIMEOUT_MS 10000 /* head, lookup, each connect attempt, lingering close */
 #define PX_PIPE_CAP 65536	  /* default pipe capacity, pipe(7) */
@@ -35,7 +36,12 @@
 
 #define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
 
-enum px_proto { PX_HTTP, PX_SOCKS };
+enum px_proto {
+	PX_HTTP,
+	PX_SOCKS,
+	PX_TRANSPARENT, /* captured: proxy_transparent.h */
+	PX_FORWARD,	/* cordon_proxy_forward: a fixed upstream, no decision */
+};
 
 enum px_state {
 	ST_HTTP_HEAD,	/* reading the request head */
@@ -90,6 +96,7 @@ struct px_conn {
 	uint64_t ask_token;    /* ST_ASKING: the question's token */
 	uint64_t ask_deadline; /* ST_ASKING: CLOCK_MONOTONIC ms */
 	bool is_ip;	       /* the host is an IP literal */
+	bool gate;	       /* captured: client bytes held until px_transparent_gate opens */
 };
 
 struct px_listener {
@@ -113,6 +120,8 @@ struct cordon_proxy {
 	char *log_path; /* opened on the first violation when log_fd is -1 */
 	int reserve_fd; /* spare fd released to accept-and-refuse when the fd table is full */
 	struct px_listener http, socks;
+	struct px_listener tp4, tp6; /* transparent listeners, when capture is in force */
+	const struct px_capture *capture;
 	struct px_resolver *res;
 	struct px_conn *conns, *dead;
 	struct px_conn *thead, *ttail;
@@ -365,6 +374,12 @@ static void fail(struct px_conn *c, int status, uint8_t rep, const char *fmt, ..
 	char body[1024];
 	va_list ap;
 
+	if (c->proto == PX_TRANSPARENT || c->proto == PX_FORWARD) {
+		/* No protocol to answer in: the refusal is the reset (and the log line). */
+		px_transparent_reset(c->evc.fd);
+		conn_close(c);
+		return;
+	}
 	if (c->proto == PX_SOCKS) {
 		reply_socks(c, rep);
 		return;
@@ -477,7 +492,23 @@ static void pump(struct px_conn *c)
 	ru = send_buf(c->evu.fd, c->outu, c->outu_len, &c->outu_off);
 	if (ru < 0)
 		goto broken;
-	if (ru == 1 && move(&c->cu, c->evc.fd, c->evu.fd, c->tunnel ? NULL : &c->body_left) < 0)
+	if (c->gate) {
+		char why[256], h[300];
+		int g = px_transparent_gate(c->px->capture, c->evc.fd, c->px->policy, c->canon,
+					    c->is_ip, c->port, why, sizeof(why));
+		if (g < 0) {
+			shown(c, h, sizeof(h));
+			vlog(c, h, why);
+			px_transparent_reset(c->evc.fd);
+			goto broken;
+		}
+		if (g > 0) {
+			c->gate = false;
+			timer_stop(c);
+		}
+	}
+	if (ru == 1 && !c->gate &&
+	    move(&c->cu, c->evc.fd, c->evu.fd, c->tunnel ? NULL : &c->body_left) < 0)
 		goto broken;
 	if (rc == 1 && move(&c->uc, c->evu.fd, c->evc.fd, NULL) < 0)
 		goto broken;
@@ -508,7 +539,14 @@ static void start_relay(struct px_conn *c)
 	size_t nrest = c->inlen - c->used;
 
 	timer_stop(c);
-	if (c->proto == PX_SOCKS) {
+	if (c->proto == PX_FORWARD) {
+		/* Nothing to answer, nothing to check: relay as it comes. */
+	} else if (c->proto == PX_TRANSPARENT) {
+		/* Nothing to answer; the client's first bytes wait for the TLS check, which
+		 * must come within the setup time. */
+		c->gate = true;
+		timer_start(c);
+	} else if (c->proto == PX_SOCKS) {
 		struct sockaddr_storage bnd;
 		socklen_t bl = sizeof(bnd);
 		uint8_t rep[32];
@@ -895,6 +933,25 @@ static void socks_input(struct px_conn *c)
 	start_request(c, sr.host, sr.host_len, sr.port);
 }
 
+/* transparent_request: a captured connection names its host by where it was headed: a name of
+ * the DNS stub's pool or an IP literal (proxy_transparent.h); from there on it is decided,
+ * resolved, checked and connected as a CONNECT request for that host and port. */
+static void transparent_request(struct px_conn *c)
+{
+	char host[300], why[256];
+	uint16_t port = 0;
+
+	c->tunnel = true;
+	if (px_transparent_target(c->px->capture->pool, c->evc.fd, host, sizeof(host), &port,
+				  why, sizeof(why)) < 0) {
+		c->port = port;
+		vlog(c, host[0] ? host : "?", why);
+		fail(c, 403, 0, "%s", why);
+		return;
+	}
+	start_request(c, host, strlen(host), port);
+}
+
 /* ---- event handlers ---- */
 
 static void client_ev(struct px_ev *ev, uint32_t events)
@@ -970,8 +1027,10 @@ static void send_busy(int fd, enum px_proto proto)
 
 	if (proto == PX_HTTP)
 		(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	else
+	else if (proto == PX_SOCKS)
 		(void)send(fd, sbusy, sizeof(sbusy), MSG_NOSIGNAL | MSG_DONTWAIT);
+	else
+		px_transparent_reset(fd);
 }
 
 static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
@@ -1034,12 +1093,14 @@ static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
 	c->evu.fn = upstream_ev;
 	c->evu.fd = -1;
 	c->cu.pipe[0] = c->cu.pipe[1] = c->uc.pipe[0] = c->uc.pipe[1] = -1;
-	c->vproto = proto == PX_HTTP ? "http" : "socks5";
+	c->vproto = proto == PX_HTTP ? "http" : proto == PX_SOCKS ? "socks5" : "tcp";
 	if (proto == PX_HTTP) {
 		px_http_init(c->req);
 		c->st = ST_HTTP_HEAD;
-	} else {
+	} else if (proto == PX_SOCKS) {
 		c->st = ST_SOCKS_GREET;
+	} else {
+		c->st = ST_RESOLVING; /* until start_request says otherwise */
 	}
 	ev.data.ptr = &c->evc;
 	if (epoll_ctl(px->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -1053,6 +1114,10 @@ static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
 	px->conns = c;
 	px->nconns++;
 	timer_start(c);
+	if (proto == PX_TRANSPARENT) {
+		transparent_request(c);
+		return;
+	}
 	/* Edge-triggered: bytes that arrived before registration raise no edge. */
 	client_ev(&c->evc, EPOLLIN);
 }
@@ -1195,7 +1260,10 @@ static int add_listener(struct cordon_proxy *px, struct px_listener *l, int fd, 
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
 	    epoll_ctl(px->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return cordon_error_set(e, errno, "proxy: %s listener: %s",
-					proto == PX_HTTP ? "HTTP" : "SOCKS5", strerror(errno));
+					proto == PX_HTTP    ? "HTTP"
+					: proto == PX_SOCKS ? "SOCKS5"
+							    : "transparent",
+					strerror(errno));
 	return 0;
 }
 
@@ -1218,7 +1286,7 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 		free(px);
 		return cordon_error_set(e, ENOMEM, "proxy: out of memory");
 	}
-	px->http.ev.fd = px->socks.ev.fd = -1;
+	px->http.ev.fd = px->socks.ev.fd = px->tp4.ev.fd = px->tp6.ev.fd = -1;
 	px->reserve_fd = -1;
 	px->epfd = -1;
 	px->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -1229,6 +1297,12 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 	rc = add_listener(px, &px->http, cfg->http_fd, PX_HTTP, e);
 	if (rc == 0)
 		rc = add_listener(px, &px->socks, cfg->socks_fd, PX_SOCKS, e);
+	if (rc == 0 && cfg->capture) {
+		px->capture = cfg->capture;
+		rc = add_listener(px, &px->tp4, cfg->transparent_fd[0], PX_TRANSPARENT, e);
+		if (rc == 0)
+			rc = add_listener(px, &px->tp6, cfg->transparent_fd[1], PX_TRANSPARENT, e);
+	}
 	if (rc < 0)
 		goto fail;
 	rc = px_resolver_new(px->epfd, cfg->hosts_file, &px->res, e);
@@ -1251,6 +1325,9 @@ fail:
 		close(cfg->http_fd);
 	if (px->socks.ev.fd < 0 && cfg->socks_fd >= 0)
 		close(cfg->socks_fd);
+	for (int i = 0; cfg->capture && i < 2; i++)
+		if ((i ? px->tp6.ev.fd : px->tp4.ev.fd) < 0 && cfg->transparent_fd[i] >= 0)
+			close(cfg->transparent_fd[i]);
 	cordon_proxy_free(px);
 	return rc;
 }
@@ -1277,6 +1354,57 @@ int cordon_proxy_watch(struct cordon_proxy *px, int fd, uint32_t events, cordon_
 	}
 	w->next = px->watches;
 	px->watches = w;
+	return 0;
+}
+
+int cordon_proxy_forward(struct cordon_proxy *px, int client_fd, int upstream_fd,
+			 struct cordon_error *e)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
+	struct px_conn *c = px->nconns < px->max_conns ? calloc(1, sizeof(*c)) : NULL;
+
+	if (c)
+		c->in = malloc(1);
+	if (!c || !c->in) {
+		if (c)
+			conn_free(c);
+		close(client_fd);
+		close(upstream_fd);
+		return cordon_error_set(e, ENOMEM, "forward: at the connection limit");
+	}
+	c->px = px;
+	c->proto = PX_FORWARD;
+	c->tunnel = true;
+	c->vproto = "forward";
+	c->evc.fn = client_ev;
+	c->evc.fd = client_fd;
+	c->evu.fn = upstream_ev;
+	c->evu.fd = upstream_fd;
+	c->cu.pipe[0] = c->cu.pipe[1] = c->uc.pipe[0] = c->uc.pipe[1] = -1;
+	c->st = ST_CONNECTING;
+	ev.data.ptr = &c->evc;
+	if (epoll_ctl(px->epfd, EPOLL_CTL_ADD, client_fd, &ev) < 0) {
+		int err = errno;
+		conn_free(c);
+		close(client_fd);
+		close(upstream_fd);
+		return cordon_error_set(e, err, "forward: epoll: %s", strerror(err));
+	}
+	ev.data.ptr = &c->evu;
+	if (epoll_ctl(px->epfd, EPOLL_CTL_ADD, upstream_fd, &ev) < 0) {
+		int err = errno;
+		epoll_ctl(px->epfd, EPOLL_CTL_DEL, client_fd, NULL);
+		conn_free(c);
+		close(client_fd);
+		close(upstream_fd);
+		return cordon_error_set(e, err, "forward: epoll: %s", strerror(err));
+	}
+	c->next = px->conns;
+	if (px->conns)
+		px->conns->prev = c;
+	px->conns = c;
+	px->nconns++;
+	timer_start(c);
 	return 0;
 }
 
@@ -1368,6 +1496,8 @@ void cordon_proxy_free(struct cordon_proxy *px)
 	free_dead(px);
 	close_fd(&px->http.ev.fd);
 	close_fd(&px->socks.ev.fd);
+	close_fd(&px->tp4.ev.fd);
+	close_fd(&px->tp6.ev.fd);
 	close_fd(&px->reserve_fd);
 	close_fd(&px->log_fd);
 	free(px->log_path);

@@ -26,6 +26,7 @@
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
+#include "capture_session.h"
 #include "guard_log.h"
 #include "session_ask.h"
 #include "seccomp_int.h"
@@ -52,6 +53,7 @@ struct session_state {
 	char approval_path[108]; /* locked session: the approval socket, unlinked at the end */
 	bool follow_caller;      /* "follow-caller" was asked: the caller's exit, not the control
 				    channel's hang-up, ends the session */
+	struct capture_session *capture; /* capture_session.h */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
@@ -268,6 +270,8 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		reply = strdup(r < 0 ? "err guard worker is gone" : "ok");
 	} else if (nfds == 0 && !strcmp(req, "follow-caller")) {
 		reply = strdup(follow_caller(px, st, fd));
+	} else if (nfds == 0 && capture_session_control(st->capture, req, &reply)) {
+		/* expose, unexpose, exposed: the reply is made */
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
 	} else {
@@ -461,6 +465,14 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		goto report;
 	}
 
+	/* 2b. B's capture report (capture_int.h), sent right after. */
+	struct capture_state cst;
+	r = capture_report_recv(st.builder_sock, &cst);
+	if (r < 0) {
+		r = cordon_error_set(&e, -r, "session: builder ended without a capture report");
+		goto report;
+	}
+
 	/* 3. Identity and log of the session. */
 	r = new_id(rep.info.id, &e);
 	if (r < 0)
@@ -488,9 +500,20 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	    .ask = ask.fd >= 0 ? session_ask_question : NULL,
 	    .ask_arg = &ask,
 	};
+	r = capture_session_new(&cst, &cfg, &st.capture, &e);
+	if (r < 0)
+		goto report;
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
 		goto report;
+	r = capture_session_serve(st.capture, px, cfg.policy, &e);
+	if (r < 0)
+		goto report;
+	{
+		const char *why;
+		rep.info.capture = capture_session_on(st.capture, &why);
+		snprintf(rep.info.capture_why, sizeof(rep.info.capture_why), "%s", why);
+	}
 	if (ask.fd >= 0) {
 		ask.px = px;
 		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask,

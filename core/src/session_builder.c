@@ -18,6 +18,7 @@
 #include "cordon/guard.h"
 #include "cordon/mounts.h"
 #include "cordon/netif.h"
+#include "capture_int.h"
 #include "session_internal.h"
 
 /* fail: report the failing step to S and end B. */
@@ -201,6 +202,13 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	fds[BFD_SOCKS] = listen_loopback("SOCKS5 proxy", &e);
 	if (fds[BFD_SOCKS] < 0)
 		fail(sock, fds[BFD_SOCKS], &e);
+	/* Transparent capture (capture_int.h); reported to S right after the report below. A
+	 * failure leaves the sandbox as without it (only lo, the explicit proxy). */
+	struct capture_fds cap;
+	struct cordon_error ce = {{0}};
+	int cr = getenv("CORDON_TEST_NO_CAPTURE") /* test hook: a kernel without nftables */
+		     ? cordon_error_set(&ce, EOPNOTSUPP, "capture: disabled (test hook)")
+		     : capture_setup(p, &cap, &ce);
 	static const char *const ns[] = {"/proc/self/ns/user", "/proc/self/ns/mnt",
 					 "/proc/self/ns/net"};
 	for (int i = 0; i < 3; i++) {
@@ -213,5 +221,9 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 		_exit(1);
 	for (int i = 0; i < SESSION_MAX_FDS; i++)
 		close(fds[i]);
+	if (capture_report_send(sock, cr, &cap, &ce) < 0)
+		_exit(1);
+	if (cr == 0)
+		capture_fds_close(&cap);
 	serve_guard(sock, &guard);
 }

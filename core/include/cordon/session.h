@@ -6,6 +6,7 @@
 #ifndef CORDON_SESSION_H
 #define CORDON_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -20,6 +21,9 @@ struct cordon_session_info {
 	uint16_t http_port; /* HTTP proxy (CONNECT + absolute-form) on 127.0.0.1 inside the netns */
 	uint16_t socks_port; /* SOCKS5 proxy on 127.0.0.1 inside the netns */
 	char log_path[4096]; /* violation log (JSON lines), written by the session process */
+	bool capture;	     /* transparent capture in force (every TCP connection and DNS query
+				of the sandbox reaches the proxy and its DNS stub) */
+	char capture_why[256]; /* when not: why ("" when it was not tried) */
 };
 
 /* cordon_session_start: start the session process for policy p (already finished with
