@@ -38,7 +38,9 @@ static int print_denial(const struct cordon_vlog_entry *v, void *arg)
 	} else {
 		fputs("cordon: refused ", stderr);
 		put_safe(v->host);
-		fprintf(stderr, ":%u (%s)\n", v->port, v->reason);
+		if (v->port) /* 0: a name looked up at the DNS stub (proto "dns") */
+			fprintf(stderr, ":%u", v->port);
+		fprintf(stderr, " (%s)\n", v->reason);
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@ static const char usage[] =
 	"usage: cordon COMMAND [ARGS]\n"
 	"\n"
 	"  run [--config F] [--allow-write P]... [--allow-host H]... [--strict] [--lock]\n"
+	"      [--allow-bind PORT]... [--expose PORT[:HOSTPORT]]...\n"
 	"      [-c STRING | -- CMD ARGS...]\n"
 	"                      run CMD confined (own PID namespace, fresh /proc); exit status passes\n"
 	"                      through (128+N on signal N), 125 on a setup failure\n"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cordon/ports.h"
 #include "dns_pool.h"
 #include "dns_stub.h"
 #include "expose.h"
@@ -18,6 +19,7 @@ struct capture_session {
 	struct px_capture px;
 	struct dns_stub *stub;
 	struct expose *expose;
+	const struct cordon_policy *policy; /* the live policy, from capture_session_serve */
 };
 
 int capture_session_new(struct capture_state *st, struct cordon_proxy_config *cfg,
@@ -54,6 +56,7 @@ int capture_session_serve(struct capture_session *cs, struct cordon_proxy *px,
 {
 	int r;
 
+	cs->policy = p;
 	if (!cs->st.on)
 		return 0;
 	r = dns_stub_start(px, cs->px.pool, p, &cs->st.fds, &cs->stub, e);
@@ -73,8 +76,36 @@ bool capture_session_on(const struct capture_session *cs, const char **why)
 	return cs && cs->st.on;
 }
 
+/* allow_bind: "allow-bind PORT". Landlock's bind rule cannot be loosened once a process is
+ * confined (landlock_restrict_self(2): a domain only ever gets stricter), so a port that the
+ * policy did not allow at start needs a new sandbox; the reply says how. */
+static char *allow_bind(const struct capture_session *cs, const char *arg)
+{
+	struct cordon_error e = {{0}};
+	int port = cordon_port_parse(arg, "allow-bind", &e);
+	char *out = malloc(1024);
+
+	if (!out)
+		return NULL;
+	if (port < 0)
+		snprintf(out, 1024, "err %.1000s", e.msg);
+	else if (cs->policy && cordon_policy_binds(cs->policy, (uint16_t)port))
+		snprintf(out, 1024, "ok already");
+	else
+		snprintf(out, 1024,
+			 "err binding TCP port %d cannot be allowed in a running sandbox: "
+			 "Landlock's bind rule is fixed once a process is confined; start a new one "
+			 "with `sandbox on --allow-bind %d` (or `cordon run --allow-bind %d -- CMD`)",
+			 port, port, port);
+	return out;
+}
+
 bool capture_session_control(struct capture_session *cs, const char *req, char **reply)
 {
+	if (!strncmp(req, "allow-bind ", 11)) {
+		*reply = allow_bind(cs, req + 11);
+		return true;
+	}
 	if (strncmp(req, "expose", 6) && strncmp(req, "unexpose", 8))
 		return false;
 	if (!cs || !cs->expose) {
