@@ -9,7 +9,7 @@ build_pkgs=(build-essential pkg-config libseccomp-dev libnl-3-dev libnl-route-3-
 	libhttp-parser-dev libc-ares-dev libcap-dev libcmocka-dev bash-builtins zsh-dev
 	libnftnl-dev libmnl-dev libldns-dev libssl-dev)
 test_pkgs=(bats curl git openssl python3 tmux util-linux bubblewrap hyperfine zsh neovim
-	openssh-client openssh-server)
+	openssh-client openssh-server bind9-dnsutils netcat-openbsd openjdk-17-jdk-headless)
 
 mode=${1:-build}
 case "$mode" in
