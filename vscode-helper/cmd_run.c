@@ -38,7 +38,7 @@ static int print_denial(const struct cordon_vlog_entry *v, void *arg)
 	} else {
 		fputs("cordon: refused ", stderr);
 		put_safe(v->host);
-		if (v->port) /* 0: a name looked up at the DNS stub (proto "dns") */
+		if (strcmp(v->proto, "dns")) /* a name looked up at the DNS stub has no port */
 			fprintf(stderr, ":%u", v->port);
 		fprintf(stderr, " (%s)\n", v->reason);
 	}
