@@ -505,6 +505,12 @@ static void pump(struct px_conn *c)
 		if (g > 0) {
 			c->gate = false;
 			timer_stop(c);
+		} else if (!c->timed) {
+			/* Part of a ClientHello came: the rest must follow within the set-up time.
+			 * Nothing yet is no deadline (the server may speak first: SSH, SMTP). */
+			char b;
+			if (recv(c->evc.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+				timer_start(c);
 		}
 	}
 	if (ru == 1 && !c->gate &&
@@ -542,10 +548,8 @@ static void start_relay(struct px_conn *c)
 	if (c->proto == PX_FORWARD) {
 		/* Nothing to answer, nothing to check: relay as it comes. */
 	} else if (c->proto == PX_TRANSPARENT) {
-		/* Nothing to answer; the client's first bytes wait for the TLS check, which
-		 * must come within the setup time. */
+		/* Nothing to answer; the client's first bytes wait for the TLS check. */
 		c->gate = true;
-		timer_start(c);
 	} else if (c->proto == PX_SOCKS) {
 		struct sockaddr_storage bnd;
 		socklen_t bl = sizeof(bnd);

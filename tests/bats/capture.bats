@@ -152,6 +152,32 @@ except OSError as e:
 	[ "$(wc -l <"$HOSTS_DIR/allowed_tls.log")" -eq "$before" ] || fail "the fronted request arrived"
 }
 
+@test "a server that speaks first is relayed while the client waits past the set-up time" {
+	cat >"$T/banner.py" <<-'PY'
+		import os, socket, sys
+		s = socket.socket(); s.bind(("127.0.0.2", 0)); s.listen()
+		open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+		os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+		s.settimeout(60); c, _ = s.accept(); c.sendall(b"220 banner\r\n")
+		c.settimeout(30); print("server got", c.recv(100), flush=True)
+	PY
+	"$PY" "$T/banner.py" "$T/banner.port" >"$T/banner.out" 2>&1 </dev/null 3>&- &
+	track $!
+	wait_for "$T/banner.port" 10 || fail "banner server did not start"
+	printf '127.0.0.2 banner.test\n' >"$T/hosts"
+	# The proxy's set-up time is 10 s; the client answers only after 11.
+	CORDON_TEST_HOSTS_FILE=$T/hosts run crun --allow-host banner.test --allow-host 127.0.0.2 -- \
+		"$PY" -c '
+import socket, sys, time
+s = socket.create_connection(("banner.test", int(sys.argv[1])), timeout=30)
+print(s.recv(100)); time.sleep(11); s.sendall(b"EHLO x\r\n"); print("sent")' "$(cat "$T/banner.port")"
+	assert_status 0
+	assert_output_has "220 banner" sent
+	wait_gone "$(tail -1 "$T/pids")" 10
+	run cat "$T/banner.out"
+	assert_output_has "server got b'EHLO x"
+}
+
 @test "UDP other than DNS is refused with EPERM; DNS over UDP to any address is answered" {
 	run crun -- "$PY" -c '
 import socket
