@@ -330,3 +330,19 @@ time.sleep(float(sys.argv[2]))'
 		"sandbox on --allow-bind 9" "expose=0" "reached at 127.0.0.1:$hport" "$port>$hport"
 	[[ "$output" =~ layers\ in\ force:[^$'\n']*transparent\ capture ]] || fail "status: $output"
 }
+
+@test "without the capture, a dev server inside is reached from inside with allowLocalBinding or --allow-bind" {
+	export CORDON_TEST_NO_CAPTURE=1
+	port=$(free_port)
+	echo '{"network":{"allowLocalBinding":true}}' >"$T/c.json"
+	run crun --config "$T/c.json" -- "$PY" -c "$SERVE_AND_GET" "$port" 0
+	assert_status 0
+	assert_output_has "inside 200" "layers not in force: transparent capture"
+	run crun --allow-bind "$port" -- "$PY" -c "$SERVE_AND_GET" "$port" 0
+	assert_status 0
+	assert_output_has "inside 200"
+	# control: without either, the bind is refused
+	run crun -- "$PY" -c "$SERVE_AND_GET" "$port" 0
+	assert_status 3
+	assert_output_has "bind failed 13"
+}
