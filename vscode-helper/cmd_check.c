@@ -121,7 +121,8 @@ int cmd_check(int argc, char **argv)
 	char capture_why[256] = "";
 	bool capture = k.userns && cordon_capture_probe(capture_why, sizeof(capture_why));
 	if (!capture)
-		m.v[m.n++] = "transparent capture (every TCP connection and DNS query to the proxy)";
+		m.v[m.n++] =
+		    "transparent capture (every TCP connection and DNS query to the proxy)";
 
 	if (json) {
 		printf("{\"kernel\":");

@@ -180,8 +180,8 @@ static void put_rule(struct batch *bt, struct rb *b)
 	} else {
 		nftnl_rule_set_str(b->r, NFTNL_RULE_TABLE, TABLE);
 		nftnl_rule_set_u32(b->r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-		nftnl_rule_nlmsg_build_payload(hdr(bt, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND),
-					       b->r);
+		nftnl_rule_nlmsg_build_payload(
+		    hdr(bt, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), b->r);
 		mnl_nlmsg_batch_next(bt->b);
 	}
 	if (b->r)

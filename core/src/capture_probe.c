@@ -37,7 +37,8 @@ bool cordon_capture_probe(char *why, size_t len)
 		 * without an id map: the ruleset needs CAP_NET_ADMIN there only. */
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
 			r = cordon_error_set(&e, errno, "user/network namespace: unshare: %m");
-		else if ((r = cordon_netif_lo_up(&e)) == 0 && (r = capture_route_add(false, &e)) == 0)
+		else if ((r = cordon_netif_lo_up(&e)) == 0 &&
+			 (r = capture_route_add(false, &e)) == 0)
 			r = capture_nft_apply(1, &e);
 		if (r < 0 && write(pfd[1], e.msg, strlen(e.msg)) < 0)
 			_exit(2);

@@ -92,11 +92,12 @@ static char *allow_bind(const struct capture_session *cs, const char *arg)
 	else if (cs->policy && cordon_policy_binds(cs->policy, (uint16_t)port))
 		snprintf(out, 1024, "ok already");
 	else
-		snprintf(out, 1024,
-			 "err binding TCP port %d cannot be allowed in a running sandbox: "
-			 "Landlock's bind rule is fixed once a process is confined; start a new one "
-			 "with `sandbox on --allow-bind %d` (or `cordon run --allow-bind %d -- CMD`)",
-			 port, port, port);
+		snprintf(
+		    out, 1024,
+		    "err binding TCP port %d cannot be allowed in a running sandbox: "
+		    "Landlock's bind rule is fixed once a process is confined; start a new one "
+		    "with `sandbox on --allow-bind %d` (or `cordon run --allow-bind %d -- CMD`)",
+		    port, port, port);
 	return out;
 }
 

@@ -98,8 +98,8 @@ static int listeners(struct capture_fds *f, struct cordon_error *e)
 	f->tport = port_of(f->fd[CFD_TCP4]);
 	if (f->v6) {
 		/* A fresh namespace: nothing else holds this port on ::1. */
-		f->fd[CFD_TCP6] = sock_on(AF_INET6, SOCK_STREAM, f->tport, e,
-					  "transparent listener");
+		f->fd[CFD_TCP6] =
+		    sock_on(AF_INET6, SOCK_STREAM, f->tport, e, "transparent listener");
 		if (f->fd[CFD_TCP6] < 0)
 			return f->fd[CFD_TCP6];
 	}
@@ -144,8 +144,8 @@ static int resolv_bind(struct cordon_error *e)
 		goto out;
 	}
 	f = openat(m, "resolv.conf", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
-	if (f < 0 || write(f, resolv_conf, sizeof(resolv_conf) - 1) !=
-			 (ssize_t)(sizeof(resolv_conf) - 1)) {
+	if (f < 0 ||
+	    write(f, resolv_conf, sizeof(resolv_conf) - 1) != (ssize_t)(sizeof(resolv_conf) - 1)) {
 		r = cordon_error_set(e, errno ? errno : EIO, "capture: resolv.conf: write: %m");
 		goto out;
 	}
@@ -211,8 +211,7 @@ static int factory_start(struct cordon_error *e)
 		int err = errno;
 		close(sv[0]);
 		close(sv[1]);
-		return cordon_error_set(e, err, "capture: socket factory: fork: %s",
-					strerror(err));
+		return cordon_error_set(e, err, "capture: socket factory: fork: %s", strerror(err));
 	}
 	if (pid == 0) {
 		struct cordon_error ign;
@@ -325,7 +324,9 @@ int capture_report_recv(int sock, struct capture_state *st)
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf)};
 	int fds[CFD_N], n = 0, k = 0;
 	ssize_t got;
@@ -381,7 +382,9 @@ int capture_factory_socket(int fd, int family)
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {.iov_base = &req, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf)};
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	int s = -1;

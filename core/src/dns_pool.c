@@ -8,7 +8,7 @@
 #include <string.h>
 
 struct entry {
-	char *name; /* NULL: free */
+	char *name;    /* NULL: free */
 	uint64_t used; /* CLOCK_MONOTONIC seconds of the last lookup or connection */
 };
 

@@ -45,8 +45,7 @@ static bool is_localhost(const char *name)
 {
 	size_t n = strlen(name);
 
-	return !strcmp(name, "localhost") ||
-	       (n > 10 && !strcmp(name + n - 10, ".localhost"));
+	return !strcmp(name, "localhost") || (n > 10 && !strcmp(name + n - 10, ".localhost"));
 }
 
 /* ptr_addr: the address a reverse-lookup name stands for (RFC 1035 §3.5, RFC 3596 §2.5). */
@@ -70,7 +69,9 @@ static bool ptr_addr(const char *name, struct sockaddr_storage *ss)
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 		for (int i = 0; i < 32; i++) {
 			char c = name[2 * i];
-			int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			int v = c >= '0' && c <= '9'   ? c - '0'
+				: c >= 'a' && c <= 'f' ? c - 'a' + 10
+						       : -1;
 			if (v < 0 || name[2 * i + 1] != '.')
 				return false;
 			int nib = 31 - i; /* the first label is the lowest nibble */
@@ -142,8 +143,8 @@ static int answer_question(ldns_pkt *r, const ldns_rr *rr, struct dns_pool *pool
 	}
 	if (t == LDNS_RR_TYPE_PTR) {
 		struct sockaddr_storage ss;
-		const char *n = ptr_addr(name, &ss) ? dns_pool_name(pool, (struct sockaddr *)&ss, now)
-						    : NULL;
+		const char *n =
+		    ptr_addr(name, &ss) ? dns_pool_name(pool, (struct sockaddr *)&ss, now) : NULL;
 		if (!n) {
 			ldns_pkt_set_rcode(r, LDNS_RCODE_NXDOMAIN);
 			return 0;
@@ -180,8 +181,8 @@ static int answer_question(ldns_pkt *r, const ldns_rr *rr, struct dns_pool *pool
 	return push_rdata(r, owner, t, d) ? 0 : -ENOMEM;
 }
 
-int dns_stub_answer(struct dns_pool *pool, const struct cordon_policy *p, bool v6,
-		    const uint8_t *q, size_t qlen, uint64_t now, uint8_t **out, size_t *outlen,
+int dns_stub_answer(struct dns_pool *pool, const struct cordon_policy *p, bool v6, const uint8_t *q,
+		    size_t qlen, uint64_t now, uint8_t **out, size_t *outlen,
 		    struct dns_stub_note *note)
 {
 	ldns_pkt *qp = NULL, *r;
@@ -240,4 +241,3 @@ done:
 	ldns_pkt_free(r);
 	return rc;
 }
-

@@ -35,8 +35,8 @@ struct dns_stub_note {
  * or a message shorter than a header gets no reply (returns -EINVAL). note (may be NULL)
  * receives a name refused by policy p on every port, for the caller to log.
  * now: CLOCK_MONOTONIC seconds. Returns 0, -EINVAL, or -ENOMEM. */
-int dns_stub_answer(struct dns_pool *pool, const struct cordon_policy *p, bool v6,
-		    const uint8_t *q, size_t qlen, uint64_t now, uint8_t **out, size_t *outlen,
+int dns_stub_answer(struct dns_pool *pool, const struct cordon_policy *p, bool v6, const uint8_t *q,
+		    size_t qlen, uint64_t now, uint8_t **out, size_t *outlen,
 		    struct dns_stub_note *note);
 
 struct dns_stub;

@@ -103,8 +103,8 @@ static int on_udp(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 				    &note) < 0)
 			continue;
 		note_log(s, &note);
-		(void)sendto(fd, out, outlen, MSG_DONTWAIT | MSG_NOSIGNAL,
-			     (struct sockaddr *)&from, fl);
+		(void)sendto(fd, out, outlen, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&from,
+			     fl);
 		free(out);
 	}
 	return 0;

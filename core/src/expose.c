@@ -45,7 +45,8 @@ int expose_new(struct cordon_proxy *px, int factory, struct expose **out, struct
 /* inside: a socket in the sandbox's namespace connecting to 127.0.0.1:port there. */
 static int inside(struct expose *x, uint16_t port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = capture_factory_socket(x->factory, AF_INET);
 
@@ -95,8 +96,9 @@ int expose_add(struct expose *x, uint16_t port, uint16_t host_port, struct cordo
 		host_port = port;
 	for (size_t i = 0; i < x->n; i++)
 		if (x->f[i]->host_port == host_port)
-			return cordon_error_set(e, EEXIST, "expose: host port %u is already forwarded "
-							   "(to port %u)",
+			return cordon_error_set(e, EEXIST,
+						"expose: host port %u is already forwarded "
+						"(to port %u)",
 						host_port, x->f[i]->port);
 	if (x->n >= EXPOSE_MAX)
 		return cordon_error_set(e, ENOSPC, "expose: more than %d forwards", EXPOSE_MAX);
@@ -154,7 +156,9 @@ char *expose_control(struct expose *x, const char *req)
 			cordon_sb_addf(&b, " %u>%u", x->f[i]->port, x->f[i]->host_port);
 	} else if (!strcmp(verb, "expose") && (n == 2 || n == 3)) {
 		int port = cordon_port_parse(a1, "expose PORT", &e);
-		int host = port < 0 ? -1 : n == 3 ? cordon_port_parse(a2, "expose HOSTPORT", &e) : port;
+		int host = port < 0 ? -1
+			   : n == 3 ? cordon_port_parse(a2, "expose HOSTPORT", &e)
+				    : port;
 		int r = host < 0 ? host : expose_add(x, (uint16_t)port, (uint16_t)host, &e);
 		if (r < 0)
 			cordon_sb_addf(&b, "err %s", e.msg);
@@ -170,8 +174,9 @@ char *expose_control(struct expose *x, const char *req)
 		} else if (i == x->n) {
 			cordon_sb_addf(&b, "err unexpose: host port %d is not forwarded", host);
 		} else {
-			/* The loop owns the listener: its next event (or none) drops it; shutting it
-			 * down refuses new connections now (listen(2): shutdown of a listener). */
+			/* The loop owns the listener: its next event (or none) drops it; shutting
+			 * it down refuses new connections now (listen(2): shutdown of a listener).
+			 */
 			shutdown(x->f[i]->fd, SHUT_RDWR);
 			x->f[i]->fd = -1;
 			/* The struct stays for the loop's callback; freed with x. */
@@ -180,7 +185,8 @@ char *expose_control(struct expose *x, const char *req)
 			cordon_sb_addf(&b, "ok");
 		}
 	} else {
-		cordon_sb_add(&b, "err usage: expose PORT [HOSTPORT] | unexpose HOSTPORT | exposed");
+		cordon_sb_add(&b,
+			      "err usage: expose PORT [HOSTPORT] | unexpose HOSTPORT | exposed");
 	}
 	if (cordon_sb_take(&b, &out) < 0)
 		return NULL;

@@ -4,10 +4,10 @@
 #include "cordon/layers.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>

@@ -946,8 +946,8 @@ static void transparent_request(struct px_conn *c)
 	uint16_t port = 0;
 
 	c->tunnel = true;
-	if (px_transparent_target(c->px->capture->pool, c->evc.fd, host, sizeof(host), &port,
-				  why, sizeof(why)) < 0) {
+	if (px_transparent_target(c->px->capture->pool, c->evc.fd, host, sizeof(host), &port, why,
+				  sizeof(why)) < 0) {
 		c->port = port;
 		vlog(c, host[0] ? host : "?", why);
 		fail(c, 403, 0, "%s", why);

@@ -30,8 +30,8 @@ static uint64_t mono_s(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-int px_transparent_target(struct dns_pool *pool, int fd, char *host, size_t hostlen,
-			  uint16_t *port, char *why, size_t whylen)
+int px_transparent_target(struct dns_pool *pool, int fd, char *host, size_t hostlen, uint16_t *port,
+			  char *why, size_t whylen)
 {
 	struct sockaddr_storage self, orig;
 	socklen_t sl = sizeof(self), ol = sizeof(orig);

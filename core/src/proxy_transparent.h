@@ -28,8 +28,8 @@ struct px_capture {
  * Returns 0, or -EACCES with why set: a pool address the stub never handed out, a loopback
  * destination (only a direct connection to the listener's own port has one: loopback is never
  * redirected), or no original destination (-ENOENT). host is then the literal when known. */
-int px_transparent_target(struct dns_pool *pool, int fd, char *host, size_t hostlen,
-			  uint16_t *port, char *why, size_t whylen);
+int px_transparent_target(struct dns_pool *pool, int fd, char *host, size_t hostlen, uint16_t *port,
+			  char *why, size_t whylen);
 
 /* px_transparent_gate: may the client's bytes go upstream? Looks at the first bytes the
  * client sent (tls_sni_peek: nothing consumed, nothing past the ClientHello read). Not TLS, or

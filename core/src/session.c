@@ -23,13 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture_session.h"
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
-#include "capture_session.h"
 #include "guard_log.h"
-#include "session_ask.h"
 #include "seccomp_int.h"
+#include "session_ask.h"
 #include "session_internal.h"
 
 struct cordon_session {

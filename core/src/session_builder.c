@@ -15,10 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture_int.h"
 #include "cordon/guard.h"
 #include "cordon/mounts.h"
 #include "cordon/netif.h"
-#include "capture_int.h"
 #include "session_internal.h"
 
 /* fail: report the failing step to S and end B. */

@@ -19,19 +19,19 @@
 #define JSMN_STATIC
 #include <jsmn.h>
 
+#include "cordon/capture.h"
 #include "cordon/config.h"
 #include "cordon/confine.h"
 #include "cordon/control.h"
 #include "cordon/env.h"
-#include "cordon/capture.h"
-#include "cordon/ports.h"
-#include "verbs_dev.h"
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
 #include "cordon/policy.h"
+#include "cordon/ports.h"
 #include "cordon/session.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
+#include "verbs_dev.h"
 
 #define CTL_FD_MIN 100 /* keep the control fd clear of the low numbers people redirect */
 #define MAX_FLAGS 64
@@ -560,11 +560,13 @@ static int parse_on(const struct cordon_shell *sh, int argc, char *const *argv, 
 			a->allow_host[a->n_host++] = (char *)v;
 		} else if (!strncmp(argv[i], "--allow-bind", 12) &&
 			   (argv[i][12] == '=' || !argv[i][12])) {
-			if (!(v = opt_value(argc, argv, &i, "--allow-bind")) || a->n_bind == MAX_FLAGS)
+			if (!(v = opt_value(argc, argv, &i, "--allow-bind")) ||
+			    a->n_bind == MAX_FLAGS)
 				return usage(sh, "on: %s needs a port", "--allow-bind");
 			a->allow_bind[a->n_bind++] = (char *)v;
 		} else if (!strncmp(argv[i], "--expose", 8) && (argv[i][8] == '=' || !argv[i][8])) {
-			if (!(v = opt_value(argc, argv, &i, "--expose")) || a->n_expose == MAX_FLAGS)
+			if (!(v = opt_value(argc, argv, &i, "--expose")) ||
+			    a->n_expose == MAX_FLAGS)
 				return usage(sh, "on: %s needs PORT[:HOSTPORT]", "--expose");
 			a->expose[a->n_expose++] = (char *)v;
 		} else {
@@ -651,8 +653,8 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	int r = parse_on(sh, argc, argv, &a);
 	if (r)
 		return r;
-	bool flags = a.config || a.n_write || a.n_host || a.lock || a.strict || a.n_bind ||
-		     a.n_expose;
+	bool flags =
+	    a.config || a.n_write || a.n_host || a.lock || a.strict || a.n_bind || a.n_expose;
 	if (*ctl_fd >= 0 || self_confined()) {
 		const char *id = sh->getvar(sh->arg, "CORDON_SESSION");
 		ERR("already on%s%s%s; nothing changed\n", id ? " (session " : "", id ? id : "",
@@ -905,10 +907,14 @@ static int verb_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 	static const struct {
 		const char *key, *name;
 	} names[] = {
-	    {"userns", "user namespace"},   {"mountns", "mount namespace"},
-	    {"netns", "network namespace"}, {"caps_dropped", "capabilities dropped"},
-	    {"nnp", "no_new_privs"},	    {"landlock", "Landlock"},
-	    {"seccomp", "seccomp filter"},  {"guard", "write guard"},
+	    {"userns", "user namespace"},
+	    {"mountns", "mount namespace"},
+	    {"netns", "network namespace"},
+	    {"caps_dropped", "capabilities dropped"},
+	    {"nnp", "no_new_privs"},
+	    {"landlock", "Landlock"},
+	    {"seccomp", "seccomp filter"},
+	    {"guard", "write guard"},
 	    {"capture", "transparent capture"},
 	};
 	char in[512] = "", out[512] = "";

@@ -25,15 +25,14 @@ int verbs_dev_main(const struct cordon_shell *sh, int ctl_fd, int argc, char *co
 	char *reply = NULL;
 	char *words[4] = {(char *)v, NULL, NULL, NULL};
 
-	if (!strcmp(v, "exposed") ? argc != 1
-	    : !strcmp(v, "expose")  ? argc != 2 && argc != 3
-				    : argc != 2) {
+	if (!strcmp(v, "exposed")  ? argc != 1
+	    : !strcmp(v, "expose") ? argc != 2 && argc != 3
+				   : argc != 2) {
 		say(sh, true, "sandbox: usage: sandbox %s\n",
-		    !strcmp(v, "expose")	? "expose PORT [HOSTPORT]"
-		    : !strcmp(v, "exposed") ? "exposed"
-		    : !strcmp(v, "unexpose")
-			? "unexpose HOSTPORT"
-			: "allow-bind PORT",
+		    !strcmp(v, "expose")     ? "expose PORT [HOSTPORT]"
+		    : !strcmp(v, "exposed")  ? "exposed"
+		    : !strcmp(v, "unexpose") ? "unexpose HOSTPORT"
+					     : "allow-bind PORT",
 		    NULL);
 		return CORDON_VERB_USAGE;
 	}
@@ -55,8 +54,8 @@ int verbs_dev_main(const struct cordon_shell *sh, int ctl_fd, int argc, char *co
 	if (!strcmp(v, "expose")) {
 		char in[16] = "", host[16] = "";
 		sscanf(reply, "%15[0-9]>%15[0-9]", in, host);
-		say(sh, false, "sandbox: port %s inside is reached at 127.0.0.1:%s on the host\n", in,
-		    host);
+		say(sh, false, "sandbox: port %s inside is reached at 127.0.0.1:%s on the host\n",
+		    in, host);
 	} else if (!strcmp(v, "exposed")) {
 		say(sh, false, "%s\n", reply[0] ? reply : "nothing exposed", NULL);
 	} else if (!strcmp(v, "allow-bind")) {

@@ -7,11 +7,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-public class HttpGet {
-	public static void main(String[] args) throws Exception {
-		HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+public class HttpGet
+{
+	public static void main(String[] args) throws Exception
+	{
+		HttpClient c =
+		    HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 		HttpRequest q = HttpRequest.newBuilder(URI.create(args[0]))
-				.timeout(Duration.ofSeconds(10)).build();
+				    .timeout(Duration.ofSeconds(10))
+				    .build();
 		try {
 			HttpResponse<String> r = c.send(q, HttpResponse.BodyHandlers.ofString());
 			System.out.println("status=" + r.statusCode() + " " + r.body());

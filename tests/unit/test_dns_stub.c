@@ -89,8 +89,8 @@ static void a_name_not_allowed_still_gets_an_address_and_a_note(void **state)
 {
 	struct dns_stub_note n;
 	(void)state;
-	ldns_pkt *r = ask("Secret-Data.Attacker.Example.", LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_IN,
-			  false, &n);
+	ldns_pkt *r =
+	    ask("Secret-Data.Attacker.Example.", LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_IN, false, &n);
 	char *a = answer_text(r);
 	assert_int_equal(strncmp(a, "2001:2::", 8), 0);
 	assert_string_equal(n.name, "secret-data.attacker.example");
@@ -206,8 +206,8 @@ static void responses_and_runts_get_no_reply_garbage_gets_formerr(void **state)
 
 static void aaaa_without_ipv6_is_nodata(void **state)
 {
-	ldns_pkt *q = ldns_pkt_query_new(ldns_dname_new_frm_str("allowed.test."),
-					 LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_IN, LDNS_RD),
+	ldns_pkt *q = ldns_pkt_query_new(ldns_dname_new_frm_str("allowed.test."), LDNS_RR_TYPE_AAAA,
+					 LDNS_RR_CLASS_IN, LDNS_RD),
 		 *r = NULL;
 	uint8_t *wire, *out;
 	size_t len, outlen;

@@ -127,8 +127,8 @@ static void malformed_hellos_are_refused(void **state)
 	assert_int_equal(tls_sni_need((const uint8_t *)"\x16\x03\x01\x00\x00", 5), -EPROTO);
 	assert_int_equal(tls_sni_need((const uint8_t *)"\x16\x03\x01\xff\xff", 5), -EPROTO);
 	/* a hello longer than TLS_SNI_MAX */
-	assert_int_equal(
-	    tls_sni_need((const uint8_t *)"\x16\x03\x01\x40\x00\x01\x7f\xff\xff", 9), -EMSGSIZE);
+	assert_int_equal(tls_sni_need((const uint8_t *)"\x16\x03\x01\x40\x00\x01\x7f\xff\xff", 9),
+			 -EMSGSIZE);
 	/* truncated: OpenSSL never reaches the callback */
 	n = hello("y.test", buf, sizeof(buf));
 	assert_int_equal(tls_sni_parse(t, buf, n / 2, name, sizeof(name)), -EPROTO);
