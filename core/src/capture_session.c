@@ -57,6 +57,9 @@ int capture_session_serve(struct capture_session *cs, struct cordon_proxy *px,
 	int r;
 
 	cs->policy = p;
+	if (!cs->st.on && p->n_expose)
+		return cordon_error_set(e, EOPNOTSUPP, "--expose needs the transparent capture (%s)",
+					cs->st.why[0] ? cs->st.why : "not in force");
 	if (!cs->st.on)
 		return 0;
 	r = dns_stub_start(px, cs->px.pool, p, &cs->st.fds, &cs->stub, e);

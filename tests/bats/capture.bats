@@ -288,6 +288,10 @@ time.sleep(float(sys.argv[2]))'
 	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://allowed.test:$HTTP_PORT/proxied"
 	assert_status 0
 	assert_output_has "layers not in force: transparent capture" "path=/proxied"
+	# --expose cannot be had without it, and says so
+	run crun --expose 18999 -- true
+	assert_status 125
+	assert_output_has "--expose needs the transparent capture"
 	# and the programs that ignore the proxy variables get no network at all
 	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://127.0.0.2:$HTTP_PORT/direct"
 	[ "$status" -ne 0 ] || fail "reached without proxy and without capture: $output"
