@@ -3,7 +3,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares
+PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares libnftnl libmnl ldns libssl libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE -Icore/include \
            $(shell pkg-config --cflags $(PKGS))
@@ -35,7 +35,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Only the parsers under test and what they call: the archive needs no other module.
-FUZZ_CORE    := error hostpat policy config proxy_http proxy_socks5 strbuf vlog
+FUZZ_CORE    := error hostpat policy config proxy_http proxy_socks5 strbuf vlog tls_sni dns_stub \
+                dns_pool ports
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
 
 # The zsh module (Debian package zsh-dev: headers under /usr/include/zsh). `zmodload cordon/sandbox`

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cordon/capture.h"
 #include "cordon/layers.h"
 
 static const char help[] =
@@ -116,17 +117,23 @@ int cmd_check(int argc, char **argv)
 		m.v[m.n++] = "TIOCSTI filter";
 	if (!k.mount_setattr)
 		m.v[m.n++] = "mount_setattr (recursive read-only)";
+	char capture_why[256] = "";
+	bool capture = k.userns && cordon_capture_probe(capture_why, sizeof(capture_why));
+	if (!capture)
+		m.v[m.n++] =
+		    "transparent capture (every TCP connection and DNS query to the proxy)";
 
 	if (json) {
 		printf("{\"kernel\":");
 		json_str(k.release);
 		printf(",\"userns\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"seccomp_notify\":%s,"
 		       "\"legacy_tiocsti\":%s,\"tiocsti_blocked\":%s,\"mount_setattr\":%s,"
-		       "\"usable\":%s,\"missing\":[",
+		       "\"capture\":%s,\"usable\":%s,\"missing\":[",
 		       k.userns ? "true" : "false", k.landlock_abi,
 		       k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
 		       k.legacy_tiocsti ? "true" : "false", blocked ? "true" : "false",
-		       k.mount_setattr ? "true" : "false", k.userns ? "true" : "false");
+		       k.mount_setattr ? "true" : "false", capture ? "true" : "false",
+		       k.userns ? "true" : "false");
 		for (int i = 0; i < m.n; i++) {
 			if (i)
 				putchar(',');
@@ -152,6 +159,8 @@ int cmd_check(int argc, char **argv)
 			   ? (blocked ? " (blocked by the seccomp filter)" : " (NOT blocked)")
 			   : "");
 		printf("mount_setattr:     %s\n", yes(k.mount_setattr));
+		printf("transparent capture: %s%s%s%s\n", yes(capture), capture_why[0] ? " (" : "",
+		       capture_why, capture_why[0] ? ")" : "");
 		printf("missing:           ");
 		if (m.n == 0)
 			printf("nothing\n");

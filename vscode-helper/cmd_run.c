@@ -38,7 +38,9 @@ static int print_denial(const struct cordon_vlog_entry *v, void *arg)
 	} else {
 		fputs("cordon: refused ", stderr);
 		put_safe(v->host);
-		fprintf(stderr, ":%u (%s)\n", v->port, v->reason);
+		if (strcmp(v->proto, "dns")) /* a name looked up at the DNS stub has no port */
+			fprintf(stderr, ":%u", v->port);
+		fprintf(stderr, " (%s)\n", v->reason);
 	}
 	return 0;
 }

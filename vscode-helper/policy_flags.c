@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "cordon/config.h"
+#include "cordon/ports.h"
 
 static int push(char ***v, size_t *n, char *s)
 {
@@ -26,11 +27,22 @@ static int push(char ***v, size_t *n, char *s)
 
 int policy_flags_parse(int argc, char **argv, struct policy_flags *out)
 {
-	enum { OPT_CONFIG = 256, OPT_ALLOW_WRITE, OPT_ALLOW_HOST, OPT_STRICT, OPT_LOCK, OPT_JSON };
+	enum {
+		OPT_CONFIG = 256,
+		OPT_ALLOW_WRITE,
+		OPT_ALLOW_HOST,
+		OPT_STRICT,
+		OPT_LOCK,
+		OPT_JSON,
+		OPT_ALLOW_BIND,
+		OPT_EXPOSE
+	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, OPT_CONFIG},
 	    {"allow-write", required_argument, NULL, OPT_ALLOW_WRITE},
 	    {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
+	    {"allow-bind", required_argument, NULL, OPT_ALLOW_BIND},
+	    {"expose", required_argument, NULL, OPT_EXPOSE},
 	    {"strict", no_argument, NULL, OPT_STRICT},
 	    {"lock", no_argument, NULL, OPT_LOCK},
 	    {"json", no_argument, NULL, OPT_JSON},
@@ -54,6 +66,14 @@ int policy_flags_parse(int argc, char **argv, struct policy_flags *out)
 			break;
 		case OPT_ALLOW_HOST:
 			if (push(&out->allow_host, &out->n_allow_host, optarg) < 0)
+				goto nomem;
+			break;
+		case OPT_ALLOW_BIND:
+			if (push(&out->allow_bind, &out->n_allow_bind, optarg) < 0)
+				goto nomem;
+			break;
+		case OPT_EXPOSE:
+			if (push(&out->expose, &out->n_expose, optarg) < 0)
 				goto nomem;
 			break;
 		case OPT_STRICT:
@@ -104,13 +124,23 @@ int policy_flags_build(const struct policy_flags *f, struct cordon_policy *p,
 		return r;
 	p->strict = p->strict || f->strict;
 	p->lock_policy = p->lock_policy || f->lock;
-	return 0;
+	for (size_t i = 0; r == 0 && i < f->n_allow_bind; i++)
+		r = cordon_policy_add_bind(p, f->allow_bind[i], e);
+	for (size_t i = 0; r == 0 && i < f->n_expose; i++)
+		r = cordon_policy_add_expose(p, f->expose[i], e);
+	if (r < 0)
+		cordon_policy_free(p);
+	return r;
 }
 
 void policy_flags_free(struct policy_flags *f)
 {
 	free(f->allow_write);
 	free(f->allow_host);
+	free(f->allow_bind);
+	free(f->expose);
+	f->allow_bind = f->expose = NULL;
+	f->n_allow_bind = f->n_expose = 0;
 	f->allow_write = f->allow_host = NULL;
 	f->n_allow_write = f->n_allow_host = 0;
 }

@@ -15,6 +15,10 @@ struct policy_flags {
 	size_t n_allow_write;
 	char **allow_host; /* --allow-host H... */
 	size_t n_allow_host;
+	char **allow_bind; /* --allow-bind PORT... (ports.h) */
+	size_t n_allow_bind;
+	char **expose; /* --expose PORT[:HOSTPORT]... */
+	size_t n_expose;
 	bool strict;	     /* --strict */
 	bool lock;	     /* --lock */
 	bool json;	     /* --json: the command prints JSON on stdout (if it supports it) */

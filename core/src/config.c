@@ -2,6 +2,7 @@
  * jsmn leaves open, then the sandbox-runtime and cordon keys; and the merge order of policy_build.
  */
 #include "cordon/config.h"
+#include "cordon/ports.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -317,7 +318,7 @@ static int get_bool(const struct ctx *c, int i, const char *key, bool *out)
 	return 0;
 }
 
-enum list_kind { LIST_PATHS, LIST_HOSTS, LIST_STRINGS };
+enum list_kind { LIST_PATHS, LIST_HOSTS, LIST_STRINGS, LIST_BINDS, LIST_EXPOSE };
 
 /* get_list: an array of strings; each element is added to the path or host list, or only
  * checked to be a string (LIST_STRINGS). */
@@ -342,6 +343,10 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 			r = cordon_policy_add_path(list, s, c->home, c->base, c->e);
 		else if (kind == LIST_HOSTS)
 			r = cordon_policy_add_host(list, s, c->e);
+		else if (kind == LIST_BINDS) /* ports.h: the list is the policy's */
+			r = cordon_policy_add_bind(c->p, s, c->e);
+		else if (kind == LIST_EXPOSE)
+			r = cordon_policy_add_expose(c->p, s, c->e);
 		free(s);
 		if (r < 0) {
 			char why[sizeof(c->e->msg)];
@@ -352,7 +357,7 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 	return 0;
 }
 
-enum field_kind { F_BOOL, F_PATHS, F_HOSTS, F_NETWORK, F_FILESYSTEM, F_IGNORE };
+enum field_kind { F_BOOL, F_PATHS, F_HOSTS, F_NETWORK, F_FILESYSTEM, F_IGNORE, F_BINDS, F_EXPOSE };
 
 struct field {
 	const char *key;
@@ -381,6 +386,8 @@ static const struct field network_fields[] = {
     FIELD("deniedDomains", F_HOSTS, deny_hosts),
     FIELD("allowUnixSockets", F_PATHS, allow_unix_sockets),
     FIELD("allowLocalBinding", F_BOOL, allow_local_binding),
+    FIELD("allowBind", F_BINDS, allow_bind), /* cordon's: ["8000"] (ports.h) */
+    FIELD("expose", F_EXPOSE, expose),	     /* cordon's: ["8000", "8001:9001"] */
     {NULL, F_BOOL, 0},
 };
 
@@ -493,6 +500,12 @@ static int load_object(const struct ctx *c, int i, const char *prefix, const str
 			break;
 		case F_IGNORE:
 			r = load_ignore(c, j + 1, key, (bool *)target);
+			break;
+		case F_BINDS:
+			r = get_list(c, j + 1, key, LIST_BINDS, target);
+			break;
+		case F_EXPOSE:
+			r = get_list(c, j + 1, key, LIST_EXPOSE, target);
 			break;
 		}
 		if (r < 0)

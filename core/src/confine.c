@@ -62,6 +62,8 @@ static int step_probe(const struct cordon_policy *p, const struct cordon_session
 					"SECCOMP_ADDFD_FLAG_SEND (Linux >= 5.14, kernel %s), which "
 					"cordon's write guard needs",
 					k->release);
+	if (s && !cordon_session_get_info(s)->capture)
+		note_missing(r, "transparent capture");
 	if (p->strict && r->missing[0])
 		return cordon_error_set(e, EOPNOTSUPP,
 					"strict policy: layers not available on this kernel: %s",
@@ -95,6 +97,7 @@ static int step_join(struct cordon_session *s, const char *cwd, struct cordon_la
 	if (ret < 0)
 		return ret;
 	r->userns = r->mountns = r->netns = true;
+	r->capture = cordon_session_get_info(s)->capture;
 	return 0;
 }
 
@@ -211,6 +214,9 @@ static int step_landlock(const struct cordon_policy *p, const struct cordon_sess
 		ports[1] = si->socks_port;
 		req.tcp_ports = ports;
 		req.n_tcp_ports = 2;
+		/* The network namespace bounds every connection (layers.h): with the capture,
+		 * nftables and the proxy decide; with local binding, only lo is there. */
+		req.connect_any = si->capture || p->allow_local_binding;
 	}
 	req.files = granted;
 	req.n_files = granted_fds(granted, 32);
@@ -355,7 +361,7 @@ static void leave_confined(struct cordon_error *e)
 	cordon_caps_drop_all(&ign);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	ll = cordon_landlock_apply(&none, no_ports, 0, &abi, &ign);
+	ll = cordon_landlock_apply(&none, no_ports, 0, false, &abi, &ign);
 	sc = failsafe_seccomp();
 	n = strlen(e->msg);
 	if (ll == 0 || sc == 0)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -117,10 +118,12 @@ static int add_file_fd(int ruleset, int fd, __u64 rights, struct cordon_error *e
 }
 
 int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *tcp_ports,
-			  int n_tcp_ports, int *abi_out, struct cordon_error *e)
+			  int n_tcp_ports, bool connect_any, int *abi_out, struct cordon_error *e)
 {
-	struct cordon_landlock_req r = {
-	    .policy = p, .tcp_ports = tcp_ports, .n_tcp_ports = n_tcp_ports};
+	struct cordon_landlock_req r = {.policy = p,
+					.tcp_ports = tcp_ports,
+					.n_tcp_ports = n_tcp_ports,
+					.connect_any = connect_any};
 	return cordon_landlock_restrict(&r, abi_out, e);
 }
 
@@ -130,6 +133,7 @@ int cordon_landlock_restrict(const struct cordon_landlock_req *req, int *abi_out
 	const struct cordon_policy *p = req->policy;
 	const unsigned short *tcp_ports = req->tcp_ports;
 	int n_tcp_ports = req->n_tcp_ports;
+	bool connect_any = req->connect_any;
 
 	if (abi_out)
 		*abi_out = 0;
@@ -153,7 +157,9 @@ int cordon_landlock_restrict(const struct cordon_landlock_req *req, int *abi_out
 	    .scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL,
 	};
 	if (tcp_ports) {
-		attr.handled_access_net = LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		/* connect_any: the network namespace bounds every connection (layers.h). */
+		if (!connect_any)
+			attr.handled_access_net = LANDLOCK_ACCESS_NET_CONNECT_TCP;
 		if (!p->allow_local_binding)
 			attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_TCP;
 	}
@@ -201,12 +207,22 @@ int cordon_landlock_restrict(const struct cordon_landlock_req *req, int *abi_out
 		rc = add_path(ruleset, devices[i], fs & FILE_RIGHTS, e);
 	for (int i = 0; i < req->n_files && rc == 0; i++)
 		rc = add_file_fd(ruleset, req->files[i], fs, e);
-	for (int i = 0; attr.handled_access_net && i < n_tcp_ports && rc == 0; i++) {
+	const __u64 net = attr.handled_access_net;
+	for (int i = 0; (net & LANDLOCK_ACCESS_NET_CONNECT_TCP) && i < n_tcp_ports && rc == 0;
+	     i++) {
 		struct net_port_attr np = {.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP,
 					   .port = tcp_ports[i]};
 		if (ll_add_rule(ruleset, CORDON_LANDLOCK_RULE_NET_PORT, &np) < 0)
 			rc = cordon_error_set(e, errno, "Landlock: rule for TCP port %u: %s",
 					      tcp_ports[i], strerror(errno));
+	}
+	/* Dev servers (ports.h): a port that may be bound may be connected to as well, so a
+	 * server inside is reached from inside (its listener is in the sandbox's namespace). */
+	for (size_t i = 0; tcp_ports && net && i < p->n_allow_bind && rc == 0; i++) {
+		struct net_port_attr np = {.allowed_access = net, .port = p->allow_bind[i]};
+		if (ll_add_rule(ruleset, CORDON_LANDLOCK_RULE_NET_PORT, &np) < 0)
+			rc = cordon_error_set(e, errno, "Landlock: rule for TCP port %u: %s",
+					      p->allow_bind[i], strerror(errno));
 	}
 	if (rc == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		rc = cordon_error_set(e, errno, "Landlock: landlock_restrict_self: %s",

@@ -1,6 +1,7 @@
 /* policy.c — the policy model: defaults, path and host lists, the tighten-only merge of a
  * repository's .cordon.json, final validation and the JSON form printed by `policy --json`. */
 #include "cordon/policy.h"
+#include "cordon/ports.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -276,6 +277,13 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 			if (!path_covered(paths[k].mine, paths[k].theirs->v[i]))
 				return cordon_error_set(e, EPERM, loosen, rfile, paths[k].key,
 							"path", paths[k].theirs->v[i]);
+	for (size_t i = 0; i < r->n_allow_bind; i++)
+		if (!cordon_policy_binds(p, r->allow_bind[i]))
+			return cordon_error_set(e, EPERM, loosen_bool, rfile, "network.allowBind",
+						"a port");
+	if (r->n_expose)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "network.expose",
+					"a forward");
 	if (r->allow_local_binding && !p->allow_local_binding)
 		return cordon_error_set(e, EPERM, loosen_bool, rfile, "network.allowLocalBinding",
 					"it to true");
@@ -392,6 +400,14 @@ int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cord
 	json_hosts(&b, "allowedDomains", &p->allow_hosts);
 	json_hosts(&b, "deniedDomains", &p->deny_hosts);
 	json_paths(&b, "allowUnixSockets", &p->allow_unix_sockets);
+	cordon_sb_add(&b, "    \"allowBind\": [");
+	for (size_t i = 0; i < p->n_allow_bind; i++)
+		cordon_sb_addf(&b, "%s\"%u\"", i ? ", " : "", p->allow_bind[i]);
+	cordon_sb_add(&b, "],\n    \"expose\": [");
+	for (size_t i = 0; i < p->n_expose; i++)
+		cordon_sb_addf(&b, "%s\"%u:%u\"", i ? ", " : "", p->expose[i].port,
+			       p->expose[i].host_port);
+	cordon_sb_add(&b, "],\n");
 	cordon_sb_addf(&b, "    \"allowLocalBinding\": %s\n  },\n", tf(p->allow_local_binding));
 	cordon_sb_add(&b, "  \"filesystem\": {\n");
 	json_paths(&b, "denyRead", &p->deny_read);

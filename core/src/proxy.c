@@ -75,8 +75,10 @@ static void send_busy(int fd, enum px_proto proto)
 
 	if (proto == PX_HTTP)
 		(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	else
+	else if (proto == PX_SOCKS)
 		(void)send(fd, sbusy, sizeof(sbusy), MSG_NOSIGNAL | MSG_DONTWAIT);
+	else
+		px_transparent_reset(fd);
 }
 
 static void refuse_busy(struct cordon_proxy *px, int fd, enum px_proto proto)
@@ -139,12 +141,14 @@ static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
 	c->evu.fn = px_upstream_ev;
 	c->evu.fd = -1;
 	c->cu.pipe[0] = c->cu.pipe[1] = c->uc.pipe[0] = c->uc.pipe[1] = -1;
-	c->vproto = proto == PX_HTTP ? "http" : "socks5";
+	c->vproto = proto == PX_HTTP ? "http" : proto == PX_SOCKS ? "socks5" : "tcp";
 	if (proto == PX_HTTP) {
 		px_http_init(c->req);
 		c->st = ST_HTTP_HEAD;
-	} else {
+	} else if (proto == PX_SOCKS) {
 		c->st = ST_SOCKS_GREET;
+	} else {
+		c->st = ST_RESOLVING; /* until the request says otherwise */
 	}
 	if (loop_add(px->loop, &c->evc, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 		px_conn_free(c);
@@ -157,6 +161,10 @@ static void accept_one(struct cordon_proxy *px, int fd, enum px_proto proto)
 	px->conns = c;
 	px->nconns++;
 	px_timer_start(c);
+	if (proto == PX_TRANSPARENT) {
+		px_transparent_request(c);
+		return;
+	}
 	/* Edge-triggered: bytes that arrived before registration raise no edge. */
 	px_client_ev(&c->evc, EPOLLIN);
 }
@@ -260,7 +268,10 @@ static int add_listener(struct cordon_proxy *px, struct px_listener *l, int fd, 
 		r = loop_add(px->loop, &l->ev, EPOLLIN);
 	if (r < 0)
 		return cordon_error_set(e, -r, "proxy: %s listener: %s",
-					proto == PX_HTTP ? "HTTP" : "SOCKS5", strerror(-r));
+					proto == PX_HTTP    ? "HTTP"
+					: proto == PX_SOCKS ? "SOCKS5"
+							    : "transparent",
+					strerror(-r));
 	return 0;
 }
 
@@ -414,7 +425,7 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 	px->ask_arg = cfg->ask_arg;
 	px->ask_timeout_ms =
 	    cfg->ask_timeout_ms ? cfg->ask_timeout_ms : CORDON_PROXY_ASK_TIMEOUT_MS;
-	px->http.ev.fd = px->socks.ev.fd = -1;
+	px->http.ev.fd = px->socks.ev.fd = px->tp4.ev.fd = px->tp6.ev.fd = -1;
 	px->reserve_fd = -1;
 	px->own_sink.fd = -1;
 	if (cfg->sink) {
@@ -439,6 +450,12 @@ int cordon_proxy_new(const struct cordon_proxy_config *cfg, struct cordon_proxy 
 	rc = add_listener(px, &px->http, cfg->http_fd, PX_HTTP, e);
 	if (rc == 0)
 		rc = add_listener(px, &px->socks, cfg->socks_fd, PX_SOCKS, e);
+	if (rc == 0 && cfg->capture) {
+		px->capture = cfg->capture;
+		rc = add_listener(px, &px->tp4, cfg->transparent_fd[0], PX_TRANSPARENT, e);
+		if (rc == 0)
+			rc = add_listener(px, &px->tp6, cfg->transparent_fd[1], PX_TRANSPARENT, e);
+	}
 	if (rc < 0)
 		goto fail;
 	rc = px_resolver_new(px->loop, cfg->hosts_file, &px->res, e);
@@ -460,8 +477,53 @@ fail:
 		close(cfg->http_fd);
 	if (px->socks.ev.fd < 0 && cfg->socks_fd >= 0)
 		close(cfg->socks_fd);
+	for (int i = 0; cfg->capture && i < 2; i++)
+		if ((i ? px->tp6.ev.fd : px->tp4.ev.fd) < 0 && cfg->transparent_fd[i] >= 0)
+			close(cfg->transparent_fd[i]);
 	cordon_proxy_free(px);
 	return rc;
+}
+
+int cordon_proxy_forward(struct cordon_proxy *px, int client_fd, int upstream_fd,
+			 struct cordon_error *e)
+{
+	struct px_conn *c = px->nconns < px->max_conns ? calloc(1, sizeof(*c)) : NULL;
+
+	if (c)
+		c->in = malloc(1);
+	if (!c || !c->in) {
+		if (c)
+			px_conn_free(c);
+		close(client_fd);
+		close(upstream_fd);
+		return cordon_error_set(e, ENOMEM, "forward: at the connection limit");
+	}
+	c->px = px;
+	c->proto = PX_FORWARD;
+	c->tunnel = true;
+	c->vproto = "forward";
+	c->evc.fn = px_client_ev;
+	c->evc.fd = client_fd;
+	c->evu.fn = px_upstream_ev;
+	c->evu.fd = upstream_fd;
+	c->cu.pipe[0] = c->cu.pipe[1] = c->uc.pipe[0] = c->uc.pipe[1] = -1;
+	c->st = ST_CONNECTING;
+	int r = loop_add(px->loop, &c->evc, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+	if (r == 0 && (r = loop_add(px->loop, &c->evu, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) < 0)
+		loop_del(px->loop, &c->evc);
+	if (r < 0) {
+		px_conn_free(c);
+		close(client_fd);
+		close(upstream_fd);
+		return cordon_error_set(e, -r, "forward: epoll: %s", strerror(-r));
+	}
+	c->next = px->conns;
+	if (px->conns)
+		px->conns->prev = c;
+	px->conns = c;
+	px->nconns++;
+	px_timer_start(c);
+	return 0;
 }
 
 int cordon_proxy_log(struct cordon_proxy *px, const struct cordon_vlog_entry *v)
@@ -521,11 +583,15 @@ void cordon_proxy_free(struct cordon_proxy *px)
 		loop_hook_del(px->loop, &px->hook);
 		loop_del(px->loop, &px->http.ev);
 		loop_del(px->loop, &px->socks.ev);
+		if (px->tp4.ev.fd >= 0)
+			loop_del(px->loop, &px->tp4.ev);
+		if (px->tp6.ev.fd >= 0)
+			loop_del(px->loop, &px->tp6.ev);
 	}
-	if (px->http.ev.fd >= 0)
-		close(px->http.ev.fd);
-	if (px->socks.ev.fd >= 0)
-		close(px->socks.ev.fd);
+	int lfds[] = {px->http.ev.fd, px->socks.ev.fd, px->tp4.ev.fd, px->tp6.ev.fd};
+	for (size_t i = 0; i < sizeof(lfds) / sizeof(lfds[0]); i++)
+		if (lfds[i] >= 0)
+			close(lfds[i]);
 	if (px->reserve_fd >= 0)
 		close(px->reserve_fd);
 	if (px->sink == &px->own_sink)

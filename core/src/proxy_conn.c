@@ -131,6 +131,12 @@ void px_fail(struct px_conn *c, int status, uint8_t rep, const char *fmt, ...)
 	char body[1024];
 	va_list ap;
 
+	if (c->proto == PX_TRANSPARENT || c->proto == PX_FORWARD) {
+		/* No protocol to answer in: the refusal is the reset (and the log line). */
+		px_transparent_reset(c->evc.fd);
+		px_conn_close(c);
+		return;
+	}
 	if (c->proto == PX_SOCKS) {
 		reply_socks(c, rep);
 		return;
@@ -505,6 +511,29 @@ static void socks_input(struct px_conn *c)
 	c->used = used;
 	c->tunnel = true;
 	start_request(c, sr.host, sr.host_len, sr.port);
+}
+
+void px_transparent_request(struct px_conn *c)
+{
+	char host[300], why[256];
+	uint16_t port = 0;
+
+	c->tunnel = true;
+	if (px_transparent_target(c->px->capture->pool, c->evc.fd, host, sizeof(host), &port, why,
+				  sizeof(why)) < 0) {
+		c->port = port;
+		vlog(c, host[0] ? host : "?", why);
+		px_fail(c, 403, 0, "%s", why);
+		return;
+	}
+	start_request(c, host, strlen(host), port);
+}
+
+void px_log_refusal(struct px_conn *c, const char *why)
+{
+	char h[300];
+	shown(c, h, sizeof(h));
+	vlog(c, h, why);
 }
 
 /* ---- event handlers ---- */

@@ -13,6 +13,7 @@
 #include "proxy_http.h"
 #include "proxy_peer.h"
 #include "proxy_resolve.h"
+#include "proxy_transparent.h"
 #include "vlog_sink.h"
 
 #define PX_SETUP_TIMEOUT_MS 10000 /* head, lookup, each connect attempt, lingering close */
@@ -21,7 +22,12 @@
 
 #define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
 
-enum px_proto { PX_HTTP, PX_SOCKS };
+enum px_proto {
+	PX_HTTP,
+	PX_SOCKS,
+	PX_TRANSPARENT, /* captured: proxy_transparent.h */
+	PX_FORWARD,	/* cordon_proxy_forward: a fixed upstream, no decision */
+};
 
 enum px_state {
 	ST_HTTP_HEAD,	/* reading the request head */
@@ -76,6 +82,7 @@ struct px_conn {
 	uint64_t ask_token;    /* ST_ASKING: the question's token */
 	uint64_t ask_deadline; /* ST_ASKING: CLOCK_MONOTONIC ms */
 	bool is_ip;	       /* the host is an IP literal */
+	bool gate;	       /* captured: client bytes held until px_transparent_gate opens */
 };
 
 struct px_listener {
@@ -95,6 +102,8 @@ struct cordon_proxy {
 	struct vlog_sink own_sink;
 	int reserve_fd; /* spare fd released to accept-and-refuse when the fd table is full */
 	struct px_listener http, socks;
+	struct px_listener tp4, tp6; /* transparent listeners, when capture is in force */
+	const struct px_capture *capture;
 	struct px_resolver *res;
 	struct px_conn *conns, *dead;
 	struct px_conn *thead, *ttail;
@@ -136,6 +145,11 @@ void px_proceed(struct px_conn *c);
 void px_ask_refuse(struct px_conn *c, const char *why);
 /* px_try_connect: connect to c->addrs from c->ai on; refuses when none is left. */
 void px_try_connect(struct px_conn *c);
+/* px_transparent_request: a captured connection is decided on where it was headed
+ * (proxy_transparent.h), then goes on as a CONNECT request for that host and port. */
+void px_transparent_request(struct px_conn *c);
+/* px_log_refusal: log c's host refused for why (the violation log, vlog.h). */
+void px_log_refusal(struct px_conn *c, const char *why);
 
 /* ---- proxy_relay.c ---- */
 

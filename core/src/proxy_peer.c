@@ -2,6 +2,14 @@
  * client socket's inode from /proc/PID/net/tcp{,6}, then its holder from /proc/PID/fd. */
 #include "proxy_peer.h"
 
+/* linux/netfilter_ipv4.h and ip6_tables.h clash with <netinet/in.h>: their two values. */
+#ifndef SO_ORIGINAL_DST
+#define SO_ORIGINAL_DST 80 /* linux/netfilter_ipv4.h */
+#endif
+#ifndef IP6T_SO_ORIGINAL_DST
+#define IP6T_SO_ORIGINAL_DST 80 /* linux/netfilter_ipv6/ip6_tables.h */
+#endif
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -216,6 +224,20 @@ static bool in_netns(int procfd, long pid, const struct peer_query *q)
 	return !strcmp(link, q->netns);
 }
 
+/* px_peer_original_dst: replace *self by fd's original destination when conntrack has one
+ * (SO_ORIGINAL_DST / IP6T_SO_ORIGINAL_DST); unchanged otherwise. */
+static void px_peer_original_dst(int fd, struct sockaddr_storage *self)
+{
+	struct sockaddr_storage o;
+	socklen_t ol = sizeof(o);
+	int r = self->ss_family == AF_INET6
+		    ? getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &o, &ol)
+		    : getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &o, &ol);
+
+	if (r == 0 && o.ss_family == self->ss_family)
+		*self = o;
+}
+
 int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 {
 	struct sockaddr_storage peer, self;
@@ -230,6 +252,9 @@ int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 	if (getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&self, &sl) < 0)
 		return -errno;
+	/* A connection nftables redirected (capture) is known to the client socket by its
+	 * original destination: conntrack's original tuple (proxy_transparent.h). */
+	px_peer_original_dst(fd, &self);
 	/* The client socket's local address is our peer, and its remote one is our own. */
 	r = tcp_text(&peer, q.local, sizeof(q.local), &q.v6);
 	if (r == 0)

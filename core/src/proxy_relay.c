@@ -161,7 +161,28 @@ void px_pump(struct px_conn *c)
 	ru = px_send_buf(c->evu.fd, c->outu, c->outu_len, &c->outu_off);
 	if (ru < 0)
 		goto broken;
-	if (ru == 1 && move(&c->cu, c->evc.fd, c->evu.fd, c->tunnel ? NULL : &c->body_left) < 0)
+	if (c->gate) {
+		char why[256];
+		int g = px_transparent_gate(c->px->capture, c->evc.fd, c->px->policy, c->canon,
+					    c->is_ip, c->port, why, sizeof(why));
+		if (g < 0) {
+			px_log_refusal(c, why);
+			px_transparent_reset(c->evc.fd);
+			goto broken;
+		}
+		if (g > 0) {
+			c->gate = false;
+			px_timer_stop(c);
+		} else if (!c->timed) {
+			/* Part of a ClientHello came: the rest must follow within the set-up time.
+			 * Nothing yet is no deadline (the server may speak first: SSH, SMTP). */
+			char b;
+			if (recv(c->evc.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+				px_timer_start(c);
+		}
+	}
+	if (ru == 1 && !c->gate &&
+	    move(&c->cu, c->evc.fd, c->evu.fd, c->tunnel ? NULL : &c->body_left) < 0)
 		goto broken;
 	if (rc == 1 && move(&c->uc, c->evu.fd, c->evc.fd, NULL) < 0)
 		goto broken;
@@ -192,7 +213,12 @@ void px_start_relay(struct px_conn *c)
 	size_t nrest = c->inlen - c->used;
 
 	px_timer_stop(c);
-	if (c->proto == PX_SOCKS) {
+	if (c->proto == PX_FORWARD) {
+		/* Nothing to answer, nothing to check: relay as it comes. */
+	} else if (c->proto == PX_TRANSPARENT) {
+		/* Nothing to answer; the client's first bytes wait for the TLS check. */
+		c->gate = true;
+	} else if (c->proto == PX_SOCKS) {
 		struct sockaddr_storage bnd;
 		socklen_t bl = sizeof(bnd);
 		uint8_t rep[32];

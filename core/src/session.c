@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture_session.h"
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
@@ -30,6 +31,7 @@
 #include "loop.h"
 #include "session_ask.h"
 #include "seccomp_int.h"
+#include "session_ask.h"
 #include "session_internal.h"
 #include "vlog_sink.h"
 
@@ -56,6 +58,7 @@ struct session_state {
 	char approval_path[108]; /* locked session: the approval socket, unlinked at the end */
 	bool follow_caller;      /* "follow-caller" was asked: the caller's exit, not the control
 				    channel's hang-up, ends the session */
+	struct capture_session *capture; /* capture_session.h */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
@@ -267,6 +270,8 @@ static int on_control(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 	req[n] = '\0';
 	if (nfds == 0 && !strcmp(req, "follow-caller")) {
 		reply = strdup(follow_caller(l, st, fd));
+	} else if (nfds == 0 && capture_session_control(st->capture, req, &reply)) {
+		/* expose, unexpose, exposed: the reply is made */
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
 	} else {
@@ -478,18 +483,21 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	}
 	snprintf(rep.info.notes, sizeof(rep.info.notes), "%.*s", (int)sizeof(rep.info.notes) - 1, bst.msg);
 	rep.info.ssh_agent_allowed = agent_listed(p);
-	/* B's work is done: it ends after its report (session_builder.c). */
-	close(st.builder_sock);
-	st.builder_sock = -1;
-	while (waitpid(st.builder, NULL, 0) < 0 && errno == EINTR)
-		;
-	st.builder = 0;
 	/* The guard worker's refusals come back on their own channel. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, gl) < 0) {
 		r = cordon_error_set(&e, errno, "session: guard-log socketpair: %m");
 		goto report;
 	}
 	st.guard_log = gl[0];
+
+	/* 2b. B's capture report (capture_int.h), sent right after. B then only waits, holding
+	 * nothing, for this channel to close (session_builder.c): S keeps it until it ends. */
+	struct capture_state cst;
+	r = capture_report_recv(st.builder_sock, &cst);
+	if (r < 0) {
+		r = cordon_error_set(&e, -r, "session: builder ended without a capture report");
+		goto report;
+	}
 
 	/* 3. Identity and log of the session. */
 	r = new_id(rep.info.id, &e);
@@ -532,11 +540,22 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	/* S alone holds the proxy's fds: its soft fd limit goes up to the hard one (bounded),
 	 * the confined side keeps the limits it had. */
 	(void)cordon_proxy_nofile_raise();
+	r = capture_session_new(&cst, &cfg, &st.capture, &e);
+	if (r < 0)
+		goto report;
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
 		goto report;
 	st.px = px;
 	st.ctx.proxy_max_conns = cordon_proxy_max_conns(px);
+	r = capture_session_serve(st.capture, px, cfg.policy, &e);
+	if (r < 0)
+		goto report;
+	{
+		const char *why;
+		rep.info.capture = capture_session_on(st.capture, &why);
+		snprintf(rep.info.capture_why, sizeof(rep.info.capture_why), "%s", why);
+	}
 	if (ask.fd >= 0) {
 		ask.px = px;
 		r = loop_watch(loop, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);

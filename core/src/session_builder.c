@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "capture_int.h"
 #include "cordon/guard.h"
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
@@ -99,6 +100,13 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	if (fds[BFD_GUARDSET] < 0)
 		fail(sock, fds[BFD_GUARDSET], &e);
 	cordon_guard_set_free(&guard);
+	/* Transparent capture (capture_int.h); reported to S right after the report below. A
+	 * failure leaves the sandbox as without it (only lo, the explicit proxy). */
+	struct capture_fds cap;
+	struct cordon_error ce = {{0}};
+	int cr = getenv("CORDON_TEST_NO_CAPTURE") /* test hook: a kernel without nftables */
+		     ? cordon_error_set(&ce, EOPNOTSUPP, "capture: disabled (test hook)")
+		     : capture_setup(p, &cap, &ce);
 	static const char *const ns[] = {"/proc/self/ns/user", "/proc/self/ns/mnt",
 					 "/proc/self/ns/net"};
 	for (int i = 0; i < 3; i++) {
@@ -110,7 +118,19 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	snprintf(st.msg, sizeof(st.msg), "%s", notes); /* status 0: msg carries the notices */
 	if (session_send(sock, &st, sizeof(st), fds, SESSION_MAX_FDS) < 0)
 		_exit(1);
-	/* The namespaces live on through the fds S and the caller hold, then through their
-	 * members: B has nothing left to do. */
+	for (int i = 0; i < SESSION_MAX_FDS; i++)
+		close(fds[i]);
+	if (capture_report_send(sock, cr, &cap, &ce) < 0)
+		_exit(1);
+	if (cr == 0)
+		capture_fds_close(&cap);
+	/* B's work is done. It stays, holding nothing, only as the parent its socket factory
+	 * (capture_setup.c) dies with, until S hangs up. */
+	struct cordon_error ign;
+	cordon_caps_drop_all(&ign);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	char byte;
+	while (read(sock, &byte, 1) > 0 || errno == EINTR)
+		;
 	_exit(0);
 }

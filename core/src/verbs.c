@@ -19,6 +19,7 @@
 #define JSMN_STATIC
 #include <jsmn.h>
 
+#include "cordon/capture.h"
 #include "cordon/config.h"
 #include "cordon/confine.h"
 #include "cordon/control.h"
@@ -27,22 +28,26 @@
 #include "cordon/mounts.h"
 #include "cordon/notices.h"
 #include "cordon/policy.h"
+#include "cordon/ports.h"
 #include "cordon/session.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
+#include "verbs_dev.h"
 
 #define CTL_FD_MIN 100 /* keep the control fd clear of the low numbers people redirect */
 #define MAX_FLAGS 64
 
 const char cordon_verbs_synopsis[] =
-    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy|notify [ARGS]";
+    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy|notify|expose|allow-bind "
+    "[ARGS]";
 
 const char *const cordon_verbs_help[] = {
     "Confine this shell: writes only where the policy says, network only to named hosts.",
     "",
     "Verbs:",
     "  on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... [--lock] [--strict]",
-    "     [--no-exit]       confine this shell now and for good (there is no `off`;",
+    "     [--allow-bind PORT]... [--expose PORT[:HOSTPORT]]... [--no-exit]",
+    "                       confine this shell now and for good (there is no `off`;",
     "                       `exit` leaves); refused in a subshell, pipeline or $(...),",
     "                       with stray directory/socket/write fds, or with live jobs;",
     "                       a non-interactive shell (a script) that cannot be confined",
@@ -60,6 +65,10 @@ const char *const cordon_verbs_help[] = {
     "  notify on|off|status after each command, before the prompt, say what the sandbox",
     "                       refused and what to do (on after `sandbox on`); `notices` is",
     "                       what the prompt hook runs",
+    "  expose PORT [HOSTPORT]",
+    "                       reach a server listening on PORT inside from 127.0.0.1:HOSTPORT",
+    "                       (default PORT) on the host; unexpose HOSTPORT; exposed lists them",
+    "  allow-bind PORT      say whether PORT may be bound (fixed at start: --allow-bind PORT)",
     "  help, --help         this text",
     "",
     "HOST is a name (example.com), *.example.com (strict subdomains), an IP literal",
@@ -94,6 +103,7 @@ static const char usage_text[] =
     "       sandbox log [--json] [-f]\n"
     "       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
     "       sandbox notify [on|off|status] | notices\n"
+    "       sandbox expose PORT [HOSTPORT] | unexpose HOSTPORT | exposed | allow-bind PORT\n"
     "       sandbox --help\n";
 
 /* ---- output ---- */
@@ -527,6 +537,8 @@ struct on_args {
 	size_t n_write;
 	char *allow_host[MAX_FLAGS];
 	size_t n_host;
+	char *allow_bind[MAX_FLAGS], *expose[MAX_FLAGS]; /* ports.h */
+	size_t n_bind, n_expose;
 	bool lock, strict;
 	bool no_exit; /* --no-exit: a failure returns 1 even in a non-interactive shell */
 };
@@ -570,6 +582,17 @@ static int parse_on(const struct cordon_shell *sh, int argc, char *const *argv, 
 			if (a->n_host == MAX_FLAGS)
 				return usage(sh, "on: too many %s", "--allow-host");
 			a->allow_host[a->n_host++] = (char *)v;
+		} else if (!strncmp(argv[i], "--allow-bind", 12) &&
+			   (argv[i][12] == '=' || !argv[i][12])) {
+			if (!(v = opt_value(argc, argv, &i, "--allow-bind")) ||
+			    a->n_bind == MAX_FLAGS)
+				return usage(sh, "on: %s needs a port", "--allow-bind");
+			a->allow_bind[a->n_bind++] = (char *)v;
+		} else if (!strncmp(argv[i], "--expose", 8) && (argv[i][8] == '=' || !argv[i][8])) {
+			if (!(v = opt_value(argc, argv, &i, "--expose")) ||
+			    a->n_expose == MAX_FLAGS)
+				return usage(sh, "on: %s needs PORT[:HOSTPORT]", "--expose");
+			a->expose[a->n_expose++] = (char *)v;
 		} else {
 			return usage(sh, "on: unknown option \"%s\"", argv[i]);
 		}
@@ -626,11 +649,12 @@ static void layers_json(const struct cordon_layers_report *r, char *buf, size_t 
 {
 	snprintf(buf, len,
 		 "{\"userns\":%s,\"mountns\":%s,\"netns\":%s,\"caps_dropped\":%s,\"nnp\":%s,"
-		 "\"landlock\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"guard\":%s}",
+		 "\"landlock\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"guard\":%s,\"capture\":%s}",
 		 r->userns ? "true" : "false", r->mountns ? "true" : "false",
 		 r->netns ? "true" : "false", r->caps_dropped ? "true" : "false",
 		 r->nnp ? "true" : "false", r->landlock ? "true" : "false", r->landlock_abi,
-		 r->seccomp ? "true" : "false", r->guard ? "true" : "false");
+		 r->seccomp ? "true" : "false", r->guard ? "true" : "false",
+		 r->capture ? "true" : "false");
 }
 
 static int apply_env(const struct cordon_shell *sh, const struct cordon_env *env)
@@ -675,7 +699,8 @@ static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct
 {
 	struct on_args a = *ap;
 	int r;
-	bool flags = a.config || a.n_write || a.n_host || a.lock || a.strict;
+	bool flags =
+	    a.config || a.n_write || a.n_host || a.lock || a.strict || a.n_bind || a.n_expose;
 	if (*ctl_fd >= 0 || self_confined()) {
 		const char *id = sh->getvar(sh->arg, "CORDON_SESSION");
 		ERR("already on%s%s%s; nothing changed\n", id ? " (session " : "", id ? id : "",
@@ -725,6 +750,15 @@ static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct
 		p.lock_policy = true;
 	if (a.strict)
 		p.strict = true;
+	for (size_t i = 0; r == 0 && i < a.n_bind; i++)
+		r = cordon_policy_add_bind(&p, a.allow_bind[i], &e);
+	for (size_t i = 0; r == 0 && i < a.n_expose; i++)
+		r = cordon_policy_add_expose(&p, a.expose[i], &e);
+	if (r < 0) {
+		ERR("on: %s; nothing changed\n", e.msg);
+		cordon_policy_free(&p);
+		return CORDON_VERB_FAIL;
+	}
 
 	int suggest;
 	list[0] = '\0';
@@ -927,10 +961,15 @@ static int verb_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 	static const struct {
 		const char *key, *name;
 	} names[] = {
-	    {"userns", "user namespace"},   {"mountns", "mount namespace"},
-	    {"netns", "network namespace"}, {"caps_dropped", "capabilities dropped"},
-	    {"nnp", "no_new_privs"},	    {"landlock", "Landlock"},
-	    {"seccomp", "seccomp filter"},  {"guard", "write guard"},
+	    {"userns", "user namespace"},
+	    {"mountns", "mount namespace"},
+	    {"netns", "network namespace"},
+	    {"caps_dropped", "capabilities dropped"},
+	    {"nnp", "no_new_privs"},
+	    {"landlock", "Landlock"},
+	    {"seccomp", "seccomp filter"},
+	    {"guard", "write guard"},
+	    {"capture", "transparent capture"},
 	};
 	char in[512] = "", out[512] = "";
 	for (size_t i = 0; l >= 0 && i < sizeof(names) / sizeof(names[0]); i++) {
@@ -1285,14 +1324,18 @@ static int verb_check(const struct cordon_shell *sh, bool json, bool confined)
 	if (!k.mount_setattr)
 		append(missing, sizeof(missing), "%srecursive read-only (mount_setattr)",
 		       missing[0] ? ", " : "");
+	char capture_why[256] = "";
+	bool capture = k.userns && cordon_capture_probe(capture_why, sizeof(capture_why));
+	if (!capture)
+		append(missing, sizeof(missing), "%stransparent capture", missing[0] ? ", " : "");
 	if (json) {
 		OUT("{\"kernel\":\"%s\",\"userns\":%s,\"landlock_abi\":%d,\"seccomp_filter\":%s,"
 		    "\"seccomp_notify\":%s,\"legacy_tiocsti\":%s,\"mount_setattr\":%s,"
-		    "\"missing\":\"%s\",\"inside_sandbox\":%s}\n",
+		    "\"capture\":%s,\"missing\":\"%s\",\"inside_sandbox\":%s}\n",
 		    k.release, k.userns ? "true" : "false", k.landlock_abi,
 		    k.seccomp_filter ? "true" : "false", k.seccomp_notify ? "true" : "false",
 		    k.legacy_tiocsti ? "true" : "false", k.mount_setattr ? "true" : "false",
-		    missing, confined ? "true" : "false");
+		    capture ? "true" : "false", missing, confined ? "true" : "false");
 		return CORDON_VERB_OK;
 	}
 	OUT("kernel: %s\n", k.release);
@@ -1301,6 +1344,8 @@ static int verb_check(const struct cordon_shell *sh, bool json, bool confined)
 	OUT("seccomp filter: %s\n", k.seccomp_filter ? "yes" : "no");
 	OUT("seccomp user notification: %s\n", k.seccomp_notify ? "yes" : "no");
 	OUT("mount_setattr: %s\n", k.mount_setattr ? "yes" : "no");
+	OUT("transparent capture: %s%s%s%s\n", capture ? "yes" : "no", capture_why[0] ? " (" : "",
+	    capture_why, capture_why[0] ? ")" : "");
 	OUT("legacy TIOCSTI: %s\n",
 	    k.legacy_tiocsti ? "enabled (blocked inside by the seccomp filter)" : "disabled");
 	OUT("would be missing: %s\n", missing[0] ? missing : "nothing");
@@ -1388,6 +1433,8 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 		return verb_on(sh, ctl_fd, argc, argv);
 	if (!strcmp(v, "allow-host") || !strcmp(v, "deny-host"))
 		return verb_hostchange(sh, *ctl_fd, argc, argv);
+	if (verbs_dev_is(v)) /* dev servers: verbs_dev.c */
+		return verbs_dev_main(sh, *ctl_fd, argc, argv);
 	if (strcmp(v, "status") && strcmp(v, "hosts") && strcmp(v, "log") && strcmp(v, "check") &&
 	    strcmp(v, "policy"))
 		return usage(sh, "unknown verb \"%s\"", v);

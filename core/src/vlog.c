@@ -109,7 +109,11 @@ size_t cordon_vlog_text(const struct cordon_vlog_entry *v, char *buf, size_t len
 	} else {
 		text_add(buf, len, &pos, v6 ? "  [" : "  ");
 		text_add(buf, len, &pos, v->host);
-		snprintf(num, sizeof(num), "%s:%u  ", v6 ? "]" : "", v->port);
+		/* A name looked up at the DNS stub (proto "dns") has no port: no connection. */
+		if (strcmp(v->proto, "dns"))
+			snprintf(num, sizeof(num), "%s:%u  ", v6 ? "]" : "", v->port);
+		else
+			snprintf(num, sizeof(num), "%s  ", v6 ? "]" : "");
 		text_add(buf, len, &pos, num);
 		text_add(buf, len, &pos, v->reason);
 		text_add(buf, len, &pos, "  (");

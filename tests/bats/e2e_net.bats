@@ -292,30 +292,57 @@ wait_count() {
 
 # --- ways around the proxy ---------------------------------------------------------------------
 
-@test "curl --noproxy '*' fails inside while it works outside" {
+@test "curl --noproxy '*' reaches only what the policy allows (the capture decides it)" {
 	run "${CURL[@]}" --noproxy '*' "http://127.0.0.2:$HTTP_PORT/direct"
 	assert_status 0
 	assert_output_has "cordon-test-host allowed"
-	before=$(reached allowed)
+	before=$(reached allowed) evil=$(reached evil)
+	# 127.0.0.2 inside is the sandbox's own loopback, not the host's
 	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://127.0.0.2:$HTTP_PORT/direct"
-	[ "$status" -ne 0 ] || fail "direct connection succeeded inside: $output"
+	[ "$status" -ne 0 ] || fail "the host's loopback was reached from inside: $output"
+	[ "$(reached allowed)" -eq "$before" ] || fail "the host was reached by its loopback literal"
+	# by name, the capture decides as the proxy does: allowed reached, another refused
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://allowed.test:$HTTP_PORT/direct"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed" "path=/direct"
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://evil.test:$EVIL_PORT/direct"
+	[ "$status" -ne 0 ] || fail "evil.test reached without the proxy: $output"
+	assert_output_has "refused evil.test:$EVIL_PORT (not on the allowlist)"
+	[ "$(reached evil)" -eq "$evil" ] || fail "evil.test was reached"
+}
+
+@test "without the capture, curl --noproxy '*' fails inside even to an allowed host" {
+	export CORDON_TEST_NO_CAPTURE=1
+	before=$(reached allowed)
 	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://allowed.test:$HTTP_PORT/direct"
 	[ "$status" -ne 0 ] || fail "direct connection by name succeeded inside: $output"
 	[ "$(reached allowed)" -eq "$before" ] || fail "the host was reached without the proxy"
+	# control: the proxy still takes it
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://allowed.test:$HTTP_PORT/proxied"
+	assert_status 0
+	assert_output_has "path=/proxied"
 }
 
-@test "bash /dev/tcp fails inside to every address while it works outside" {
+@test "bash /dev/tcp inside reaches no address the policy does not allow" {
 	run timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && echo open' sh "$LOCAL_PORT"
 	assert_status 0
 	assert_output_has open
 	run timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.2/$1" && echo open' sh "$HTTP_PORT"
 	assert_status 0
 	before=$(($(reached local) + $(reached allowed)))
-	for target in "127.0.0.1/$LOCAL_PORT" "127.0.0.2/$HTTP_PORT" "192.0.2.1/80" "10.0.0.1/443"; do
+	# loopback inside is the sandbox's own: nothing listens there
+	for target in "127.0.0.1/$LOCAL_PORT" "127.0.0.2/$HTTP_PORT"; do
 		run crun "${ALLOW[@]}" --allow-host 127.0.0.1 -- \
 			timeout 10 bash -c 'exec 3<>"/dev/tcp/$1" && echo open' sh "$target"
 		[ "$status" -ne 0 ] || fail "/dev/tcp/$target opened inside: $output"
 		assert_output_lacks open
+	done
+	# other literals are captured and refused by the literal, before any connection
+	for target in "192.0.2.1/80" "10.0.0.1/443"; do
+		run crun "${ALLOW[@]}" -- timeout 10 bash -c \
+			'exec 3<>"/dev/tcp/$1" && printf "GET / HTTP/1.0\r\n\r\n" >&3 && cat <&3' sh "$target"
+		[ "$status" -ne 0 ] || fail "/dev/tcp/$target answered inside: $output"
+		assert_output_has "refused ${target%/*}:${target#*/} (not on the allowlist)"
 	done
 	[ "$(($(reached local) + $(reached allowed)))" -eq "$before" ] || fail "a host was reached"
 }

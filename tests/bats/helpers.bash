@@ -197,7 +197,7 @@ suite_setup() {
 	chmod 755 "$SUITE_DIR"
 	BIN=$SUITE_DIR/bin
 	mkdir -p "$BIN"
-	cp "$HOSTS_SRC/proxyclient.py" "$HOSTS_SRC/socks5_raw.py" "$BIN/"
+	cp "$HOSTS_SRC/proxyclient.py" "$HOSTS_SRC/socks5_raw.py" "$HOSTS_SRC/HttpGet.java" "$BIN/"
 	for t in "$TOOLS"/probe-*; do
 		[ -x "$t" ] && cp "$t" "$BIN/"
 	done

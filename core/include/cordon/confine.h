@@ -12,6 +12,7 @@
 
 struct cordon_layers_report {
 	bool userns, mountns, netns, caps_dropped, nnp, landlock, seccomp, guard;
+	bool capture; /* transparent capture of TCP and DNS (capture_int.h) */
 	int landlock_abi;
 	char missing[512]; /* names of layers not in force, comma-separated, empty when none */
 };

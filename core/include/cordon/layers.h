@@ -42,12 +42,19 @@ int cordon_caps_keep_only_ptrace(struct cordon_error *e);
 
 /* cordon_landlock_apply: build a Landlock ruleset with the best ABI the kernel has (clamped,
  * landlock(7)): writes only beneath p->allow_write (and /tmp when private, /dev/null etc.),
- * reads everywhere; TCP connect only to the proxy ports (ABI >= 4) when tcp_ports is non-NULL;
- * abstract-unix-socket and signal scoping (ABI >= 6); then landlock_restrict_self.
+ * reads everywhere; when tcp_ports is non-NULL (ABI >= 4): TCP connect only to tcp_ports (the
+ * proxy's) and to p->allow_bind, unless connect_any, and TCP bind only to p->allow_bind unless
+ * p->allow_local_binding. connect_any is for a process whose network namespace bounds every
+ * connection: with the transparent capture (nftables sends every TCP connection that leaves
+ * the namespace's loopback to the proxy, which decides it by the policy) or with local binding
+ * allowed (only lo exists: a connection reaches the namespace's own listeners or the proxy);
+ * Landlock's rules name ports, not addresses, so it could not tell a captured connection to
+ * port 443 from any other. abstract-unix-socket and signal scoping (ABI >= 6); then
+ * landlock_restrict_self.
  * Requires NNP already set. abi_out receives the ABI used (0 if Landlock is unavailable, which
  * is reported as -EOPNOTSUPP so the caller can decide by --strict). */
 int cordon_landlock_apply(const struct cordon_policy *p, const unsigned short *tcp_ports,
-			  int n_tcp_ports, int *abi_out, struct cordon_error *e);
+			  int n_tcp_ports, bool connect_any, int *abi_out, struct cordon_error *e);
 
 /* What cordon_landlock_restrict builds a ruleset from. */
 struct cordon_landlock_req {
@@ -55,6 +62,7 @@ struct cordon_landlock_req {
 	const unsigned short *tcp_ports; /* TCP connect allowed only to these (ABI >= 4); NULL: TCP
 					    not handled */
 	int n_tcp_ports;
+	bool connect_any; /* TCP connect not handled (cordon_landlock_apply's connect_any) */
 	const int *files; /* open fds whose files are also allowed for writing, truncation and
 			     device ioctls: the caller's own terminal (the sandbox's devpts does
 			     not show it) and the files it redirected output to */

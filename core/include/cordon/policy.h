@@ -29,6 +29,13 @@ struct cordon_path_list {
 	size_t n;
 };
 
+#define CORDON_PORTS_MAX 32
+
+/* A forward from host loopback port host_port into the sandbox's port (ports.h). */
+struct cordon_port_map {
+	uint16_t port, host_port;
+};
+
 struct cordon_policy {
 	/* network.* (sandbox-runtime keys) */
 	struct cordon_host_list allow_hosts; /* network.allowedDomains + --allow-host */
@@ -50,6 +57,14 @@ struct cordon_policy {
 	bool lock_policy; /* lockPolicy / --lock: loosening verbs only request approval */
 	bool private_tmp; /* privateTmp (default true): tmpfs on /tmp */
 	bool strict;      /* strict / --strict: a missing layer is a refusal, not a warning */
+
+	/* Dev servers (ports.h): TCP ports a confined process may bind besides what
+	 * allowLocalBinding allows (--allow-bind, network.allowBind), and forwards from the host's
+	 * 127.0.0.1 into the sandbox (--expose, network.expose). */
+	uint16_t allow_bind[CORDON_PORTS_MAX];
+	size_t n_allow_bind;
+	struct cordon_port_map expose[CORDON_PORTS_MAX];
+	size_t n_expose;
 };
 
 /* cordon_policy_init: fill p with the defaults of DESIGN.md §1 (nothing allowed on the network,

@@ -15,6 +15,7 @@ struct cordon_proxy;
 struct cordon_vlog_entry;
 struct cordon_loop; /* the session's event loop (core/src/loop.h) */
 struct vlog_sink;   /* the session's violation-log sink (core/src/vlog_sink.h) */
+struct px_capture;
 
 struct cordon_proxy_config {
 	struct cordon_policy *policy; /* live: allow/deny lists may change between connections */
@@ -29,6 +30,12 @@ struct cordon_proxy_config {
 	 * (cordon_proxy_run runs it) and logs to log_fd / log_path. */
 	struct cordon_loop *loop;
 	struct vlog_sink *sink;
+
+	/* Transparent capture (capture_int.h), or NULL: then transparent_fd is not read. The
+	 * listeners (IPv4, IPv6; -1 for none) take connections nftables redirected; each is
+	 * decided by where it was headed (proxy_transparent.h), then like a CONNECT request. */
+	const struct px_capture *capture;
+	int transparent_fd[2];
 
 	/* Optional network/ask hook (NULL: a host neither list names is refused, as always).
 	 * Called with a canonical host (hostpat.h) and port for which cordon_host_decide says
@@ -68,6 +75,13 @@ int cordon_proxy_watch(struct cordon_proxy *px, int fd, uint32_t events, cordon_
  * decided elsewhere in the session (the guard worker's). Returns 0 or -errno; a log that cannot
  * be opened is given up, as for the proxy's own entries. */
 int cordon_proxy_log(struct cordon_proxy *px, const struct cordon_vlog_entry *v);
+
+/* cordon_proxy_forward: relay between client_fd (accepted) and upstream_fd (a non-blocking
+ * connect(2) in progress) in the proxy's loop, with its timeouts and limits, deciding nothing
+ * (the session's `expose` forwards). Both fds become the proxy's, also on failure. A connect
+ * that fails resets the client. Returns 0 or -errno with e->msg set. */
+int cordon_proxy_forward(struct cordon_proxy *px, int client_fd, int upstream_fd,
+			 struct cordon_error *e);
 
 /* cordon_proxy_answer: the answer to the question with this token (from cfg->ask); token 0
  * answers every open question (e.g. DENY when the asker went away). The address checks after the

@@ -23,6 +23,9 @@ struct cordon_session_info {
 	char log_path[4096]; /* violation log (JSON lines), written by the session process */
 	char notes[512];     /* notices for the person at start ("; "-separated), or "" */
 	bool ssh_agent_allowed; /* $SSH_AUTH_SOCK is a socket network.allowUnixSockets lists */
+	bool capture;	     /* transparent capture in force (every TCP connection and DNS query
+				of the sandbox reaches the proxy and its DNS stub) */
+	char capture_why[256]; /* when not: why ("" when it was not tried) */
 };
 
 /* cordon_session_start: start the session process for policy p (already finished with
