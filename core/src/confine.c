@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,50 +301,6 @@ static int step_selfcheck(struct cordon_error *e)
 
 /* ---- failure after the first irreversible step ------------------------------------------ */
 
-/* Write-creating and network system calls refused by the fail-closed filter. */
-static const int failsafe_calls[] = {
-    SCMP_SYS(socket),	      SCMP_SYS(connect),   SCMP_SYS(creat),
-    SCMP_SYS(mkdir),	      SCMP_SYS(mkdirat),   SCMP_SYS(mknod),
-    SCMP_SYS(mknodat),	      SCMP_SYS(unlink),	   SCMP_SYS(unlinkat),
-    SCMP_SYS(rmdir),	      SCMP_SYS(rename),	   SCMP_SYS(renameat),
-    SCMP_SYS(renameat2),      SCMP_SYS(link),	   SCMP_SYS(linkat),
-    SCMP_SYS(symlink),	      SCMP_SYS(symlinkat), SCMP_SYS(truncate),
-    SCMP_SYS(chmod),	      SCMP_SYS(fchmodat),  SCMP_SYS(chown),
-    SCMP_SYS(lchown),	      SCMP_SYS(fchownat),  SCMP_SYS(openat2),
-    SCMP_SYS(setxattr),	      SCMP_SYS(lsetxattr), SCMP_SYS(removexattr),
-    SCMP_SYS(lremovexattr),   SCMP_SYS(ptrace),	   SCMP_SYS(process_vm_writev),
-    SCMP_SYS(io_uring_setup), SCMP_SYS(unshare),   SCMP_SYS(setns),
-    SCMP_SYS(mount),	      SCMP_SYS(clone3),
-};
-
-/* failsafe_seccomp: refuse the calls above, and open/openat with a write access mode or O_CREAT
- * or O_TRUNC (libseccomp SCMP_CMP_MASKED_EQ on the flags argument). */
-static int failsafe_seccomp(void)
-{
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	const struct {
-		int nr;
-		unsigned arg;
-	} opens[] = {{SCMP_SYS(open), 1}, {SCMP_SYS(openat), 2}};
-	const unsigned long flags[][2] = {
-	    {O_ACCMODE, O_WRONLY}, {O_ACCMODE, O_RDWR}, {O_CREAT, O_CREAT}, {O_TRUNC, O_TRUNC}};
-	int ret = 0;
-
-	if (!ctx)
-		return -ENOMEM;
-	for (size_t i = 0; i < sizeof(failsafe_calls) / sizeof(failsafe_calls[0]); i++)
-		ret |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), failsafe_calls[i], 0);
-	for (size_t i = 0; i < 2; i++)
-		for (size_t j = 0; j < 4; j++)
-			ret |= seccomp_rule_add(
-			    ctx, SCMP_ACT_ERRNO(EPERM), opens[i].nr, 1,
-			    SCMP_CMP(opens[i].arg, SCMP_CMP_MASKED_EQ, flags[j][0], flags[j][1]));
-	if (ret == 0)
-		ret = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return ret;
-}
-
 /* leave_confined: after a failure past the first irreversible step, make the process *more*
  * confined than asked, never less: no capabilities, non-dumpable, a Landlock ruleset with no
  * writable tree and no TCP port, and a seccomp filter refusing writes and sockets. Appends what
@@ -362,7 +317,7 @@ static void leave_confined(struct cordon_error *e)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	ll = cordon_landlock_apply(&none, no_ports, 0, false, &abi, &ign);
-	sc = failsafe_seccomp();
+	sc = cordon_seccomp_failsafe();
 	n = strlen(e->msg);
 	if (ll == 0 || sc == 0)
 		snprintf(e->msg + n, sizeof(e->msg) - n,

@@ -87,6 +87,13 @@ int cordon_landlock_scope(int *abi_out, struct cordon_error *e);
  * Returns 0 or a negative errno. */
 int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct cordon_error *e);
 
+/* cordon_seccomp_failsafe: load a filter that refuses every write-creating and network system
+ * call with EPERM (socket, connect, creat, mkdir*, unlink*, rename*, link*, symlink*, chmod*,
+ * chown*, truncate, xattr writes, and open/openat for writing), plus ptrace, io_uring, unshare,
+ * setns and mount: what a process whose confinement failed half-way is left with. Requires NNP.
+ * Returns 0 or a libseccomp error (negative). */
+int cordon_seccomp_failsafe(void);
+
 /* cordon_selfcheck: read /proc/self/status and verify CapEff/CapPrm/CapInh/CapBnd/CapAmb are 0,
  * NoNewPrivs is 1 and Seccomp is 2. Returns 0 or -EPERM naming the field that is wrong. */
 int cordon_selfcheck(struct cordon_error *e);
