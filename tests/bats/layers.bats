@@ -126,16 +126,28 @@ positive_control() {
 	[ "$output" = "ptrace: EPERM" ]
 }
 
-@test "x32 and i386 system calls kill the process (foreign ABI, SIGSYS)" {
+# foreign_abi_reaches ABI: the probe unconfined must reach the kernel through ABI (the call runs,
+# or the kernel answers ENOSYS for an ABI it lacks); skips when the entry itself faults (SIGSEGV:
+# no ia32 entry on this kernel or virtual machine), where the filter is never asked either.
+foreign_abi_reaches() {
 	[ "$(uname -m)" = x86_64 ] || skip "x32/i386 ABIs exist only on x86_64"
-	for abi in x32 i386; do
-		# Unconfined the call reaches the kernel: it runs, or the kernel lacks that ABI.
-		run "$T/probe-x32" "$abi"
-		[ "$output" = ok ] || [ "$output" = "$abi getpid: ENOSYS" ]
-		run "$LX" -- "$T/probe-x32" "$abi"
-		[ "$status" -eq 159 ] # 128 + SIGSYS
-		[ -z "$output" ]
-	done
+	run "$T/probe-x32" "$1"
+	[ "$status" -ne 4 ] || skip "$1 system calls do not reach the kernel here ($output)"
+	[ "$output" = ok ] || [ "$output" = "$1 getpid: ENOSYS" ]
+}
+
+@test "x32 system calls kill the process (foreign ABI, SIGSYS)" {
+	foreign_abi_reaches x32
+	run "$LX" -- "$T/probe-x32" x32
+	[ "$status" -eq 159 ] # 128 + SIGSYS
+	[ -z "$output" ]
+}
+
+@test "i386 system calls (int 0x80) kill the process (foreign ABI, SIGSYS)" {
+	foreign_abi_reaches i386
+	run "$LX" -- "$T/probe-x32" i386
+	[ "$status" -eq 159 ] # 128 + SIGSYS
+	[ -z "$output" ]
 }
 
 @test "the mount API, chroot and setns are refused by seccomp (CVE-2021-41133)" {
