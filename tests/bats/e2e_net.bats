@@ -331,12 +331,10 @@ wait_count() {
 	addr=$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub("/.*", "", $4); print $4; exit}')
 	[ -n "$addr" ] || skip "this machine has no global IPv4 address to stand for its LAN address"
 	# A service of the host's, bound to that address only, and a name the session resolves to it.
-	mkdir "$T/self"
-	"$PY" "$HOSTS_SRC/serve.py" "$T/self" self="$addr" </dev/null >"$T/self/out" 2>&1 3>&- &
-	track $!
-	wait_for "$T/self/ports" 20 || fail "the host service did not start: $(cat "$T/self/out")"
+	serve_start "$T/self" self="$addr" || return 1
+	track "$SERVE_PID"
 	local port
-	port=$(awk '$1 == "self" {print $2}' "$T/self/ports")
+	port=$(serve_port "$T/self" self)
 	{ cat "$CORDON_TEST_HOSTS_FILE"; echo "$addr self.test"; } >"$T/hosts"
 	run "${CURL[@]}" --noproxy '*' "http://$addr:$port/"
 	assert_status 0
