@@ -119,16 +119,20 @@ mount_table() {
 # process in REPORT and per mount in the table now that was not in MOUNTS_BEFORE (unmounted when it
 # is inside the copy: removing the copy must not descend into it).
 left_behind() {
-	local name=$1 line m
+	local name=$1 line m autofs
+	autofs=$(awk '$3 == "autofs" { print $2 }' <<<"$3")
 	while IFS= read -r line; do
 		tap_n=$((tap_n + 1))
 		echo "not ok $tap_n $name left a process behind (killed now): $line"
 	done <"$2"
 	while IFS= read -r line; do
-		tap_n=$((tap_n + 1))
-		echo "not ok $tap_n $name left a mount behind: $line"
 		m=${line#* }
 		m=${m%% *}
+		# An automount point (systemd's binfmt_misc, for one) is mounted on first access by
+		# the system, not by the test that looked there.
+		[ -n "$autofs" ] && grep -qxF -- "$m" <<<"$autofs" && continue
+		tap_n=$((tap_n + 1))
+		echo "not ok $tap_n $name left a mount behind: $line"
 		[[ $m == "$stage"/* ]] && umount -l "$(printf '%b' "$m")" 2>/dev/null
 	done < <(LC_ALL=C comm -13 <(printf '%s\n' "$3") <(mount_table))
 }
