@@ -387,8 +387,11 @@ shell_host_stop() {
 # tmux_start COLS ROWS DIR COMMAND: a detached session of COLS x ROWS in DIR running COMMAND.
 # tmux runs the pane's command with $SHELL, or else the passwd shell, which for uid 65534 is
 # nologin: name a real shell so the test does not depend on the caller's environment. Every tmux
-# call is bounded: a wedged server fails the test instead of hanging the run.
+# call is bounded: a wedged server fails the test instead of hanging the run. The server's socket
+# is made under $T (TMUX_TMPDIR, exported to the test's later tmux calls), so that it goes with the
+# test's directory: tmux leaves it behind in /tmp/tmux-UID when its server ends.
 tmux_start() {
+	export TMUX_TMPDIR=${T:?tmux_start needs the test directory \$T}
 	SHELL=/bin/sh timeout 10 tmux -L "$SOCK" -f /dev/null new-session -d -x "$1" -y "$2" \
 		-c "$3" "$4" 3>&- 4>&-
 }
