@@ -3,6 +3,8 @@
  */
 #include "cordon/layers.h"
 
+#include "landlock_int.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
@@ -32,14 +34,6 @@
 #define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 #endif
 #define CORDON_LANDLOCK_RULE_NET_PORT 2 /* enum landlock_rule_type, ABI 4 */
-
-/* struct landlock_ruleset_attr as of ABI 6. Older kernels accept the larger size as long as the
- * fields they do not know are zero, which the ABI switch below guarantees. */
-struct ruleset_attr {
-	__u64 handled_access_fs;
-	__u64 handled_access_net;
-	__u64 scoped;
-};
 
 struct net_port_attr { /* struct landlock_net_port_attr */
 	__u64 allowed_access;
@@ -150,47 +144,11 @@ int cordon_landlock_restrict(const struct cordon_landlock_req *req, int *abi_out
 					"Landlock: no_new_privs is not set (the caller "
 					"must set it before restricting itself)");
 
-	struct ruleset_attr attr = {
-	    .handled_access_fs = WRITE_RIGHTS_ABI1 | LANDLOCK_ACCESS_FS_REFER |
-				 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV,
-	    .handled_access_net = 0,
-	    .scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL,
-	};
-	if (tcp_ports) {
-		/* connect_any: the network namespace bounds every connection (layers.h). */
-		if (!connect_any)
-			attr.handled_access_net = LANDLOCK_ACCESS_NET_CONNECT_TCP;
-		if (!p->allow_local_binding)
-			attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_TCP;
-	}
-
-	/* Strip what the running kernel does not know, oldest ABI first (landlock(7)). */
-	switch (abi) {
-	case 1:
-		/* ABI 1: renaming or linking across directories is always denied (no REFER). */
-		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_REFER;
-		__attribute__((fallthrough));
-	case 2:
-		/* ABI 3 adds TRUNCATE (ATTACKS.md 17). */
-		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_TRUNCATE;
-		__attribute__((fallthrough));
-	case 3:
-		/* ABI 4 adds TCP bind/connect rules. */
-		attr.handled_access_net = 0;
-		__attribute__((fallthrough));
-	case 4:
-		/* ABI 5 adds ioctl on device files. */
-		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
-		__attribute__((fallthrough));
-	case 5:
-		/* ABI 6 adds scoping: abstract unix sockets and signals stay inside the domain. */
-		attr.scoped = 0;
-		__attribute__((fallthrough));
-	case 6:
-		/* ABI 7 adds audit logging flags for landlock_restrict_self: not used. */
-	default:
-		break;
-	}
+	struct ruleset_attr attr;
+	landlock_ruleset_attr(abi, tcp_ports != NULL, p->allow_local_binding, &attr);
+	/* connect_any: the network namespace bounds every connection (layers.h). */
+	if (connect_any)
+		attr.handled_access_net &= ~(__u64)LANDLOCK_ACCESS_NET_CONNECT_TCP;
 
 	int ruleset = (int)ll_create_ruleset(&attr, sizeof(attr), 0);
 	if (ruleset < 0)
@@ -257,4 +215,51 @@ int cordon_landlock_scope(int *abi_out, struct cordon_error *e)
 				      strerror(errno));
 	close(ruleset);
 	return rc;
+}
+
+void landlock_ruleset_attr(long abi, bool tcp, bool allow_local_binding, struct ruleset_attr *out)
+{
+	if (abi < 1) {
+		*out = (struct ruleset_attr){0};
+		return;
+	}
+	*out = (struct ruleset_attr){
+	    .handled_access_fs = WRITE_RIGHTS_ABI1 | LANDLOCK_ACCESS_FS_REFER |
+				 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV,
+	    .handled_access_net = 0,
+	    .scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL,
+	};
+	if (tcp) {
+		out->handled_access_net = LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		if (!allow_local_binding)
+			out->handled_access_net |= LANDLOCK_ACCESS_NET_BIND_TCP;
+	}
+
+	/* Strip what the running kernel does not know, oldest ABI first (landlock(7)). */
+	switch (abi) {
+	case 1:
+		/* ABI 1: renaming or linking across directories is always denied (no REFER). */
+		out->handled_access_fs &= ~LANDLOCK_ACCESS_FS_REFER;
+		__attribute__((fallthrough));
+	case 2:
+		/* ABI 3 adds TRUNCATE (ATTACKS.md 17). */
+		out->handled_access_fs &= ~LANDLOCK_ACCESS_FS_TRUNCATE;
+		__attribute__((fallthrough));
+	case 3:
+		/* ABI 4 adds TCP bind/connect rules. */
+		out->handled_access_net = 0;
+		__attribute__((fallthrough));
+	case 4:
+		/* ABI 5 adds ioctl on device files. */
+		out->handled_access_fs &= ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
+		__attribute__((fallthrough));
+	case 5:
+		/* ABI 6 adds scoping: abstract unix sockets and signals stay inside the domain. */
+		out->scoped = 0;
+		__attribute__((fallthrough));
+	case 6:
+		/* ABI 7 adds audit logging flags for landlock_restrict_self: not used. */
+	default:
+		break;
+	}
 }

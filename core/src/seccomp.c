@@ -416,6 +416,21 @@ out:
 	return rc;
 }
 
+int seccomp_export_pfc_fd(const struct cordon_policy *p, bool listener, int fd,
+			  struct cordon_error *e)
+{
+	scmp_filter_ctx ctx;
+	int rc = build_filter(p, listener, &ctx, e);
+
+	if (rc < 0)
+		return rc;
+	rc = seccomp_export_pfc(ctx, fd);
+	if (rc < 0)
+		cordon_error_set(e, -rc, "seccomp: exporting the filter as PFC: %s", strerror(-rc));
+	seccomp_release(ctx);
+	return rc < 0 ? rc : 0;
+}
+
 int seccomp_prog_prepare(const struct cordon_policy *p, bool listener, struct seccomp_prog *out,
 			 struct cordon_error *e)
 {

@@ -8,11 +8,12 @@
 # load the builtin and its own spelling of a few probes are the variables set just below; every
 # assertion is the same for both.
 
-TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+load helpers
+
 SUT=${SHELL_UNDER_TEST:-$(basename "$BATS_TEST_FILENAME" _builtin.bats)}
 case $SUT in
 bash)
-	SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$TOP/build/bash-builtin}
+	SO_DIR=$BASH_BUILTIN_DIR
 	SO=sandbox.so
 	HELP_CMD='help sandbox'
 	STATE_PRELUDE='shopt -s expand_aliases'
@@ -24,7 +25,7 @@ bash)
 zsh)
 	# zmodload cordon/sandbox finds cordon/sandbox.so under $module_path; zsh has no `help`
 	# builtin, no /dev/tcp (zsh/net/tcp instead) and 1-based $pipestatus.
-	SO_DIR=${CORDON_ZSH_MODULE_DIR:-$TOP/build/zsh-module}
+	SO_DIR=$ZSH_MODULE_DIR
 	SO=cordon/sandbox.so
 	HELP_CMD='sandbox help'
 	STATE_PRELUDE='zmodload zsh/system' # $sysparams
@@ -41,8 +42,6 @@ zsh)
 	;;
 esac
 BATS_TEST_NAME_PREFIX="[$SUT] "
-CORDON=${CORDON_BIN:-$TOP/build/cordon}
-load shell_helpers
 
 setup_file() {
 	[ -f "$SO_DIR/$SO" ] || return 0
@@ -56,8 +55,7 @@ teardown_file() {
 setup() {
 	[ -f "$SO_DIR/$SO" ] || skip "$SO_DIR/$SO not built"
 	command -v "$SUT" >/dev/null || skip "$SUT is not installed"
-	T=$(mktemp -d "$WORK_ROOT/cordon-bb.XXXXXX")
-	chmod 755 "$T"
+	T=$(test_tmpdir bb)
 	mkdir -p "$T/home/proj" "$T/outside"
 	W=$T/home/proj
 	cd "$W"
@@ -76,9 +74,9 @@ setup() {
 }
 
 teardown() {
+	kill_jobs
 	cd /
-	[ -n "${T:-}" ] && rm -rf "$T"
-	return 0
+	rm_tmpdir "${T:-}"
 }
 
 # sb SCRIPT: a fresh non-interactive shell under test (no rc files) that loads the builtin and
@@ -560,7 +558,7 @@ EOF
 
 @test "sandbox log shows control bytes of a SOCKS5 host name escaped, never raw to the terminal" {
 	# A confined process names any bytes as a SOCKS5 host; the refusal is logged with them.
-	cp "$BATS_TEST_DIRNAME/../hosts/socks5_raw.py" "$T/socks.py"
+	cp "$HOSTS_SRC/socks5_raw.py" "$T/socks.py"
 	chmod a+r "$T/socks.py"
 	run sb 'sandbox on || exit 9
 		'"$PY"' '"$T"'/socks.py '"'"'evil\x1b]0;PWNED\x07\x1b[31m.test'"'"'

@@ -408,32 +408,22 @@ wait_count() {
 	addr=$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub("/.*", "", $4); print $4; exit}')
 	[ -n "$addr" ] || skip "this machine has no global IPv4 address to stand for its LAN address"
 	# A service of the host's, bound to that address only, and a name the session resolves to it.
-	"$PY" -c '
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200); self.end_headers(); self.wfile.write(b"host-service\n")
-    def log_message(self, *a): pass
-s = http.server.HTTPServer((sys.argv[1], 0), H)
-print(s.server_address[1], flush=True)
-s.serve_forever()' "$addr" >"$T/self-port" 2>/dev/null 3>&- &
-	echo $! >>"$T/pids"
+	serve_start "$T/self" self="$addr" || return 1
+	track "$SERVE_PID"
 	local port
-	for _ in $(seq 100); do [ -s "$T/self-port" ] && break; sleep 0.05; done
-	port=$(head -n1 "$T/self-port")
-	[ -n "$port" ] || fail "the host service did not start"
+	port=$(serve_port "$T/self" self)
 	{ cat "$CORDON_TEST_HOSTS_FILE"; echo "$addr self.test"; } >"$T/hosts"
 	run "${CURL[@]}" --noproxy '*' "http://$addr:$port/"
 	assert_status 0
-	assert_output_has "host-service" # control: the service answers outside
+	assert_output_has "cordon-test-host self" # control: the service answers outside
 	CORDON_TEST_HOSTS_FILE=$T/hosts run crun --allow-host self.test -- "${CURL[@]}" \
 		-w '\nstatus=%{http_code}\n' "http://self.test:$port/"
 	assert_output_has "status=403" "this host's address $addr"
-	assert_output_lacks "host-service"
+	assert_output_lacks "cordon-test-host self"
 	CORDON_TEST_HOSTS_FILE=$T/hosts run crun --allow-host self.test --allow-host "$addr" -- \
 		"${CURL[@]}" "http://self.test:$port/"
 	assert_status 0
-	assert_output_has "host-service"
+	assert_output_has "cordon-test-host self"
 }
 
 @test "an allowed name that resolves to an AnyIP address (a route of type local) is refused unless it is allowed" {
@@ -458,30 +448,23 @@ set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 ip link set lo up && ip route add local 198.51.100.0/24 dev lo || exit 3
 ip route get 198.51.100.7 >"$T/route" 2>&1
-plain() { # plain CMD...: CMD without the capabilities that set up the namespace
-	if [ "$NOCAPS" = 1 ]; then
-		setpriv --inh-caps=-all --ambient-caps=-all "$@"
-	else
-		"$@"
-	fi
-}
-plain "$PY" -c '
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200); self.end_headers(); self.wfile.write(b"anyip-service\n")
-    def log_message(self, *a): pass
-s = http.server.HTTPServer(("198.51.100.7", 0), H)
-print(s.server_address[1], flush=True)
-s.serve_forever()' >"$T/anyip-port" 2>/dev/null &
+# plain CMD...: CMD without the capabilities that set up the namespace. An array, not a function:
+# `"${plain[@]}" CMD &` is then one process, whose pid $! is the server's own.
+plain=()
+[ "$NOCAPS" = 1 ] && plain=(setpriv --inh-caps=-all --ambient-caps=-all)
+mkdir "$T/anyip"
+"${plain[@]}" "$PY" "$HOSTS_SRC/serve.py" "$T/anyip" anyip=198.51.100.7 </dev/null \
+	>"$T/anyip/out" 2>&1 &
 srv=$!
-for _ in $(seq 100); do [ -s "$T/anyip-port" ] && break; sleep 0.05; done
-port=$(head -n1 "$T/anyip-port")
-[ -n "$port" ] || { kill "$srv"; exit 4; }
+echo "$srv" >>"$T/pids" # e2e_teardown kills it if this script does not get to
+trap 'kill "$srv" 2>/dev/null' EXIT
+for _ in $(seq 200); do [ -s "$T/anyip/ports" ] && break; sleep 0.05; done
+port=$(awk '$1 == "anyip" {print $2}' "$T/anyip/ports" 2>/dev/null)
+[ -n "$port" ] || exit 4
 step() { # step NAME CMD...: run CMD, keep its output and status
 	local name=$1
 	shift
-	plain timeout -k 5 "$RUN_TIMEOUT" "$@" >"$T/$name.out" 2>&1 </dev/null
+	"${plain[@]}" timeout -k 5 "$RUN_TIMEOUT" "$@" >"$T/$name.out" 2>&1 </dev/null
 	echo $? >"$T/$name.rc"
 }
 step control curl -sS -m 10 --noproxy '*' "http://198.51.100.7:$port/"
@@ -489,9 +472,9 @@ step refused env HOME="$TEST_HOME" CORDON_TEST_HOSTS_FILE="$T/hosts" "$CORDON" r
 	--allow-host anyip.test -- curl -sS -m 10 -w '\nstatus=%{http_code}\n' "http://anyip.test:$port/"
 step allowed env HOME="$TEST_HOME" CORDON_TEST_HOSTS_FILE="$T/hosts" "$CORDON" run \
 	--allow-host anyip.test --allow-host 198.51.100.7 -- curl -sS -m 10 "http://anyip.test:$port/"
-kill "$srv"
 SH
 	run timeout -k 5 $((3 * RUN_TIMEOUT)) "${ns[@]}" env T="$T" PY="$PY" CORDON="$CORDON" \
+		HOSTS_SRC="$HOSTS_SRC" \
 		TEST_HOME="$TEST_HOME" RUN_TIMEOUT="$RUN_TIMEOUT" NOCAPS="$nocaps" bash "$T/anyip.sh" 3>&-
 	assert_status 0
 	run cat "$T/route"
@@ -502,12 +485,12 @@ SH
 	# control: the service answers unconfined
 	output=$(cat "$T/control.out") status=$(cat "$T/control.rc")
 	assert_status 0
-	assert_output_has "anyip-service"
+	assert_output_has "cordon-test-host anyip"
 	output=$(cat "$T/refused.out")
 	assert_output_has "status=403" "this host's address 198.51.100.7"
-	assert_output_lacks "anyip-service"
+	assert_output_lacks "cordon-test-host anyip"
 	# positive control: the literal allowed too
 	output=$(cat "$T/allowed.out") status=$(cat "$T/allowed.rc")
 	assert_status 0
-	assert_output_has "anyip-service"
+	assert_output_has "cordon-test-host anyip"
 }

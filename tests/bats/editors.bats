@@ -5,24 +5,21 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers
 load session_pid
 
-TOP="$BATS_TEST_DIRNAME/../.."
-CORDON="$TOP/build/cordon"
-
 setup() {
-	[ -x "$CORDON" ] || { echo "cordon binary missing at $CORDON (run make)" >&2; return 1; }
-	# Not under /tmp: the sandbox has a private /tmp, so a cwd there would not exist inside.
-	T=$(mktemp -d /var/tmp/cordon-editors.XXXXXX)
-	chmod 755 "$T"
+	require_cordon
+	T=$(test_tmpdir editors)
 	mkdir -p "$T/proj" "$T/home"
 	export HOME="$T/home" XDG_STATE_HOME="$T/home/state"
 	cd "$T/proj"
 }
 
 teardown() {
+	kill_jobs
 	cd /
-	rm -rf "$T"
+	rm_tmpdir "${T:-}"
 	# the run of the session/died test, should it fail before the run ends
 	pkill -KILL -f 'sleep 3147' 2>/dev/null || true
 }
@@ -292,19 +289,19 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 	local run1 run2
 	run1='{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["sh","-c","echo x > .bashrc"],"cwd":"'"$PWD"'"}}'
 	run2='{"jsonrpc":"2.0","id":2,"method":"run","params":{"argv":["sh","-c","echo x > notes.txt"],"cwd":"'"$PWD"'"}}'
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	timeout -k 5 60 "$CORDON" serve --stdio <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
-	exec 5>"$BATS_TEST_TMPDIR/in"
+	mkfifo "$T/in"
+	timeout -k 5 60 "$CORDON" serve --stdio <"$T/in" >"$T/out" 2>/dev/null &
+	exec 5>"$T/in"
 	printf '%s\n%s\n' "$run1" "$run2" >&5
 	# log.list only once both runs have ended (run replies come after their exit)
 	for _ in $(seq 200); do
-		[ "$(grep -c '"result":{"status"' "$BATS_TEST_TMPDIR/out")" -ge 2 ] && break
+		[ "$(grep -c '"result":{"status"' "$T/out")" -ge 2 ] && break
 		sleep 0.05
 	done
 	printf '%s\n' '{"jsonrpc":"2.0","id":3,"method":"log.list"}' >&5
 	exec 5>&-
 	wait
-	output=$(cat "$BATS_TEST_TMPDIR/out")
+	output=$(cat "$T/out")
 	[ ! -e .bashrc ]
 	[ -e notes.txt ] # control: an ordinary file in the same directory is written
 	[[ "$output" == *'"proto":"write","path":"'"$PWD"'/.bashrc","syscall":"open'* ]] ||
@@ -336,8 +333,8 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 
 @test "neovim 0.7+: :SandboxStatus, :SandboxHosts, :SandboxLog, ask prompt, :checkhealth cordon" {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
-	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
-		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/commands.lua"
+	CORDON_PLUGIN="$CORDON_TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $CORDON_TOP/tests/nvim/commands.lua"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *PASS* ]]
@@ -358,8 +355,8 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 
 @test "neovim: :SandboxTerminal starts in Terminal-mode, the sandbox verbs answer, touch /etc/x is refused and ./ok works" {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
-	SHELL=/bin/bash CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
-		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/terminal.lua"
+	SHELL=/bin/bash CORDON_PLUGIN="$CORDON_TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $CORDON_TOP/tests/nvim/terminal.lua"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *PASS* ]]
@@ -371,8 +368,8 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
 	command -v cc >/dev/null && command -v make >/dev/null || skip "cc and make not installed"
 	c_project "$T/proj"
-	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
-		run timeout -k 5 90 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/run.lua"
+	CORDON_PLUGIN="$CORDON_TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" \
+		run timeout -k 5 90 nvim --headless -u NONE -i NONE -n -c "luafile $CORDON_TOP/tests/nvim/run.lua"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *PASS* ]]
@@ -390,9 +387,9 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 
 @test "vscode extension: node --test against the real helper (network/ask allow, then deny)" {
 	command -v node >/dev/null || skip "node not installed"
-	ext="$TOP/vscode-helper/extension"
-	[ -d "$ext" ] || ext="$TOP/extension"
-	CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
+	ext="$CORDON_TOP/vscode-helper/extension"
+	[ -d "$ext" ] || ext="$CORDON_TOP/extension"
+	CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }

@@ -3,19 +3,24 @@
 # read-only "/", writable trees, private /tmp, denyRead masks, read-only pins, guard entries.
 # Each deny is shown by its errno (EROFS, ENOENT, EBUSY, EXDEV) next to a positive control.
 
+load helpers
+
 setup() {
-	MS="$BATS_TEST_DIRNAME/../../build/tests/tools/mount-sandbox"
+	MS=$TOOLS/mount-sandbox
 	[ -x "$MS" ] || skip "mount-sandbox not built"
 	if ! "$MS" -- true 2>/dev/null; then
 		skip "user+mount namespaces unavailable: $("$MS" -- true 2>&1 | head -1)"
 	fi
-	export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.test
-	export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.test
-	export GIT_CONFIG_NOSYSTEM=1
-	T="$BATS_TEST_TMPDIR"
+	# Under /tmp: several tests show what the private /tmp hides and keeps of it.
+	T=$(test_tmpdir --tmp mounts)
 	REPO="$T/repo"
 	mkdir -p "$REPO"
 	cd "$REPO"
+}
+
+teardown() {
+	cd /
+	rm_tmpdir "${T:-}"
 }
 
 # in_sandbox ARGS... -- CMD: run mount-sandbox; output and status in $output/$status.

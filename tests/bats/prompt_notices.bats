@@ -9,7 +9,7 @@
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$TOP/build/bash-builtin}
 MOD_DIR=${CORDON_ZSH_MODULE_DIR:-$TOP/build/zsh-module}
-load shell_helpers
+load helpers
 
 setup_file() {
 	shell_host_start pn cordon-notices-host
