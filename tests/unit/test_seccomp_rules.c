@@ -265,13 +265,22 @@ static void escape_and_kernel_surface_calls_are_refused_outright(void **state)
 	    "kexec_load",
 	    "syslog",
 	};
+	/* no new Landlock ruleset inside (a layer the guard would not carry): "not supported" */
+	static const char *const enosys[] = {"landlock_create_ruleset", "clone3"};
 	(void)state;
 	struct pfc f = filter(NULL, false);
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
 		if (!has(&f, denied[i], "", errno_action(EPERM)))
 			fail_msg("no unconditional EPERM rule for %s", denied[i]);
+	for (size_t i = 0; i < sizeof(enosys) / sizeof(enosys[0]); i++)
+		if (!has(&f, enosys[i], "", errno_action(ENOSYS)))
+			fail_msg("no unconditional ENOSYS rule for %s", enosys[i]);
+	/* prlimit of another process (pid != 0) is refused; the rule has a condition */
+	if (count(&f, "prlimit64", NULL, errno_action(EPERM)) < 1 ||
+	    has(&f, "prlimit64", "", errno_action(EPERM)))
+		fail_msg("no conditional EPERM rule for prlimit64");
 	/* positive control: what a shell and a compiler do has no rule at all */
-	static const char *const allowed[] = {"read",  "write",	   "openat", "execve", "socketpair",
+	static const char *const allowed[] = {"read",  "write",    "openat", "execve",
 					      "mkdir", "unlinkat", "rename", "wait4"};
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		if (count(&f, allowed[i], NULL, NULL))
@@ -305,10 +314,48 @@ static void unix_sockets_are_refused_unless_the_policy_lists_one(void **state)
 	assert_false(has(&f, "socket", low32(0, 0xffffffff, AF_NETLINK), NULL));
 	release(&f);
 
+	/* A list without the guard's listener cannot be held to its paths: AF_UNIX stays refused. */
 	f = filter(&p, false);
-	assert_false(has(&f, "socket", low32(0, 0xffffffff, AF_UNIX), NULL));
+	assert_true(has(&f, "socket", low32(0, 0xffffffff, AF_UNIX), errno_action(EPERM)));
+	assert_int_equal(count(&f, "connect", NULL, NULL), 0);
+	release(&f);
+
+	if (seccomp_api_get() < 5)
+		return;
+	/* With the listener, socket(AF_UNIX) is allowed and every connect goes to the guard. */
+	f = filter(&p, true);
+	assert_false(has(&f, "socket", low32(0, 0xffffffff, AF_UNIX), errno_action(EPERM)));
 	assert_true(has(&f, "socket", low32(0, 0xffffffff, AF_PACKET), errno_action(EPERM)));
 	assert_true(has(&f, "socket", low32(0, 0xffffffff, AF_VSOCK), errno_action(EPERM)));
+	assert_int_equal(count(&f, "connect", NULL, NULL), 1);
+	release(&f);
+}
+
+static void datagram_unix_sockets_are_refused_in_every_filter(void **state)
+{
+	(void)state;
+	struct pfc f = filter(NULL, false);
+	/* socketpair: AF_UNIX with SOCK_DGRAM or SOCK_RAW (the type's low 4 bits), two rules;
+	 * a stream pair has none */
+	assert_int_equal(count(&f, "socketpair", NULL, errno_action(EPERM)), 2);
+	for (size_t i = 0; i < f.n; i++)
+		if (!strcmp(f.v[i].sys, "socketpair") && !strstr(f.v[i].cond, "& 0x0000000f =="))
+			fail_msg("socketpair rule without a type: %s", f.v[i].cond);
+	release(&f);
+	if (seccomp_api_get() < 5)
+		return;
+	/* where a list allows unix stream sockets, socket(AF_UNIX) of the datagram types stays
+	 * refused */
+	char *sockets[] = {"/run/user/1000/agent.sock"};
+	struct cordon_policy p = {0};
+	p.allow_unix_sockets.v = sockets;
+	p.allow_unix_sockets.n = 1;
+	f = filter(&p, true);
+	size_t dgram = 0;
+	for (size_t i = 0; i < f.n; i++)
+		if (!strcmp(f.v[i].sys, "socket") && strstr(f.v[i].cond, "& 0x0000000f =="))
+			dgram++;
+	assert_int_equal(dgram, 2);
 	release(&f);
 }
 
@@ -331,23 +378,35 @@ static void file_creating_calls_go_to_the_listener_only_when_one_is_asked_for(vo
 						 f.v[j].action);
 			}
 	}
-	/* open and openat only with O_CREAT; a plain open stays with the kernel. */
-	char creat_open[128], creat_openat[128];
-	snprintf(creat_open, sizeof(creat_open), "%s", low32(1, O_CREAT, O_CREAT));
-	snprintf(creat_openat, sizeof(creat_openat), "%s", low32(2, O_CREAT, O_CREAT));
-	assert_int_equal(count(&f, "open", NULL, NULL), 1);
-	assert_int_equal(count(&f, "openat", NULL, NULL), 1);
-	for (size_t j = 0; j < f.n; j++) {
-		if (!strcmp(f.v[j].sys, "open"))
-			assert_string_equal(f.v[j].cond, creat_open);
-		if (!strcmp(f.v[j].sys, "openat"))
-			assert_string_equal(f.v[j].cond, creat_openat);
-		if (!strcmp(f.v[j].sys, "open") || !strcmp(f.v[j].sys, "openat"))
-			assert_true(is_notify(f.v[j].action));
+	/* open and openat with O_CREAT, a write access mode or O_TRUNC; a plain read-only open
+	 * stays with the kernel. */
+	const int arg[2] = {1, 2};
+	const char *const sys[2] = {"open", "openat"};
+	for (int k = 0; k < 2; k++) {
+		char c[4][128];
+		snprintf(c[0], sizeof(c[0]), "%s", low32(arg[k], O_CREAT, O_CREAT));
+		snprintf(c[1], sizeof(c[1]), "%s", low32(arg[k], O_ACCMODE, O_WRONLY));
+		snprintf(c[2], sizeof(c[2]), "%s", low32(arg[k], O_ACCMODE, O_RDWR));
+		snprintf(c[3], sizeof(c[3]), "%s", low32(arg[k], O_TRUNC, O_TRUNC));
+		assert_int_equal(count(&f, sys[k], NULL, NULL), 4);
+		for (int i = 0; i < 4; i++)
+			if (!has(&f, sys[k], c[i], NULL))
+				fail_msg("%s: no rule %s", sys[k], c[i]);
+		for (size_t j = 0; j < f.n; j++)
+			if (!strcmp(f.v[j].sys, sys[k]))
+				assert_true(is_notify(f.v[j].action));
 	}
+	/* chmod and the xattr writes too (an ACL takes a mode away as chmod does) */
+	static const char *const modes[] = {"chmod",	 "fchmod",	 "fchmodat",
+					    "setxattr",	 "lsetxattr",	 "fsetxattr",
+					    "removexattr", "lremovexattr", "fremovexattr"};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (count(&f, modes[i], NULL, NULL) != 1)
+			fail_msg("%s is not routed to the guard", modes[i]);
 	/* openat2's flags are out of the filter's reach: ENOSYS makes libc use openat. */
 	assert_true(has(&f, "openat2", "", errno_action(ENOSYS)));
-	assert_int_equal(notify_rules(&f), 16);
+	/* 14 creating calls, 8 opens, 9 chmod and xattr calls, fchmodat2 by number */
+	assert_int_equal(notify_rules(&f), 32);
 	release(&f);
 
 	/* Without a listener, no call is routed anywhere and openat2 works. */
@@ -414,6 +473,7 @@ int main(void)
 	    cmocka_unit_test(escape_and_kernel_surface_calls_are_refused_outright),
 	    cmocka_unit_test(a_foreign_architecture_kills_the_process),
 	    cmocka_unit_test(unix_sockets_are_refused_unless_the_policy_lists_one),
+	    cmocka_unit_test(datagram_unix_sockets_are_refused_in_every_filter),
 	    cmocka_unit_test(file_creating_calls_go_to_the_listener_only_when_one_is_asked_for),
 	    cmocka_unit_test(personality_cannot_weaken_the_layout_but_can_still_be_queried),
 	};
