@@ -73,10 +73,11 @@ __attribute__((noreturn)) static void worker_main(int chan, int set_fd, int log_
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Nothing of the confining process but these three: not its control channel, terminal
-	 * or files (close_range(2)). Copies above every number in use first, so that moving them
-	 * down cannot close one with another. */
-	int a = fcntl(chan, F_DUPFD_CLOEXEC, 1000), b = fcntl(set_fd, F_DUPFD_CLOEXEC, 1000);
-	int c = log_fd >= 0 ? fcntl(log_fd, F_DUPFD_CLOEXEC, 1000) : -1;
+	 * or files (close_range(2)). Copies above the three target numbers first (new numbers, so
+	 * none of them is an original), so that moving them down cannot close one with another;
+	 * low ones, since the caller's fd limit may be small. */
+	int a = fcntl(chan, F_DUPFD_CLOEXEC, W_LOG + 1), b = fcntl(set_fd, F_DUPFD_CLOEXEC, W_LOG + 1);
+	int c = log_fd >= 0 ? fcntl(log_fd, F_DUPFD_CLOEXEC, W_LOG + 1) : -1;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (a < 0 || b < 0 || (log_fd >= 0 && c < 0) || null < 0)
 		_exit(1);
