@@ -35,7 +35,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Only the parsers under test and what they call: the archive needs no other module.
-FUZZ_CORE    := error hostpat policy config proxy_http proxy_socks5 strbuf vlog
+FUZZ_CORE    := error hostpat policy config proxy_http proxy_socks5 strbuf vlog git_policy \
+                git_pktline
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
 
 # The zsh module (Debian package zsh-dev: headers under /usr/include/zsh). `zmodload cordon/sandbox`

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cordon/error.h"
+#include "cordon/git_policy.h"
 
 /* One allowlist/denylist entry, as parsed by cordon_host_rule_parse (hostpat.h). */
 struct cordon_host_rule {
@@ -50,6 +51,8 @@ struct cordon_policy {
 	bool lock_policy; /* lockPolicy / --lock: loosening verbs only request approval */
 	bool private_tmp; /* privateTmp (default true): tmpfs on /tmp */
 	bool strict;      /* strict / --strict: a missing layer is a refusal, not a warning */
+
+	struct cordon_git_policy git; /* git.*: credentials outside, push policy (git_policy.h) */
 };
 
 /* cordon_policy_init: fill p with the defaults of DESIGN.md §1 (nothing allowed on the network,
