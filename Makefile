@@ -3,7 +3,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares
+PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares gnutls nettle
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE -Icore/include \
            $(shell pkg-config --cflags $(PKGS))

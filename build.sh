@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 build_pkgs=(build-essential pkg-config libseccomp-dev libnl-3-dev libnl-route-3-dev libjsmn-dev
-	libhttp-parser-dev libc-ares-dev libcap-dev libcmocka-dev bash-builtins zsh-dev)
+	libhttp-parser-dev libc-ares-dev libgnutls28-dev libcap-dev libcmocka-dev bash-builtins zsh-dev)
 test_pkgs=(bats curl git openssl python3 tmux util-linux bubblewrap hyperfine zsh neovim
 	openssh-client openssh-server)
 

@@ -123,12 +123,12 @@ static int step_children(const struct cordon_kernel *k, int ctl_fd, struct cordo
 
 /* Landlock after the mounts and the capability drop (its rules name paths as the mount
  * namespace shows them) and before seccomp (landlock_restrict_self must not be filtered).
- * TCP connect is allowed only to the session's two proxy ports. */
+ * TCP connect is allowed only to the session's two proxy ports and its git endpoint. */
 static int step_landlock(const struct cordon_policy *p, const struct cordon_session *s,
 			 const struct cordon_kernel *k, struct cordon_layers_report *r,
 			 struct cordon_error *e)
 {
-	unsigned short ports[2] = {0, 0};
+	unsigned short ports[3] = {0, 0, 0};
 	int n = 0, abi = 0, ret;
 
 	if (k->landlock_abi <= 0)
@@ -137,6 +137,8 @@ static int step_landlock(const struct cordon_policy *p, const struct cordon_sess
 		const struct cordon_session_info *si = cordon_session_get_info(s);
 		ports[n++] = si->http_port;
 		ports[n++] = si->socks_port;
+		if (si->git_port) /* the git endpoint (git_relay.h) */
+			ports[n++] = si->git_port;
 	}
 	ret = cordon_landlock_apply(p, ports, n, &abi, e);
 	if (ret == -EOPNOTSUPP && !p->strict) {

@@ -201,6 +201,10 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	fds[BFD_SOCKS] = listen_loopback("SOCKS5 proxy", &e);
 	if (fds[BFD_SOCKS] < 0)
 		fail(sock, fds[BFD_SOCKS], &e);
+	/* the git endpoint (git_relay.h); S closes it when the policy relays no git */
+	fds[BFD_GIT] = listen_loopback("git endpoint", &e);
+	if (fds[BFD_GIT] < 0)
+		fail(sock, fds[BFD_GIT], &e);
 	static const char *const ns[] = {"/proc/self/ns/user", "/proc/self/ns/mnt",
 					 "/proc/self/ns/net"};
 	for (int i = 0; i < 3; i++) {

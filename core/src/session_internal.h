@@ -15,8 +15,8 @@
 
 struct seccomp_prog;
 
-/* Largest number of fds one message carries: 3 namespace fds + 2 listeners (builder → S). */
-#define SESSION_MAX_FDS 5
+/* Largest number of fds one message carries: 3 namespace fds + 3 listeners (builder → S). */
+#define SESSION_MAX_FDS 6
 
 /* B → S, S → B and S → caller status: status is 0 or a negative errno, msg names the step. */
 struct session_status {
@@ -32,7 +32,7 @@ struct session_reply {
 };
 
 /* Order of the fds in the builder's report to S. */
-enum { BFD_USER, BFD_MNT, BFD_NET, BFD_HTTP, BFD_SOCKS };
+enum { BFD_USER, BFD_MNT, BFD_NET, BFD_HTTP, BFD_SOCKS, BFD_GIT };
 
 /* session_send: one SEQPACKET message of len bytes with nfds fds (SCM_RIGHTS, unix(7)).
  * Returns 0 or a negative errno. */

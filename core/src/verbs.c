@@ -23,6 +23,7 @@
 #include "cordon/confine.h"
 #include "cordon/control.h"
 #include "cordon/env.h"
+#include "cordon/git_env.h"
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
 #include "cordon/policy.h"
@@ -716,6 +717,8 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	find_self_exe(self_exe, sizeof(self_exe));
 	struct cordon_env env = {0};
 	r = cordon_env_build(si, self_exe, &env, &e);
+	if (r == 0)
+		r = cordon_env_git(&env, &p, si, self_exe, &e); /* git_env.h */
 	int ctl = r < 0 ? -1 : fcntl(cordon_session_ctl_fd(s), F_DUPFD_CLOEXEC, CTL_FD_MIN);
 	if (r < 0 || ctl < 0) {
 		ERR("on: %s; nothing changed\n", r < 0 ? e.msg : strerror(errno));
