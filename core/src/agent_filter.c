@@ -59,9 +59,9 @@ struct agent_filter {
 
 /* What the session knew about the asking process when it connected. */
 struct verdict {
-	pid_t peer;	    /* SO_PEERCRED pid, in the session process's PID namespace */
-	char hosts[512];    /* the allowed SSH hosts it has tunnels to ("" none) */
-	char refused[512];  /* tunnels it has to hosts git.sshHosts does not name */
+	pid_t peer;	   /* SO_PEERCRED pid, in the session process's PID namespace */
+	char hosts[512];   /* the allowed SSH hosts it has tunnels to ("" none) */
+	char refused[512]; /* tunnels it has to hosts git.sshHosts does not name */
 };
 
 static int __attribute__((format(printf, 3, 4))) fmt(char *buf, size_t len, const char *f, ...)
@@ -331,13 +331,15 @@ __attribute__((noreturn)) static void agent_worker(const struct agent_filter *a,
 			    end - p != 4)
 				fmt(why, sizeof(why), "malformed sign request");
 			else if (!key_allowed(a, k, kl))
-				fmt(why, sizeof(why), "sign request for a key git.sshKeys does not name");
+				fmt(why, sizeof(why),
+				    "sign request for a key git.sshKeys does not name");
 			else if (forwarding)
 				fmt(why, sizeof(why),
 				    "sign request over a forwarded agent connection (ssh -A)");
 			else if (!v->hosts[0] && v->refused[0])
 				fmt(why, sizeof(why),
-				    "sign request without a connection to a host of git.sshHosts (the "
+				    "sign request without a connection to a host of git.sshHosts "
+				    "(the "
 				    "asking ssh connects to %s)",
 				    v->refused);
 			else if (!v->hosts[0])
@@ -368,9 +370,10 @@ __attribute__((noreturn)) static void agent_worker(const struct agent_filter *a,
 			    get_string(&p, end, &x, &xl) && end - p == 1 && *p)
 				forwarding = true;
 			ssize_t m;
-			ok = up >= 0 ? send_msg(up, buf, (size_t)n) && (m = read_msg(up, rep)) > 0 &&
-					   send_msg(cfd, rep, (size_t)m)
-				     : send_byte(cfd, AGENT_FAILURE);
+			ok = up >= 0
+				 ? send_msg(up, buf, (size_t)n) && (m = read_msg(up, rep)) > 0 &&
+				       send_msg(cfd, rep, (size_t)m)
+				 : send_byte(cfd, AGENT_FAILURE);
 		} else {
 			/* adding, removing or locking keys, other extensions: the sandbox does not
 			 * manage the user's agent */

@@ -48,11 +48,8 @@ static int run_git(const char *dir, const char *const *args, int in_fd, const ch
 		snprintf(ca, sizeof(ca), "GIT_SSL_CAINFO=%s", ca_file);
 		env[1] = ca;
 	}
-	struct git_run r = {.argv = argv,
-			    .env_add = env,
-			    .in_fd = in_fd,
-			    .err = &err,
-			    .timeout_ms = 600000};
+	struct git_run r = {
+	    .argv = argv, .env_add = env, .in_fd = in_fd, .err = &err, .timeout_ms = 600000};
 	int rc = git_run(&r, &status, &e);
 	if (rc < 0)
 		snprintf(why, len, "%.*s", (int)(len > 0 ? len - 1 : 0), e.msg);
@@ -82,7 +79,8 @@ int git_ancestry_check(const char *tmpdir, const char *url, const char *ref, con
 		goto out;
 	}
 	snprintf(spec, sizeof(spec), "+%s:refs/cordon/check", ref);
-	const char *fetch[] = {"fetch", "-q", "--no-tags", "--no-write-fetch-head", url, spec, NULL};
+	const char *fetch[] = {"fetch", "-q", "--no-tags", "--no-write-fetch-head",
+			       url,	spec, NULL};
 	if ((rc = run_git(dir, fetch, -1, ca_file, msg, sizeof(msg))) != 0) {
 		snprintf(why, len, "fetching %s from %s failed: %s", ref, url, msg);
 		rc = -EIO;
@@ -103,10 +101,14 @@ int git_ancestry_check(const char *tmpdir, const char *url, const char *ref, con
 			goto out;
 		}
 		/* a base of the thin pack is on another branch or tag of the remote */
-		const char *all[] = {"fetch", "-q",
-				     "--no-tags", "--no-write-fetch-head",
-				     url,	  "+refs/heads/*:refs/cordon/heads/*",
-				     "+refs/tags/*:refs/cordon/tags/*", NULL};
+		const char *all[] = {"fetch",
+				     "-q",
+				     "--no-tags",
+				     "--no-write-fetch-head",
+				     url,
+				     "+refs/heads/*:refs/cordon/heads/*",
+				     "+refs/tags/*:refs/cordon/tags/*",
+				     NULL};
 		if ((rc = run_git(dir, all, -1, ca_file, msg, sizeof(msg))) != 0) {
 			snprintf(why, len, "fetching the branches and tags of %s failed: %s", url,
 				 msg);

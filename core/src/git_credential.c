@@ -73,7 +73,8 @@ int git_credential_basic(const struct git_cred *c, char *buf, size_t len)
 	char plain[sizeof(c->username) + sizeof(c->password) + 2];
 	int n = snprintf(plain, sizeof(plain), "%s:%s", c->username, c->password);
 
-	if (n < 0 || (size_t)n >= sizeof(plain) || 6 + BASE64_ENCODE_RAW_LENGTH((size_t)n) + 1 > len)
+	if (n < 0 || (size_t)n >= sizeof(plain) ||
+	    6 + BASE64_ENCODE_RAW_LENGTH((size_t)n) + 1 > len)
 		return -ENOSPC;
 	memcpy(buf, "Basic ", 6);
 	base64_encode_raw((char *)buf + 6, (size_t)n, (const uint8_t *)plain);

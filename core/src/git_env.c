@@ -134,8 +134,9 @@ int cordon_env_git(struct cordon_env *env, const struct cordon_policy *p,
 			seen = !strncmp(g->remotes.v[j] + 8, a, (size_t)(slash - a + 1));
 		if (seen)
 			continue;
-		snprintf(key, sizeof(key), "url.http://127.0.0.1:%u" GIT_RELAY_PREFIX "%.*s/.insteadOf",
-			 si->git_port, (int)(slash - a), a);
+		snprintf(key, sizeof(key),
+			 "url.http://127.0.0.1:%u" GIT_RELAY_PREFIX "%.*s/.insteadOf", si->git_port,
+			 (int)(slash - a), a);
 		snprintf(value, sizeof(value), "https://%.*s/", (int)(slash - a), a);
 		add_cfg(&c, key, value);
 	}
@@ -153,7 +154,8 @@ int cordon_env_git(struct cordon_env *env, const struct cordon_policy *p,
 			c.err = put(env, "CORDON_GIT_ENDPOINT", s);
 	}
 	if (c.err == -E2BIG)
-		return cordon_error_set(e, E2BIG, "environment: too many git configuration entries");
+		return cordon_error_set(e, E2BIG,
+					"environment: too many git configuration entries");
 	if (c.err)
 		goto nomem;
 	if (c.n) {

@@ -162,7 +162,8 @@ static int feed(struct git_http_msg *m, struct cordon_error *e)
 	if (err == HPE_PAUSED && m->complete)
 		return n > 0 ? 1 : 0;
 	if (err != HPE_OK)
-		return cordon_error_set(e, EPROTO, "malformed HTTP: %s", http_errno_description(err));
+		return cordon_error_set(e, EPROTO, "malformed HTTP: %s",
+					http_errno_description(err));
 	if (done != (size_t)n)
 		return cordon_error_set(e, EPROTO, "malformed HTTP");
 	return n > 0 ? 1 : 0;
@@ -185,7 +186,8 @@ int git_http_read_head(struct git_http_msg *m, struct git_io *io, bool response,
 		if (r < 0)
 			return r;
 		if (r == 0 && !m->headers_done)
-			return cordon_error_set(e, ECONNRESET, "the peer closed before the head ended");
+			return cordon_error_set(e, ECONNRESET,
+						"the peer closed before the head ended");
 	}
 	return 0;
 }

@@ -12,7 +12,7 @@
 
 /* Where a message is read from and its answer written to. */
 struct git_io {
-	ssize_t (*read)(void *arg, void *buf, size_t len); /* count, 0 at the end, -errno */
+	ssize_t (*read)(void *arg, void *buf, size_t len);    /* count, 0 at the end, -errno */
 	int (*write)(void *arg, const void *buf, size_t len); /* all of it: 0 or -errno */
 	void *arg;
 };

@@ -281,11 +281,14 @@ static void json_list(struct cordon_strbuf *b, const char *key, const struct cor
 	cordon_sb_add(b, "],");
 }
 
-int git_relay_status_json(const struct git_relay *r, const struct cordon_policy *p,
+int git_relay_status_json(struct git_relay *r, const struct cordon_policy *p,
 			  const char *agent_path, char **out)
 {
 	struct cordon_strbuf b = {0};
 	const struct cordon_git_policy *g = &p->git;
+
+	if (r) /* a worker's event may still wait in the pipe when the request comes */
+		on_report(r->px, r->report_r, EPOLLIN, r);
 
 	cordon_sb_add(&b, "{");
 	if (r)
@@ -324,8 +327,11 @@ int git_relay_status_json(const struct git_relay *r, const struct cordon_policy 
 		cordon_sb_json_str(&b, ev->what, CORDON_JSON_ASCII);
 		cordon_sb_add(&b, ",\"ref\":");
 		cordon_sb_json_str(&b, ev->ref, CORDON_JSON_ASCII);
-		cordon_sb_addf(&b, ",\"old\":\"%s\",\"new\":\"%s\",\"result\":", ev->old_oid,
-			       ev->new_oid);
+		cordon_sb_add(&b, ",\"old\":");
+		cordon_sb_json_str(&b, ev->old_oid, CORDON_JSON_ASCII);
+		cordon_sb_add(&b, ",\"new\":");
+		cordon_sb_json_str(&b, ev->new_oid, CORDON_JSON_ASCII);
+		cordon_sb_add(&b, ",\"result\":");
 		cordon_sb_json_str(&b, ev->result, CORDON_JSON_ASCII);
 		cordon_sb_add(&b, ",\"detail\":");
 		cordon_sb_json_str(&b, ev->detail, CORDON_JSON_ASCII);

@@ -26,9 +26,9 @@
 /* One push command or signature, as a worker reports it to the session process. */
 struct git_relay_event {
 	time_t time;
-	char kind;	  /* 'P' push command, 'S' signature */
-	char what[400];	  /* P: the remote URL; S: "commit TREE" or "tag OBJECT" */
-	char ref[256];	  /* P: the ref; S: the first line of the message */
+	char kind;	/* 'P' push command, 'S' signature */
+	char what[400]; /* P: the remote URL; S: "commit TREE" or "tag OBJECT" */
+	char ref[256];	/* P: the ref; S: the first line of the message */
 	char old_oid[65], new_oid[65];
 	char result[32];  /* P: "pushed", "refused", "rejected by the remote", "failed";
 			     S: "signed", "refused", "failed" */
@@ -67,8 +67,9 @@ int git_relay_start(struct cordon_proxy *px, int listen_fd, const struct cordon_
 
 /* git_relay_status_json: the state `sandbox git` shows, as a JSON object (malloc'd): endpoint,
  * remotes, push rules, the branch "@start" stands for, SSH hosts and keys, the signing key, and
- * the recent pushes and signatures. r may be NULL (no git endpoint). Returns 0 or -ENOMEM. */
-int git_relay_status_json(const struct git_relay *r, const struct cordon_policy *p,
+ * the recent pushes and signatures (the events workers wrote before it is called included: they
+ * are read first). r may be NULL (no git endpoint). Returns 0 or -ENOMEM. */
+int git_relay_status_json(struct git_relay *r, const struct cordon_policy *p,
 			  const char *agent_path, char **out);
 
 /* git_start_branch: the full ref HEAD names in the repository at dir or above it (a symbolic

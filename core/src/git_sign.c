@@ -62,7 +62,7 @@ static bool has_header(const char *body, size_t hlen, const char *name)
 }
 
 struct object {
-	bool commit; /* else a tag */
+	bool commit;	  /* else a tag */
 	char ids[17][65]; /* commit: tree, then parents; tag: the object */
 	const char *want[17];
 	size_t nids;
@@ -89,7 +89,8 @@ static bool parse_object(const char *body, size_t len, struct object *o)
 		o->commit = true;
 		o->want[o->nids++] = "tree";
 		s = strchr(s, '\n') + 1;
-		while (o->nids < 17 && oid_line(s, hlen - (size_t)(s - body), "parent", o->ids[o->nids])) {
+		while (o->nids < 17 &&
+		       oid_line(s, hlen - (size_t)(s - body), "parent", o->ids[o->nids])) {
 			o->want[o->nids++] = "commit";
 			s = strchr(s, '\n') + 1;
 		}
@@ -115,9 +116,9 @@ static bool parse_object(const char *body, size_t len, struct object *o)
  * program) and no fsmonitor. Returns 1, 0 with why, or -errno. */
 static int in_repository(const char *repo, const struct object *o, char *why, size_t len)
 {
-	static const char *const argv[] = {"git",	"-c", "protocol.allow=never",
-					   "-c",	"core.fsmonitor=false",
-					   "cat-file",	"--batch-check", NULL};
+	static const char *const argv[] = {
+	    "git",	     "-c", "protocol.allow=never", "-c", "core.fsmonitor=false", "cat-file",
+	    "--batch-check", NULL};
 	struct cordon_strbuf in = {0}, out = {0};
 	struct cordon_error e = {{0}};
 	int status = 0;
@@ -144,10 +145,10 @@ static int in_repository(const char *repo, const struct object *o, char *why, si
 	for (size_t i = 0; i < o->nids && ok; i++) {
 		char type[32] = "";
 		if (strncmp(line, o->ids[i], strlen(o->ids[i])) ||
-		    sscanf(line + strlen(o->ids[i]), " %31s", type) != 1 || !strcmp(type, "missing") ||
-		    (o->want[i] && strcmp(type, o->want[i]))) {
-			fmt(why, len, "%s %s is not in the repository %s", o->want[i] ? o->want[i] : "object",
-			    o->ids[i], repo);
+		    sscanf(line + strlen(o->ids[i]), " %31s", type) != 1 ||
+		    !strcmp(type, "missing") || (o->want[i] && strcmp(type, o->want[i]))) {
+			fmt(why, len, "%s %s is not in the repository %s",
+			    o->want[i] ? o->want[i] : "object", o->ids[i], repo);
 			ok = 0;
 		}
 		const char *nl = strchr(line, '\n');
@@ -258,8 +259,8 @@ void git_sign_serve(const struct git_relay *r, int cfd, const char *body, size_t
 	}
 	/* -U: the private key is in ssh-agent(1) ($SSH_AUTH_SOCK outside); -n git: the namespace
 	 * git verifies (ssh-keygen(1) -Y sign, git-config(1) gpg.ssh) */
-	const char *argv[] = {"ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-U", "-f", keyfile,
-			      data, NULL};
+	const char *argv[] = {"ssh-keygen", "-q", "-Y",	   "sign", "-n", "git",
+			      "-U",	    "-f", keyfile, data,   NULL};
 	struct cordon_strbuf err = {0};
 	struct cordon_error e = {{0}};
 	int status = 0;

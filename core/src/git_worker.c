@@ -28,10 +28,10 @@
 
 #define CLIENT_TIMEOUT_MS 120000
 #define UPSTREAM_TIMEOUT_MS 300000
-#define PUSH_BODY_MAX (2LL << 30)   /* a receive-pack request held for the decision, bytes */
-#define PUSH_HEAD_MAX (4 << 20)	    /* the command list is read from this much of it */
-#define SIGN_BODY_MAX (16 << 20)    /* a commit or tag to sign */
-#define REPORT_MAX (1 << 20)	    /* a remote's receive-pack result kept to read its report */
+#define PUSH_BODY_MAX (2LL << 30) /* a receive-pack request held for the decision, bytes */
+#define PUSH_HEAD_MAX (4 << 20)	  /* the command list is read from this much of it */
+#define SIGN_BODY_MAX (16 << 20)  /* a commit or tag to sign */
+#define REPORT_MAX (1 << 20)	  /* a remote's receive-pack result kept to read its report */
 
 enum service { SVC_NONE, SVC_UPLOAD, SVC_RECEIVE };
 
@@ -54,7 +54,7 @@ struct request {
 	char authority[300]; /* as in the URL */
 	char host[256];	     /* without brackets and port, for the log and TLS */
 	uint16_t port;
-	char path[PATH_MAX];	/* the repository path, from '/' */
+	char path[PATH_MAX];	      /* the repository path, from '/' */
 	char upstream[PATH_MAX + 64]; /* path?query sent to the remote */
 	char url[PATH_MAX + 320];     /* https://authority/path, for messages and the log */
 };
@@ -71,9 +71,9 @@ void git_worker_respond(int cfd, int status, const char *text)
 					     : "Error";
 	size_t tl = strlen(text);
 	int n = fmt(head, sizeof(head),
-			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-			 "Content-Length: %zu\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
-			 status, reason, tl);
+		    "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Length: %zu\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+		    status, reason, tl);
 	struct git_io io;
 	git_io_fd(&io, &cfd);
 	if (io.write(io.arg, head, (size_t)n) == 0)
@@ -119,8 +119,7 @@ void git_worker_report(const struct git_relay *r, const struct git_relay_event *
 	clean(c.old_oid);
 	clean(c.new_oid);
 	int n = fmt(line, sizeof(line), "%c\t%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", c.kind,
-			 (long long)c.time, c.what, c.ref, c.old_oid, c.new_oid, c.result,
-			 c.detail);
+		    (long long)c.time, c.what, c.ref, c.old_oid, c.new_oid, c.result, c.detail);
 	if (n > 0 && (size_t)n < sizeof(line))
 		(void)!write(r->report_w, line, (size_t)n); /* < PIPE_BUF: one atomic write */
 }
@@ -145,8 +144,7 @@ static void push_event(const struct git_relay *r, const struct request *q,
 /* route: the request-target into q: "/git/AUTHORITY/PATH/info/refs?service=git-upload-pack"
  * (or git-receive-pack), "/git/AUTHORITY/PATH/git-upload-pack" or ".../git-receive-pack" (POST).
  * Returns 0, or a status (400/403) with msg set. */
-static int route(struct request *q, const char *target, const char *method, char *msg,
-		 size_t len)
+static int route(struct request *q, const char *target, const char *method, char *msg, size_t len)
 {
 	static const char smart_only[] =
 	    "cordon: the git endpoint relays git's smart HTTP protocol only "
@@ -195,8 +193,8 @@ static int route(struct request *q, const char *target, const char *method, char
 	memcpy(q->path, rest, (size_t)(suffix - rest));
 	q->path[suffix - rest] = '\0';
 	/* GET keeps its service query; a POST carries none in git's protocol */
-	fmt(q->upstream, sizeof(q->upstream), "%s%s%s%s", q->path, suffix,
-		 q->post ? "" : "?", q->post ? "" : query);
+	fmt(q->upstream, sizeof(q->upstream), "%s%s%s%s", q->path, suffix, q->post ? "" : "?",
+	    q->post ? "" : query);
 	fmt(q->url, sizeof(q->url), "https://%s%s", q->authority, q->path);
 
 	/* host and port for TLS and the log */
@@ -212,7 +210,7 @@ static int route(struct request *q, const char *target, const char *method, char
 	} else {
 		colon = strrchr(a, ':');
 		fmt(q->host, sizeof(q->host), "%.*s", (int)(colon ? colon - a : (long)strlen(a)),
-			 a);
+		    a);
 	}
 	long port = colon ? strtol(colon + 1, NULL, 10) : 443;
 	if (port < 1 || port > 65535) {
@@ -245,13 +243,13 @@ static ssize_t up_read(void *arg, void *buf, size_t len)
 static int send_head(struct upstream *u, const struct request *q, const char *auth,
 		     long long length, bool chunked)
 {
-	static const char *const pass[] = {"User-Agent",	"Accept",	    "Accept-Encoding",
+	static const char *const pass[] = {"User-Agent",      "Accept",	      "Accept-Encoding",
 					   "Accept-Language", "Content-Type", "Content-Encoding",
-					   "Git-Protocol",    "Pragma",	    NULL};
+					   "Git-Protocol",    "Pragma",	      NULL};
 	struct cordon_strbuf b = {0};
 
-	cordon_sb_addf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", q->post ? "POST" : "GET",
-		       q->upstream, q->authority);
+	cordon_sb_addf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", q->post ? "POST" : "GET", q->upstream,
+		       q->authority);
 	for (size_t i = 0; pass[i]; i++) {
 		const char *v = git_http_header(q->m, pass[i]);
 		if (v)
@@ -335,9 +333,8 @@ static void on_ref_status(void *arg, bool ok, const char *ref, size_t rl, const 
  * body as the remote sent it (dechunked; its end is the connection's end). A 401 never reaches
  * git inside, so git there never prompts for a credential; a redirect is not followed into
  * another URL. */
-static int relay_response(const struct git_relay *r, const struct request *q,
-			  struct upstream *u, const struct git_cred *cred,
-			  const struct git_push_req *req)
+static int relay_response(const struct git_relay *r, const struct request *q, struct upstream *u,
+			  const struct git_cred *cred, const struct git_push_req *req)
 {
 	static const char *const pass[] = {"Content-Type", "Content-Encoding", "Cache-Control",
 					   "Expires",	   "Pragma",	       NULL};
@@ -363,11 +360,11 @@ static int relay_response(const struct git_relay *r, const struct request *q,
 	 * in a sandbox that already runs. */
 	if (status == 401 || status == 407) {
 		fmt(msg, sizeof(msg),
-			 "cordon: %s refused %s (HTTP %u); the credential comes from `git "
-			 "credential fill` outside the sandbox: check the credential helper of "
-			 "your own git for https://%s\n",
-			 q->url, cred->have ? "the credential" : "to answer without a credential",
-			 status, q->authority);
+		    "cordon: %s refused %s (HTTP %u); the credential comes from `git "
+		    "credential fill` outside the sandbox: check the credential helper of "
+		    "your own git for https://%s\n",
+		    q->url, cred->have ? "the credential" : "to answer without a credential",
+		    status, q->authority);
 		git_worker_respond(q->cfd, 403, msg);
 		free(m);
 		return -EACCES;
@@ -375,9 +372,9 @@ static int relay_response(const struct git_relay *r, const struct request *q,
 	if (status >= 300 && status < 400) {
 		const char *loc = git_http_header(m, "Location");
 		fmt(msg, sizeof(msg),
-			 "cordon: %s redirects (HTTP %u) to %s; name the remote as it is now in "
-			 "git.remotes and in your clone\n",
-			 q->url, status, loc ? loc : "(no Location)");
+		    "cordon: %s redirects (HTTP %u) to %s; name the remote as it is now in "
+		    "git.remotes and in your clone\n",
+		    q->url, status, loc ? loc : "(no Location)");
 		git_worker_respond(q->cfd, 502, msg);
 		free(m);
 		return -EPROTO;
@@ -485,9 +482,9 @@ static bool decide_push(const struct git_relay *r, const struct request *q,
 	return ok;
 }
 
-static int serve_receive_pack_post(const struct git_relay *r, struct request *q,
-				   struct upstream *u, const char *auth, const struct git_cred *cred,
-				   char *msg, size_t len)
+static int serve_receive_pack_post(const struct git_relay *r, struct request *q, struct upstream *u,
+				   const char *auth, const struct git_cred *cred, char *msg,
+				   size_t len)
 {
 	struct cordon_error cerr = {{0}};
 	struct cordon_error e = {{0}};
@@ -504,9 +501,9 @@ static int serve_receive_pack_post(const struct git_relay *r, struct request *q,
 	const char *ce = git_http_header(q->m, "Content-Encoding");
 	if (ce && strcasecmp(ce, "identity")) {
 		fmt(msg, len,
-			 "cordon: a compressed receive-pack request (Content-Encoding: %s) cannot "
-			 "be checked\n",
-			 ce);
+		    "cordon: a compressed receive-pack request (Content-Encoding: %s) cannot "
+		    "be checked\n",
+		    ce);
 		close(s.fd);
 		return 400;
 	}
@@ -514,7 +511,7 @@ static int serve_receive_pack_post(const struct git_relay *r, struct request *q,
 	rc = git_http_read_body(q->m, to_spool, &s, &e);
 	if (rc < 0) {
 		fmt(msg, len, "cordon: reading the push: %s\n",
-			 s.err == -EFBIG ? "larger than the 2 GiB cordon holds" : e.msg);
+		    s.err == -EFBIG ? "larger than the 2 GiB cordon holds" : e.msg);
 		close(s.fd);
 		return s.err == -EFBIG ? 413 : 400;
 	}
@@ -528,10 +525,10 @@ static int serve_receive_pack_post(const struct git_relay *r, struct request *q,
 	rc = git_push_req_parse(head, hl, &req, &e);
 	if (rc <= 0) {
 		fmt(msg, len, "cordon: push to %s refused: %s\n", q->url,
-			 rc == 0 ? "the update request is incomplete" : e.msg);
+		    rc == 0 ? "the update request is incomplete" : e.msg);
 		char reason[300];
 		fmt(reason, sizeof(reason), "push to %s refused: %s", q->path,
-			 rc == 0 ? "incomplete update request" : e.msg);
+		    rc == 0 ? "incomplete update request" : e.msg);
 		git_worker_vlog(r, q->cfd, q->host, q->port, reason);
 		rc = 403;
 		goto out;
@@ -552,10 +549,10 @@ static int serve_receive_pack_post(const struct git_relay *r, struct request *q,
 		git_push_refusal(&b, &req, (const char *const *)why, banner.s);
 		char hdr[256];
 		int n = fmt(hdr, sizeof(hdr),
-				 "HTTP/1.1 200 OK\r\nContent-Type: "
-				 "application/x-git-receive-pack-result\r\nCache-Control: "
-				 "no-cache\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-				 b.len);
+			    "HTTP/1.1 200 OK\r\nContent-Type: "
+			    "application/x-git-receive-pack-result\r\nCache-Control: "
+			    "no-cache\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+			    b.len);
 		if (!b.oom && q->client->write(q->client->arg, hdr, (size_t)n) == 0)
 			q->client->write(q->client->arg, b.s, b.len);
 		cordon_sb_free(&b);
@@ -633,9 +630,9 @@ static int serve(const struct git_relay *r, struct request *q, char *msg, size_t
 	if (cordon_git_remote_match(g, q->authority, q->path) < 0) {
 		char reason[300];
 		fmt(msg, len,
-			 "cordon: %s is not in git.remotes: the session relays only the remotes "
-			 "the policy names (sandbox git lists them)\n",
-			 q->url);
+		    "cordon: %s is not in git.remotes: the session relays only the remotes "
+		    "the policy names (sandbox git lists them)\n",
+		    q->url);
 		fmt(reason, sizeof(reason), "git remote %s is not in git.remotes", q->url);
 		git_worker_vlog(r, q->cfd, q->host, q->port, reason);
 		return 403;
@@ -670,7 +667,7 @@ static int serve(const struct git_relay *r, struct request *q, char *msg, size_t
 			if ((rc = git_http_read_body(q->m, forward_chunk, &u, &e)) < 0 ||
 			    (u.chunked && (rc = tls_client_write(u.t, "0\r\n\r\n", 5)) < 0)) {
 				fmt(msg, len, "cordon: relaying the request to %s failed\n",
-					 q->url);
+				    q->url);
 				st = 502;
 				goto out;
 			}

@@ -129,7 +129,7 @@ int tls_client_connect(const char *host, uint16_t port, const char *hosts_file,
 		goto fail;
 	}
 	if (extra_ca && (r = gnutls_certificate_set_x509_trust_file(t->cred, extra_ca,
-								     GNUTLS_X509_FMT_PEM)) < 0) {
+								    GNUTLS_X509_FMT_PEM)) < 0) {
 		cordon_error_set(e, EIO, "TLS: CA file %s: %s", extra_ca, gnutls_strerror(r));
 		goto fail;
 	}

@@ -30,12 +30,13 @@
 #include "cordon/session.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
+#include "git_verb.h"
 
 #define CTL_FD_MIN 100 /* keep the control fd clear of the low numbers people redirect */
 #define MAX_FLAGS 64
 
 const char cordon_verbs_synopsis[] =
-    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy [ARGS]";
+    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy|git [ARGS]";
 
 const char *const cordon_verbs_help[] = {
     "Confine this shell: writes only where the policy says, network only to named hosts.",
@@ -55,6 +56,8 @@ const char *const cordon_verbs_help[] = {
     "                       one object per line), until Ctrl-C or the session ends",
     "  check [--json]       what this kernel supports; never changes anything",
     "  policy [--json]      the effective merged policy",
+    "  git [--json]         git with credentials outside: remotes relayed, refs a push may",
+    "                       update, SSH hosts and keys, signing key, recent pushes",
     "  help, --help         this text",
     "",
     "HOST is a name (example.com), *.example.com (strict subdomains), an IP literal",
@@ -72,7 +75,7 @@ const char *const cordon_verbs_help[] = {
 static const char usage_text[] =
     "usage: sandbox on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... "
     "[--lock] [--strict]\n"
-    "       sandbox status|hosts|check|policy [--json]\n"
+    "       sandbox status|hosts|check|policy|git [--json]\n"
     "       sandbox log [--json] [-f]\n"
     "       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
     "       sandbox --help\n";
@@ -1334,7 +1337,7 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 	if (!strcmp(v, "allow-host") || !strcmp(v, "deny-host"))
 		return verb_hostchange(sh, *ctl_fd, argc, argv);
 	if (strcmp(v, "status") && strcmp(v, "hosts") && strcmp(v, "log") && strcmp(v, "check") &&
-	    strcmp(v, "policy"))
+	    strcmp(v, "policy") && strcmp(v, "git"))
 		return usage(sh, "unknown verb \"%s\"", v);
 	bool follow = false;
 	int r = parse_json_flag(sh, v, argc, argv, &json, strcmp(v, "log") ? NULL : &follow);
@@ -1348,6 +1351,8 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 		return verb_hosts(sh, *ctl_fd, json);
 	if (!strcmp(v, "log"))
 		return verb_log(sh, *ctl_fd, json);
+	if (!strcmp(v, "git")) /* git_verb.c */
+		return cordon_git_verb(sh, *ctl_fd, json);
 	if (!strcmp(v, "check"))
 		return verb_check(sh, json,
 				  *ctl_fd >= 0 || lost || sh->getvar(sh->arg, "CORDON_SESSION"));
