@@ -57,10 +57,11 @@ static void a_public_key_line_gives_its_blob(void **state)
 	assert_int_equal(agent_key_blob("ssh-ed25519", &blob, &len), -EINVAL);
 	assert_int_equal(agent_key_blob("ssh-ed25519 !!!!", &blob, &len), -EINVAL);
 	/* the type named in the line must be the blob's */
-	assert_int_equal(agent_key_blob("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIIEbzK/yv91dBWm7T0Av9vrswvr"
-					"4kevW2yqTxMI1tFGJ",
-					&blob, &len),
-			 -EINVAL);
+	assert_int_equal(
+	    agent_key_blob("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIIEbzK/yv91dBWm7T0Av9vrswvr"
+			   "4kevW2yqTxMI1tFGJ",
+			   &blob, &len),
+	    -EINVAL);
 }
 
 static void only_a_user_authentication_with_the_same_key_is_signed(void **state)

@@ -37,9 +37,8 @@ static void build(struct cordon_env *env, struct cordon_policy *p, const char *j
 {
 	struct cordon_error e = {{0}};
 	assert_int_equal(cordon_policy_init(p, "/home/u", &e), 0);
-	assert_int_equal(cordon_config_load_string(p, json, strlen(json), "c.json", "/etc",
-						   "/home/u", &e),
-			 0);
+	assert_int_equal(
+	    cordon_config_load_string(p, json, strlen(json), "c.json", "/etc", "/home/u", &e), 0);
 	assert_int_equal(cordon_env_build(si, "/usr/bin/cordon", env, &e), 0);
 	assert_int_equal(cordon_env_git(env, p, si, "/usr/bin/cordon", &e), 0);
 }
@@ -102,7 +101,8 @@ static void signing_runs_cordon_as_the_ssh_signing_program(void **state)
 	cordon_policy_free(&p);
 }
 
-static void tokens_are_removed_unless_passed_and_the_agent_socket_replaces_ssh_auth_sock(void **state)
+static void
+tokens_are_removed_unless_passed_and_the_agent_socket_replaces_ssh_auth_sock(void **state)
 {
 	struct cordon_env env;
 	struct cordon_policy p;
@@ -155,7 +155,8 @@ int main(void)
 	    cmocka_unit_test(remotes_are_rewritten_to_the_endpoint_once_per_host),
 	    cmocka_unit_test(entries_follow_a_git_config_count_already_set),
 	    cmocka_unit_test(signing_runs_cordon_as_the_ssh_signing_program),
-	    cmocka_unit_test(tokens_are_removed_unless_passed_and_the_agent_socket_replaces_ssh_auth_sock),
+	    cmocka_unit_test(
+		tokens_are_removed_unless_passed_and_the_agent_socket_replaces_ssh_auth_sock),
 	    cmocka_unit_test(without_a_git_endpoint_nothing_is_rewritten),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
