@@ -3,7 +3,8 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares libnftnl libmnl ldns libssl libcrypto
+PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares libnftnl libmnl ldns libssl libcrypto \
+           gnutls nettle
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE -Icore/include \
            $(shell pkg-config --cflags $(PKGS))
@@ -36,7 +37,7 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Only the parsers under test and what they call: the archive needs no other module.
 FUZZ_CORE    := error hostpat policy config proxy_http proxy_socks5 strbuf vlog tls_sni dns_stub \
-                dns_pool ports
+                dns_pool ports git_policy git_pktline
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
 
 # The zsh module (Debian package zsh-dev: headers under /usr/include/zsh). `zmodload cordon/sandbox`

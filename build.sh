@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 # scdoc: the man pages; bash-completion: loads the installed completions of cordon and sandbox.
 build_pkgs=(build-essential pkg-config libseccomp-dev libnl-3-dev libnl-route-3-dev libjsmn-dev
-	libhttp-parser-dev libc-ares-dev libcap-dev libcmocka-dev bash-builtins zsh-dev scdoc
+	libhttp-parser-dev libc-ares-dev libgnutls28-dev libcap-dev libcmocka-dev bash-builtins zsh-dev scdoc
 	bash-completion libnftnl-dev libmnl-dev libldns-dev libssl-dev)
 # debhelper: tests/run.sh builds the Debian package (dpkg-buildpackage) for package.bats.
 test_pkgs=(bats curl git openssl python3 tmux util-linux bubblewrap hyperfine zsh neovim

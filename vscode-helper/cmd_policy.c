@@ -37,6 +37,16 @@ static void print_hosts(const char *title, const struct cordon_host_list *l)
 	putchar('\n');
 }
 
+static void print_list(const char *title, const struct cordon_git_list *l)
+{
+	printf("  %-20s", title);
+	if (l->n == 0)
+		fputs(" (none)", stdout);
+	for (size_t i = 0; i < l->n; i++)
+		printf("%s%s", i ? "\n                       " : " ", l->v[i]);
+	putchar('\n');
+}
+
 static const char *yes_no(bool b)
 {
 	return b ? "yes" : "no";
@@ -112,6 +122,15 @@ static void print_summary(const struct cordon_policy *p, const char *preview)
 	print_protected(preview);
 	printf("  %-20s %s\n", "git config writable:", yes_no(p->allow_git_config));
 	printf("  %-20s %s\n", "private /tmp:", yes_no(p->private_tmp));
+	puts("git (credentials stay outside):");
+	print_list("remotes relayed:", &p->git.remotes);
+	print_list("push refs:", &p->git.push_refs);
+	printf("  %-20s %s\n", "deletes:", yes_no(p->git.allow_delete));
+	printf("  %-20s %s\n", "force pushes:", yes_no(p->git.allow_force));
+	print_list("tokens passed in:", &p->git.pass_tokens);
+	print_list("ssh hosts (agent):", &p->git.ssh_hosts);
+	print_list("ssh keys (agent):", &p->git.ssh_keys);
+	printf("  %-20s %s\n", "signing key:", p->git.signing_key ? p->git.signing_key : "(none)");
 	puts("session:");
 	printf("  %-20s %s\n", "locked:", yes_no(p->lock_policy));
 	printf("  %-20s %s\n", "strict:", yes_no(p->strict));

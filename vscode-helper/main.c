@@ -55,6 +55,9 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	/* git runs its gpg.ssh.program with ssh-keygen's arguments (git_env.h) */
+	if (!strcmp(argv[1], "-Y"))
+		return cmd_sign(argc, argv);
 	if (!strcmp(argv[1], "--version")) {
 		printf("cordon %s\n", CORDON_VERSION);
 		return 0;

@@ -357,7 +357,7 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 	return 0;
 }
 
-enum field_kind { F_BOOL, F_PATHS, F_HOSTS, F_NETWORK, F_FILESYSTEM, F_IGNORE, F_BINDS, F_EXPOSE };
+enum field_kind { F_BOOL, F_PATHS, F_HOSTS, F_NETWORK, F_FILESYSTEM, F_IGNORE, F_BINDS, F_EXPOSE, F_GIT };
 
 struct field {
 	const char *key;
@@ -373,6 +373,7 @@ struct field {
 static const struct field root_fields[] = {
     {"network", F_NETWORK, 0},
     {"filesystem", F_FILESYSTEM, 0},
+    {"git", F_GIT, 0},
     FIELD("ignoreViolations", F_IGNORE, ignore_violations),
     FIELD("enableWeakerNestedSandbox", F_BOOL, enable_weaker_nested_sandbox),
     FIELD("lockPolicy", F_BOOL, lock_policy),
@@ -401,6 +402,7 @@ static const struct field filesystem_fields[] = {
 };
 
 static int load_object(const struct ctx *c, int i, const char *prefix, const struct field *fields);
+static int load_git(const struct ctx *c, int i, const char *prefix);
 
 /* join_key: "prefix.name" (or "name") for messages; a truncated key only shortens a message. */
 static void join_key(char *out, size_t len, const char *prefix, const char *name)
@@ -507,6 +509,9 @@ static int load_object(const struct ctx *c, int i, const char *prefix, const str
 		case F_EXPOSE:
 			r = get_list(c, j + 1, key, LIST_EXPOSE, target);
 			break;
+		case F_GIT:
+			r = load_git(c, j + 1, key);
+			break;
 		}
 		if (r < 0)
 			goto out;
@@ -516,6 +521,115 @@ out:
 		free(seen[k]);
 	free(seen);
 	return r;
+}
+
+/* The git section (git_policy.h): lists whose entries the section's own adders validate, one
+ * key line or path, two booleans. */
+static const struct git_field {
+	const char *key;
+	int (*add)(void *target, const char *s, const char *home, const char *base,
+		   struct cordon_error *e);
+	size_t off;   /* in struct cordon_git_policy */
+	unsigned bit; /* CORDON_GIT_SET_* */
+	bool single;  /* a string, not an array of strings */
+} git_fields[] = {
+    {"remotes", cordon_git_add_remote, offsetof(struct cordon_git_policy, remotes),
+     CORDON_GIT_SET_REMOTES, false},
+    {"pushRefs", cordon_git_add_push_ref, offsetof(struct cordon_git_policy, push_refs),
+     CORDON_GIT_SET_PUSH_REFS, false},
+    {"passTokens", cordon_git_add_token, offsetof(struct cordon_git_policy, pass_tokens),
+     CORDON_GIT_SET_PASS_TOKENS, false},
+    {"sshHosts", cordon_git_add_ssh_host, offsetof(struct cordon_git_policy, ssh_hosts),
+     CORDON_GIT_SET_SSH_HOSTS, false},
+    {"sshKeys", cordon_git_add_key, offsetof(struct cordon_git_policy, ssh_keys),
+     CORDON_GIT_SET_SSH_KEYS, false},
+    {"signingKey", cordon_git_set_signing_key, offsetof(struct cordon_git_policy, signing_key),
+     CORDON_GIT_SET_SIGNING_KEY, true},
+    {"allowDelete", NULL, offsetof(struct cordon_git_policy, allow_delete), 0, false},
+    {"allowForce", NULL, offsetof(struct cordon_git_policy, allow_force), 0, false},
+    {NULL, NULL, 0, 0, false},
+};
+
+/* git_string: one string token handed to add, its error placed at the token. */
+static int git_string(const struct ctx *c, int i, const char *key, const struct git_field *f,
+		      void *target)
+{
+	const jsmntok_t *el = &c->t[i];
+	char *s;
+	int r;
+
+	if (el->type != JSMN_STRING)
+		return err_at(c, tok_begin(el), key, EINVAL, "expected a string, got %s",
+			      type_name(c, el));
+	if ((r = decode(c, el, key, &s)) < 0)
+		return r;
+	r = f->add(target, s, c->home, c->base, c->e);
+	free(s);
+	if (r < 0) {
+		char why[sizeof(c->e->msg)];
+		snprintf(why, sizeof(why), "%s", c->e->msg);
+		return err_at(c, tok_begin(el), key, -r, "%s", why);
+	}
+	return 0;
+}
+
+static int load_git(const struct ctx *c, int i, const char *prefix)
+{
+	const jsmntok_t *t = &c->t[i];
+	struct cordon_git_policy *g = &c->p->git;
+	int r, j = i + 1;
+
+	if (t->type != JSMN_OBJECT)
+		return err_at(c, tok_begin(t), prefix, EINVAL, "expected an object, got %s",
+			      type_name(c, t));
+	for (int k = 0; k < t->size; k++, j = skip(c->t, j)) {
+		char *name, key[256];
+		const struct git_field *f;
+
+		if ((r = decode(c, &c->t[j], prefix, &name)) < 0)
+			return r;
+		join_key(key, sizeof(key), prefix, name);
+		for (f = git_fields; f->key && strcmp(f->key, name); f++)
+			;
+		free(name);
+		if (!f->key)
+			return err_at(c, tok_begin(&c->t[j]), key, EINVAL, "unknown key");
+		for (int m = i + 1; m < j; m = skip(c->t, m)) {
+			const jsmntok_t *a = &c->t[m], *b = &c->t[j];
+			if (a->end - a->start == b->end - b->start &&
+			    !memcmp(c->js + a->start, c->js + b->start,
+				    (size_t)(a->end - a->start)))
+				return err_at(c, tok_begin(b), key, EINVAL, "duplicate key");
+		}
+		void *target = (char *)g + f->off;
+		const jsmntok_t *v = &c->t[j + 1];
+		if (!f->add) {
+			r = get_bool(c, j + 1, key, (bool *)target);
+		} else if (f->single && v->type == JSMN_PRIMITIVE && c->js[v->start] == 'n') {
+			free(*(char **)target); /* null: none (as policy --json writes it) */
+			*(char **)target = NULL;
+			r = 0;
+		} else if (f->single) {
+			r = git_string(c, j + 1, key, f, target);
+		} else if (v->type != JSMN_ARRAY) {
+			r = err_at(c, tok_begin(v), key, EINVAL,
+				   "expected an array of strings, got %s", type_name(c, v));
+		} else {
+			/* a later file's list replaces an earlier one's, as a whole */
+			struct cordon_git_list *l = target;
+			for (size_t n = 0; n < l->n; n++)
+				free(l->v[n]);
+			l->n = 0;
+			r = 0;
+			for (int el = 0, at = j + 2; r == 0 && el < v->size;
+			     el++, at = skip(c->t, at))
+				r = git_string(c, at, key, f, target);
+		}
+		if (r < 0)
+			return r;
+		g->set |= f->bit;
+	}
+	return 0;
 }
 
 /* copy_policy: a deep copy of src into dst (zeroed first). */
@@ -537,6 +651,7 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 	int r;
 
 	*dst = *src;
+	dst->git = (struct cordon_git_policy){0};
 	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
 		*(struct cordon_path_list *)((char *)dst + paths[k]) = (struct cordon_path_list){0};
 	for (size_t k = 0; k < sizeof(hosts) / sizeof(hosts[0]); k++)
@@ -557,6 +672,8 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 				goto fail;
 		}
 	}
+	if ((r = cordon_git_policy_copy(&dst->git, &src->git, e)) < 0)
+		goto fail;
 	return 0;
 fail:
 	cordon_policy_free(dst);
@@ -747,6 +864,8 @@ static void like_booleans(struct cordon_policy *r, const struct cordon_policy *p
 	r->lock_policy = p->lock_policy;
 	r->private_tmp = p->private_tmp;
 	r->strict = p->strict;
+	r->git.allow_delete = p->git.allow_delete;
+	r->git.allow_force = p->git.allow_force;
 }
 
 /* writable_exist: every allow_write entry from index `from` on must exist, as bubblewrap's --bind

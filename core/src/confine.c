@@ -196,12 +196,12 @@ static int granted_fds(int *out, int max)
 
 /* Landlock after the mounts (its rules name paths as the mount namespace shows them) and before
  * the guard worker is forked, which must live in this domain (guard_worker.c). TCP connect is
- * allowed only to the session's two proxy ports. */
+ * allowed only to the session's two proxy ports and its git endpoint. */
 static int step_landlock(const struct cordon_policy *p, const struct cordon_session *s,
 			 const struct cordon_kernel *k, struct cordon_layers_report *r,
 			 struct cordon_error *e)
 {
-	unsigned short ports[2] = {0, 0};
+	unsigned short ports[3] = {0, 0, 0};
 	int granted[32], abi = 0, ret;
 	struct cordon_landlock_req req = {.policy = p};
 
@@ -209,10 +209,11 @@ static int step_landlock(const struct cordon_policy *p, const struct cordon_sess
 		return 0; /* reported by step_probe; --strict refused there */
 	if (s) {
 		const struct cordon_session_info *si = cordon_session_get_info(s);
-		ports[0] = si->http_port;
-		ports[1] = si->socks_port;
+		ports[req.n_tcp_ports++] = si->http_port;
+		ports[req.n_tcp_ports++] = si->socks_port;
+		if (si->git_port) /* the git endpoint (git_relay.h) */
+			ports[req.n_tcp_ports++] = si->git_port;
 		req.tcp_ports = ports;
-		req.n_tcp_ports = 2;
 		/* The network namespace bounds every connection (layers.h): with the capture,
 		 * nftables and the proxy decide; with local binding, only lo is there. */
 		req.connect_any = si->capture || p->allow_local_binding;

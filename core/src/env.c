@@ -2,6 +2,8 @@
  * session's in-namespace listeners, session markers, and the variables that must not leak in. */
 #include "cordon/env.h"
 
+#include "cordon/git_policy.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +107,10 @@ static char *git_ssh_command(const char *self_exe)
 int cordon_env_build(const struct cordon_session_info *si, const char *self_exe,
 		     struct cordon_env *out, struct cordon_error *e)
 {
-	const size_t cap = 24 + sizeof(removed) / sizeof(removed[0]);
+	size_t ntok = 0;
+	while (cordon_git_token_names[ntok])
+		ntok++;
+	const size_t cap = 24 + sizeof(removed) / sizeof(removed[0]) + ntok;
 	char *http = NULL, *socks = NULL;
 	struct cordon_env env = {0};
 	int r = 0;
@@ -146,6 +151,10 @@ int cordon_env_build(const struct cordon_session_info *si, const char *self_exe,
 		/* the agent's socket stays named when network.allowUnixSockets lists it */
 		if (!(si->ssh_agent_allowed && !strcmp(removed[i], "SSH_AUTH_SOCK")))
 			add(&env, cap, removed[i], NULL);
+	/* tokens of git hosting services: the credential stays outside (git_policy.h); the
+	 * policy's git.passTokens keeps one (cordon_env_git) */
+	for (size_t i = 0; i < ntok; i++)
+		add(&env, cap, cordon_git_token_names[i], NULL);
 	free(http);
 	free(socks);
 	*out = env;

@@ -148,6 +148,7 @@ void cordon_policy_free(struct cordon_policy *p)
 	free_paths(&p->allow_read);
 	free_paths(&p->allow_write);
 	free_paths(&p->deny_write);
+	cordon_git_policy_free(&p->git);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -303,6 +304,10 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 	if (!r->strict && p->strict)
 		return cordon_error_set(e, EPERM, loosen_bool, rfile, "strict", "it to false");
 
+	/* The git section checks all of r's before it narrows p's (git_policy.h). */
+	if ((ret = cordon_git_policy_tighten(&p->git, &r->git, rfile, e)) < 0)
+		return ret;
+
 	/* Only additions to deny lists remain; a failure here (ENOMEM) leaves p stricter. */
 	for (size_t i = 0; i < r->deny_hosts.n; i++)
 		if ((ret = append_rule(&p->deny_hosts, &r->deny_hosts.v[i], e)) < 0)
@@ -361,7 +366,7 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 				    p->deny_read.v[i],
 				    !strcmp(p->allow_write.v[j], cwd) ? "the current directory"
 								      : "filesystem.allowWrite");
-	return 0;
+	return cordon_git_policy_finish(&p->git, cwd, &p->allow_unix_sockets, e);
 }
 
 static void json_paths(struct cordon_strbuf *b, const char *key, const struct cordon_path_list *l)
@@ -415,6 +420,7 @@ int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cord
 	json_paths(&b, "allowWrite", &p->allow_write);
 	json_paths(&b, "denyWrite", &p->deny_write);
 	cordon_sb_addf(&b, "    \"allowGitConfig\": %s\n  },\n", tf(p->allow_git_config));
+	cordon_git_policy_json(&b, &p->git);
 	cordon_sb_addf(&b,
 		       "  \"ignoreViolations\": %s,\n  \"enableWeakerNestedSandbox\": %s,\n"
 		       "  \"lockPolicy\": %s,\n  \"privateTmp\": %s,\n  \"strict\": %s\n}\n",

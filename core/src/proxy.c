@@ -560,6 +560,15 @@ int cordon_proxy_answer(struct cordon_proxy *px, uint64_t token, enum cordon_ask
 	return found ? 0 : -ENOENT;
 }
 
+void cordon_proxy_each_tunnel(struct cordon_proxy *px,
+			      void (*fn)(void *arg, int client_fd, const char *host, uint16_t port),
+			      void *arg)
+{
+	for (struct px_conn *c = px->conns; c; c = c->next)
+		if (c->st == ST_RELAY && c->tunnel && !c->evc.dead)
+			fn(arg, c->evc.fd, c->canon, c->port);
+}
+
 int cordon_proxy_run(struct cordon_proxy *px, struct cordon_error *e)
 {
 	return loop_run(px->loop, e);

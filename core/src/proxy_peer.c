@@ -39,6 +39,7 @@ struct peer_query {
 	char remote[64];      /* the proxy listener's, likewise */
 	char netns[32];	      /* "net:[INODE]", as /proc/PID/ns/net reads */
 	char sock[40];	      /* "socket:[INODE]" once the inode is known, else "" */
+	pid_t skip;	      /* a holder not to report (0: none) */
 	uint64_t deadline_us; /* CLOCK_THREAD_CPUTIME_ID */
 };
 
@@ -238,15 +239,66 @@ static void px_peer_original_dst(int fd, struct sockaddr_storage *self)
 		*self = o;
 }
 
+/* scan: the lowest pid in q's network namespace holding q->sock (found first through the TCP
+ * table when q->sock is ""). Returns as px_peer_pid. */
+static int scan(struct peer_query *q, pid_t *pid)
+{
+	struct dirent *d;
+	int procfd, r;
+	DIR *proc;
+
+	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return -errno;
+	proc = fdopendir(procfd);
+	if (!proc) {
+		r = -errno;
+		close(procfd);
+		return r;
+	}
+	r = -ENOENT;
+	while ((d = readdir(proc))) {
+		char *end;
+		long p = strtol(d->d_name, &end, 10);
+		if (!isdigit((unsigned char)d->d_name[0]) || *end || p <= 0)
+			continue;
+		if (cpu_us() >= q->deadline_us) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		/* Only processes in the connection's namespace: the client is confined there, and
+		 * the host's other processes are not searched (cheap, and not our business). */
+		if (p == q->skip || !in_netns(procfd, p, q))
+			continue;
+		if (!q->sock[0]) {
+			int f = find_inode(procfd, p, q);
+			if (f == 0)
+				break; /* the table has no such connection: the client is gone */
+			if (f < 0)
+				continue; /* this one's table is unreadable: try the next process */
+		}
+		int h = holds(procfd, p, q);
+		if (h < 0) {
+			r = h;
+			break;
+		}
+		if (h > 0) {
+			*pid = (pid_t)p;
+			r = 0;
+			break;
+		}
+	}
+	closedir(proc);
+	return r;
+}
+
 int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 {
 	struct sockaddr_storage peer, self;
 	socklen_t pl = sizeof(peer), sl = sizeof(self);
 	struct peer_query q = {.deadline_us = cpu_us() + budget_us};
-	struct dirent *d;
 	bool v6_self;
-	int procfd, r;
-	DIR *proc;
+	int r;
 
 	*pid = 0;
 	if (getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 ||
@@ -264,50 +316,20 @@ int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 	r = netns_of(fd, q.netns, sizeof(q.netns));
 	if (r < 0)
 		return r;
+	return scan(&q, pid);
+}
 
-	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0)
-		return -errno;
-	proc = fdopendir(procfd);
-	if (!proc) {
-		r = -errno;
-		close(procfd);
+int px_socket_holder(int fd, unsigned long ino, pid_t skip, unsigned budget_us, pid_t *pid)
+{
+	struct peer_query q = {.deadline_us = cpu_us() + budget_us, .skip = skip};
+	int r;
+
+	*pid = 0;
+	r = netns_of(fd, q.netns, sizeof(q.netns));
+	if (r < 0)
 		return r;
-	}
-	r = -ENOENT;
-	while ((d = readdir(proc))) {
-		char *end;
-		long p = strtol(d->d_name, &end, 10);
-		if (!isdigit((unsigned char)d->d_name[0]) || *end || p <= 0)
-			continue;
-		if (cpu_us() >= q.deadline_us) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		/* Only processes in the connection's namespace: the client is confined there, and
-		 * the host's other processes are not searched (cheap, and not our business). */
-		if (!in_netns(procfd, p, &q))
-			continue;
-		if (!q.sock[0]) {
-			int f = find_inode(procfd, p, &q);
-			if (f == 0)
-				break; /* the table has no such connection: the client is gone */
-			if (f < 0)
-				continue; /* this one's table is unreadable: try the next process */
-		}
-		int h = holds(procfd, p, &q);
-		if (h < 0) {
-			r = h;
-			break;
-		}
-		if (h > 0) {
-			*pid = (pid_t)p;
-			r = 0;
-			break;
-		}
-	}
-	closedir(proc);
-	return r;
+	snprintf(q.sock, sizeof(q.sock), "socket:[%lu]", ino);
+	return scan(&q, pid);
 }
 
 int px_peer_pid_metered(int fd, struct px_peer_meter *m, pid_t *pid)

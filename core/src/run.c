@@ -21,6 +21,7 @@
 
 #include "cordon/confine.h"
 #include "cordon/env.h"
+#include "cordon/git_env.h"
 #include "cordon/session.h"
 
 /* Reaper → outer process notices, over a close-on-exec pipe (one write each, < PIPE_BUF, so
@@ -373,6 +374,8 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 	r = cordon_env_build(cordon_session_get_info(s), self_exe, &env, e);
 	if (r == 0)
 		r = cordon_env_add_cache_defaults(&env, o->policy, getenv("HOME"), e);
+	if (r == 0) /* git_env.h */
+		r = cordon_env_git(&env, o->policy, cordon_session_get_info(s), self_exe, e);
 	if (r < 0)
 		goto out;
 	if (pipe2(p1, O_CLOEXEC) < 0 || pipe2(p2, O_CLOEXEC) < 0) {

@@ -27,9 +27,10 @@
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
+#include "agent_filter.h"
+#include "git_relay.h"
 #include "guard_log.h"
 #include "loop.h"
-#include "session_ask.h"
 #include "seccomp_int.h"
 #include "session_ask.h"
 #include "session_internal.h"
@@ -59,6 +60,11 @@ struct session_state {
 	bool follow_caller;      /* "follow-caller" was asked: the caller's exit, not the control
 				    channel's hang-up, ends the session */
 	struct capture_session *capture; /* capture_session.h */
+	/* git credentials outside (git_relay.h, agent_filter.h) */
+	const struct cordon_policy *policy;
+	struct git_relay *git;	     /* the git endpoint, or NULL */
+	int agent_fd;		     /* the agent socket until it is served, or -1 */
+	const char *agent_path;	     /* unlinked at the end, or NULL */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
@@ -272,6 +278,12 @@ static int on_control(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 		reply = strdup(follow_caller(l, st, fd));
 	} else if (nfds == 0 && capture_session_control(st->capture, req, &reply)) {
 		/* expose, unexpose, exposed: the reply is made */
+	} else if (nfds == 0 && !strcmp(req, "git")) {
+		char *json = NULL;
+		if (git_relay_status_json(st->git, st->policy, st->agent_path, &json) == 0 &&
+		    asprintf(&reply, "ok %s", json) < 0)
+			reply = NULL;
+		free(json);
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
 	} else {
@@ -422,6 +434,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	memset(&rep, 0, sizeof(rep));
 	memset(&st, 0, sizeof(st));
 	st.guard_log = -1;
+	st.agent_fd = -1;
+	st.policy = p;
 	st.req = malloc(CORDON_CONTROL_MAX + 1);
 	if (!st.req) {
 		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
@@ -439,6 +453,16 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		(void)cordon_vlog_state_dir(rep.info.log_path, sizeof(rep.info.log_path), true,
 					    NULL);
 	rep.info.log_path[0] = '\0';
+	/* The agent socket is bound outside before the mounts are laid out, so it is there in
+	 * the sandbox's view (its path is in network.allowUnixSockets, git_policy.h). */
+	if (p->git.agent_path) {
+		st.agent_fd = agent_filter_listen(p->git.agent_path, &e);
+		if (st.agent_fd < 0) {
+			r = st.agent_fd;
+			goto report;
+		}
+		st.agent_path = p->git.agent_path;
+	}
 	st.builder = fork();
 	if (st.builder < 0) {
 		r = cordon_error_set(&e, errno, "session: fork builder: %m");
@@ -447,6 +471,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	if (st.builder == 0) {
 		close(ctl);
 		close(sv[0]);
+		if (st.agent_fd >= 0)
+			close(st.agent_fd);
 		session_builder_main(p, sv[1], uid, home, self);
 	}
 	close(sv[1]);
@@ -562,6 +588,29 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		if (r < 0)
 			goto report;
 	}
+	/* git over HTTPS and SSH with the credentials outside (git_relay.h, agent_filter.h) */
+	if (cordon_git_relay_wanted(&p->git)) {
+		r = git_relay_start(px, bfds[BFD_GIT], p, rep.info.log_path, &st.git, &e);
+		if (r < 0)
+			goto report;
+		rep.info.git_port = st.git->port;
+	} else {
+		close(bfds[BFD_GIT]);
+	}
+	bfds[BFD_GIT] = -1;
+	if (st.agent_fd < 0) {
+		close(bfds[BFD_DIAG]);
+		bfds[BFD_DIAG] = -1;
+	}
+	if (st.agent_fd >= 0) {
+		struct agent_filter *agent = NULL;
+		r = agent_filter_start(px, st.agent_fd, bfds[BFD_DIAG], p, rep.info.log_path,
+				       &agent, &e);
+		st.agent_fd = -1;
+		bfds[BFD_DIAG] = -1;
+		if (r < 0)
+			goto report;
+	}
 	st.ctx.policy = cfg.policy;
 	st.ctx.session_id = rep.info.id;
 	st.ctx.log_path = rep.info.log_path;
@@ -599,6 +648,8 @@ report:
 end:
 	if (st.approval_path[0])
 		unlink(st.approval_path);
+	if (st.agent_path)
+		unlink(st.agent_path);
 	if (st.builder > 0) {
 		kill(st.builder, SIGKILL);
 		while (waitpid(st.builder, NULL, 0) < 0 && errno == EINTR)

@@ -2,6 +2,8 @@
  * lays out the mounts, brings lo up, opens the proxy's listeners inside, writes the guard set,
  * reports all of it to the session process and ends. */
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -94,6 +96,15 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	fds[BFD_SOCKS] = listen_loopback("SOCKS5 proxy", &e);
 	if (fds[BFD_SOCKS] < 0)
 		fail(sock, fds[BFD_SOCKS], &e);
+	/* the git endpoint (git_relay.h); S closes it when the policy relays no git */
+	fds[BFD_GIT] = listen_loopback("git endpoint", &e);
+	if (fds[BFD_GIT] < 0)
+		fail(sock, fds[BFD_GIT], &e);
+	/* A sock_diag socket of this network namespace, for S to tell which confined process
+	 * holds the client end of a unix connection (unix_peer.h). */
+	fds[BFD_DIAG] = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fds[BFD_DIAG] < 0)
+		fail(sock, -errno, (cordon_error_set(&e, errno, "sock_diag socket: %m"), &e));
 	/* The guard set goes to the guard worker, which the confining process forks inside the
 	 * sandbox (guard_worker.c). */
 	fds[BFD_GUARDSET] = cordon_guard_set_to_fd(&guard, &e);

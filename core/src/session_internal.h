@@ -15,9 +15,9 @@
 
 struct seccomp_prog;
 
-/* Largest number of fds one message carries: 3 namespace fds, 2 listeners and the guard set
- * (builder → S). */
-#define SESSION_MAX_FDS 6
+/* Largest number of fds one message carries: 3 namespace fds, 3 listeners, the guard set and
+ * a sock_diag socket (builder → S). */
+#define SESSION_MAX_FDS 8
 
 /* B → S, S → B and S → caller status: status is 0 or a negative errno, msg names the step. */
 struct session_status {
@@ -34,7 +34,7 @@ struct session_reply {
 };
 
 /* Order of the fds in the builder's report to S. */
-enum { BFD_USER, BFD_MNT, BFD_NET, BFD_HTTP, BFD_SOCKS, BFD_GUARDSET };
+enum { BFD_USER, BFD_MNT, BFD_NET, BFD_HTTP, BFD_SOCKS, BFD_GUARDSET, BFD_GIT, BFD_DIAG };
 
 /* Order of the fds in S's reply to the caller. */
 enum { RFD_USER, RFD_MNT, RFD_NET, RFD_GUARDSET, RFD_GUARDLOG, RFD_COUNT };

@@ -24,6 +24,7 @@
 #include "cordon/confine.h"
 #include "cordon/control.h"
 #include "cordon/env.h"
+#include "cordon/git_env.h"
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
 #include "cordon/notices.h"
@@ -32,13 +33,14 @@
 #include "cordon/session.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
+#include "git_verb.h"
 #include "verbs_dev.h"
 
 #define CTL_FD_MIN 100 /* keep the control fd clear of the low numbers people redirect */
 #define MAX_FLAGS 64
 
 const char cordon_verbs_synopsis[] =
-    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy|notify|expose|allow-bind "
+    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy|git|notify|expose|allow-bind "
     "[ARGS]";
 
 const char *const cordon_verbs_help[] = {
@@ -62,6 +64,8 @@ const char *const cordon_verbs_help[] = {
     "                       one object per line), until Ctrl-C or the session ends",
     "  check [--json]       what this kernel supports; never changes anything",
     "  policy [--json]      the effective merged policy",
+    "  git [--json]         git with credentials outside: remotes relayed, refs a push may",
+    "                       update, SSH hosts and keys, signing key, recent pushes",
     "  notify on|off|status after each command, before the prompt, say what the sandbox",
     "                       refused and what to do (on after `sandbox on`); `notices` is",
     "                       what the prompt hook runs",
@@ -99,7 +103,7 @@ const char *const cordon_verbs_help[] = {
 static const char usage_text[] =
     "usage: sandbox on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... "
     "[--lock] [--strict] [--no-exit]\n"
-    "       sandbox status|hosts|check|policy [--json]\n"
+    "       sandbox status|hosts|check|policy|git [--json]\n"
     "       sandbox log [--json] [-f]\n"
     "       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
     "       sandbox notify [on|off|status] | notices\n"
@@ -799,6 +803,8 @@ static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct
 	r = cordon_env_build(si, self_exe, &env, &e);
 	if (r == 0)
 		r = cordon_env_add_cache_defaults(&env, &p, sh->getvar(sh->arg, "HOME"), &e);
+	if (r == 0)
+		r = cordon_env_git(&env, &p, si, self_exe, &e); /* git_env.h */
 	int ctl = r < 0 ? -1 : fcntl(cordon_session_ctl_fd(s), F_DUPFD_CLOEXEC, CTL_FD_MIN);
 	if (r < 0 || ctl < 0) {
 		ERR("on: %s; nothing changed\n", r < 0 ? e.msg : strerror(errno));
@@ -1436,7 +1442,7 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 	if (verbs_dev_is(v)) /* dev servers: verbs_dev.c */
 		return verbs_dev_main(sh, *ctl_fd, argc, argv);
 	if (strcmp(v, "status") && strcmp(v, "hosts") && strcmp(v, "log") && strcmp(v, "check") &&
-	    strcmp(v, "policy"))
+	    strcmp(v, "policy") && strcmp(v, "git"))
 		return usage(sh, "unknown verb \"%s\"", v);
 	bool follow = false;
 	int r = parse_json_flag(sh, v, argc, argv, &json, strcmp(v, "log") ? NULL : &follow);
@@ -1450,6 +1456,8 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 		return verb_hosts(sh, *ctl_fd, json);
 	if (!strcmp(v, "log"))
 		return verb_log(sh, *ctl_fd, json);
+	if (!strcmp(v, "git")) /* git_verb.c */
+		return cordon_git_verb(sh, *ctl_fd, json);
 	if (!strcmp(v, "check"))
 		return verb_check(sh, json,
 				  *ctl_fd >= 0 || lost || sh->getvar(sh->arg, "CORDON_SESSION"));

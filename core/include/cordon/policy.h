@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cordon/error.h"
+#include "cordon/git_policy.h"
 
 /* One allowlist/denylist entry, as parsed by cordon_host_rule_parse (hostpat.h). */
 struct cordon_host_rule {
@@ -65,6 +66,7 @@ struct cordon_policy {
 	size_t n_allow_bind;
 	struct cordon_port_map expose[CORDON_PORTS_MAX];
 	size_t n_expose;
+	struct cordon_git_policy git; /* git.*: credentials outside, push policy (git_policy.h) */
 };
 
 /* cordon_policy_init: fill p with the defaults of DESIGN.md §1 (nothing allowed on the network,

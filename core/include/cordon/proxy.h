@@ -117,6 +117,14 @@ size_t cordon_proxy_capacity(unsigned long nofile);
 /* cordon_proxy_max_conns: the capacity of px, fixed when it was made. */
 size_t cordon_proxy_max_conns(const struct cordon_proxy *px);
 
+/* cordon_proxy_each_tunnel: call fn for every connection relaying a tunnel (CONNECT or SOCKS5)
+ * now, with the accepted client socket and the canonical host (hostpat.h) and port it was
+ * allowed for. For the agent socket (agent_filter.c), which signs only while the asking ssh has
+ * a tunnel to an allowed SSH host. fn must not close client_fd. */
+void cordon_proxy_each_tunnel(struct cordon_proxy *px,
+			      void (*fn)(void *arg, int client_fd, const char *host, uint16_t port),
+			      void *arg);
+
 /* cordon_proxy_run: run the proxy's loop until cordon_proxy_stop is called (from a callback) or
  * a fatal error. Returns 0 or a negative errno. */
 int cordon_proxy_run(struct cordon_proxy *px, struct cordon_error *e);

@@ -20,6 +20,7 @@ struct cordon_session_info {
 	pid_t pid;	    /* the session process */
 	uint16_t http_port; /* HTTP proxy (CONNECT + absolute-form) on 127.0.0.1 inside the netns */
 	uint16_t socks_port; /* SOCKS5 proxy on 127.0.0.1 inside the netns */
+	uint16_t git_port;   /* git endpoint on 127.0.0.1 inside the netns (git_relay.h), 0: none */
 	char log_path[4096]; /* violation log (JSON lines), written by the session process */
 	char notes[512];     /* notices for the person at start ("; "-separated), or "" */
 	bool ssh_agent_allowed; /* $SSH_AUTH_SOCK is a socket network.allowUnixSockets lists */
