@@ -471,8 +471,8 @@ static void serve_one(struct agent_filter *a, int cfd)
 	 * the asking process (the worker, holding a copy while it connects, is skipped). Not
 	 * found: the worker stays, and nothing is offered. */
 	pid_t holder;
-	v.peer = unix_peer_pid(a->peers, cfd, cr.pid, PX_PEER_BUDGET_US, &holder) == 0 ? holder
-										  : cr.pid;
+	v.peer =
+	    unix_peer_pid(a->peers, cfd, cr.pid, PX_PEER_BUDGET_US, &holder) == 0 ? holder : cr.pid;
 	struct tunnel_scan t = {a, &v};
 	cordon_proxy_each_tunnel(a->px, on_tunnel, &t);
 	struct agent_watch *w = calloc(1, sizeof(*w));

@@ -357,7 +357,17 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 	return 0;
 }
 
-enum field_kind { F_BOOL, F_PATHS, F_HOSTS, F_NETWORK, F_FILESYSTEM, F_IGNORE, F_BINDS, F_EXPOSE, F_GIT };
+enum field_kind {
+	F_BOOL,
+	F_PATHS,
+	F_HOSTS,
+	F_NETWORK,
+	F_FILESYSTEM,
+	F_IGNORE,
+	F_BINDS,
+	F_EXPOSE,
+	F_GIT
+};
 
 struct field {
 	const char *key;

@@ -184,7 +184,8 @@ static int granted_fds(int *out, int max)
 		char lp[64], target[2];
 		snprintf(lp, sizeof(lp), "/proc/self/fd/%ld", fd);
 		if (readlink(lp, target, sizeof(target)) < 1 || target[0] != '/')
-			continue; /* no name in the file system (a pipe, a socket): nothing to reopen */
+			continue; /* no name in the file system (a pipe, a socket): nothing to
+				     reopen */
 		bool wr = (fl & O_ACCMODE) != O_RDONLY;
 		bool file = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
 		if (isatty((int)fd) || (wr && file && st.st_nlink > 0))

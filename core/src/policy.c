@@ -362,7 +362,8 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 				return cordon_error_set(
 				    e, EINVAL,
 				    "filesystem.denyRead: \"%s\" is also writable (%s): a writable "
-				    "tree cannot be hidden; take it out of denyRead, or work elsewhere",
+				    "tree cannot be hidden; take it out of denyRead, or work "
+				    "elsewhere",
 				    p->deny_read.v[i],
 				    !strcmp(p->allow_write.v[j], cwd) ? "the current directory"
 								      : "filesystem.allowWrite");

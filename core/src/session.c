@@ -23,11 +23,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent_filter.h"
 #include "capture_session.h"
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
-#include "agent_filter.h"
 #include "git_relay.h"
 #include "guard_log.h"
 #include "loop.h"
@@ -52,19 +52,19 @@ struct cordon_session {
 struct session_state {
 	struct cordon_control_ctx ctx;
 	struct cordon_proxy *px; /* serves on S's loop; guard refusals go to its log sink */
-	int builder_sock; /* S's end of the S↔B channel, while B builds */
-	int guard_log;	  /* S's end of the guard-log channel: refused writes from the worker */
+	int builder_sock;	 /* S's end of the S↔B channel, while B builds */
+	int guard_log; /* S's end of the guard-log channel: refused writes from the worker */
 	pid_t builder;
-	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
+	char *req;		 /* CORDON_CONTROL_MAX + 1 bytes: one request */
 	char approval_path[108]; /* locked session: the approval socket, unlinked at the end */
-	bool follow_caller;      /* "follow-caller" was asked: the caller's exit, not the control
+	bool follow_caller;	 /* "follow-caller" was asked: the caller's exit, not the control
 				    channel's hang-up, ends the session */
 	struct capture_session *capture; /* capture_session.h */
 	/* git credentials outside (git_relay.h, agent_filter.h) */
 	const struct cordon_policy *policy;
-	struct git_relay *git;	     /* the git endpoint, or NULL */
-	int agent_fd;		     /* the agent socket until it is served, or -1 */
-	const char *agent_path;	     /* unlinked at the end, or NULL */
+	struct git_relay *git;	/* the git endpoint, or NULL */
+	int agent_fd;		/* the agent socket until it is served, or -1 */
+	const char *agent_path; /* unlinked at the end, or NULL */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
@@ -146,7 +146,8 @@ static int own_ids_map(const char *which, char *buf, size_t len, struct cordon_e
 		n = snprintf(buf + pos, len - pos, "%lu %lu %lu\n", first, first, count);
 		if (n < 0 || (size_t)n >= len - pos) {
 			fclose(f);
-			return cordon_error_set(e, E2BIG, "user namespace: %s has too many lines", path);
+			return cordon_error_set(e, E2BIG, "user namespace: %s has too many lines",
+						path);
 		}
 		pos += (size_t)n;
 	}
@@ -336,8 +337,7 @@ static int on_approval(struct cordon_loop *l, int fd, uint32_t events, void *arg
 
 /* listen_approval: a locked session listens for outside approvals. Failing to listen is fatal
  * for the session: a locked shell could not be loosened at all, and the person must know. */
-static int listen_approval(struct cordon_loop *l, struct session_state *st,
-			   struct cordon_error *e)
+static int listen_approval(struct cordon_loop *l, struct session_state *st, struct cordon_error *e)
 {
 	int fd = -1, r = cordon_control_approval_listen(st->ctx.session_id, &fd, e);
 
@@ -507,7 +507,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		memcpy(e.msg, bst.msg, sizeof(e.msg));
 		goto report;
 	}
-	snprintf(rep.info.notes, sizeof(rep.info.notes), "%.*s", (int)sizeof(rep.info.notes) - 1, bst.msg);
+	snprintf(rep.info.notes, sizeof(rep.info.notes), "%.*s", (int)sizeof(rep.info.notes) - 1,
+		 bst.msg);
 	rep.info.ssh_agent_allowed = agent_listed(p);
 	/* The guard worker's refusals come back on their own channel. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, gl) < 0) {

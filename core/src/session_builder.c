@@ -2,15 +2,15 @@
  * lays out the mounts, brings lo up, opens the proxy's listeners inside, writes the guard set,
  * reports all of it to the session process and ends. */
 #include <arpa/inet.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>

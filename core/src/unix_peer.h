@@ -19,8 +19,8 @@ void unix_peer_free(struct unix_peer *u);
 
 /* unix_peer_pid: the pid, in this process's PID namespace, of a process other than skip (the
  * connecting process SO_PEERCRED names: the guard worker holds a copy of the socket while it
- * connects) holding the client end of the unix stream connection accepted on fd: the peer socket's inode from sock_diag
- * (SOCK_DIAG_BY_FAMILY for AF_UNIX with UDIAG_SHOW_PEER, sock_diag(7) and
+ * connects) holding the client end of the unix stream connection accepted on fd: the peer socket's
+ * inode from sock_diag (SOCK_DIAG_BY_FAMILY for AF_UNIX with UDIAG_SHOW_PEER, sock_diag(7) and
  * <linux/unix_diag.h>), then its holder among the processes of the sandbox's network namespace
  * (px_socket_holder, proxy_peer.h) within budget_us of CPU time. Returns 0 with *pid set, or
  * -errno (-ENOENT: no such socket or no readable holder, -ETIMEDOUT, -EPROTO: a reply without

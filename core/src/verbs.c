@@ -691,7 +691,8 @@ static int verb_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *c
 	r = verb_on_args(sh, ctl_fd, &a);
 	if (r == CORDON_VERB_FAIL && !was_on && !a.no_exit && sh->interactive &&
 	    !sh->interactive(sh->arg)) {
-		ERR("on: this non-interactive shell ends now with status %d, so that it does not go "
+		ERR("on: this non-interactive shell ends now with status %d, so that it does not "
+		    "go "
 		    "on unconfined (`sandbox on --no-exit` returns 1 instead)\n",
 		    CORDON_VERB_EXIT);
 		return CORDON_VERB_EXIT;
