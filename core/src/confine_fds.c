@@ -19,6 +19,8 @@
  * - an fd whose name cannot be read back (longer than PATH_MAX, removed while other names remain)
  *   cannot be checked, and is refused unless its mount is read-only. */
 #include "confine_int.h"
+#include "cordon/guard.h"
+#include "session_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -127,8 +129,8 @@ int confine_fds_snapshot(struct confine_fds *s, const struct cordon_policy *p, c
 	while ((de = readdir(d))) {
 		char *end;
 		long fd = strtol(de->d_name, &end, 10);
-		if (de->d_name[0] == '.' || *end || fd == dirfd(d) || skipped((int)fd, skip, nskip) ||
-		    (only_stdio && fd > 2))
+		if (de->d_name[0] == '.' || *end || fd == dirfd(d) ||
+		    skipped((int)fd, skip, nskip) || (only_stdio && fd > 2))
 			continue;
 		struct confine_fd c;
 		if (!snap_one((int)fd, p, &c))
@@ -148,8 +150,8 @@ int confine_fds_snapshot(struct confine_fds *s, const struct cordon_policy *p, c
 
 static int refuse(const struct confine_fd *c, int err, const char *why, struct cordon_error *e)
 {
-	return cordon_error_set(e, err, "inherited fd %d (%s): %s; close it or pass another",
-				c->fd, c->path[0] ? c->path : "a name longer than PATH_MAX", why);
+	return cordon_error_set(e, err, "inherited fd %d (%s): %s; close it or pass another", c->fd,
+				c->path[0] ? c->path : "a name longer than PATH_MAX", why);
 }
 
 /* reopen: the object at the O_PATH fd p, opened as c was, installed at c->fd's number. */
@@ -197,7 +199,8 @@ static int rehome_one(const struct confine_fd *c, struct cordon_error *e)
 		if (p >= 0)
 			close(p);
 		if (c->dir)
-			return refuse(c, EXDEV, "the sandbox shows another directory or none there", e);
+			return refuse(c, EXDEV, "the sandbox shows another directory or none there",
+				      e);
 		if (c->host_ro)
 			return 0; /* nothing is written through it */
 		if (c->flags & O_PATH)
@@ -267,5 +270,42 @@ int cordon_fds_precheck(const struct cordon_policy *p, const int *skip, int nski
 		}
 	}
 	confine_fds_free(&s);
+	return bad;
+}
+
+int cordon_fds_precheck_session(const struct cordon_policy *p, const struct cordon_session *s,
+				const int *skip, int nskip, char *list, size_t len)
+{
+	struct cordon_guard_set g;
+	struct confine_fds fds;
+	struct cordon_error e = {{0}};
+	int set_fd, log_fd, bad = 0;
+
+	session_guard_fds(s, &set_fd, &log_fd);
+	if (set_fd < 0)
+		return 0; /* no guard: the rehoming after joining decides alone */
+	if (cordon_guard_set_from_fd(set_fd, &g, &e) < 0 ||
+	    confine_fds_snapshot(&fds, p, skip, nskip, false, &e) < 0) {
+		cordon_guard_set_free(&g);
+		snprintf(list, len, "  %s\n", e.msg);
+		return 1;
+	}
+	for (size_t i = 0; i < fds.n; i++) {
+		const struct confine_fd *c = &fds.v[i];
+		for (size_t j = 0; c->write && j < g.n; j++) {
+			const struct cordon_guard_entry *en = &g.v[j];
+			if (!(en->flags & CORDON_GUARD_READ_ONLY) || en->obj_dev != c->dev ||
+			    en->obj_ino != c->ino)
+				continue;
+			size_t o = strlen(list);
+			snprintf(list + o, len > o ? len - o : 0,
+				 "  fd %d: a write fd to a file that is read-only inside (%s) %s\n",
+				 c->fd, cordon_guard_why_text(en->why), c->path);
+			bad++;
+			break;
+		}
+	}
+	confine_fds_free(&fds);
+	cordon_guard_set_free(&g);
 	return bad;
 }

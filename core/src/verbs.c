@@ -797,6 +797,18 @@ static int verb_on_args(const struct cordon_shell *sh, int *ctl_fd, const struct
 		cordon_policy_free(&p);
 		return CORDON_VERB_FAIL;
 	}
+	/* Write fds to files the session pins read-only (known only now, from its guard set):
+	 * refused here, while nothing has changed, rather than after joining. */
+	list[0] = '\0';
+	n = cordon_fds_precheck_session(&p, s, NULL, 0, list, sizeof(list));
+	if (n > 0) {
+		ERR("on: refused: open file descriptors would reach outside the sandbox:\n%s"
+		    "  close them first, e.g. `exec N>&-`; nothing changed\n",
+		    list);
+		cordon_session_free(s);
+		cordon_policy_free(&p);
+		return CORDON_VERB_FAIL;
+	}
 	const struct cordon_session_info *si = cordon_session_get_info(s);
 	char self_exe[PATH_MAX];
 	find_self_exe(self_exe, sizeof(self_exe));

@@ -152,6 +152,32 @@ except OSError as e:
 	[ "$(cat "$W/plain")" = "orig"$'\n'"a" ] || fail "control: $(cat "$W/plain")"
 }
 
+@test "in place (bash), a write fd to a pinned file refuses sandbox on before anything changes" {
+	local so=$CORDON_TOP/build/bash-builtin/sandbox.so
+	[ -f "$so" ] || skip "build/bash-builtin/sandbox.so not built"
+	cp "$so" "$T/sandbox.so"
+	chmod a+r "$T/sandbox.so"
+	git_repo "$W"
+	cp "$W/.git/config" "$T/config.before"
+	echo orig >"$W/plain"
+	# the shell stays unconfined and says so: the write through fd 4 still works afterwards
+	run timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" bash --norc -c \
+		'exec 4>>"$2"; enable -f "$1" sandbox || exit 99
+		 sandbox on --no-exit; echo "on=$?"
+		 [ -n "$CORDON_SESSION" ] && echo confined || echo unconfined' \
+		sh "$T/sandbox.so" "$W/.git/config" </dev/null
+	assert_output_has "on=1" unconfined "fd 4: a write fd to a file that is read-only inside" \
+		"nothing changed"
+	cmp -s "$W/.git/config" "$T/config.before" || fail ".git/config changed"
+	# control: a write fd to a plain file of the writable tree is kept, and writes inside
+	run timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" bash --norc -c \
+		'exec 4>>"$2"; enable -f "$1" sandbox && sandbox on 2>/dev/null || exit 99
+		 echo a >&4; echo "w=$?"; [ -n "$CORDON_SESSION" ] && echo confined' \
+		sh "$T/sandbox.so" "$W/plain" </dev/null
+	assert_output_has "w=0" confined
+	[ "$(cat "$W/plain")" = "orig"$'\n'"a" ] || fail "control: $(cat "$W/plain")"
+}
+
 @test "output redirected by the caller stays writable through /dev/stdout (control of the grant)" {
 	env HOME="$TEST_HOME" "$CORDON" run -- "$PY" -c "$OPEN" /dev/stdout O_WRONLY O_APPEND \
 		>"$OUT/log2" 2>"$OUT/err2" </dev/null

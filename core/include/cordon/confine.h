@@ -61,4 +61,12 @@ int cordon_confine_in_place(const struct cordon_policy *p, struct cordon_session
 int cordon_fds_precheck(const struct cordon_policy *p, const int *skip, int nskip, char *list,
 			size_t len);
 
+/* cordon_fds_precheck_session: the same, once session s is started and before anything changes:
+ * write fds above 2 of files the session shows read-only inside a writable tree (the entries of
+ * its guard set marked CORDON_GUARD_READ_ONLY, compared by device and inode: .git/config, hooks,
+ * dot-files), which confinement would refuse after joining. Appended to list as
+ * "  fd N: why PATH\n"; returns their number (0 when s runs no guard). */
+int cordon_fds_precheck_session(const struct cordon_policy *p, const struct cordon_session *s,
+				const int *skip, int nskip, char *list, size_t len);
+
 #endif
