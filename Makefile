@@ -3,7 +3,8 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares
+PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares libnftnl libmnl ldns libssl libcrypto \
+           gnutls nettle
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE -Icore/include \
            $(shell pkg-config --cflags $(PKGS))
@@ -35,7 +36,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Only the parsers under test and what they call: the archive needs no other module.
-FUZZ_CORE    := error hostpat json policy config proxy_http proxy_socks5 strbuf vlog
+FUZZ_CORE    := error hostpat json policy config proxy_http proxy_socks5 strbuf vlog tls_sni \
+                dns_stub dns_pool ports git_policy git_pktline
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
 
 # The zsh module (Debian package zsh-dev: headers under /usr/include/zsh). `zmodload cordon/sandbox`
@@ -45,8 +47,26 @@ ZSH_INC    := -DMODULE
 ZSH_MOD_SO := $(BUILD)/zsh-module/cordon/sandbox.so
 ZSH_DEV    := $(wildcard /usr/include/zsh/zsh.mdh)
 
-.PHONY: all lib helper unit tools bash-builtin zsh-module install clean help fuzz fuzz-run sanitize
-all: lib helper unit tools bash-builtin $(if $(ZSH_DEV),zsh-module)
+# The init files of `cordon shell` (vscode-helper/shell/), where the helper finds them beside
+# itself: $(BUILD)/share/cordon/shell in the build tree, PREFIX/share/cordon/shell installed.
+SHELL_INIT_SRC := vscode-helper/shell/cordon-shell.bash vscode-helper/shell/zdotdir/.zshenv
+SHELL_INIT     := $(SHELL_INIT_SRC:vscode-helper/shell/%=$(BUILD)/share/cordon/shell/%)
+
+# Man pages cordon(1), sandbox(1) and cordon.json(5), from docs/man/*.scd with scdoc (Debian
+# package scdoc; build.sh installs it). Built by `all` where scdoc is installed.
+SCDOC    ?= scdoc
+MAN_SRC  := $(sort $(wildcard docs/man/*.scd))
+MAN      := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/%)
+HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
+
+# The Neovim help tags, so that `:help cordon` works as soon as nvim-plugin/ is on the runtime
+# path, without :helptags (which would write into the plugin's directory at run time).
+NVIM_TAGS := nvim-plugin/doc/tags
+
+.PHONY: all lib helper unit tools bash-builtin zsh-module shell-init man nvim-tags install \
+	uninstall clean help fuzz fuzz-run sanitize
+all: lib helper unit tools bash-builtin $(if $(ZSH_DEV),zsh-module) shell-init nvim-tags \
+	$(if $(HAVE_SCDOC),man)
 
 lib: $(BUILD)/libcordon.a
 helper: $(BUILD)/cordon
@@ -54,6 +74,21 @@ unit: $(UNIT_BIN)
 tools: $(TOOL_BIN)
 bash-builtin: $(BUILTIN_SO)
 zsh-module: $(ZSH_MOD_SO)
+shell-init: $(SHELL_INIT)
+man: $(MAN)
+nvim-tags: $(NVIM_TAGS)
+
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	$(SCDOC) <$< >$@.tmp && mv $@.tmp $@
+
+$(NVIM_TAGS): nvim-plugin/doc/cordon.txt build-aux/helptags.awk
+	LC_ALL=C awk -f build-aux/helptags.awk nvim-plugin/doc/cordon.txt | LC_ALL=C sort -u >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/share/cordon/shell/%: vscode-helper/shell/%
+	@mkdir -p $(dir $@)
+	install -m 644 $< $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -141,34 +176,70 @@ sanitize:
 	$(if $(ZSH_DEV),mkdir -p $(SAN_BUILD)/zsh-module/cordon && cp \
 		$(SAN_BUILD)/so/zsh-module/cordon/sandbox.so $(SAN_BUILD)/zsh-module/cordon/sandbox.so)
 
-# install: the helper, the bash builtin, the zsh module and both completions, under
-# $(DESTDIR)$(PREFIX). Debian's bash searches $(PREFIX)/lib/bash (BASH_LOADABLES_PATH) and its zsh
+# install: the helper, the bash builtin, the zsh module, the init files of `cordon shell`, the
+# completions of `cordon` and `sandbox` (bash, zsh), the man pages and the Neovim plugin, under
+# $(DESTDIR)$(PREFIX). Debian's bash searches $(PREFIX)/lib/bash (BASH_LOADABLES_PATH),
+# bash-completion $(PREFIX)/share/bash-completion/completions and zsh
 # $(PREFIX)/share/zsh/site-functions (fpath) by default; the zsh module directory must be added to
 # module_path (`module_path+=($(PREFIX)/lib/zsh)`), as zsh looks only in its own by default.
+# Neovim loads packages under $(PREFIX)/share/nvim/site/pack/*/start by default (its packpath).
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
 BASH_LOADDIR ?= $(PREFIX)/lib/bash
 ZSH_MODDIR   ?= $(PREFIX)/lib/zsh
 ZSH_FUNCDIR  ?= $(PREFIX)/share/zsh/site-functions
 BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SHAREDIR     ?= $(PREFIX)/share/cordon
+MANDIR       ?= $(PREFIX)/share/man
+NVIM_PACKDIR ?= $(PREFIX)/share/nvim/site/pack/cordon/start/cordon
 
-install: helper bash-builtin $(if $(ZSH_DEV),zsh-module)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASH_LOADDIR) $(DESTDIR)$(BASH_COMPDIR)
+install: helper bash-builtin $(if $(ZSH_DEV),zsh-module) shell-init nvim-tags \
+		$(if $(HAVE_SCDOC),man)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASH_LOADDIR) $(DESTDIR)$(BASH_COMPDIR) \
+		$(DESTDIR)$(ZSH_FUNCDIR) $(DESTDIR)$(SHAREDIR)/shell/zdotdir
 	install -m 755 $(BUILD)/cordon $(DESTDIR)$(BINDIR)/cordon
 	install -m 644 $(BUILTIN_SO) $(DESTDIR)$(BASH_LOADDIR)/sandbox.so
 	install -m 644 bash-builtin/sandbox.bash-completion $(DESTDIR)$(BASH_COMPDIR)/sandbox
-	install -d $(DESTDIR)$(ZSH_FUNCDIR)
-	install -m 644 zsh-module/_sandbox $(DESTDIR)$(ZSH_FUNCDIR)/_sandbox
+	install -m 644 completions/cordon.bash $(DESTDIR)$(BASH_COMPDIR)/cordon
+	install -m 644 zsh-module/_sandbox completions/_cordon $(DESTDIR)$(ZSH_FUNCDIR)/
+	install -m 644 $(BUILD)/share/cordon/shell/cordon-shell.bash $(DESTDIR)$(SHAREDIR)/shell/
+	install -m 644 $(BUILD)/share/cordon/shell/zdotdir/.zshenv $(DESTDIR)$(SHAREDIR)/shell/zdotdir/
 	if [ -f $(ZSH_MOD_SO) ]; then \
 		install -d $(DESTDIR)$(ZSH_MODDIR)/cordon && \
 		install -m 644 $(ZSH_MOD_SO) $(DESTDIR)$(ZSH_MODDIR)/cordon/sandbox.so; \
 	else echo "install: zsh module not built (install zsh-dev); skipped" >&2; fi
+	if [ -f $(BUILD)/man/cordon.1 ]; then \
+		install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 && \
+		install -m 644 $(BUILD)/man/cordon.1 $(BUILD)/man/sandbox.1 $(DESTDIR)$(MANDIR)/man1/ && \
+		install -m 644 $(BUILD)/man/cordon.json.5 $(DESTDIR)$(MANDIR)/man5/; \
+	else echo "install: man pages not built (install scdoc); skipped" >&2; fi
+	install -d $(DESTDIR)$(NVIM_PACKDIR)/plugin $(DESTDIR)$(NVIM_PACKDIR)/lua/cordon \
+		$(DESTDIR)$(NVIM_PACKDIR)/doc
+	install -m 644 nvim-plugin/plugin/*.lua $(DESTDIR)$(NVIM_PACKDIR)/plugin/
+	install -m 644 nvim-plugin/lua/cordon/*.lua $(DESTDIR)$(NVIM_PACKDIR)/lua/cordon/
+	install -m 644 nvim-plugin/doc/cordon.txt $(NVIM_TAGS) $(DESTDIR)$(NVIM_PACKDIR)/doc/
+
+# uninstall: every file install puts there, then the directories cordon owns alone.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cordon $(DESTDIR)$(BASH_LOADDIR)/sandbox.so \
+		$(DESTDIR)$(BASH_COMPDIR)/sandbox $(DESTDIR)$(BASH_COMPDIR)/cordon \
+		$(DESTDIR)$(ZSH_FUNCDIR)/_sandbox $(DESTDIR)$(ZSH_FUNCDIR)/_cordon \
+		$(DESTDIR)$(ZSH_MODDIR)/cordon/sandbox.so \
+		$(DESTDIR)$(MANDIR)/man1/cordon.1 $(DESTDIR)$(MANDIR)/man1/sandbox.1 \
+		$(DESTDIR)$(MANDIR)/man5/cordon.json.5 \
+		$(DESTDIR)$(SHAREDIR)/shell/cordon-shell.bash $(DESTDIR)$(SHAREDIR)/shell/zdotdir/.zshenv
+	rm -rf $(DESTDIR)$(NVIM_PACKDIR)
+	-rmdir $(DESTDIR)$(ZSH_MODDIR)/cordon $(DESTDIR)$(SHAREDIR)/shell/zdotdir \
+		$(DESTDIR)$(SHAREDIR)/shell $(DESTDIR)$(SHAREDIR) \
+		$(DESTDIR)$(PREFIX)/share/nvim/site/pack/cordon/start \
+		$(DESTDIR)$(PREFIX)/share/nvim/site/pack/cordon 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo "targets: all (default) lib helper unit tools bash-builtin zsh-module install clean;" \
+	@echo "targets: all (default) lib helper unit tools bash-builtin zsh-module shell-init man" \
+		"nvim-tags install uninstall clean; deb (Debian package, ../cordon_*.deb);" \
 		"fuzz fuzz-run (clang, not in all); sanitize (ASan+UBSan build in $(SAN_BUILD))"
 
 -include $(CORE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/bash-builtin/sandbox.d \

@@ -5,10 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# scdoc: the man pages; bash-completion: loads the installed completions of cordon and sandbox.
 build_pkgs=(build-essential pkg-config libseccomp-dev libnl-3-dev libnl-route-3-dev libjsmn-dev
-	libhttp-parser-dev libc-ares-dev libcap-dev libcmocka-dev bash-builtins zsh-dev)
+	libhttp-parser-dev libc-ares-dev libgnutls28-dev libcap-dev libcmocka-dev bash-builtins zsh-dev scdoc
+	bash-completion libnftnl-dev libmnl-dev libldns-dev libssl-dev)
+# debhelper: tests/run.sh builds the Debian package (dpkg-buildpackage) for package.bats.
 test_pkgs=(bats curl git openssl python3 tmux util-linux bubblewrap hyperfine zsh neovim
-	openssh-client openssh-server)
+	openssh-client openssh-server debhelper bind9-dnsutils netcat-openbsd
+	openjdk-17-jdk-headless)
 
 mode=${1:-build}
 case "$mode" in

@@ -15,11 +15,15 @@
 #include "shell.h"
 #include "common.h"
 #include "jobs.h"
+#include "execute_cmd.h"
 
+#include "cordon/notices.h"
 #include "cordon/verbs.h"
 
-/* The adapter's only state: the private control channel to the session process (-1: off). */
+/* The adapter's state: the private control channel to the session process (-1: off), and what
+ * the prompt notices keep between prompts. */
 static int ctl_fd = -1;
+static struct cordon_notices notices;
 
 static const char *getvar(void *arg, const char *name)
 {
@@ -110,6 +114,102 @@ static int interrupted(void *arg)
 	       (signal_is_pending && signal_is_pending(SIGINT));
 }
 
+static int is_interactive(void *arg)
+{
+	(void)arg;
+	return interactive_shell;
+}
+
+/* append_hook_string: bash before 5.1 runs PROMPT_COMMAND as one string: the hook goes on a line
+ * of its own at its end, unless it is there already. */
+static int append_hook_string(SHELL_VAR *v)
+{
+	const char *old = v ? get_variable_value(v) : NULL;
+	size_t n = old ? strlen(old) : 0, h = strlen(CORDON_NOTICES_HOOK);
+	if (old && n >= h && !strcmp(old + n - h, CORDON_NOTICES_HOOK))
+		return 0;
+	char *val = malloc(n + h + 2);
+	if (!val)
+		return -ENOMEM;
+	sprintf(val, "%s%s%s", old ? old : "", n ? "\n" : "", CORDON_NOTICES_HOOK);
+	v = bind_variable("PROMPT_COMMAND", val, 0);
+	free(val);
+	return v ? 0 : -EINVAL;
+}
+
+struct hook_scan {
+	arrayind_t found[16];
+	int n;
+};
+
+static int find_hook(ARRAY_ELEMENT *ae, void *arg)
+{
+	struct hook_scan *s = arg;
+	if (element_value(ae) && !strcmp(element_value(ae), CORDON_NOTICES_HOOK) && s->n < 16)
+		s->found[s->n++] = element_index(ae);
+	return 0;
+}
+
+/* prompt_hook: `sandbox notices` as the last element of the PROMPT_COMMAND array (bash 5.1+:
+ * every element runs before each prompt, in index order). A string PROMPT_COMMAND becomes
+ * element 0, so the person's later `PROMPT_COMMAND=...` and `PROMPT_COMMAND+="; ..."` change
+ * that element and leave the hook in place; an element appended after the hook moves it back to
+ * the end at the next prompt. Only `PROMPT_COMMAND=(...)` or `unset` drop it (until the next
+ * `sandbox notify on`). */
+static int prompt_hook(void *arg)
+{
+	(void)arg;
+	SHELL_VAR *vi = find_variable("BASH_VERSINFO"), *v = find_variable("PROMPT_COMMAND");
+	const char *major = vi && array_p(vi) ? array_reference(array_cell(vi), 0) : NULL;
+	const char *minor = vi && array_p(vi) ? array_reference(array_cell(vi), 1) : NULL;
+	if (v && (readonly_p(v) || noassign_p(v) || assoc_p(v)))
+		return -EPERM;
+	if (!major || !minor || atoi(major) < 5 || (atoi(major) == 5 && atoi(minor) < 1))
+		return append_hook_string(v);
+	if (!v)
+		v = make_new_array_variable("PROMPT_COMMAND");
+	else if (!array_p(v))
+		v = convert_var_to_array(v);
+	if (!v)
+		return -EINVAL;
+	ARRAY *a = array_cell(v);
+	struct hook_scan found = {.n = 0};
+	array_walk(a, find_hook, &found);
+	if (found.n == 1 && found.found[0] == array_max_index(a))
+		return 0;
+	for (int i = 0; i < found.n; i++) {
+		ARRAY_ELEMENT *ae = array_remove(a, found.found[i]);
+		if (ae)
+			array_dispose_element(ae);
+	}
+	return array_insert(a, array_max_index(a) + 1, CORDON_NOTICES_HOOK) < 0 ? -ENOMEM : 0;
+}
+
+/* readline's history list (bash links it in): the entry just typed, and its number. */
+typedef struct _hist_entry {
+	char *line;
+	char *timestamp;
+	void *data;
+} HIST_ENTRY;
+extern HIST_ENTRY *history_get(int);
+extern int history_base, history_length, history_lines_this_session;
+
+/* last_command: the last history line and $? as PROMPT_COMMAND sees them (bash restores $? for
+ * each element it runs, parse.y execute_variable_command). */
+static int last_command(void *arg, char *buf, size_t len, long *number, int *status)
+{
+	(void)arg;
+	*status = last_command_exit_value;
+	HIST_ENTRY *h = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+	if (!h || !h->line)
+		return -ENOENT;
+	snprintf(buf, len, "%s", h->line);
+	/* history_length stops growing at HISTSIZE; the total count of lines saved this session
+	 * keeps counting. */
+	*number = (long)history_lines_this_session;
+	return 0;
+}
+
 int sandbox_builtin(WORD_LIST *list)
 {
 	char *argv[256];
@@ -133,8 +233,19 @@ int sandbox_builtin(WORD_LIST *list)
 		.live_jobs = live_jobs,
 		.history_append = history_append,
 		.interrupted = interrupted,
+		.interactive = is_interactive,
+		.notices = &notices,
+		.prompt_hook = prompt_hook,
+		.last_command = last_command,
 	};
-	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+	int r = cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+	if (r == CORDON_VERB_EXIT) {
+		/* as `exit 125`: the EXIT trap runs and the status stays (run_exit_trap returns the
+		 * last command's status) */
+		last_command_exit_value = r;
+		exit_shell(r);
+	}
+	return r;
 }
 
 /* Pin this object in memory (RTLD_NODELETE): `enable -d sandbox` must not drop the control fd's

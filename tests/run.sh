@@ -68,28 +68,44 @@ chmod 755 "$stage"
 mkdir -p "$stage/build"
 cp -a "$bdir/cordon" "$stage/build/"
 [ -d "$bdir/tests" ] && cp -a "$bdir/tests" "$stage/build/"
-for extra in bash-builtin zsh-module; do
+for extra in bash-builtin zsh-module share; do
 	[ -d "$bdir/$extra" ] && cp -a "$bdir/$extra" "$stage/build/"
 done
 cp -a "$top/tests" "$stage/tests"
+# The completions as they sit in the checkout, for completions.bats.
+[ -d "$top/completions" ] && cp -a "$top/completions" "$stage/completions"
+mkdir -p "$stage/bash-builtin" "$stage/zsh-module"
+cp -a "$top/bash-builtin/sandbox.bash-completion" "$stage/bash-builtin/"
+cp -a "$top/zsh-module/_sandbox" "$stage/zsh-module/"
 # The editor plugins, for editors.bats (the extension without node_modules: its tests stub vscode).
 [ -d "$top/nvim-plugin" ] && cp -a "$top/nvim-plugin" "$stage/nvim-plugin"
 [ -d "$top/vscode-helper/extension" ] && mkdir -p "$stage/vscode-helper" &&
 	tar -C "$top/vscode-helper" --exclude=node_modules -cf - extension | tar -C "$stage/vscode-helper" -xf -
+# The Debian package, built once from the checkout for package.bats; both runs read it from the
+# stage. A failed build is reported there (the log is $stage/deb/build.log).
+mkdir -p "$stage/deb"
+if command -v dpkg-buildpackage >/dev/null && [ -f "$top/debian/control" ]; then
+	deb_start=$SECONDS
+	if "$top/tests/tools/build-deb.sh" "$top" "$stage/deb"; then
+		echo "# Debian package built in $((SECONDS - deb_start)) s: $(cd "$stage/deb" && ls ./*.deb)"
+	else
+		echo "# the Debian package did not build (package.bats fails)"
+		touch "$stage/deb/FAILED"
+	fi
+fi
+export CORDON_DEB_DIR=$stage/deb CORDON_SOURCE=$top CORDON_BUILD_DIR=$bdir
 chmod -R a+rX "$stage"
-trap 'rm -rf "$stage" ${suid_dir:+"$suid_dir"} ${san_dir:+"$san_dir"}' EXIT
+trap 'rm -rf "$stage" ${san_dir:+"$san_dir"}' EXIT
 
 # A setuid-root probe for "a setuid binary gains nothing" (only root can make one). Outside /tmp:
 # a confined command sees a private /tmp.
-suid_dir=
 probe=$bdir/tests/tools/probe-e2e-attacks
 if [ "$(id -u)" = 0 ] && [ -x "$probe" ]; then
-	suid_dir=$(mktemp -d /var/tmp/cordon-setuid.XXXXXX)
-	chmod 755 "$suid_dir"
-	cp "$probe" "$suid_dir/probe-setuid"
-	chown 0:0 "$suid_dir/probe-setuid"
-	chmod 4755 "$suid_dir/probe-setuid"
-	export CORDON_TEST_SETUID_PROBE=$suid_dir/probe-setuid
+	mkdir -m 755 "$stage/setuid"
+	cp "$probe" "$stage/setuid/probe-setuid"
+	chown 0:0 "$stage/setuid/probe-setuid"
+	chmod 4755 "$stage/setuid/probe-setuid"
+	export CORDON_TEST_SETUID_PROBE=$stage/setuid/probe-setuid
 fi
 
 # In a sanitizer build the passing tests' output is kept too (in $bdir/bats-WHO.tap), so that a
@@ -100,25 +116,85 @@ if [ -n "$san_dir" ]; then
 	export ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}"
 	bats_opts+=(--show-output-of-passing-tests --verbose-run)
 fi
+
+# --- what a suite left behind ------------------------------------------------------------------
+# Every suite runs under tests/tools/subreaper: the processes it starts and orphans are re-parented
+# there instead of to init, so after bats has exited whatever is still below it was left by the
+# suite (and so is a process elsewhere whose cwd, executable or command line is inside the copy).
+# The runner's own processes and the rest of the machine are never below it. Mounts: this mount
+# namespace's table (proc(5), /proc/PID/mountinfo) before and after the suite, compared by root,
+# mount point, type and source; a namespace kept alive by a bind mount of its nsfs file shows up
+# there as well, one kept by a process goes with that process. Each finding is a "not ok".
+reaper=$bdir/tests/tools/subreaper
+[ -x "$reaper" ] || { echo "run.sh: $reaper not built (make tools)" >&2; exit 1; }
+
+mount_table() {
+	awk '{ i = index($0, " - "); split(substr($0, i + 3), f, " "); print $4, $5, f[1], f[2] }' \
+		/proc/self/mountinfo | LC_ALL=C sort
+}
+
+# left_behind SUITE REPORT MOUNTS_BEFORE: print a "not ok" line (numbered on from $tap_n) per
+# process in REPORT and per mount in the table now that was not in MOUNTS_BEFORE (unmounted when it
+# is inside the copy: removing the copy must not descend into it).
+left_behind() {
+	local name=$1 line m autofs
+	autofs=$(awk '$3 == "autofs" { print $2 }' <<<"$3")
+	while IFS= read -r line; do
+		tap_n=$((tap_n + 1))
+		echo "not ok $tap_n $name left a process behind (killed now): $line"
+	done <"$2"
+	while IFS= read -r line; do
+		m=${line#* }
+		m=${m%% *}
+		# An automount point (systemd's binfmt_misc, for one) is mounted on first access by
+		# the system, not by the test that looked there.
+		[ -n "$autofs" ] && grep -qxF -- "$m" <<<"$autofs" && continue
+		tap_n=$((tap_n + 1))
+		echo "not ok $tap_n $name left a mount behind: $line"
+		[[ $m == "$stage"/* ]] && umount -l "$(printf '%b' "$m")" 2>/dev/null
+	done < <(LC_ALL=C comm -13 <(printf '%s\n' "$3") <(mount_table))
+}
+
+# renumber: bats' TAP of one suite numbered on from $tap_n (its plan dropped; one plan at the end).
+renumber() {
+	awk -v off="$tap_n" '
+		/^1\.\.[0-9]+$/ { next }
+		match($0, /^(not )?ok [0-9]+/) {
+			pre = substr($0, 1, RLENGTH); n = pre; sub(/^(not )?ok /, "", n)
+			sub(/[0-9]+$/, "", pre)
+			print pre (n + off) substr($0, RLENGTH + 1); next
+		}
+		{ print }'
+}
+
 suites=("$stage"/tests/bats/*.bats)
 if [ -e "${suites[0]}" ]; then
 	if [ "$(id -u)" = 0 ]; then users=(root nobody); else users=(self); fi
 	for who in "${users[@]}"; do
 		out=$(mktemp)
 		echo "# bats suites as $who"
-		if [ "$who" = root ]; then
-			CORDON_TEST_AS=root bats "${bats_opts[@]}" "${suites[@]}" >"$out" 2>&1
-		elif [ "$who" = self ]; then
+		as=(env CORDON_TEST_AS="$who")
+		if [ "$who" != root ]; then
 			home=$(mktemp -d /tmp/cordon-home.XXXXXX)
-			HOME="$home" CORDON_TEST_AS=nobody bats "${bats_opts[@]}" "${suites[@]}" >"$out" 2>&1
-			rm -rf "$home"
-		else
-			home=$(mktemp -d /tmp/cordon-home.XXXXXX)
-			chown 65534:65534 "$home"
-			setpriv --reuid=65534 --regid=65534 --clear-groups \
-				env HOME="$home" CORDON_TEST_AS=nobody bats "${bats_opts[@]}" "${suites[@]}" >"$out" 2>&1
-			rm -rf "$home"
+			as=(env HOME="$home" CORDON_TEST_AS=nobody)
 		fi
+		if [ "$who" = nobody ]; then
+			chown 65534:65534 "$home"
+			as=(setpriv --reuid=65534 --regid=65534 --clear-groups "${as[@]}")
+		fi
+		tap_n=0
+		for suite in "${suites[@]}"; do
+			name=${suite##*/}
+			rep=$(mktemp)
+			before=$(mount_table)
+			"$reaper" --report "$rep" --marker "$stage" -- \
+				"${as[@]}" bats "${bats_opts[@]}" "$suite" 2>&1 | renumber >>"$out"
+			tap_n=$(grep -cE '^(not )?ok ' "$out")
+			left_behind "$name" "$rep" "$before" >>"$out"
+			rm -f "$rep"
+		done
+		echo "1..$tap_n" >>"$out"
+		[ "$who" != root ] && rm -rf "$home"
 		if [ -n "$san_dir" ]; then
 			sed "s/^\(not \)\{0,1\}ok [0-9]* /&[$who] /" "$out" >"$bdir/bats-$who.tap"
 			echo "# full output: $bdir/bats-$who.tap"

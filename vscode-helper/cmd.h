@@ -11,6 +11,7 @@ int cmd_run(int argc, char **argv);     /* cmd_run.c */
 int cmd_check(int argc, char **argv);   /* cmd_check.c */
 int cmd_policy(int argc, char **argv);  /* cmd_policy.c */
 int cmd_connect(int argc, char **argv); /* cmd_connect.c */
+int cmd_sign(int argc, char **argv);    /* cmd_sign.c: git's gpg.ssh.program (-Y ...) */
 int cmd_log(int argc, char **argv);     /* cmd_log.c */
 int cmd_approve(int argc, char **argv); /* cmd_approve.c */
 int cmd_shell(int argc, char **argv);   /* cmd_shell.c */

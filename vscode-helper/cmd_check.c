@@ -17,8 +17,9 @@ static const char help[] =
     "  --json   print one JSON object on stdout (nothing else goes to stdout)\n"
     "\n"
     "Exit status: 0 when every layer is available, 1 when something is missing (the\n"
-    "\"would be missing\" line / \"missing\" array names it; without user namespaces the\n"
-    "sandbox is \"degraded\": Landlock and seccomp only), 2 on a usage error.\n";
+    "\"would be missing\" line / \"missing\" array names it; without user namespaces cordon\n"
+    "cannot confine at all, and \"status\" / \"userns_why\" say why and what can be done), 2 on\n"
+    "a usage error.\n";
 
 int cmd_check(int argc, char **argv)
 {

@@ -38,15 +38,18 @@ static int print_denial(const struct cordon_vlog_entry *v, void *arg)
 	} else {
 		fputs("cordon: refused ", stderr);
 		put_safe(v->host);
-		fprintf(stderr, ":%u (%s)\n", v->port, v->reason);
+		if (strcmp(v->proto, "dns")) /* a name looked up at the DNS stub has no port */
+			fprintf(stderr, ":%u", v->port);
+		fprintf(stderr, " (%s)\n", v->reason);
 	}
 	return 0;
 }
 
+/* warn: a notice from cordon_run; "note: ..." ones are information, the rest warnings. */
 static void warn(const char *msg, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "cordon: warning: %s\n", msg);
+	fprintf(stderr, "cordon: %s%s\n", strncmp(msg, "note: ", 6) ? "warning: " : "", msg);
 }
 
 int cmd_run(int argc, char **argv)

@@ -169,6 +169,11 @@ int cmd_serve(int argc, char **argv)
 			free(pf);
 			break;
 		}
+		/* Sessions first: a session/died comes before the exit of the run it ends. */
+		k = 2 + 3 * nr;
+		for (struct conn *c = s.conns; c; c = c->next, k++)
+			if (pf[k].revents && c->fd >= 0)
+				serve_on_conn(&s, c);
 		k = 2;
 		for (struct run *r = s.runs, *nx; r; r = nx) {
 			nx = r->next;
@@ -180,9 +185,6 @@ int cmd_serve(int argc, char **argv)
 				serve_finish_run(&s, r);
 			k += 3;
 		}
-		for (struct conn *c = s.conns; c; c = c->next, k++)
-			if (pf[k].revents && c->fd >= 0)
-				serve_on_conn(&s, c);
 		if (pf[1].revents)
 			serve_on_accept(&s);
 		now = serve_now_ms();

@@ -1,5 +1,6 @@
-/* cmd_shell.c — `cordon shell`: the person's $SHELL, login and interactive, confined like
- * `cordon run` (for editor terminal profiles); also the shared "flags + argv → cordon_run" step. */
+/* cmd_shell.c — `cordon shell`: the person's $SHELL, login and interactive, confined (for editor
+ * terminal profiles): bash and zsh in place (shell_inplace.c), others like `cordon run`; also the
+ * shared "flags + argv → cordon_run" step. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +12,14 @@
 #include "cordon/run.h"
 #include "cordon/verbs.h"
 #include "policy_flags.h"
+#include "shell_inplace.h"
 
 static const char shell_usage[] =
     "usage: cordon shell " POLICY_FLAGS_USAGE " [-- SHELL-ARGS...]\n"
-    "  runs $SHELL (default /bin/bash) as a login, interactive shell, confined like cordon run;\n"
-    "  CORDON_PROMPT is set to \"" CORDON_PROMPT_TEXT "\" for the prompt\n";
+    "  runs $SHELL (default /bin/bash) as a login, interactive shell, confined; bash and zsh\n"
+    "  are confined in place by their own `sandbox on`, so the sandbox verbs work there (not\n"
+    "  with SHELL-ARGS); other shells are confined like cordon run. CORDON_PROMPT is set to\n"
+    "  \"" CORDON_PROMPT_TEXT "\" for the prompt\n";
 
 static void warn(const char *msg, void *arg)
 {
@@ -52,11 +56,65 @@ int cmd_run_confined(const char *who, const struct policy_flags *f, char *const 
 	return r;
 }
 
+/* on_words: the policy flags as the words of `sandbox on` (pointers into f), malloc'd. */
+static char **on_words(const struct policy_flags *f, size_t *n)
+{
+	const struct cordon_policy_request *rq = &f->rq;
+	static const char *const names[] = {"--allow-write", "--allow-host", "--allow-bind",
+					    "--expose"};
+	char *const *lists[] = {rq->allow_write, rq->allow_host, rq->allow_bind, rq->expose};
+	const size_t counts[] = {rq->n_allow_write, rq->n_allow_host, rq->n_allow_bind,
+				 rq->n_expose};
+	char **w = calloc(2 * (counts[0] + counts[1] + counts[2] + counts[3]) + 5, sizeof(*w));
+	*n = 0;
+	if (!w)
+		return NULL;
+	if (rq->config) {
+		w[(*n)++] = "--config";
+		w[(*n)++] = rq->config;
+	}
+	for (size_t k = 0; k < 4; k++) {
+		for (size_t i = 0; i < counts[k]; i++) {
+			w[(*n)++] = (char *)names[k];
+			w[(*n)++] = lists[k][i];
+		}
+	}
+	if (rq->strict)
+		w[(*n)++] = "--strict";
+	if (rq->lock)
+		w[(*n)++] = "--lock";
+	return w;
+}
+
+/* in_place: bash or zsh confined by its own `sandbox on`. The policy is built here first, so a
+ * bad flag or config is reported before any shell starts. Returns only on failure. */
+static int in_place(const char *shell, enum shell_kind kind, const struct shell_inplace *in,
+		    const struct policy_flags *f)
+{
+	struct cordon_policy p;
+	struct cordon_error e = {{0}};
+	size_t n;
+	int r = policy_flags_build(f, &p, &e);
+
+	cordon_policy_free(&p);
+	if (r < 0) {
+		fprintf(stderr, "cordon shell: %s\n", e.msg);
+		return CORDON_EXIT_SETUP;
+	}
+	char **w = on_words(f, &n);
+	if (!w)
+		return CORDON_EXIT_SETUP;
+	r = shell_inplace_exec(shell, kind, in, w, n);
+	free(w);
+	return r;
+}
+
 int cmd_shell(int argc, char **argv)
 {
 	struct policy_flags f;
+	struct shell_inplace in;
 	const char *shell = getenv("SHELL");
-	char **av;
+	char **av, why[PATH_MAX + 128];
 	int first, r, n = 0;
 
 	first = policy_flags_parse(argc, argv, &f);
@@ -64,6 +122,21 @@ int cmd_shell(int argc, char **argv)
 		return r;
 	if (!shell || shell[0] != '/')
 		shell = "/bin/bash";
+	/* Shell arguments could make the shell skip its init file (bash -c, zsh -f): those runs,
+	 * and shells without the builtin, are confined from outside instead. */
+	enum shell_kind kind = first < argc ? SHELL_OTHER : shell_inplace_kind(shell);
+	if (kind != SHELL_OTHER) {
+		if (shell_inplace_find(kind, &in, why, sizeof(why)) == 0) {
+			r = in_place(shell, kind, &in, &f);
+			policy_flags_free(&f);
+			return r;
+		}
+		fprintf(
+		    stderr,
+		    "cordon shell: warning: %s; the shell is confined from outside, without the "
+		    "sandbox verbs\n",
+		    why);
+	}
 	av = calloc(argc - first + 4, sizeof(*av));
 	if (!av) {
 		policy_flags_free(&f);

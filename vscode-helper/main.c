@@ -9,28 +9,29 @@
 #endif
 
 static const char usage[] =
-	"usage: cordon COMMAND [ARGS]\n"
-	"\n"
-	"  run [--config F] [--allow-write P]... [--allow-host H]... [--strict] [--lock]\n"
-	"      [-c STRING | -- CMD ARGS...]\n"
-	"                      run CMD confined (own PID namespace, fresh /proc); exit status passes\n"
-	"                      through (128+N on signal N), 125 on a setup failure\n"
-	"  check [--json]      what this kernel supports and what would be missing\n"
-	"  policy [--json] [--config F] [--allow-write P]... [--allow-host H]...\n"
-	"                      the effective merged policy\n"
-	"  log [--json] [-f] [SESSION|FILE]\n"
-	"                      denied requests of a session (default: the current one, else the\n"
-	"                      latest); -f: then each new one as it is logged, until Ctrl-C\n"
-	"  approve [--reject|--pending] SESSION [HOST[:PORT]...]\n"
-	"                      answer a locked session's request, from outside the sandbox\n"
-	"  connect HOST PORT   relay stdin/stdout to HOST:PORT through the session's proxy\n"
-	"                      (for ssh's ProxyCommand inside a session)\n"
-	"  shell [policy flags] a confined $SHELL (login, interactive), for editor terminals\n"
-	"  sh [policy flags] -c STRING\n"
-	"                      a confined `sh -c` drop-in (VS Code tasks, Neovim 'shell')\n"
-	"  serve --stdio [--ask-timeout SECONDS]\n"
-	"                      JSON-RPC 2.0 for editors, one message per line on stdin/stdout\n"
-	"  --version, --help\n";
+    "usage: cordon COMMAND [ARGS]\n"
+    "\n"
+    "  run [--config F] [--allow-write P]... [--allow-host H]... [--strict] [--lock]\n"
+    "      [--allow-bind PORT]... [--expose PORT[:HOSTPORT]]...\n"
+    "      [-c STRING | -- CMD ARGS...]\n"
+    "                      run CMD confined (own PID namespace, fresh /proc); exit status passes\n"
+    "                      through (128+N on signal N), 125 on a setup failure\n"
+    "  check [--json]      what this kernel supports and what would be missing\n"
+    "  policy [--json] [--config F] [--allow-write P]... [--allow-host H]...\n"
+    "                      the effective merged policy\n"
+    "  log [--json] [-f] [SESSION|FILE]\n"
+    "                      denied requests of a session (default: the current one, else the\n"
+    "                      latest); -f: then each new one as it is logged, until Ctrl-C\n"
+    "  approve [--reject|--pending] SESSION [HOST[:PORT]...]\n"
+    "                      answer a locked session's request, from outside the sandbox\n"
+    "  connect HOST PORT   relay stdin/stdout to HOST:PORT through the session's proxy\n"
+    "                      (for ssh's ProxyCommand inside a session)\n"
+    "  shell [policy flags] a confined $SHELL (login, interactive), for editor terminals\n"
+    "  sh [policy flags] -c STRING\n"
+    "                      a confined `sh -c` drop-in (VS Code tasks, Neovim 'shell')\n"
+    "  serve --stdio [--ask-timeout SECONDS]\n"
+    "                      JSON-RPC 2.0 for editors, one message per line on stdin/stdout\n"
+    "  --version, --help\n";
 
 struct command {
 	const char *name;
@@ -54,6 +55,9 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	/* git runs its gpg.ssh.program with ssh-keygen's arguments (git_env.h) */
+	if (!strcmp(argv[1], "-Y"))
+		return cmd_sign(argc, argv);
 	if (!strcmp(argv[1], "--version")) {
 		printf("cordon %s\n", CORDON_VERSION);
 		return 0;

@@ -12,8 +12,7 @@
 #include "cordon/policy_build.h"
 
 struct policy_flags {
-	struct cordon_policy_request
-	    rq;		     /* --config, --allow-write, --allow-host, --strict, --lock */
+	struct cordon_policy_request rq; /* the policy flags (policy_build.h) */
 	bool json;	     /* --json: the command prints JSON on stdout (if it supports it) */
 	const char *command; /* -c STRING (for `cordon run -c`), or NULL */
 	bool help;	     /* --help / -h */

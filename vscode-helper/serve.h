@@ -36,6 +36,9 @@ struct conn { /* a session process connected to the ask socket */
 	int fd;
 	char id[64];
 	char *log_path;
+	long caller;  /* the process that started the session ("caller PID"), 0 if not told */
+	char *run_id; /* the request id of our run whose session it is (raw JSON), or NULL */
+	bool bye;     /* it said its session ends as it should */
 };
 
 struct ask {

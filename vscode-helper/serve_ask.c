@@ -86,20 +86,57 @@ static void conn_close(struct serve *s, struct conn *c)
 	c->fd = -1; /* kept for log.list and status */
 }
 
-/* on_conn: one message from a session process: "hello ID LOGPATH" or "ask TOKEN HOST PORT". */
+/* session_died: c's session process ended without "bye" (killed, crashed): its confined
+ * processes have no network any more. Tell the client: notification session/died {session,
+ * pid (the session's caller, when known), id (the run's request id, when it is a run of ours),
+ * message}. */
+static void session_died(const struct conn *c)
+{
+	static const char msg[] = "the session process died; the network was cut";
+	struct cordon_strbuf b = {0};
+
+	fprintf(stderr, "cordon serve: session %s: %s\n", c->id, msg);
+	cordon_sb_add(&b, "{\"session\":");
+	cordon_sb_json_str(&b, c->id, CORDON_JSON_UTF8);
+	if (c->caller > 0)
+		cordon_sb_addf(&b, ",\"pid\":%ld", c->caller);
+	if (c->run_id)
+		cordon_sb_addf(&b, ",\"id\":%s", c->run_id);
+	cordon_sb_addf(&b, ",\"message\":\"%s\"}", msg);
+	serve_notify("session/died", b.s);
+	cordon_sb_free(&b);
+}
+
+/* on_conn: one message from a session process: "hello ID LOGPATH", "caller PID", "bye" or
+ * "ask TOKEN HOST PORT" (ask.h). */
 void serve_on_conn(struct serve *s, struct conn *c)
 {
 	char msg[CORDON_ASK_MAX + 1], tok[32], host[256];
 	unsigned port;
+	long caller;
 	ssize_t n = recv(c->fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		if (!c->bye && c->id[0])
+			session_died(c);
 		conn_close(s, c);
 		return;
 	}
 	msg[n] = '\0';
+	if (!strcmp(msg, "bye")) {
+		c->bye = true;
+		return;
+	}
+	if (sscanf(msg, "caller %ld", &caller) == 1) {
+		/* Our run's process is the caller of its session (run_child calls cordon_run). */
+		c->caller = caller;
+		for (struct run *r = s->runs; r && !c->run_id; r = r->next)
+			if (caller > 0 && r->pid == caller)
+				c->run_id = strdup(r->id);
+		return;
+	}
 	if (!strncmp(msg, "hello ", 6)) {
 		char *sp = strchr(msg + 6, ' ');
 		if (sp) {

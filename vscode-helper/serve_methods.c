@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cordon/hostpat.h"
+#include "cordon/proxy.h"
 #include "cordon/report.h"
 #include "cordon/vlog.h"
 #include "serve.h"
@@ -179,7 +181,12 @@ static void m_status(struct req *q)
 		cordon_sb_json_str(&b, c->id, CORDON_JSON_UTF8);
 		first = false;
 	}
-	cordon_sb_add(&b, "],\"kernel\":");
+	/* What the session of each run holds: it raises the soft fd limit it inherits from here. */
+	struct rlimit rl;
+	size_t conns = getrlimit(RLIMIT_NOFILE, &rl) == 0
+			   ? cordon_proxy_capacity(cordon_proxy_nofile_target(&rl))
+			   : 0;
+	cordon_sb_addf(&b, "],\"proxyMaxConnections\":%zu,\"kernel\":", conns);
 	serve_kernel_json(&b);
 	cordon_sb_add(&b, "}");
 	if (q->id)

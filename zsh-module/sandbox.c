@@ -10,12 +10,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cordon/notices.h"
 #include "cordon/verbs.h"
 
-/* The module's only state: the private control channel to the session process (-1: off). */
+/* The module's state: the private control channel to the session process (-1: off), and what
+ * the prompt notices keep between prompts. */
 static int ctl_fd = -1;
+static struct cordon_notices notices;
+static bool hook_set;
 
 /* zsh keeps strings "metafied" (bytes >= 0x83 escaped); the verbs see plain bytes. The copy lives
  * on zsh's heap, which the shell frees after the command. */
@@ -65,8 +70,21 @@ static int not_toplevel(void *arg, char *why, size_t len)
 	return 0;
 }
 
-/* Running or stopped jobs in zsh's job table (what $jobstates shows), the current job — the one
- * running this builtin — excepted. */
+/* has_live_process: does job j hold a process that is running or stopped? A job entry without
+ * one is the shell's own bookkeeping of a command it runs itself: `time sandbox on` makes an
+ * entry to time the builtin (no process, process group 0), which is not a job to refuse. */
+static bool has_live_process(const struct job *j)
+{
+	const struct process *lists[] = {j->procs, j->auxprocs};
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		for (const struct process *p = lists[k]; p; p = p->next)
+			if (p->pid > 0 && (p->status == SP_RUNNING || WIFSTOPPED(p->status)))
+				return true;
+	return false;
+}
+
+/* Running or stopped jobs in zsh's job table (what $jobstates shows) that hold a live process,
+ * the current job — the one running this builtin — excepted. */
 static int live_jobs(void *arg, char *what, size_t len)
 {
 	(void)arg;
@@ -74,7 +92,8 @@ static int live_jobs(void *arg, char *what, size_t len)
 	size_t o = strlen(what);
 	for (int i = 1; jobtab && i <= maxjob; i++) {
 		const struct job *j = &jobtab[i];
-		if (i == thisjob || !(j->stat & STAT_INUSE) || (j->stat & STAT_DONE))
+		if (i == thisjob || !(j->stat & STAT_INUSE) || (j->stat & STAT_DONE) ||
+		    !has_live_process(j))
 			continue;
 		n++;
 		if (o < len) {
@@ -106,6 +125,49 @@ static int interrupted(void *arg)
 	return (errflag & ERRFLAG_INT) != 0;
 }
 
+static int is_interactive(void *arg)
+{
+	(void)arg;
+	return interact;
+}
+
+static int run_verbs(int argc, char **argv);
+
+/* before_prompt: zsh calls the module's pre-prompt functions after precmd and every function in
+ * precmd_functions (Src/utils.c preprompt), so the notices come last whatever the person does
+ * with their hooks, and no shell variable holds this one. */
+static void before_prompt(void)
+{
+	char *argv[] = {"notices", NULL};
+	(void)run_verbs(1, argv);
+}
+
+static int prompt_hook(void *arg)
+{
+	(void)arg;
+	if (!hook_set)
+		addprepromptfn(before_prompt);
+	hook_set = true;
+	return 0;
+}
+
+/* last_command: the newest history entry and $? as the pre-prompt functions see them (zsh has
+ * restored lastval after the precmd hooks). Before a prompt the newest entry (hist_ring) is the
+ * empty one of the line about to be read; the command that just ended is the one above it. */
+static int last_command(void *arg, char *buf, size_t len, long *number, int *status)
+{
+	(void)arg;
+	Histent h = hist_ring;
+	*status = (int)lastval;
+	if (h && (!h->node.nam || !h->node.nam[0]))
+		h = h->up != hist_ring ? h->up : NULL;
+	if (!h || !h->node.nam)
+		return -ENOENT;
+	snprintf(buf, len, "%s", unmetafy(dupstring(h->node.nam), NULL));
+	*number = (long)h->histnum;
+	return 0;
+}
+
 static int bin_sandbox(char *nam, char **args, Options ops, int func)
 {
 	(void)nam;
@@ -118,6 +180,11 @@ static int bin_sandbox(char *nam, char **args, Options ops, int func)
 	for (int i = 0; i < argc; i++)
 		argv[i] = unmetafy(dupstring(args[i]), NULL);
 	argv[argc] = NULL;
+	return run_verbs(argc, argv);
+}
+
+static int run_verbs(int argc, char **argv)
+{
 	const struct cordon_shell sh = {
 	    .arg = NULL,
 	    .name = "zsh",
@@ -129,8 +196,15 @@ static int bin_sandbox(char *nam, char **args, Options ops, int func)
 	    .live_jobs = live_jobs,
 	    .history_append = history_append,
 	    .interrupted = interrupted,
+	    .interactive = is_interactive,
+	    .notices = &notices,
+	    .prompt_hook = prompt_hook,
+	    .last_command = last_command,
 	};
-	return cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+	int r = cordon_verbs_main(&sh, &ctl_fd, argc, argv);
+	if (r == CORDON_VERB_EXIT)
+		zexit(r, ZEXIT_NORMAL); /* as `exit 125`: EXIT trap, zshexit hooks */
+	return r;
 }
 
 /* No option parsing by zsh (optstr NULL): the verbs parse their own words, as in bash. */
@@ -186,6 +260,9 @@ int cleanup_(Module m)
 {
 	if (refuse_if_on("unload"))
 		return 1;
+	if (hook_set)
+		delprepromptfn(before_prompt);
+	hook_set = false;
 	return setfeatureenables(m, &module_features, NULL);
 }
 

@@ -80,3 +80,30 @@ int cordon_caps_drop_all(struct cordon_error *e)
 				      strerror(errno));
 	return rc;
 }
+
+/* The guard worker's set: the bounding and ambient sets emptied as above, CAP_SYS_PTRACE alone
+ * kept in the effective and permitted sets (capabilities(7)). Securebits are left as they are:
+ * the worker runs no program. */
+int cordon_caps_keep_only_ptrace(struct cordon_error *e)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int last = last_cap();
+
+	for (int c = 0; c <= last; c++)
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && errno != EINVAL)
+			return cordon_error_set(e, errno,
+						"capabilities: dropping capability %d from the "
+						"bounding set: %s",
+						c, strerror(errno));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return cordon_error_set(e, errno, "capabilities: clearing the ambient set: %s",
+					strerror(errno));
+	memset(data, 0, sizeof(data));
+	data[CAP_SYS_PTRACE / 32].effective = 1u << (CAP_SYS_PTRACE % 32);
+	data[CAP_SYS_PTRACE / 32].permitted = 1u << (CAP_SYS_PTRACE % 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return cordon_error_set(e, errno, "capabilities: keeping only CAP_SYS_PTRACE: %s",
+					strerror(errno));
+	return 0;
+}

@@ -1,6 +1,7 @@
 /* config.c — JSON configuration files into a policy: the text read by json.h, then the
  * sandbox-runtime and cordon keys. */
 #include "cordon/config.h"
+#include "cordon/ports.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,7 +71,7 @@ static int get_bool(const struct ctx *c, int i, const char *key, bool *out)
 	return 0;
 }
 
-enum list_kind { LIST_PATHS, LIST_HOSTS, LIST_STRINGS };
+enum list_kind { LIST_PATHS, LIST_HOSTS, LIST_STRINGS, LIST_BINDS, LIST_EXPOSE };
 
 /* get_list: an array of strings; each element is added to the path or host list, or only
  * checked to be a string (LIST_STRINGS). */
@@ -102,6 +103,10 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 			r = cordon_policy_add_path(list, s, c->home, c->base, c->e);
 		else if (kind == LIST_HOSTS)
 			r = cordon_policy_add_host(list, s, c->e);
+		else if (kind == LIST_BINDS) /* ports.h: the list is the policy's */
+			r = cordon_policy_add_bind(c->p, s, c->e);
+		else if (kind == LIST_EXPOSE)
+			r = cordon_policy_add_expose(c->p, s, c->e);
 		free(s);
 		if (r < 0) {
 			char why[sizeof(c->e->msg)];
@@ -119,6 +124,9 @@ enum field_kind {
 	F_NETWORK,
 	F_FILESYSTEM,
 	F_IGNORE,
+	F_BINDS,
+	F_EXPOSE,
+	F_GIT,
 	/* sandbox-runtime keys without a cordon counterpart (see srt_why below) */
 	F_NOOP, /* nothing to do on Linux or in cordon: the type is checked, the value ignored */
 	F_NOOP_FALSE, /* a boolean cordon cannot honour: false (the default) is accepted, true
@@ -129,7 +137,7 @@ enum field_kind {
 struct field {
 	const char *key;
 	enum field_kind kind;
-	size_t off;	 /* F_BOOL ... F_IGNORE: offset of the target in struct cordon_policy */
+	size_t off;	 /* F_BOOL ... F_EXPOSE: offset of the target in struct cordon_policy */
 	char type;	 /* F_NOOP: the JSON type sandbox-runtime documents: b(oolean), o(bject),
 			    a(rray), s(tring) or i(nteger, 1..10) */
 	const char *why; /* F_NOOP_FALSE, F_REFUSE: the rest of the message */
@@ -159,6 +167,7 @@ struct field {
 static const struct field root_fields[] = {
     {"network", F_NETWORK, 0, 0, NULL},
     {"filesystem", F_FILESYSTEM, 0, 0, NULL},
+    {"git", F_GIT, 0, 0, NULL}, /* cordon's git section; sandbox-runtime's git.* keys too */
     FIELD("ignoreViolations", F_IGNORE, ignore_violations),
     FIELD("enableWeakerNestedSandbox", F_BOOL, enable_weaker_nested_sandbox),
     NOOP("enableWeakerNetworkIsolation", 'b'), /* macOS: com.apple.trustd.agent */
@@ -171,7 +180,6 @@ static const struct field root_fields[] = {
     NOOP("seccomp", 'o'),	   /* cordon builds its filter with libseccomp itself */
     NOOP("bwrapPath", 's'),	   /* cordon does not use bubblewrap */
     NOOP("javaAgentJarPath", 's'), /* JVMs read HTTPS_PROXY only through -Dhttps.proxyHost */
-    NOOP("git", 'o'), /* safe.directory: cordon maps the caller's own uid, so git sees its owner */
     REFUSE("credentials", "cordon does not mask credentials; keep such files from being read "
 			  "with filesystem.denyRead"),
     FIELD("lockPolicy", F_BOOL, lock_policy),
@@ -185,6 +193,8 @@ static const struct field network_fields[] = {
     FIELD("deniedDomains", F_HOSTS, deny_hosts),
     FIELD("allowUnixSockets", F_PATHS, allow_unix_sockets),
     FIELD("allowLocalBinding", F_BOOL, allow_local_binding),
+    FIELD("allowBind", F_BINDS, allow_bind), /* cordon's: ["8000"] (ports.h) */
+    FIELD("expose", F_EXPOSE, expose),	     /* cordon's: ["8000", "8001:9001"] */
     NOT_TRUE("allowAllUnixSockets", "cordon refuses socket(AF_UNIX) unless "
 				    "network.allowUnixSockets names a socket; list them there"),
     NOOP("allowMachLookup", 'a'), /* macOS */
@@ -266,6 +276,7 @@ static int srt_value(const struct ctx *c, int i, const char *key, const struct f
 }
 
 static int load_object(const struct ctx *c, int i, const char *prefix, const struct field *fields);
+static int load_git(const struct ctx *c, int i, const char *prefix);
 
 /* join_key: "prefix.name" (or "name") for messages; a truncated key only shortens a message. */
 static void join_key(char *out, size_t len, const char *prefix, const char *name)
@@ -367,6 +378,15 @@ static int load_object(const struct ctx *c, int i, const char *prefix, const str
 		case F_IGNORE:
 			r = load_ignore(c, j + 1, key, (bool *)target);
 			break;
+		case F_BINDS:
+			r = get_list(c, j + 1, key, LIST_BINDS, target);
+			break;
+		case F_EXPOSE:
+			r = get_list(c, j + 1, key, LIST_EXPOSE, target);
+			break;
+		case F_GIT:
+			r = load_git(c, j + 1, key);
+			break;
 		default:
 			r = srt_value(c, j + 1, key, f);
 		}
@@ -378,6 +398,122 @@ out:
 		free(seen[k]);
 	free(seen);
 	return r;
+}
+
+/* The git section (git_policy.h): lists whose entries the section's own adders validate, one
+ * key line or path, two booleans; and sandbox-runtime's git.safeDirectories, which cordon needs
+ * no more than srt's other helpers (it maps the caller's own uid, so git sees the owner). */
+static const struct git_field {
+	const char *key;
+	int (*add)(void *target, const char *s, const char *home, const char *base,
+		   struct cordon_error *e);
+	size_t off;   /* in struct cordon_git_policy */
+	unsigned bit; /* CORDON_GIT_SET_* */
+	char type;    /* 'l' an array of strings, 's' a string (or null), 'b' a boolean,
+			 'n' sandbox-runtime's, checked to be an array and ignored */
+} git_fields[] = {
+    {"remotes", cordon_git_add_remote, offsetof(struct cordon_git_policy, remotes),
+     CORDON_GIT_SET_REMOTES, 'l'},
+    {"pushRefs", cordon_git_add_push_ref, offsetof(struct cordon_git_policy, push_refs),
+     CORDON_GIT_SET_PUSH_REFS, 'l'},
+    {"passTokens", cordon_git_add_token, offsetof(struct cordon_git_policy, pass_tokens),
+     CORDON_GIT_SET_PASS_TOKENS, 'l'},
+    {"sshHosts", cordon_git_add_ssh_host, offsetof(struct cordon_git_policy, ssh_hosts),
+     CORDON_GIT_SET_SSH_HOSTS, 'l'},
+    {"sshKeys", cordon_git_add_key, offsetof(struct cordon_git_policy, ssh_keys),
+     CORDON_GIT_SET_SSH_KEYS, 'l'},
+    {"signingKey", cordon_git_set_signing_key, offsetof(struct cordon_git_policy, signing_key),
+     CORDON_GIT_SET_SIGNING_KEY, 's'},
+    {"allowDelete", NULL, offsetof(struct cordon_git_policy, allow_delete), 0, 'b'},
+    {"allowForce", NULL, offsetof(struct cordon_git_policy, allow_force), 0, 'b'},
+    {"safeDirectories", NULL, 0, 0, 'n'},
+    {NULL, NULL, 0, 0, 0},
+};
+
+/* git_string: one string token handed to add, its error placed at the token. */
+static int git_string(const struct ctx *c, int i, const char *key, const struct git_field *f,
+		      void *target)
+{
+	const struct cordon_json *d = &c->d;
+	char *s;
+	int r;
+
+	if (cordon_json_type(d, i) != CORDON_JSON_STR)
+		return err_at(c, cordon_json_offset(d, i), key, EINVAL, "expected a string, got %s",
+			      cordon_json_type_name(d, i));
+	if ((r = decode(c, i, key, &s)) < 0)
+		return r;
+	r = f->add(target, s, c->home, c->base, c->e);
+	free(s);
+	if (r < 0) {
+		char why[sizeof(c->e->msg)];
+		snprintf(why, sizeof(why), "%s", c->e->msg);
+		return err_at(c, cordon_json_offset(d, i), key, -r, "%s", why);
+	}
+	return 0;
+}
+
+static int load_git(const struct ctx *c, int i, const char *prefix)
+{
+	const struct cordon_json *d = &c->d;
+	struct cordon_git_policy *g = &c->p->git;
+	int r, j = i + 1;
+
+	if (cordon_json_type(d, i) != CORDON_JSON_OBJ)
+		return err_at(c, cordon_json_offset(d, i), prefix, EINVAL,
+			      "expected an object, got %s", cordon_json_type_name(d, i));
+	for (int k = 0; k < cordon_json_size(d, i); k++, j = cordon_json_next(d, j)) {
+		char *name, key[256];
+		const struct git_field *f;
+		size_t an, bn;
+		const char *b = cordon_json_raw(d, j, &bn);
+
+		if ((r = decode(c, j, prefix, &name)) < 0)
+			return r;
+		join_key(key, sizeof(key), prefix, name);
+		for (f = git_fields; f->key && strcmp(f->key, name); f++)
+			;
+		free(name);
+		if (!f->key)
+			return err_at(c, cordon_json_offset(d, j), key, EINVAL, "unknown key");
+		for (int m = i + 1; m < j; m = cordon_json_next(d, m)) {
+			const char *a = cordon_json_raw(d, m, &an);
+			if (an == bn && !memcmp(a, b, an))
+				return err_at(c, cordon_json_offset(d, j), key, EINVAL,
+					      "duplicate key");
+		}
+		void *target = (char *)g + f->off;
+		int v = j + 1;
+		if (f->type == 'b') {
+			r = get_bool(c, v, key, (bool *)target);
+		} else if (f->type == 'n') {
+			r = get_list(c, v, key, LIST_STRINGS, NULL);
+		} else if (f->type == 's' && cordon_json_is_null(d, v)) {
+			free(*(char **)target); /* null: none (as policy --json writes it) */
+			*(char **)target = NULL;
+			r = 0;
+		} else if (f->type == 's') {
+			r = git_string(c, v, key, f, target);
+		} else if (cordon_json_type(d, v) != CORDON_JSON_ARR) {
+			r = err_at(c, cordon_json_offset(d, v), key, EINVAL,
+				   "expected an array of strings, got %s",
+				   cordon_json_type_name(d, v));
+		} else {
+			/* a later file's list replaces an earlier one's, as a whole */
+			struct cordon_git_list *l = target;
+			for (size_t n = 0; n < l->n; n++)
+				free(l->v[n]);
+			l->n = 0;
+			r = 0;
+			for (int el = 0, at = v + 1; r == 0 && el < cordon_json_size(d, v);
+			     el++, at = cordon_json_next(d, at))
+				r = git_string(c, at, key, f, target);
+		}
+		if (r < 0)
+			return r;
+		g->set |= f->bit;
+	}
+	return 0;
 }
 
 /* copy_policy: a deep copy of src into dst (zeroed first). */
@@ -400,6 +536,7 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 
 	*dst = *src;
 	dst->repo_config = NULL;
+	dst->git = (struct cordon_git_policy){0};
 	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
 		*(struct cordon_path_list *)((char *)dst + paths[k]) = (struct cordon_path_list){0};
 	for (size_t k = 0; k < sizeof(hosts) / sizeof(hosts[0]); k++)
@@ -424,6 +561,8 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 				goto fail;
 		}
 	}
+	if ((r = cordon_git_policy_copy(&dst->git, &src->git, e)) < 0)
+		goto fail;
 	return 0;
 fail:
 	cordon_policy_free(dst);

@@ -1,18 +1,27 @@
 /* confine.c — the confinement order of DESIGN.md §2 as one function, cordon_confine, that a
- * process calls on itself; plus the fail-closed state it is left in when a late step fails. */
+ * process calls on itself; plus the fail-closed state it is left in when a late step fails.
+ *
+ * The order: probe → note inherited fds → NNP → join user+mount+net (+IPC) → inherited fds onto
+ * the sandbox's mounts → hook (cordon run's PID namespace) → Landlock ruleset → guard worker
+ * (forked here, so it shares that domain) → capabilities dropped → children nested / dumpable 0
+ * → Landlock scope layer (the worker is outside it) → seccomp, listener to the worker →
+ * self-check. */
 #include "cordon/confine.h"
 #include "cordon/report.h"
 
 #include "confine_int.h"
+#include "guard_worker.h"
 #include "seccomp_int.h"
 #include "session_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* note_missing: append a layer name to r->missing ("a, b"). */
@@ -37,9 +46,19 @@ static int step_probe(const struct cordon_policy *p, const struct cordon_session
 	if (ret < 0)
 		return cordon_error_prefix(e, ret, "kernel probe");
 	/* The layers the kernel report finds missing; the namespaces are the session's (none
-	 * without one), and so is the guard. */
+	 * without one), and so are the guard and the capture. */
+	if (s && (!k->seccomp_filter || !k->seccomp_notify))
+		/* Without the guard, names that do not exist yet (.git in the root, rc files) could
+		 * be made: that is confining half-way, so it is refused, not warned about. */
+		return cordon_error_set(e, EOPNOTSUPP,
+					"guard: this kernel has no seccomp user notification with "
+					"SECCOMP_ADDFD_FLAG_SEND (Linux >= 5.14, kernel %s), which "
+					"cordon's write guard needs",
+					k->release);
 	struct cordon_report rep;
 	cordon_report_from_kernel(&rep, k, k->seccomp_filter, false);
+	if (s)
+		cordon_report_capture(&rep, cordon_session_get_info(s)->capture, NULL);
 	unsigned lost = cordon_report_layers(&rep) & ~CORDON_LAYER_NAMESPACES;
 	lost = s ? lost : (lost | CORDON_LAYER_NAMESPACES) & ~CORDON_LAYER_GUARD;
 	cordon_report_layer_names(lost, r->missing, sizeof(r->missing));
@@ -76,7 +95,28 @@ static int step_join(struct cordon_session *s, const char *cwd, struct cordon_la
 	if (ret < 0)
 		return ret;
 	r->userns = r->mountns = r->netns = true;
+	r->capture = cordon_session_get_info(s)->capture;
 	return 0;
+}
+
+/* Inherited descriptors are noted before joining (their names are the host's), and moved onto the
+ * sandbox's mounts right after it, before any hook or child can use them (confine_fds.c). The
+ * session's own fds are not the caller's files and are left alone. */
+static int step_note_fds(const struct cordon_policy *p, const struct cordon_session *s,
+			 bool in_place, int ctl_fd, struct confine_fds *fds, struct cordon_error *e)
+{
+	int skip[3] = {ctl_fd, -1, -1}, n = 1;
+
+	if (s)
+		session_guard_fds(s, &skip[1], &skip[2]), n = 3;
+	return confine_fds_snapshot(fds, p, skip, n, !in_place, e);
+}
+
+static int step_rehome_fds(const struct confine_fds *fds, struct cordon_error *e)
+{
+	int ret = confine_fds_rehome(fds, e);
+
+	return ret < 0 ? cordon_error_prefix(e, ret, "mount namespace") : 0;
 }
 
 /* The caller's hook runs while the process still holds every capability of the new user
@@ -118,24 +158,69 @@ static int step_children(const struct cordon_kernel *k, int ctl_fd, struct cordo
 	return cordon_children_nest_prepare(k->landlock_abi, ctl_fd, e);
 }
 
-/* Landlock after the mounts and the capability drop (its rules name paths as the mount
- * namespace shows them) and before seccomp (landlock_restrict_self must not be filtered).
- * TCP connect is allowed only to the session's two proxy ports. */
+/* granted_fds: the caller's open terminals and write fds of files (at most max). Their files are
+ * the caller's grant: a terminal lives on the host's devpts, which the sandbox does not show, and
+ * a redirection may name a file outside the writable trees, yet `>/dev/stderr` reopens either
+ * through its magic link. Landlock names them by fd (landlock.c); it adds no power the fd does not
+ * already give (writing, ftruncate(2)). */
+static int granted_fds(int *out, int max)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while (n < max && (de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		if (de->d_name[0] == '.' || *end || fd == dirfd(d))
+			continue;
+		struct stat st;
+		int fl = fcntl((int)fd, F_GETFL);
+		if (fl < 0 || (fl & O_PATH) || fstat((int)fd, &st) < 0)
+			continue;
+		char lp[64], target[2];
+		snprintf(lp, sizeof(lp), "/proc/self/fd/%ld", fd);
+		if (readlink(lp, target, sizeof(target)) < 1 || target[0] != '/')
+			continue; /* no name in the file system (a pipe, a socket): nothing to
+				     reopen */
+		bool wr = (fl & O_ACCMODE) != O_RDONLY;
+		bool file = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
+		if (isatty((int)fd) || (wr && file && st.st_nlink > 0))
+			out[n++] = (int)fd;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Landlock after the mounts (its rules name paths as the mount namespace shows them) and before
+ * the guard worker is forked, which must live in this domain (guard_worker.c). TCP connect is
+ * allowed only to the session's two proxy ports and its git endpoint. */
 static int step_landlock(const struct cordon_policy *p, const struct cordon_session *s,
 			 const struct cordon_kernel *k, struct cordon_layers_report *r,
 			 struct cordon_error *e)
 {
-	unsigned short ports[2] = {0, 0};
-	int n = 0, abi = 0, ret;
+	unsigned short ports[3] = {0, 0, 0};
+	int granted[32], abi = 0, ret;
+	struct cordon_landlock_req req = {.policy = p};
 
 	if (k->landlock_abi <= 0)
 		return 0; /* reported by step_probe; --strict refused there */
 	if (s) {
 		const struct cordon_session_info *si = cordon_session_get_info(s);
-		ports[n++] = si->http_port;
-		ports[n++] = si->socks_port;
+		ports[req.n_tcp_ports++] = si->http_port;
+		ports[req.n_tcp_ports++] = si->socks_port;
+		if (si->git_port) /* the git endpoint (git_relay.h) */
+			ports[req.n_tcp_ports++] = si->git_port;
+		req.tcp_ports = ports;
+		/* The network namespace bounds every connection (layers.h): with the capture,
+		 * nftables and the proxy decide; with local binding, only lo is there. */
+		req.connect_any = si->capture || p->allow_local_binding;
 	}
-	ret = cordon_landlock_apply(p, ports, n, &abi, e);
+	req.files = granted;
+	req.n_files = granted_fds(granted, 32);
+	ret = cordon_landlock_restrict(&req, &abi, e);
 	if (ret == -EOPNOTSUPP && !p->strict) {
 		note_missing(r, "Landlock");
 		return 0;
@@ -147,16 +232,46 @@ static int step_landlock(const struct cordon_policy *p, const struct cordon_sess
 	return 0;
 }
 
+/* The guard worker, forked inside the Landlock domain just made and before the capability drop
+ * (it keeps CAP_SYS_PTRACE of the sandbox's user namespace, guard_worker.c). *chan receives the
+ * channel its listener goes over, -1 when there is no guard. */
+static int step_guard(const struct cordon_session *s, const struct cordon_kernel *k, int *chan,
+		      struct cordon_error *e)
+{
+	int set_fd, log_fd, ret;
+
+	*chan = -1;
+	if (!s || !k->seccomp_notify)
+		return 0;
+	session_guard_fds(s, &set_fd, &log_fd);
+	if (set_fd < 0)
+		return cordon_error_set(e, EPROTO, "guard: the session sent no guard set");
+	ret = guard_worker_spawn(set_fd, log_fd, chan, e);
+	return ret < 0 ? cordon_error_prefix(e, ret, "guard") : 0;
+}
+
+/* A Landlock layer of scoping alone, below the worker's domain: from here on neither this process
+ * nor anything it starts can signal the worker (landlock(7), "Scoping"; ABI >= 6, without which
+ * a confined process could kill it and its calls would fail closed). */
+static int step_scope(const struct cordon_kernel *k, int chan, struct cordon_error *e)
+{
+	int abi = 0;
+
+	if (chan < 0 || k->landlock_abi < 6)
+		return 0;
+	int ret = cordon_landlock_scope(&abi, e);
+	return ret < 0 ? cordon_error_prefix(e, ret, "Landlock") : 0;
+}
+
 /* seccomp last, so the filter need not allow anything the steps above use (bubblewrap does the
- * same). Its user-notification listener goes to the session's guard worker; this process must
- * not keep it (a confined process holding its own listener could answer for itself). */
-static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s,
-			const struct cordon_kernel *k, struct cordon_layers_report *r,
-			struct cordon_error *e)
+ * same). Its user-notification listener goes to the guard worker; this process must not keep it
+ * (a confined process holding its own listener could answer for itself). */
+static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s, int chan,
+			struct cordon_layers_report *r, struct cordon_error *e)
 {
 	const struct seccomp_prog *pre = s ? session_seccomp(s) : NULL;
 	int listener = -1, ret;
-	bool guard = s && k->seccomp_notify;
+	bool guard = chan >= 0;
 
 	/* The program cordon_session_start prepared, when built for this policy and listener
 	 * choice, is the same filter already compiled (seccomp_int.h). */
@@ -169,10 +284,10 @@ static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s,
 	r->seccomp = true;
 	if (!guard)
 		return 0;
-	ret = cordon_session_hand_listener(s, listener, e);
+	ret = guard_worker_hand(chan, listener, e);
 	close(listener);
 	if (ret < 0)
-		return ret;
+		return cordon_error_prefix(e, ret, "guard");
 	r->guard = true;
 	return 0;
 }
@@ -186,50 +301,6 @@ static int step_selfcheck(struct cordon_error *e)
 }
 
 /* ---- failure after the first irreversible step ------------------------------------------ */
-
-/* Write-creating and network system calls refused by the fail-closed filter. */
-static const int failsafe_calls[] = {
-    SCMP_SYS(socket),	      SCMP_SYS(connect),   SCMP_SYS(creat),
-    SCMP_SYS(mkdir),	      SCMP_SYS(mkdirat),   SCMP_SYS(mknod),
-    SCMP_SYS(mknodat),	      SCMP_SYS(unlink),	   SCMP_SYS(unlinkat),
-    SCMP_SYS(rmdir),	      SCMP_SYS(rename),	   SCMP_SYS(renameat),
-    SCMP_SYS(renameat2),      SCMP_SYS(link),	   SCMP_SYS(linkat),
-    SCMP_SYS(symlink),	      SCMP_SYS(symlinkat), SCMP_SYS(truncate),
-    SCMP_SYS(chmod),	      SCMP_SYS(fchmodat),  SCMP_SYS(chown),
-    SCMP_SYS(lchown),	      SCMP_SYS(fchownat),  SCMP_SYS(openat2),
-    SCMP_SYS(setxattr),	      SCMP_SYS(lsetxattr), SCMP_SYS(removexattr),
-    SCMP_SYS(lremovexattr),   SCMP_SYS(ptrace),	   SCMP_SYS(process_vm_writev),
-    SCMP_SYS(io_uring_setup), SCMP_SYS(unshare),   SCMP_SYS(setns),
-    SCMP_SYS(mount),	      SCMP_SYS(clone3),
-};
-
-/* failsafe_seccomp: refuse the calls above, and open/openat with a write access mode or O_CREAT
- * or O_TRUNC (libseccomp SCMP_CMP_MASKED_EQ on the flags argument). */
-static int failsafe_seccomp(void)
-{
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	const struct {
-		int nr;
-		unsigned arg;
-	} opens[] = {{SCMP_SYS(open), 1}, {SCMP_SYS(openat), 2}};
-	const unsigned long flags[][2] = {
-	    {O_ACCMODE, O_WRONLY}, {O_ACCMODE, O_RDWR}, {O_CREAT, O_CREAT}, {O_TRUNC, O_TRUNC}};
-	int ret = 0;
-
-	if (!ctx)
-		return -ENOMEM;
-	for (size_t i = 0; i < sizeof(failsafe_calls) / sizeof(failsafe_calls[0]); i++)
-		ret |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), failsafe_calls[i], 0);
-	for (size_t i = 0; i < 2; i++)
-		for (size_t j = 0; j < 4; j++)
-			ret |= seccomp_rule_add(
-			    ctx, SCMP_ACT_ERRNO(EPERM), opens[i].nr, 1,
-			    SCMP_CMP(opens[i].arg, SCMP_CMP_MASKED_EQ, flags[j][0], flags[j][1]));
-	if (ret == 0)
-		ret = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return ret;
-}
 
 /* leave_confined: after a failure past the first irreversible step, make the process *more*
  * confined than asked, never less: no capabilities, non-dumpable, a Landlock ruleset with no
@@ -246,8 +317,8 @@ static void leave_confined(struct cordon_error *e)
 	cordon_caps_drop_all(&ign);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	ll = cordon_landlock_apply(&none, no_ports, 0, &abi, &ign);
-	sc = failsafe_seccomp();
+	ll = cordon_landlock_apply(&none, no_ports, 0, false, &abi, &ign);
+	sc = cordon_seccomp_failsafe();
 	n = strlen(e->msg);
 	if (ll == 0 || sc == 0)
 		snprintf(e->msg + n, sizeof(e->msg) - n,
@@ -266,7 +337,8 @@ static int confine_order(const struct cordon_policy *p, struct cordon_session *s
 			 struct cordon_layers_report *r, struct cordon_error *e)
 {
 	struct cordon_kernel k;
-	int ret, super;
+	struct confine_fds fds = {0};
+	int ret, super, chan = -1;
 
 	memset(r, 0, sizeof(*r));
 	memset(&k, 0, sizeof(k));
@@ -275,13 +347,19 @@ static int confine_order(const struct cordon_policy *p, struct cordon_session *s
 	ret = step_probe(p, s, &k, r, e);
 	if (ret < 0)
 		return ret;
-	ret = step_nnp(r, e);
+	ret = s ? step_note_fds(p, s, in_place, ctl_fd, &fds, e) : 0;
 	if (ret < 0)
 		return ret;
+	ret = step_nnp(r, e);
+	if (ret < 0)
+		goto out;
 
 	/* Irreversible from here: any failure leaves the process more confined. */
 	if (s) {
 		ret = step_join(s, cwd, r, e);
+		if (ret < 0)
+			goto failed;
+		ret = step_rehome_fds(&fds, e);
 		if (ret < 0)
 			goto failed;
 	}
@@ -290,27 +368,45 @@ static int confine_order(const struct cordon_policy *p, struct cordon_session *s
 		ret = super;
 		goto failed;
 	}
+	if (super > 0) {
+		/* the hook's supervisor: outside the confined tree, holds nothing */
+		ret = step_caps(r, e);
+		if (ret == 0)
+			ret = step_dumpable(e);
+		if (ret < 0)
+			goto failed;
+		ret = super;
+		goto out;
+	}
+	ret = step_landlock(p, s, &k, r, e);
+	if (ret < 0)
+		goto failed;
+	ret = step_guard(s, &k, &chan, e);
+	if (ret < 0)
+		goto failed;
 	ret = step_caps(r, e);
 	if (ret < 0)
 		goto failed;
 	ret = in_place ? step_children(&k, ctl_fd, e) : step_dumpable(e);
 	if (ret < 0)
 		goto failed;
-	if (super > 0)
-		return super; /* the hook's supervisor: outside the confined tree, holds nothing */
-	ret = step_landlock(p, s, &k, r, e);
+	ret = step_scope(&k, chan, e);
 	if (ret < 0)
 		goto failed;
-	ret = step_seccomp(p, s, &k, r, e);
+	ret = step_seccomp(p, s, chan, r, e);
 	if (ret < 0)
 		goto failed;
 	ret = step_selfcheck(e);
 	if (ret < 0)
 		goto failed;
-	return 0;
+	goto out;
 
 failed:
 	leave_confined(e);
+out:
+	if (chan >= 0)
+		close(chan);
+	confine_fds_free(&fds);
 	return ret;
 }
 

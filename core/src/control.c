@@ -237,7 +237,7 @@ static int do_status(struct cordon_control_ctx *c, char **reply)
 	cordon_sb_add(&b, c->layers[0] ? c->layers : "null");
 	cordon_sb_add(&b, ",\"pending\":");
 	json_pending(&b, c);
-	cordon_sb_add(&b, "}");
+	cordon_sb_addf(&b, ",\"proxy_max_connections\":%zu}", c->proxy_max_conns);
 	return cordon_sb_take(&b, reply);
 }
 

@@ -2,6 +2,8 @@
  * session's in-namespace listeners, session markers, and the variables that must not leak in. */
 #include "cordon/env.h"
 
+#include "cordon/git_policy.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +107,10 @@ static char *git_ssh_command(const char *self_exe)
 int cordon_env_build(const struct cordon_session_info *si, const char *self_exe,
 		     struct cordon_env *out, struct cordon_error *e)
 {
-	const size_t cap = 24 + sizeof(removed) / sizeof(removed[0]);
+	size_t ntok = 0;
+	while (cordon_git_token_names[ntok])
+		ntok++;
+	const size_t cap = 24 + sizeof(removed) / sizeof(removed[0]) + ntok;
 	char *http = NULL, *socks = NULL;
 	struct cordon_env env = {0};
 	int r = 0;
@@ -143,7 +148,13 @@ int cordon_env_build(const struct cordon_session_info *si, const char *self_exe,
 		if (!env.v[i].value)
 			goto nomem;
 	for (size_t i = 0; i < sizeof(removed) / sizeof(removed[0]); i++)
-		add(&env, cap, removed[i], NULL);
+		/* the agent's socket stays named when network.allowUnixSockets lists it */
+		if (!(si->ssh_agent_allowed && !strcmp(removed[i], "SSH_AUTH_SOCK")))
+			add(&env, cap, removed[i], NULL);
+	/* tokens of git hosting services: the credential stays outside (git_policy.h); the
+	 * policy's git.passTokens keeps one (cordon_env_git) */
+	for (size_t i = 0; i < ntok; i++)
+		add(&env, cap, cordon_git_token_names[i], NULL);
 	free(http);
 	free(socks);
 	*out = env;
@@ -153,6 +164,52 @@ nomem:
 	free(socks);
 	cordon_env_free(&env);
 	return cordon_error_set(e, ENOMEM, "environment: out of memory");
+}
+
+/* writable: is path under one of p's writable trees (lexically; the trees are absolute)? */
+static bool writable(const struct cordon_policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->allow_write.n; i++) {
+		const char *root = p->allow_write.v[i];
+		size_t n = strlen(root);
+		if ((n == 1 && root[0] == '/') ||
+		    (!strncmp(path, root, n) && (path[n] == '/' || path[n] == '\0')))
+			return true;
+	}
+	return false;
+}
+
+static int add_default(struct cordon_env *env, const char *name, const char *value)
+{
+	struct cordon_env_entry *v = realloc(env->v, (env->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	env->v = v;
+	v[env->n] =
+	    (struct cordon_env_entry){.name = name, .value = strdup(value), .if_unset = true};
+	if (!v[env->n].value)
+		return -ENOMEM;
+	env->n++;
+	return 0;
+}
+
+int cordon_env_add_cache_defaults(struct cordon_env *env, const struct cordon_policy *p,
+				  const char *home, struct cordon_error *e)
+{
+	char npm[4096], pip[4096];
+	const char *xdg = getenv("XDG_CACHE_HOME");
+
+	if (!p->private_tmp || !home || home[0] != '/')
+		return 0;
+	snprintf(npm, sizeof(npm), "%s/.npm", home);
+	if (xdg && xdg[0] == '/')
+		snprintf(pip, sizeof(pip), "%s/pip", xdg);
+	else
+		snprintf(pip, sizeof(pip), "%s/.cache/pip", home);
+	if ((!writable(p, npm) && add_default(env, "npm_config_cache", CORDON_NPM_CACHE) < 0) ||
+	    (!writable(p, pip) && add_default(env, "PIP_CACHE_DIR", CORDON_PIP_CACHE) < 0))
+		return cordon_error_set(e, ENOMEM, "environment: out of memory");
+	return 0;
 }
 
 void cordon_env_free(struct cordon_env *env)

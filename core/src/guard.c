@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* The seccomp_data.args of a routed call, as the kernel reads them: int and umode_t arguments
@@ -30,6 +31,9 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 	r->flags = 0;
 	r->mode = 0;
 	r->dev = 0;
+	r->by_fd = false;
+	r->xnofollow = false;
+	r->xsize = 0;
 
 	/* one native ABI only: the seccomp filter kills foreign arches and x32 (DESIGN.md §2) */
 	if (req->data.arch != seccomp_arch_native() || (req->data.nr & 0x40000000))
@@ -144,6 +148,68 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 		addr[0] = req->data.args[1];
 		r->flags = ARG_UINT(2);
 		return 0;
+#ifdef __NR_chmod
+	case __NR_chmod:
+		r->op = GOP_CHMOD;
+		addr[0] = req->data.args[0];
+		r->mode = ARG_MODE(1);
+		return 0;
+#endif
+	case __NR_fchmod:
+		r->op = GOP_CHMOD;
+		r->by_fd = true;
+		r->dfd[0] = ARG_INT(0);
+		r->mode = ARG_MODE(1);
+		return 0;
+	case __NR_fchmodat:
+		r->op = GOP_CHMOD;
+		r->dfd[0] = ARG_INT(0);
+		addr[0] = req->data.args[1];
+		r->mode = ARG_MODE(2);
+		return 0;
+	case __NR_setxattr:
+	case __NR_lsetxattr:
+	case __NR_fsetxattr:
+		r->op = GOP_XATTR;
+		r->xnofollow = req->data.nr == __NR_lsetxattr;
+		if (req->data.nr == __NR_fsetxattr) {
+			r->by_fd = true;
+			r->dfd[0] = ARG_INT(0);
+		} else {
+			addr[0] = req->data.args[0];
+		}
+		addr[1] = req->data.args[1];
+		addr[2] = req->data.args[2]; /* the value: copied by size below, not as a string */
+		r->xsize = (size_t)req->data.args[3];
+		r->flags = ARG_UINT(4);
+		return r->xsize > 65536 ? -E2BIG : 0; /* XATTR_SIZE_MAX (xattr(7)) */
+	case __NR_removexattr:
+	case __NR_lremovexattr:
+	case __NR_fremovexattr:
+		r->op = GOP_XATTR;
+		r->xnofollow = req->data.nr == __NR_lremovexattr;
+		if (req->data.nr == __NR_fremovexattr) {
+			r->by_fd = true;
+			r->dfd[0] = ARG_INT(0);
+		} else {
+			addr[0] = req->data.args[0];
+		}
+		addr[1] = req->data.args[1];
+		r->xsize = (size_t)-1; /* remove */
+		return 0;
+	case __NR_connect:
+		r->op = GOP_CONNECT;
+		r->dfd[0] = ARG_INT(0);
+		addr[0] = req->data.args[1];
+		r->addrlen = ARG_UINT(2);
+		return r->addrlen > sizeof(r->sockaddr) ? -EINVAL : 0;
+	case CORDON_NR_FCHMODAT2:
+		r->op = GOP_CHMOD;
+		r->dfd[0] = ARG_INT(0);
+		addr[0] = req->data.args[1];
+		r->mode = ARG_MODE(2);
+		r->flags = ARG_UINT(3);
+		return 0;
 	default:
 		return -EPERM;
 	}
@@ -153,8 +219,32 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 static int copy_args(struct guard_call *c, struct guard_req *r, const uint64_t addr[3])
 {
 	char *dst[3] = {r->path[0], r->path[1], r->target};
-	bool used[3] = {r->op != GOP_SYMLINK,
-			r->op == GOP_SYMLINK || r->op == GOP_LINK || r->op == GOP_RENAME,
+	if (r->op == GOP_CONNECT) {
+		/* the address, not a string: exactly addrlen bytes (connect(2)) */
+		struct iovec local = {r->sockaddr, r->addrlen}, remote = {(void *)(uintptr_t)addr[0], r->addrlen};
+		memset(r->sockaddr, 0, sizeof(r->sockaddr));
+		if (r->addrlen == 0)
+			return 0;
+		ssize_t n = process_vm_readv(c->task.tid, &local, 1, &remote, 1, 0);
+		if (n < 0)
+			return errno == ESRCH ? -EPERM : -EFAULT;
+		return n == (ssize_t)r->addrlen ? 0 : -EFAULT;
+	}
+	if (r->op == GOP_XATTR && r->xsize != (size_t)-1) {
+		/* the value: exactly xsize bytes */
+		free(r->xvalue);
+		r->xvalue = malloc(r->xsize ? r->xsize : 1);
+		if (!r->xvalue)
+			return -ENOMEM;
+		struct iovec local = {r->xvalue, r->xsize},
+			     remote = {(void *)(uintptr_t)addr[2], r->xsize};
+		if (r->xsize && process_vm_readv(c->task.tid, &local, 1, &remote, 1, 0) !=
+				    (ssize_t)r->xsize)
+			return errno == ESRCH ? -EPERM : -EFAULT;
+	}
+	bool used[3] = {r->op != GOP_SYMLINK && !r->by_fd,
+			r->op == GOP_SYMLINK || r->op == GOP_LINK || r->op == GOP_RENAME ||
+			    r->op == GOP_XATTR,
 			r->op == GOP_SYMLINK};
 
 	for (int i = 0; i < 3; i++) {
@@ -176,8 +266,9 @@ static int handle(struct guard_call *c, const struct seccomp_notif *req, struct 
 	char nm[32];
 	int e;
 
-	if (decode(req, r, addr) < 0)
-		return EPERM;
+	int d = decode(req, r, addr);
+	if (d < 0)
+		return -d;
 	if (req->pid <= 0)
 		return EPERM; /* not visible in the worker's PID namespace */
 	c->task.tid = (pid_t)req->pid;
@@ -253,14 +344,20 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
 	struct guard_task self = {0};
-	struct guard_call c = {.listener = listener, .g = g, .procfd = -1, .log_fd = log_fd};
+	/* the count of calls waiting on threads, which may outlive this loop: on the heap */
+	int *waiting = calloc(1, sizeof(*waiting));
+	struct guard_call c = {
+	    .listener = listener, .g = g, .procfd = -1, .log_fd = log_fd, .waiting = waiting};
 	struct guard_req *r;
 	int ret = 0, failures = 0;
 
-	if (seccomp_notify_alloc(&req, &resp) != 0)
-		return cordon_error_set(e, ENOMEM, "guard: seccomp_notify_alloc failed");
-	r = malloc(sizeof(*r)); /* 12 KiB of path buffers, reused for every call */
+	if (!waiting || seccomp_notify_alloc(&req, &resp) != 0) {
+		free(waiting);
+		return cordon_error_set(e, ENOMEM, "guard: out of memory");
+	}
+	r = calloc(1, sizeof(*r)); /* 12 KiB of path buffers, reused for every call */
 	if (!r) {
+		free(waiting);
 		seccomp_notify_free(req, resp);
 		return cordon_error_set(e, ENOMEM, "guard: out of memory");
 	}
@@ -308,6 +405,7 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 		c.procfd = c.rootfd = c.cwdfd = -1;
 		c.task_read = false;
 		c.refused[0] = '\0';
+		c.reason[0] = '\0';
 		int err = handle(&c, req, r);
 		/* A refusal of the guard's own policy goes to the log before the reply, so it is on
 		 * its way to the session process before the caller can see its EACCES. */
@@ -325,6 +423,10 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 	}
 	umask(saved_umask);
 out:
+	if (waiting && __atomic_load_n(waiting, __ATOMIC_SEQ_CST) == 0)
+		free(waiting); /* else a waiting thread still counts on it */
+	if (r)
+		free(r->xvalue);
 	free(r);
 	seccomp_notify_free(req, resp);
 	return ret;

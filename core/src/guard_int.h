@@ -48,7 +48,9 @@ struct guard_call {
 	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
 	int links;   /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
 	int log_fd;		  /* channel to the session's violation log, or -1 (guard_log.h) */
+	int *waiting; /* calls finished on threads of their own now (a FIFO open, a connect) */
 	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */
+	char reason[80];	/* why, for the log; "" means a mandatory write-deny */
 	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
 	int nfds;
 	/* fstat(2) of fds[i], taken once: a tracked fd stays open (same inode) until the call ends */
@@ -64,7 +66,25 @@ struct guard_path {
 };
 
 /* Decoded system call, filled by guard.c from the notification. */
-enum guard_op { GOP_OPEN, GOP_MKDIR, GOP_MKNOD, GOP_SYMLINK, GOP_LINK, GOP_RENAME, GOP_UNLINK };
+enum guard_op {
+	GOP_OPEN,
+	GOP_MKDIR,
+	GOP_MKNOD,
+	GOP_SYMLINK,
+	GOP_LINK,
+	GOP_RENAME,
+	GOP_UNLINK,
+	GOP_CHMOD,
+	GOP_CONNECT,
+	GOP_XATTR
+};
+
+/* What a call does to the name it is checked for (guard.h CORDON_GUARD_KEEP). */
+enum guard_role {
+	ROLE_CREATE, /* creates or replaces the name (open O_CREAT, mkdir, rename onto, link) */
+	ROLE_REMOVE, /* removes the name or moves it away (unlink, rmdir, rename from) */
+	ROLE_MODE,   /* changes its mode (chmod family) */
+};
 
 struct guard_req {
 	enum guard_op op;
@@ -72,8 +92,15 @@ struct guard_req {
 	char path[2][PATH_MAX]; /* copied path arguments: [0] source/only path, [1] new name */
 	char target[PATH_MAX];	/* symlink contents */
 	unsigned int flags;	/* open flags, AT_* flags, RENAME_* flags */
+	bool by_fd;		/* fchmod(2): the object is dfd[0] itself, no path */
 	mode_t mode;
 	unsigned int dev; /* mknod: the raw 32-bit device number (new_decode_dev) */
+	unsigned char sockaddr[128]; /* connect: the address, copied once */
+	unsigned int addrlen;
+	/* setxattr and removexattr families: the name in path[1], the value (NULL: remove) */
+	unsigned char *xvalue;
+	size_t xsize;
+	bool xnofollow; /* the l* variants */
 };
 
 /* guard_ops.c */
@@ -82,7 +109,36 @@ int guard_call_track(struct guard_call *c, int fd);
  * (each is stat'ed at most once per call). Returns 0 or -errno. */
 int guard_fstat(struct guard_call *c, int fd, struct stat *st);
 int guard_task_read(struct guard_call *c);
-bool guard_denied(struct guard_call *c, const struct guard_path *p);
+/* guard_denied: whether the guard set refuses role on (p->parent, p->name), or on anything below
+ * a refused name; a refusal is noted for the violation log. An error fails closed (true). */
+bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role);
+/* guard_resolve: the parent directory and final name of path (the target's copy) as the target
+ * would resolve them from dfd (AT_FDCWD: its cwd). Returns 0 or -errno. */
+int guard_resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p);
+/* guard_follow_final: p names a symbolic link the call follows: re-resolve p to its target (buf
+ * holds the text). Returns 0, 1 for a magic link of the target's own /proc/PID, or -errno. */
+int guard_follow_final(struct guard_call *c, struct guard_path *p, char *buf, size_t size);
+/* guard_reply: answer the notification with 0 and val, or -err (seccomp_unotify(2)). Returns 0, or
+ * -ENOENT when the target is gone. */
+int guard_reply(struct guard_call *c, int err, int64_t val);
+/* guard_connect (guard_connect.c): connect(2) for the target, on its own socket: a pathname unix
+ * socket only when the guard set allows that socket. Returns 1 when replied, else -errno. */
+int guard_connect(struct guard_call *c, struct guard_req *r);
+
+/* guard_xattr (guard_ops.c): setxattr(2)/removexattr(2) and their l* and f* variants for the
+ * target, refusing POSIX ACLs on an entry the guard set names. Returns 1 when replied, else -errno. */
+int guard_xattr(struct guard_call *c, struct guard_req *r);
+
+/* At most this many calls wait on threads of their own at once (a FIFO without a peer, a connect
+ * to a full backlog); more are refused with EAGAIN, so waits whose callers died cannot pile up
+ * threads without bound. */
+#define GUARD_MAX_WAITING 128
+
+/* guard_wait_begin / guard_wait_end: count a call handed to a thread (c->waiting, atomically).
+ * begin returns false when GUARD_MAX_WAITING are waiting already. */
+bool guard_wait_begin(int *waiting);
+void guard_wait_end(int *waiting);
+
 /* guard_perform: resolve, check and perform r for the target; returns 1 when the reply was already
  * sent (an fd injected with SECCOMP_ADDFD_FLAG_SEND), else 0 with *val/-errno in *err. */
 int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *err);

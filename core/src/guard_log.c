@@ -50,7 +50,7 @@ void guard_log_send(const struct guard_call *c, const struct seccomp_notif *req)
 		goto out;
 	v->time = time(NULL);
 	v->pid = (pid_t)req->pid;
-	snprintf(v->reason, sizeof(v->reason), "mandatory write-deny");
+	snprintf(v->reason, sizeof(v->reason), "%s", c->reason[0] ? c->reason : "mandatory write-deny");
 	snprintf(v->proto, sizeof(v->proto), "write");
 	snprintf(v->path, sizeof(v->path), "%s", c->refused);
 	/* seccomp_data.arch is an AUDIT_ARCH_* value, which is what libseccomp's SCMP_ARCH_* are */

@@ -18,7 +18,10 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #define MAXSYMLINKS                                                                                \
 	40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
@@ -126,17 +129,76 @@ static bool same_creds(const struct guard_task *self, const struct guard_task *t
 	       ((self->capeff & FILE_CAPS) & ~t->capeff) == 0;
 }
 
-/* entry_of: whether (directory st, name[0..len)) is an entry of g. ASCII case folded: on a
- * case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC" would be found as ".bashrc". */
-static bool entry_of(const struct cordon_guard_set *g, const struct stat *st, const char *name,
-		     size_t len)
+/* refuses: whether entry en refuses role (guard.h: a kept entry only removal and chmod). */
+static bool refuses(const struct cordon_guard_entry *en, enum guard_role role)
+{
+	return !(en->flags & CORDON_GUARD_KEEP) || role != ROLE_CREATE;
+}
+
+/* name_matches: name[0..len) is en's name, or starts with it for a prefix entry. ASCII case
+ * folded: on a case-insensitive directory (ext4/f2fs casefold, vfat) ".BASHRC" would be found as
+ * ".bashrc". "." and ".." never match a prefix: they name no new entry. */
+static bool name_matches(const struct cordon_guard_entry *en, const char *name, size_t len)
+{
+	size_t n = strlen(en->name);
+	if (en->flags & CORDON_GUARD_PREFIX)
+		return len >= n && strncasecmp(en->name, name, n) == 0 &&
+		       !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+	return n == len && strncasecmp(en->name, name, len) == 0;
+}
+
+/* exists_in: dirfd/name[0..len) exists (not followed). */
+static bool exists_in(int dirfd, const char *name, size_t len)
+{
+	char n[NAME_MAX + 1];
+	struct stat st;
+	if (dirfd < 0 || len > NAME_MAX)
+		return false;
+	memcpy(n, name, len);
+	n[len] = '\0';
+	return fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* entry_of: whether (directory st, name[0..len)) is an entry of g that refuses role. A prefix
+ * entry keeps new names from being made: an existing one (home's read-only dot-entries) is left
+ * to the kernel, which answers EEXIST or EROFS as it would (`mkdir -p ~/.config/x`). dirfd is
+ * the directory's fd, -1 when unknown (then every match refuses). */
+static const struct cordon_guard_entry *entry_of(const struct cordon_guard_set *g,
+						 const struct stat *st, int dirfd, const char *name,
+						 size_t len, enum guard_role role)
 {
 	for (size_t i = 0; i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
-		if (st->st_dev == en->dev && st->st_ino == en->ino && strlen(en->name) == len &&
-		    strncasecmp(en->name, name, len) == 0)
-			return true;
+		if ((en->flags & CORDON_GUARD_SOCKET) || st->st_dev != en->dev ||
+		    st->st_ino != en->ino || !name_matches(en, name, len) || !refuses(en, role))
+			continue;
+		if ((en->flags & CORDON_GUARD_PREFIX) && role == ROLE_CREATE &&
+		    exists_in(dirfd, name, len))
+			continue;
+		return en;
 	}
+	return NULL;
+}
+
+/* object_read_only: whether the object st is an existing entry of g bound read-only inside
+ * (CORDON_GUARD_READ_ONLY). */
+static bool object_read_only(const struct cordon_guard_set *g, const struct stat *st)
+{
+	for (size_t i = 0; g && i < g->n; i++)
+		if ((g->v[i].flags & CORDON_GUARD_READ_ONLY) && g->v[i].obj_ino == st->st_ino &&
+		    g->v[i].obj_dev == st->st_dev)
+			return true;
+	return false;
+}
+
+/* object_guarded: whether the object st is itself an existing entry of g (reached by any name, or
+ * by an fd: fchmod). */
+static bool object_guarded(const struct cordon_guard_set *g, const struct stat *st)
+{
+	for (size_t i = 0; g && i < g->n; i++)
+		if (!(g->v[i].flags & CORDON_GUARD_SOCKET) && g->v[i].obj_ino &&
+		    g->v[i].obj_ino == st->st_ino && g->v[i].obj_dev == st->st_dev)
+			return true;
 	return false;
 }
 
@@ -156,6 +218,11 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 			for (size_t i = 0; i < g->n && r == 0; i++) {
 				const struct cordon_guard_entry *en = &g->v[i];
 				struct stat s;
+				/* kept names (.git/objects) are written beneath; a prefix matches no
+				 * single name to look up (home's dot-entries are read-only mounts) */
+				if (en->flags &
+				    (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET))
+					continue;
 				if (cur.st_dev == en->dev && cur.st_ino == en->ino &&
 				    fstatat(curfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
 				    s.st_dev == child.st_dev && s.st_ino == child.st_ino)
@@ -189,7 +256,7 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 	return r;
 }
 
-bool guard_denied(struct guard_call *c, const struct guard_path *p)
+bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role)
 {
 	const struct cordon_guard_set *g = c->g;
 	struct stat st;
@@ -198,8 +265,11 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p)
 		return false;
 	if (guard_fstat(c, p->parent, &st) < 0)
 		return true; /* fail closed */
-	if (entry_of(g, &st, p->name, p->namelen)) {
+	const struct cordon_guard_entry *en = entry_of(g, &st, p->parent, p->name, p->namelen, role);
+	if (en) {
 		guard_log_note(c, p);
+		if (!c->reason[0])
+			snprintf(c->reason, sizeof(c->reason), "%s", cordon_guard_why_text(en->why));
 		return true;
 	}
 	int b = beneath_guarded(g, p->parent, &st);
@@ -361,7 +431,7 @@ static int walk(struct guard_call *c, int base, const char *dir)
 			/* a guarded name that is a link: what lies behind it is guarded too */
 			struct stat cs;
 			if (c->g && (guard_fstat(c, cur, &cs) < 0 ||
-				     entry_of(c->g, &cs, comp, strlen(comp)))) {
+				     entry_of(c->g, &cs, -1, comp, strlen(comp), ROLE_CREATE))) {
 				r = -EACCES;
 				goto out;
 			}
@@ -479,7 +549,7 @@ static int resolve_from(struct guard_call *c, int base, const char *path, struct
 	return kind == 2 && proc_dir_is_target(c, p->parent) == 1 ? 0 : -EACCES;
 }
 
-static int resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p)
+int guard_resolve(struct guard_call *c, int dfd, const char *path, struct guard_path *p)
 {
 	if (path[0] == '\0')
 		return -ENOENT;
@@ -491,7 +561,7 @@ static int resolve(struct guard_call *c, int dfd, const char *path, struct guard
 
 /* follow_final: (p) names a symbolic link that the call follows; re-resolve p to what it points
  * to, in buf. Returns 0 (p updated), 1 when the kernel must follow a magic link itself, -errno. */
-static int follow_final(struct guard_call *c, struct guard_path *p, char *buf, size_t size)
+int guard_follow_final(struct guard_call *c, struct guard_path *p, char *buf, size_t size)
 {
 	char name[NAME_MAX + 1];
 	if (p->namelen > NAME_MAX)
@@ -507,7 +577,7 @@ static int follow_final(struct guard_call *c, struct guard_path *p, char *buf, s
 }
 
 /* reply: answer the notification with 0 or -err (seccomp_unotify(2)). */
-static int reply(struct guard_call *c, int err, int64_t val)
+int guard_reply(struct guard_call *c, int err, int64_t val)
 {
 	struct seccomp_notif_resp resp = {.id = c->id, .val = val, .error = -err, .flags = 0};
 	/* libseccomp reports every failure alike; all mean the answer was not delivered */
@@ -537,14 +607,32 @@ static int inject(struct guard_call *c, int fd, unsigned int oflags)
 		return 0;
 	int err = errno;
 	if (err != ENOENT) /* EMFILE etc.: the call is still pending, fail it as open would */
-		reply(c, err, 0);
+		guard_reply(c, err, 0);
 	return -err;
 }
 
 /* A blocking open (FIFO without a peer) is finished on its own thread, so the worker keeps
  * serving other calls; the thread owns copies of everything it uses. */
+bool guard_wait_begin(int *waiting)
+{
+	if (!waiting)
+		return true;
+	if (__atomic_add_fetch(waiting, 1, __ATOMIC_SEQ_CST) > GUARD_MAX_WAITING) {
+		__atomic_sub_fetch(waiting, 1, __ATOMIC_SEQ_CST);
+		return false;
+	}
+	return true;
+}
+
+void guard_wait_end(int *waiting)
+{
+	if (waiting)
+		__atomic_sub_fetch(waiting, 1, __ATOMIC_SEQ_CST);
+}
+
 struct blocking_open {
 	int listener, parent;
+	int *waiting;
 	uint64_t id;
 	unsigned int flags;
 	char name[PATH_MAX];
@@ -556,12 +644,13 @@ static void *blocking_open_run(void *arg)
 	struct guard_call c = {.listener = b->listener, .id = b->id};
 	int fd = openat(b->parent, b->name, (int)(b->flags | O_NOCTTY | O_CLOEXEC));
 	if (fd < 0)
-		reply(&c, errno, 0);
+		guard_reply(&c, errno, 0);
 	else {
 		inject(&c, fd, b->flags);
 		close(fd);
 	}
 	close(b->parent);
+	guard_wait_end(b->waiting);
 	free(b);
 	return NULL;
 }
@@ -569,10 +658,15 @@ static void *blocking_open_run(void *arg)
 static int open_blocking(struct guard_call *c, const struct guard_path *p, unsigned int flags,
 			 bool magic)
 {
+	if (!guard_wait_begin(c->waiting))
+		return -EAGAIN;
 	struct blocking_open *b = calloc(1, sizeof(*b));
-	if (!b)
+	if (!b) {
+		guard_wait_end(c->waiting);
 		return -ENOMEM;
+	}
 	b->listener = c->listener;
+	b->waiting = c->waiting;
 	b->id = c->id;
 	/* the FIFO was checked: never create or follow anything else if it has been replaced */
 	b->flags = flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC);
@@ -591,9 +685,58 @@ static int open_blocking(struct guard_call *c, const struct guard_path *p, unsig
 	if (r < 0) {
 		if (b->parent >= 0)
 			close(b->parent);
+		guard_wait_end(b->waiting);
 		free(b);
 		return r;
 	}
+	return 1;
+}
+
+/* open_ctty: /dev/tty (char 5:0) names the caller's controlling terminal (tty(4)), which the
+ * worker, leading a session of its own, does not have: open the fd of the target's that holds
+ * that terminal (tty_nr of /proc/TID/stat, proc(5)) through its magic link instead, with the
+ * target's flags and O_NOCTTY, and inject it. ENXIO, as the kernel answers, when the target has
+ * no controlling terminal or holds no fd of it. Returns 1 when replied, else -errno. */
+static int open_ctty(struct guard_call *c, unsigned int flags)
+{
+	char buf[1024], nm[32];
+	unsigned long long tty = 0;
+	int fd = openat(c->procfd, "stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -ENXIO;
+	buf[n] = '\0';
+	char *rp = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	if (!rp || sscanf(rp + 1, " %*c %*d %*d %*d %llu", &tty) != 1 || tty == 0)
+		return -ENXIO;
+	int dfd = openat(c->procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return -ENXIO;
+	}
+	int found = -1;
+	for (struct dirent *de; found < 0 && (de = readdir(d));) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dfd, de->d_name, &st, 0) < 0)
+			continue;
+		if (S_ISCHR(st.st_mode) && st.st_rdev == (dev_t)tty)
+			found = atoi(de->d_name);
+	}
+	closedir(d);
+	if (found < 0)
+		return -ENXIO;
+	snprintf(nm, sizeof(nm), "fd/%d", found);
+	fd = openat(c->procfd, nm,
+		    (int)((flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY |
+			  O_CLOEXEC));
+	if (fd < 0)
+		return -errno;
+	inject(c, fd, flags);
+	close(fd);
 	return 1;
 }
 
@@ -605,24 +748,29 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	unsigned int flags = r->flags;
 	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
 	bool nonblock = flags & O_NONBLOCK;
+	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 	bool magic = false;
 	struct guard_path p;
 	char link[PATH_MAX];
 	int fd;
 
-	int e = resolve(c, r->dfd[0], r->path[0], &p);
+	int e = guard_resolve(c, r->dfd[0], r->path[0], &p);
 	for (;;) {
 		if (e < 0)
 			return e;
-		if (guard_denied(c, &p))
+		if (guard_denied(c, &p, ROLE_CREATE))
 			return -EACCES;
 		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below.
 		 */
 		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
 		if (!magic)
 			of |= O_NOFOLLOW;
+		/* a writing open truncates only once the file it reached is known not to be
+		 * read-only inside (below): the name could be swapped for a hard link meanwhile */
+		if (writes && (flags & O_ACCMODE) != O_RDONLY)
+			of &= ~(unsigned int)O_TRUNC;
 		set_umask(c);
-		fd = openat(p.parent, p.name, (int)of, r->mode);
+		fd = openat(p.parent, p.name, (int)of, r->mode & ~(mode_t)(S_ISUID | S_ISGID));
 		if (fd >= 0 && (flags & O_PATH) && follow && !magic) {
 			/* O_PATH drops O_CREAT, and with O_NOFOLLOW it opens a link itself */
 			struct stat st;
@@ -634,13 +782,18 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 		}
 		if (fd >= 0 || errno != ELOOP || !follow || magic)
 			break;
-		e = follow_final(c, &p, link, sizeof(link));
+		e = guard_follow_final(c, &p, link, sizeof(link));
 		if (e == 1) {
 			magic = true;
 			e = 0;
 		}
 	}
 	if (fd < 0) {
+		struct stat tst;
+		if (errno == ENXIO &&
+		    fstatat(p.parent, p.name, &tst, magic ? 0 : AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISCHR(tst.st_mode) && tst.st_rdev == makedev(5, 0))
+			return open_ctty(c, flags);
 		if (errno == ENXIO && !nonblock) {
 			struct stat st;
 			if (fstatat(p.parent, p.name, &st, magic ? 0 : AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -648,6 +801,22 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 				return open_blocking(c, &p, flags, magic);
 		}
 		return -errno;
+	}
+	if (writes && !(flags & O_PATH)) {
+		/* a file read-only inside (a pin) stays so by every name: a hard link of it in a
+		 * writable tree, or a magic link to it */
+		struct stat st;
+		if (fstat(fd, &st) < 0 || object_read_only(c->g, &st)) {
+			close(fd);
+			guard_log_note(c, &p);
+			return -EACCES;
+		}
+		if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && S_ISREG(st.st_mode) &&
+		    ftruncate(fd, 0) < 0) {
+			int err = errno;
+			close(fd);
+			return -err;
+		}
 	}
 	if (!nonblock && !(flags & O_PATH)) {
 		struct stat st;
@@ -684,8 +853,147 @@ static void undo(const struct guard_path *p, bool dir)
 static int finish(struct guard_call *c, int res, const struct guard_path *undo_p, bool dir)
 {
 	int err = res < 0 ? errno : 0;
-	if (reply(c, err, 0) < 0 && res == 0 && undo_p)
+	if (guard_reply(c, err, 0) < 0 && res == 0 && undo_p)
 		undo(undo_p, dir);
+	return 1;
+}
+
+/* chmod_object: chmod(2) of the object open at the O_PATH fd (through its magic link, so the
+ * object checked is the one changed even if its name is swapped meanwhile), unless the guard set
+ * names it. Returns the reply's errno (0: done). */
+static int chmod_object(struct guard_call *c, int fd, const struct guard_path *p, mode_t mode)
+{
+	struct stat st;
+	char lk[64];
+
+	if (guard_fstat(c, fd, &st) < 0)
+		return EACCES; /* fail closed */
+	if (object_guarded(c->g, &st) || (p && guard_denied(c, p, ROLE_MODE))) {
+		if (p)
+			guard_log_note(c, p);
+		return EACCES;
+	}
+	if (S_ISLNK(st.st_mode))
+		return EOPNOTSUPP; /* fchmodat2(2) AT_SYMLINK_NOFOLLOW on a link */
+	/* No set-user-ID or set-group-ID program is made inside: one owned by root (a root
+	 * session's files are root's) would give root to whoever runs it outside later. A set-group-ID
+	 * directory only passes its group on. */
+	if ((mode & S_ISUID) || ((mode & S_ISGID) && !S_ISDIR(st.st_mode))) {
+		if (p)
+			guard_log_note(c, p);
+		snprintf(c->reason, sizeof(c->reason), "set-user-ID or set-group-ID bit");
+		return EPERM;
+	}
+	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
+	return chmod(lk, mode) < 0 ? errno : 0;
+}
+
+/* do_chmod: chmod(2), fchmod(2), fchmodat(2), fchmodat2(2). The mode of an entry the guard set
+ * names (git's .git, objects, refs, HEAD among them: mode 000 would make git stop seeing the
+ * repository) is never changed; every other chmod is done on the object checked. Returns 1 when
+ * replied, else the -errno to reply with. */
+static int do_chmod(struct guard_call *c, struct guard_req *r)
+{
+	struct guard_path p;
+	char link[PATH_MAX];
+	int e, fd;
+
+	if (r->flags & ~(unsigned int)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (r->by_fd || ((r->flags & AT_EMPTY_PATH) && r->path[0][0] == '\0')) {
+		char nm[32];
+		if (r->dfd[0] == AT_FDCWD)
+			fd = open_base(c, AT_FDCWD, ".", true);
+		else {
+			if (r->dfd[0] < 0)
+				return -EBADF;
+			snprintf(nm, sizeof(nm), "fd/%d", r->dfd[0]);
+			fd = guard_call_track(c, openat(c->procfd, nm, O_PATH | O_CLOEXEC));
+			if (fd == -ENOENT)
+				fd = -EBADF;
+		}
+		if (fd < 0)
+			return fd;
+		e = chmod_object(c, fd, NULL, r->mode);
+		return e ? -e : (guard_reply(c, 0, 0), 1);
+	}
+	if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		return e;
+	bool magic = false;
+	while (!(r->flags & AT_SYMLINK_NOFOLLOW)) {
+		struct stat st;
+		if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+			break;
+		e = guard_follow_final(c, &p, link, sizeof(link));
+		if (e == 1) {
+			magic = true;
+			break;
+		}
+		if (e < 0)
+			return e;
+	}
+	fd = guard_call_track(
+	    c, openat(p.parent, p.name, O_PATH | O_CLOEXEC | (magic ? 0 : O_NOFOLLOW)));
+	if (fd < 0)
+		return fd;
+	e = chmod_object(c, fd, &p, r->mode);
+	return e ? -e : (guard_reply(c, 0, 0), 1);
+}
+
+int guard_xattr(struct guard_call *c, struct guard_req *r)
+{
+	struct guard_path p, *pp = NULL;
+	char lk[PATH_MAX + 64], link[PATH_MAX];
+	struct stat st;
+	int fd, e;
+
+	if (r->by_fd) {
+		char nm[32];
+		if (r->dfd[0] < 0)
+			return -EBADF;
+		snprintf(nm, sizeof(nm), "fd/%d", r->dfd[0]);
+		fd = guard_call_track(c, openat(c->procfd, nm, O_PATH | O_CLOEXEC));
+		if (fd < 0)
+			return fd == -ENOENT ? -EBADF : fd;
+	} else {
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+			return e;
+		bool magic = false;
+		while (!r->xnofollow) {
+			if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISLNK(st.st_mode))
+				break;
+			e = guard_follow_final(c, &p, link, sizeof(link));
+			if (e == 1) {
+				magic = true;
+				break;
+			}
+			if (e < 0)
+				return e;
+		}
+		fd = guard_call_track(
+		    c, openat(p.parent, p.name, O_PATH | O_CLOEXEC | (magic ? 0 : O_NOFOLLOW)));
+		if (fd < 0)
+			return fd;
+		pp = &p;
+	}
+	/* An ACL can take from the owner what chmod would (xattr(7), acl(5)): not on an entry the
+	 * guard keeps. */
+	if (!strncmp(r->path[1], "system.posix_acl_", 17) &&
+	    (guard_fstat(c, fd, &st) < 0 || object_guarded(c->g, &st) ||
+	     (pp && guard_denied(c, pp, ROLE_MODE)))) {
+		if (pp)
+			guard_log_note(c, pp);
+		return -EACCES;
+	}
+	/* on the object opened above, through its magic link */
+	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
+	int res = r->xsize == (size_t)-1
+		      ? (r->xnofollow ? lremovexattr(lk, r->path[1]) : removexattr(lk, r->path[1]))
+		      : (r->xnofollow
+			     ? lsetxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags)
+			     : setxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags));
+	guard_reply(c, res < 0 ? errno : 0, 0);
 	return 1;
 }
 
@@ -705,36 +1013,37 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		e = do_open(c, r);
 		break;
 	case GOP_MKDIR:
-		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
-		if (guard_denied(c, &p)) {
+		if (guard_denied(c, &p, ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
 		set_umask(c);
-		res = mkdirat(p.parent, p.name, r->mode);
+		res = mkdirat(p.parent, p.name, r->mode & ~(mode_t)S_ISUID);
 		e = finish(c, res, &p, true);
 		break;
 	case GOP_MKNOD:
-		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
-		if (guard_denied(c, &p)) {
+		if (guard_denied(c, &p, ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
 		set_umask(c);
 		/* the raw 32-bit dev argument, decoded by the kernel as for the target */
-		res = (int)syscall(SYS_mknodat, p.parent, p.name, (unsigned int)r->mode, r->dev);
+		res = (int)syscall(SYS_mknodat, p.parent, p.name,
+				   (unsigned int)(r->mode & ~(mode_t)(S_ISUID | S_ISGID)), r->dev);
 		e = finish(c, res, &p, false);
 		break;
 	case GOP_SYMLINK:
-		if ((e = resolve(c, r->dfd[1], r->path[1], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[1], r->path[1], &p)) < 0)
 			break;
 		if (r->target[0] == '\0') {
 			e = -ENOENT;
 			break;
 		}
-		if (guard_denied(c, &p)) {
+		if (guard_denied(c, &p, ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
@@ -756,14 +1065,14 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			p.name = "";
 			lflags = AT_EMPTY_PATH;
 		} else {
-			if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+			if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 				break;
 			while (r->flags & AT_SYMLINK_FOLLOW) {
 				struct stat st;
 				if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 				    !S_ISLNK(st.st_mode))
 					break;
-				e = follow_final(c, &p, link, sizeof(link));
+				e = guard_follow_final(c, &p, link, sizeof(link));
 				if (e == 1)
 					lflags = AT_SYMLINK_FOLLOW;
 				if (e != 0)
@@ -772,11 +1081,12 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 			if (e < 0)
 				break;
 		}
-		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
+		if ((e = guard_resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
 		/* the source too: a second name for a guarded file would let it be written through
 		 */
-		if (guard_denied(c, &q) || (p.name[0] && guard_denied(c, &p))) {
+		if (guard_denied(c, &q, ROLE_CREATE) ||
+		    (p.name[0] && guard_denied(c, &p, ROLE_CREATE))) {
 			e = -EACCES;
 			break;
 		}
@@ -785,25 +1095,36 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		break;
 	}
 	case GOP_RENAME:
-		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
-		if ((e = resolve(c, r->dfd[1], r->path[1], &q)) < 0)
+		if ((e = guard_resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
-		if (guard_denied(c, &p) || guard_denied(c, &q)) {
+		if (guard_denied(c, &p, ROLE_REMOVE) ||
+		    guard_denied(c, &q,
+				 (r->flags & RENAME_EXCHANGE) ? ROLE_REMOVE : ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
 		res = renameat2(p.parent, p.name, q.parent, q.name, r->flags);
 		e = finish(c, res, NULL, false);
 		break;
+	case GOP_CHMOD:
+		e = do_chmod(c, r);
+		break;
+	case GOP_CONNECT:
+		e = guard_connect(c, r);
+		break;
+	case GOP_XATTR:
+		e = guard_xattr(c, r);
+		break;
 	case GOP_UNLINK:
 		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {
 			e = -EINVAL;
 			break;
 		}
-		if ((e = resolve(c, r->dfd[0], r->path[0], &p)) < 0)
+		if ((e = guard_resolve(c, r->dfd[0], r->path[0], &p)) < 0)
 			break;
-		if (guard_denied(c, &p)) {
+		if (guard_denied(c, &p, ROLE_REMOVE)) {
 			e = -EACCES;
 			break;
 		}

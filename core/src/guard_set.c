@@ -1,10 +1,16 @@
 /* guard_set.c — the guard set: (directory st_dev, st_ino, name) pairs naming entries the guard
- * worker must refuse to create, unlink or rename (guard.h); filled by the mount layout. */
+ * worker must refuse to create, unlink, rename or chmod (guard.h); filled by the mount layout
+ * in the session's builder and carried to the worker in a sealed memfd. */
 #include "cordon/guard.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void cordon_guard_set_free(struct cordon_guard_set *g)
 {
@@ -15,17 +21,9 @@ void cordon_guard_set_free(struct cordon_guard_set *g)
 	g->n = 0;
 }
 
-int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name)
+/* grow: room for one more entry (capacity doubles from 16). */
+static int grow(struct cordon_guard_set *g)
 {
-	size_t len = strlen(name);
-	if (len == 0 || len >= sizeof(g->v[0].name) || strchr(name, '/'))
-		return -EINVAL;
-	/* the same pair reached from two writable trees (nested, or home inside one) is kept once
-	 */
-	for (size_t i = 0; i < g->n; i++)
-		if (g->v[i].dev == dev && g->v[i].ino == ino && strcmp(g->v[i].name, name) == 0)
-			return 0;
-	/* grow by doubling from 16 */
 	if ((g->n & (g->n - 1)) == 0 && (g->n == 0 || g->n >= 16)) {
 		size_t cap = g->n < 16 ? 16 : g->n * 2;
 		struct cordon_guard_entry *v = realloc(g->v, cap * sizeof(*v));
@@ -33,9 +31,122 @@ int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const
 			return -ENOMEM;
 		g->v = v;
 	}
+	return 0;
+}
+
+int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name,
+			    unsigned flags, dev_t obj_dev, ino_t obj_ino, unsigned why)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len >= sizeof(g->v[0].name) || strchr(name, '/'))
+		return -EINVAL;
+	/* the same pair reached from two writable trees (nested, or home inside one) is kept once;
+	 * a full entry wins over a kept one */
+	for (size_t i = 0; i < g->n; i++) {
+		struct cordon_guard_entry *en = &g->v[i];
+		if (en->dev == dev && en->ino == ino && strcmp(en->name, name) == 0 &&
+		    (en->flags & CORDON_GUARD_PREFIX) == (flags & CORDON_GUARD_PREFIX)) {
+			if (!(flags & CORDON_GUARD_KEEP))
+				en->flags &= ~(unsigned)CORDON_GUARD_KEEP;
+			en->flags |= flags & CORDON_GUARD_READ_ONLY;
+			if (obj_ino) {
+				en->obj_dev = obj_dev;
+				en->obj_ino = obj_ino;
+			}
+			return 1;
+		}
+	}
+	if (grow(g) < 0)
+		return -ENOMEM;
 	struct cordon_guard_entry *en = &g->v[g->n++];
+	memset(en, 0, sizeof(*en));
 	en->dev = dev;
 	en->ino = ino;
+	en->flags = flags;
+	en->obj_dev = obj_dev;
+	en->obj_ino = obj_ino;
+	en->why = why;
 	memcpy(en->name, name, len + 1);
 	return 0;
+}
+
+int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name)
+{
+	return cordon_guard_set_add_ex(g, dev, ino, name, 0, 0, 0, CORDON_WHY_MANDATORY);
+}
+
+/* The memfd holds a header and the entries as they are in memory: writer and reader are the same
+ * build of libcordon on the same machine (the builder child and the process it hands them to). */
+struct wire_header {
+	uint32_t magic;
+	uint32_t entry_size;
+	uint64_t n;
+};
+#define WIRE_MAGIC 0x43475331u /* "CGS1" */
+
+int cordon_guard_set_to_fd(const struct cordon_guard_set *g, struct cordon_error *e)
+{
+	struct wire_header h = {.magic = WIRE_MAGIC,
+				.entry_size = sizeof(struct cordon_guard_entry),
+				.n = g ? g->n : 0};
+	size_t body = (size_t)h.n * sizeof(struct cordon_guard_entry);
+	int fd = memfd_create("cordon-guard-set", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return cordon_error_set(e, errno, "guard set: memfd_create: %m");
+	if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    (body && write(fd, g->v, body) != (ssize_t)body)) {
+		int err = errno ? errno : EIO;
+		close(fd);
+		return cordon_error_set(e, err, "guard set: writing the memfd: %s", strerror(err));
+	}
+	/* sealed: whoever holds a copy can read it, nobody can change it (memfd_create(2)) */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		int err = errno;
+		close(fd);
+		return cordon_error_set(e, err, "guard set: sealing the memfd: %s", strerror(err));
+	}
+	return fd;
+}
+
+int cordon_guard_set_from_fd(int fd, struct cordon_guard_set *g, struct cordon_error *e)
+{
+	struct wire_header h;
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	memset(g, 0, sizeof(*g));
+	if (seals < 0 || !(seals & F_SEAL_WRITE) || !(seals & F_SEAL_GROW))
+		return cordon_error_set(e, EPROTO, "guard set: the memfd is not sealed");
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != WIRE_MAGIC ||
+	    h.entry_size != sizeof(struct cordon_guard_entry) || h.n > (1u << 20))
+		return cordon_error_set(e, EPROTO, "guard set: malformed memfd");
+	if (h.n == 0)
+		return 0;
+	size_t body = (size_t)h.n * sizeof(struct cordon_guard_entry);
+	g->v = malloc(body);
+	if (!g->v)
+		return cordon_error_set(e, ENOMEM, "guard set: out of memory");
+	if (pread(fd, g->v, body, sizeof(h)) != (ssize_t)body) {
+		cordon_guard_set_free(g);
+		return cordon_error_set(e, EPROTO, "guard set: truncated memfd");
+	}
+	g->n = (size_t)h.n;
+	for (size_t i = 0; i < g->n; i++)
+		g->v[i].name[sizeof(g->v[i].name) - 1] = '\0';
+	return 0;
+}
+
+const char *cordon_guard_why_text(unsigned why)
+{
+	switch (why) {
+	case CORDON_WHY_GIT:
+		return "git repository protection";
+	case CORDON_WHY_GIT_CONFIG:
+		return "git config is read-only (filesystem.allowGitConfig)";
+	case CORDON_WHY_HOME:
+		return "dot-file of a writable home (allow a cache by name)";
+	case CORDON_WHY_DENY_WRITE:
+		return "filesystem.denyWrite";
+	default:
+		return "mandatory write-deny";
+	}
 }

@@ -2,6 +2,7 @@
  * read-only with writable trees bound back, private covers, denyRead masks, read-only pins. */
 #include "cordon/mounts.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -196,6 +197,115 @@ static int private_covers(struct mnt_ctx *c, uid_t uid)
 	return r;
 }
 
+/* Devices of the host's /dev that the sandbox keeps, as they are: the usual character devices,
+ * FUSE, and the GPU and virtualisation nodes compute work uses. Everything else — block devices
+ * (a root session could read a disk around every mask), the host's terminals and consoles
+ * (tty0..N, console, ttyS*), input, sound and video devices, raw hardware — is not there. */
+static const char *const dev_keep[] = {
+    "null", "zero", "full", "random", "urandom", "tty", "fuse", "kvm", "kfd", "dri",
+    "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset", NULL,
+};
+
+static bool dev_kept(const char *name)
+{
+	for (size_t i = 0; dev_keep[i]; i++)
+		if (!strcmp(name, dev_keep[i]))
+			return true;
+	/* nvidia0, nvidia1, ... */
+	return !strncmp(name, "nvidia", 6) && name[6] >= '0' && name[6] <= '9';
+}
+
+/* dev_links: the links every /dev has (bwrap's --dev sets the same). */
+static int dev_links(int fs)
+{
+	static const char *const links[][2] = {
+	    {"fd", "/proc/self/fd"},	      {"stdin", "/proc/self/fd/0"},
+	    {"stdout", "/proc/self/fd/1"},    {"stderr", "/proc/self/fd/2"},
+	    {"ptmx", "pts/ptmx"},		      {"core", "/proc/kcore"},
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][1], fs, links[i][0]) < 0 && errno != EEXIST)
+			return -errno;
+	return 0;
+}
+
+/* private_dev: step 3a. A /dev of the sandbox's own (a tmpfs, read-only once laid out) holding
+ * the host's kept devices (bind mounts of the nodes themselves), the standard links, empty
+ * /dev/shm for the private tmpfs of step 3, and a devpts instance of its own on /dev/pts with
+ * its ptmx behind /dev/ptmx (devpts.rst "multiple instances"; mountable in a user namespace):
+ * terminals made inside work, the host's other terminals are not there to open. The caller's
+ * own terminal stays usable through its fds (Landlock names it by fd). */
+static int private_dev(struct mnt_ctx *c)
+{
+	int old = mnt_open(AT_FDCWD, "/dev", O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+	if (old == -ENOENT)
+		return 0;
+	if (old < 0)
+		return mnt_fail(c, -old, "private /dev on", "/dev", "openat2");
+	int rd = openat(old, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = rd >= 0 ? fdopendir(rd) : NULL;
+	int fs = mnt_tmpfs("0755"), r = 0, pts = -1, newdev = -1, m = -1;
+	char kept[64][NAME_MAX + 1];
+	size_t nk = 0;
+
+	if (!d || fs < 0) {
+		r = mnt_fail(c, !d ? errno : -fs, "private /dev on", "/dev", !d ? "opendir" : "fsmount");
+		goto out;
+	}
+	for (struct dirent *de; r == 0 && (de = readdir(d));) {
+		struct stat st;
+		if (!dev_kept(de->d_name) || fstatat(old, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !(S_ISCHR(st.st_mode) || S_ISDIR(st.st_mode)) || nk == 64)
+			continue;
+		if ((r = mnt_mkpath(fs, de->d_name, S_ISDIR(st.st_mode))) < 0)
+			r = mnt_fail(c, -r, "private /dev: mountpoint", de->d_name, "mkdirat");
+		snprintf(kept[nk++], sizeof(kept[0]), "%s", de->d_name);
+	}
+	if (r == 0 && ((r = mnt_mkpath(fs, "pts", true)) < 0 || (r = mnt_mkpath(fs, "shm", true)) < 0 ||
+		       (r = dev_links(fs)) < 0))
+		r = mnt_fail(c, -r, "private /dev:", "entries", "mkdirat");
+	if (r == 0 && (r = mnt_set_ro(fs, false)) < 0)
+		r = mnt_fail(c, -r, "private /dev on", "/dev", "mount_setattr");
+	if (r == 0 && (r = mnt_attach(fs, old, "")) < 0)
+		r = mnt_fail(c, -r, "private /dev on", "/dev", "move_mount");
+	if (r == 0 && (newdev = mnt_open(AT_FDCWD, "/dev", O_DIRECTORY, RESOLVE_NO_SYMLINKS)) < 0)
+		r = mnt_fail(c, -newdev, "private /dev on", "/dev", "openat2");
+	/* the kept nodes, looked up through the fd of the host's /dev beneath the new one */
+	for (size_t i = 0; r == 0 && i < nk; i++) {
+		int cl = open_tree(old, kept[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (cl < 0)
+			r = mnt_fail(c, errno, "private /dev: bind of", kept[i], "open_tree");
+		else if ((r = mnt_attach(cl, newdev, kept[i])) < 0)
+			r = mnt_fail(c, -r, "private /dev: bind of", kept[i], "move_mount");
+		if (cl >= 0)
+			close(cl);
+	}
+	/* and a devpts of the sandbox's own */
+	int dfs = -1;
+	if (r == 0) {
+		dfs = fsopen("devpts", FSOPEN_CLOEXEC);
+		if (dfs < 0 || fsconfig(dfs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) < 0 ||
+		    fsconfig(dfs, FSCONFIG_SET_STRING, "mode", "0620", 0) < 0 ||
+		    fsconfig(dfs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+		    (m = fsmount(dfs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC)) < 0)
+			r = mnt_fail(c, errno, "private devpts on", "/dev/pts", "fsmount");
+		else if ((r = mnt_attach(m, newdev, "pts")) < 0)
+			r = mnt_fail(c, -r, "private devpts on", "/dev/pts", "move_mount");
+	}
+	if (dfs >= 0)
+		close(dfs);
+out:
+	if (d)
+		closedir(d);
+	else if (rd >= 0)
+		close(rd);
+	int fds[] = {old, fs, pts, newdev, m};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
+}
+
 static int depth_of(const char *path)
 {
 	int d = 0;
@@ -239,36 +349,56 @@ out:
 }
 
 int cordon_mounts_setup(const struct cordon_policy *p, const char *home, uid_t uid,
-			struct cordon_guard_set *guard, struct cordon_error *e)
+			struct cordon_guard_set *guard, char *notes, size_t notes_len,
+			struct cordon_error *e)
 {
-	struct mnt_ctx c = {.p = p, .guard = guard, .e = e, .empty_fd = -1};
+	struct mnt_ctx c = {.p = p,
+			    .guard = guard,
+			    .e = e,
+			    .empty_fd = -1,
+			    .notes = notes,
+			    .notes_len = notes_len};
+	if (notes && notes_len)
+		notes[0] = '\0';
+	return mnt_layout(&c, home, uid);
+}
+
+int mnt_layout(struct mnt_ctx *c, const char *home, uid_t uid)
+{
 	int r;
 
 	/* 1. Nothing we mount may propagate back to the host's namespace (mount_namespaces(7)). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		r = mnt_fail(&c, errno, "private propagation of", "/", "mount");
+		r = mnt_fail(c, errno, "private propagation of", "/", "mount");
 		goto out;
 	}
 	/* 2. "/" read-only, writable trees bound back: first, because later steps must see the
 	 * final writable set to know what to keep visible and what to pin. */
-	if ((r = readonly_root(&c)) < 0)
+	if ((r = readonly_root(c)) < 0)
 		goto out;
-	/* 3. Covers before masks: a mask beneath /tmp then applies to what stays visible. */
-	if ((r = private_covers(&c, uid)) < 0)
+	/* 3. A /dev of its own, then the covers (the private /dev/shm goes into it), before the
+	 * masks: a mask beneath /tmp then applies to what stays visible. */
+	if ((r = private_dev(c)) < 0)
+		goto out;
+	if ((r = private_covers(c, uid)) < 0)
 		goto out;
 	/* 4. denyRead / allowRead. */
-	if ((r = read_masks(&c)) < 0)
+	if ((r = read_masks(c)) < 0)
 		goto out;
 	/* 5. Pins last: they must sit on top of every mount the earlier steps placed. */
-	r = mnt_pin_all(&c, home);
-	/* 6. /proc and /dev are left as they are (read-only like the rest); cordon run mounts a
-	 * fresh /proc in its PID namespace. */
+	r = mnt_pin_all(c, home);
+	/* 6. /proc and the rest of /dev are left as they are (read-only like the rest); cordon
+	 * run mounts a fresh /proc in its PID namespace. */
 out:
-	if (c.empty_fd >= 0)
-		close(c.empty_fd);
-	for (size_t i = 0; i < c.ncovered; i++)
-		free(c.covered[i]);
-	free(c.covered);
-	free(c.w);
+	if (c->empty_fd >= 0)
+		close(c->empty_fd);
+	c->empty_fd = -1;
+	for (size_t i = 0; i < c->ncovered; i++)
+		free(c->covered[i]);
+	free(c->covered);
+	c->covered = NULL;
+	c->ncovered = 0;
+	free(c->w);
+	c->w = NULL;
 	return r;
 }

@@ -11,6 +11,7 @@
 #include "cordon/error.h"
 #include "cordon/guard.h"
 #include "cordon/policy.h"
+#include "cordon/strbuf.h"
 
 /* A writable tree as found in the namespace: the policy's spelling and the canonical path
  * (no symlinks) that its O_PATH fd resolved to. */
@@ -30,7 +31,14 @@ struct mnt_ctx {
 	int empty_fd; /* detached read-only tmpfs holding the file "empty", or -1 until needed */
 	struct cordon_guard_set *guard;
 	struct cordon_error *e;
+	char *notes; /* notices for the person, "; "-separated (may be NULL) */
+	size_t notes_len;
+	struct cordon_strbuf *record; /* cordon_mounts_preview: one line per protection, or NULL */
+	unsigned why; /* enum cordon_guard_why of the guard entries being made now */
 };
+
+/* mnt_layout: the steps of cordon_mounts_setup on a prepared context. Returns 0 or -errno. */
+int mnt_layout(struct mnt_ctx *c, const char *home, uid_t uid);
 
 /* --- mounts_fd.c: primitives of the new mount API, all by file descriptor --- */
 
@@ -89,6 +97,52 @@ int mnt_cover(struct mnt_ctx *c, const char *path, enum mnt_cover_kind kind, con
 	      const char *step, const char *const *restores, size_t nrestores);
 
 /* --- mounts_pin.c --- */
+
+/* mnt_on_ro_mount: whether fd lies on a read-only mount. */
+bool mnt_on_ro_mount(int fd);
+
+/* mnt_guard_at: a guard entry (CORDON_GUARD_* flags) for dirfd/name, with the inode of the object
+ * there when it exists. shown names it in errors. Returns 0 or -errno. */
+int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown,
+		 unsigned flags);
+
+/* mnt_ro_bind: a recursive read-only bind of the object at fd onto itself, unless it already sits
+ * on a read-only mount; with let_trees_through, writable trees beneath it are bound back
+ * writable on top. Returns 0 or -errno. */
+int mnt_ro_bind(struct mnt_ctx *c, int fd, const char *shown, bool let_trees_through);
+
+/* mnt_pin_dir: make dirfd/name (a directory on a writable mount) a mount point, writable as it
+ * was, so rename(2) and rmdir(2) of it fail with EBUSY. Returns an O_PATH fd of the (new) top. */
+int mnt_pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *shown);
+
+/* mnt_walk: protect dirfd/rel as a mandatory deny: existing directories on the way pinned, the
+ * first missing name guarded, the object at the end bound read-only and guarded, symbolic links
+ * followed to what they name. shown (PATH_MAX) is dirfd's path for messages. Returns 0 or -errno. */
+int mnt_walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown);
+
+/* --- mounts_git.c --- */
+
+/* mnt_git_internal: canon (a writable tree) lies inside a git directory (a worktree's objects,
+ * refs, logs or administrative directory, cordon_policy_add_git_admin): no project lives there,
+ * so the project-root denies do not apply; git's own protections do. */
+bool mnt_git_internal(const char *canon);
+
+/* mnt_git_protect: the git protections of docs/threat-model.md ("git's repository discovery")
+ * for every writable tree: at its root the names git discovery reads (.git, and HEAD of a bare
+ * repository), every git directory found at or below it (bounded scan) with its hooks, config,
+ * commondir and the entries that make it a repository, and the administrative directories
+ * .git files point at. Returns 0 or -errno. */
+int mnt_git_protect(struct mnt_ctx *c);
+
+/* --- mounts_home.c --- */
+
+/* mnt_home_protect: when a writable tree holds home, every dot-entry of home and ~/bin are bound
+ * read-only (writable trees beneath them stay writable) and no new dot-entry or bin can be
+ * created there. Returns 0 or -errno. */
+int mnt_home_protect(struct mnt_ctx *c, const char *home);
+
+/* mnt_note: append a notice for the person (shown at start) to c's notes. */
+void mnt_note(struct mnt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* mnt_pin_all: step 5 of cordon_mounts_setup: read-only binds for denyWrite paths and the
  * mandatory denies of every writable tree and of home, ancestor pins, guard entries.

@@ -26,7 +26,7 @@
 /* .git/commondir makes git read config and hooks from the directory it names (gitrepository-
  * layout(5)); .git/config.worktree is read as config when extensions.worktreeConfig is set. */
 #define REPO_FILES                                                                                 \
-	".git/hooks", ".git/modules", ".git/commondir", ".gitmodules", ".vscode", ".idea",         \
+	".git/hooks", ".git/commondir", ".gitmodules", ".vscode", ".idea",         \
 	    ".claude/commands", ".claude/agents", ".claude/settings.json",                         \
 	    ".claude/settings.local.json", ".mcp.json", ".envrc", ".npmrc"
 static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config",
@@ -87,7 +87,7 @@ static const char *const home_denies[] = {
     NULL,
 };
 
-static bool on_ro_mount(int fd)
+bool mnt_on_ro_mount(int fd)
 {
 	struct statfs s;
 	return fstatfs(fd, &s) == 0 && (s.f_flags & ST_RDONLY);
@@ -102,45 +102,143 @@ static bool is_mount_root(int fd)
 	       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-static int guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
+int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown,
+		 unsigned flags)
 {
-	struct stat st;
+	struct stat st, obj;
 	if (!c->guard)
 		return 0; /* the caller runs no guard worker */
 	if (fstat(dirfd, &st) < 0)
 		return mnt_fail(c, errno, "guard entry for", shown, "fstat");
-	int r = cordon_guard_set_add(c->guard, st.st_dev, st.st_ino, name);
-	return r < 0 ? mnt_fail(c, -r, "guard entry for", shown, "add") : 0;
+	bool exists = !(flags & CORDON_GUARD_PREFIX) &&
+		      fstatat(dirfd, name, &obj, AT_SYMLINK_NOFOLLOW) == 0;
+	bool shown_ro = false; /* an existing object bound read-only */
+	if (exists && !(flags & CORDON_GUARD_SOCKET)) {
+		int o = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		shown_ro = o >= 0 && mnt_on_ro_mount(o);
+		if (o >= 0)
+			close(o);
+	}
+	if (shown_ro && S_ISREG(obj.st_mode))
+		flags |= CORDON_GUARD_READ_ONLY;
+	int r = cordon_guard_set_add_ex(c->guard, st.st_dev, st.st_ino, name, flags,
+					exists ? obj.st_dev : 0, exists ? obj.st_ino : 0, c->why);
+	if (r < 0)
+		return mnt_fail(c, -r, "guard entry for", shown, "add");
+	if (c->record && r == 0 && !(shown_ro && !(flags & CORDON_GUARD_KEEP)) &&
+	    !(flags & CORDON_GUARD_SOCKET)) {
+		char dir[PATH_MAX];
+		if (mnt_canon(dirfd, dir, sizeof(dir)) < 0)
+			snprintf(dir, sizeof(dir), "?");
+		cordon_sb_addf(c->record, "%s\t%s%s%s%s\n",
+			       flags & CORDON_GUARD_KEEP ? "kept"
+			       : exists		 ? "fixed"
+						 : "never created",
+			       dir, strcmp(dir, "/") ? "/" : "", name,
+			       flags & CORDON_GUARD_PREFIX ? "*" : "");
+	}
+	return 0;
 }
 
-/* ro_bind: a recursive read-only bind of the object at fd onto itself, unless it already sits
- * on a read-only mount. */
-static int ro_bind(struct mnt_ctx *c, int fd, const char *shown)
+static int guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
 {
-	if (on_ro_mount(fd))
+	return mnt_guard_at(c, dirfd, name, shown, 0);
+}
+
+/* keep_trees: detached writable clones of the writable trees strictly beneath canon, with their
+ * paths, so a read-only bind above them can let them through (home's dot-entries). */
+struct kept_tree {
+	int clone;
+	const char *canon;
+};
+
+static int keep_trees(struct mnt_ctx *c, const char *canon, struct kept_tree *out, size_t *n,
+		      const char *shown)
+{
+	*n = 0;
+	for (size_t i = 0; i < c->nw; i++) {
+		if (!mnt_under(c->w[i].canon, canon, NULL))
+			continue;
+		int fd = mnt_open(AT_FDCWD, c->w[i].canon, 0,
+				  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (fd < 0)
+			return mnt_fail(c, -fd, "writable tree inside", shown, "openat2");
+		int clone = mnt_clone(fd);
+		close(fd);
+		if (clone < 0)
+			return mnt_fail(c, -clone, "writable tree inside", shown, "open_tree");
+		out[*n].clone = clone;
+		out[(*n)++].canon = c->w[i].canon;
+	}
+	return 0;
+}
+
+int mnt_ro_bind(struct mnt_ctx *c, int fd, const char *shown, bool let_trees_through)
+{
+	struct kept_tree kept[64];
+	size_t nk = 0;
+	char canon[PATH_MAX];
+	int r = 0;
+
+	if (mnt_on_ro_mount(fd))
 		return 0;
+	if (let_trees_through) {
+		if (c->nw > sizeof(kept) / sizeof(kept[0]))
+			return cordon_error_set(c->e, E2BIG, "read-only bind of %s: too many "
+							     "writable trees",
+						shown);
+		if ((r = mnt_canon(fd, canon, sizeof(canon))) < 0)
+			return mnt_fail(c, -r, "read-only bind of", shown, "readlink");
+		if ((r = keep_trees(c, canon, kept, &nk, shown)) < 0)
+			goto out;
+	}
 	int clone = mnt_clone(fd);
-	if (clone < 0)
-		return mnt_fail(c, -clone, "read-only bind of", shown, "open_tree");
-	int r = mnt_set_ro(clone, true);
+	if (clone < 0) {
+		r = mnt_fail(c, -clone, "read-only bind of", shown, "open_tree");
+		goto out;
+	}
+	r = mnt_set_ro(clone, true);
 	if (r < 0) {
 		close(clone);
-		return mnt_fail(c, -r, "read-only bind of", shown, "mount_setattr");
+		r = mnt_fail(c, -r, "read-only bind of", shown, "mount_setattr");
+		goto out;
 	}
 	r = mnt_attach(clone, fd, "");
 	close(clone);
-	return r < 0 ? mnt_fail(c, -r, "read-only bind of", shown, "move_mount") : 0;
+	if (r < 0) {
+		r = mnt_fail(c, -r, "read-only bind of", shown, "move_mount");
+		goto out;
+	}
+	if (c->record)
+		cordon_sb_addf(c->record, "read-only\t%s\n", shown);
+	for (size_t i = 0; i < nk && r == 0; i++) {
+		int t = mnt_open(AT_FDCWD, kept[i].canon, 0,
+				 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (t < 0)
+			r = mnt_fail(c, -t, "writable tree", kept[i].canon, "openat2");
+		else if ((r = mnt_attach(kept[i].clone, t, "")) < 0)
+			r = mnt_fail(c, -r, "writable tree", kept[i].canon, "move_mount");
+		if (t >= 0)
+			close(t);
+	}
+out:
+	for (size_t i = 0; i < nk; i++)
+		close(kept[i].clone);
+	return r;
 }
 
-/* pin_dir: make dirfd/name (a directory on a writable mount) a mount point, writable as it was,
- * so rename(2) and rmdir(2) of it fail with EBUSY. Returns an O_PATH fd of the (new) top. */
-static int pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
+static int ro_bind(struct mnt_ctx *c, int fd, const char *shown)
+{
+	return mnt_ro_bind(c, fd, shown, false);
+}
+
+int mnt_pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
 {
 	const uint64_t res = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 	int fd = mnt_open(dirfd, name, O_DIRECTORY | O_NOFOLLOW, res);
 	if (fd < 0)
 		return mnt_fail(c, -fd, "ancestor pin of", shown, "openat2");
-	if (is_mount_root(fd) || on_ro_mount(dirfd))
+	if (is_mount_root(fd) || mnt_on_ro_mount(dirfd))
 		return fd;
 	int clone = mnt_clone(fd);
 	if (clone < 0) {
@@ -154,6 +252,11 @@ static int pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *s
 		return mnt_fail(c, -r, "ancestor pin of", shown, "move_mount");
 	fd = mnt_open(dirfd, name, O_DIRECTORY | O_NOFOLLOW, res);
 	return fd < 0 ? mnt_fail(c, -fd, "ancestor pin of", shown, "openat2") : fd;
+}
+
+static int pin_dir(struct mnt_ctx *c, int dirfd, const char *name, const char *shown)
+{
+	return mnt_pin_dir(c, dirfd, name, shown);
 }
 
 static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int links);
@@ -187,6 +290,11 @@ static int follow(struct mnt_ctx *c, int dirfd, const char *name, const char *re
  * pinned; the first missing name in a writable directory becomes a guard entry; the object at
  * the end, if it exists on a writable mount, gets a read-only bind and a guard entry for its
  * name. shown (PATH_MAX) is the path for messages and is restored on return. */
+int mnt_walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown)
+{
+	return walk(c, dirfd, rel, shown, 0);
+}
+
 static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int links)
 {
 	while (*rel == '/')
@@ -207,7 +315,7 @@ static int walk(struct mnt_ctx *c, int dirfd, const char *rel, char *shown, int 
 	size_t len = strlen(shown);
 	snprintf(shown + len, PATH_MAX - len, "%s%s", len > 0 && shown[len - 1] == '/' ? "" : "/",
 		 comp);
-	bool rw_parent = !on_ro_mount(dirfd);
+	bool rw_parent = !mnt_on_ro_mount(dirfd);
 	int r = 0, fd;
 	struct stat st;
 
@@ -336,17 +444,57 @@ static int own_dir(char *dir, size_t size)
 	return r;
 }
 
+/* allowed_sockets: a CORDON_GUARD_SOCKET entry for each network.allowUnixSockets path that is a
+ * socket now, by the inode of the socket itself (what the guard's connect checks). */
+static int allowed_sockets(struct mnt_ctx *c)
+{
+	const struct cordon_path_list *l = &c->p->allow_unix_sockets;
+	for (size_t i = 0; i < l->n; i++) {
+		char canon[PATH_MAX];
+		struct stat st;
+		int fd = mnt_open(AT_FDCWD, l->v[i], 0, RESOLVE_NO_MAGICLINKS);
+		if (fd < 0)
+			continue; /* not there (yet): connects to it are refused */
+		int ok = mnt_canon(fd, canon, sizeof(canon)) == 0 && fstat(fd, &st) == 0 &&
+			 S_ISSOCK(st.st_mode);
+		close(fd);
+		char *slash = ok ? strrchr(canon, '/') : NULL;
+		if (!slash || !slash[1])
+			continue;
+		*slash = '\0';
+		int dir = mnt_open(AT_FDCWD, canon[0] ? canon : "/", O_DIRECTORY,
+				   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (dir < 0)
+			continue;
+		int r = mnt_guard_at(c, dir, slash + 1, l->v[i], CORDON_GUARD_SOCKET);
+		close(dir);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int mnt_pin_all(struct mnt_ctx *c, const char *home)
 {
 	const char *const *names = cordon_mandatory_denies(c->p);
 	int r;
+	/* Home's dot-entries first: their read-only binds let the writable trees beneath them
+	 * through, and the pins below land on top. */
+	c->why = CORDON_WHY_HOME;
+	if ((r = mnt_home_protect(c, home)) < 0)
+		return r;
 	for (size_t i = 0; i < c->nw; i++) {
-		if (!c->w[i].is_dir)
+		if (!c->w[i].is_dir || mnt_git_internal(c->w[i].canon))
 			continue;
-		for (size_t k = 0; names[k]; k++)
+		for (size_t k = 0; names[k]; k++) {
+			c->why = !strncmp(names[k], ".git/config", 11) ? CORDON_WHY_GIT_CONFIG
+				 : !strncmp(names[k], ".git", 4)	     ? CORDON_WHY_GIT
+									     : CORDON_WHY_MANDATORY;
 			if ((r = protect(c, &c->w[i], names[k])) < 0)
 				return r;
+		}
 	}
+	c->why = CORDON_WHY_HOME;
 	if (home && home[0] == '/' && strcmp(home, "/") != 0) {
 		char path[PATH_MAX];
 		for (size_t k = 0; home_denies[k]; k++) {
@@ -355,9 +503,11 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 				return r;
 		}
 	}
+	c->why = CORDON_WHY_DENY_WRITE;
 	for (size_t i = 0; i < c->p->deny_write.n; i++)
 		if ((r = protect_abs(c, c->p->deny_write.v[i])) < 0)
 			return r;
+	c->why = CORDON_WHY_MANDATORY;
 	char self[PATH_MAX];
 	if (own_dir(self, sizeof(self)) == 0 && (r = protect_abs(c, self)) < 0)
 		return r;
@@ -367,5 +517,9 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 	if (cordon_vlog_state_dir(self, sizeof(self), false, NULL) == 0 &&
 	    (r = protect_abs(c, self)) < 0)
 		return r;
-	return 0;
+	if ((r = allowed_sockets(c)) < 0)
+		return r;
+	/* git last: it scans the trees as the pins above left them */
+	c->why = CORDON_WHY_GIT;
+	return mnt_git_protect(c);
 }

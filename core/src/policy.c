@@ -1,6 +1,7 @@
 /* policy.c — the policy model: defaults, path and host lists, the tighten-only merge of a
  * repository's .cordon.json, final validation and the JSON form printed by `policy --json`. */
 #include "cordon/policy.h"
+#include "cordon/ports.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -148,6 +149,7 @@ void cordon_policy_free(struct cordon_policy *p)
 	free_paths(&p->allow_write);
 	free_paths(&p->deny_write);
 	free(p->repo_config);
+	cordon_git_policy_free(&p->git);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -277,6 +279,13 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 			if (!path_covered(paths[k].mine, paths[k].theirs->v[i]))
 				return cordon_error_set(e, EPERM, loosen, rfile, paths[k].key,
 							"path", paths[k].theirs->v[i]);
+	for (size_t i = 0; i < r->n_allow_bind; i++)
+		if (!cordon_policy_binds(p, r->allow_bind[i]))
+			return cordon_error_set(e, EPERM, loosen_bool, rfile, "network.allowBind",
+						"a port");
+	if (r->n_expose)
+		return cordon_error_set(e, EPERM, loosen_bool, rfile, "network.expose",
+					"a forward");
 	if (r->allow_local_binding && !p->allow_local_binding)
 		return cordon_error_set(e, EPERM, loosen_bool, rfile, "network.allowLocalBinding",
 					"it to true");
@@ -296,6 +305,10 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 	if (!r->strict && p->strict)
 		return cordon_error_set(e, EPERM, loosen_bool, rfile, "strict", "it to false");
 
+	/* The git section checks all of r's before it narrows p's (git_policy.h). */
+	if ((ret = cordon_git_policy_tighten(&p->git, &r->git, rfile, e)) < 0)
+		return ret;
+
 	/* Only additions to deny lists remain; a failure here (ENOMEM) leaves p stricter. */
 	for (size_t i = 0; i < r->deny_hosts.n; i++)
 		if ((ret = append_rule(&p->deny_hosts, &r->deny_hosts.v[i], e)) < 0)
@@ -314,6 +327,15 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 	return 0;
 }
 
+/* same_place: a and b (normalised) are the same path, or resolve to the same one. */
+static bool same_place(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+	if (!strcmp(a, b))
+		return true;
+	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
+}
+
 int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon_error *e)
 {
 	int r;
@@ -323,6 +345,8 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 					cwd ? cwd : "(null)");
 	if ((r = cordon_policy_add_path(&p->allow_write, cwd, NULL, NULL, e)) < 0)
 		return r;
+	if ((r = cordon_policy_add_git_admin(p, cwd, e)) < 0)
+		return r;
 	for (size_t i = 0; i < p->allow_write.n; i++)
 		if (!strcmp(p->allow_write.v[i], "/"))
 			return cordon_error_set(
@@ -330,7 +354,21 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 			    "filesystem.allowWrite: \"/\" would make the whole "
 			    "file system writable%s",
 			    !strcmp(cwd, "/") ? " (the current directory is \"/\")" : "");
-	return 0;
+	/* A mask equal to a writable tree cannot be both: refuse rather than drop one silently.
+	 * (A mask above a writable tree is kept, with the tree let through: "hide ~ but the
+	 * project".) */
+	for (size_t i = 0; i < p->deny_read.n; i++)
+		for (size_t j = 0; j < p->allow_write.n; j++)
+			if (same_place(p->deny_read.v[i], p->allow_write.v[j]))
+				return cordon_error_set(
+				    e, EINVAL,
+				    "filesystem.denyRead: \"%s\" is also writable (%s): a writable "
+				    "tree cannot be hidden; take it out of denyRead, or work "
+				    "elsewhere",
+				    p->deny_read.v[i],
+				    !strcmp(p->allow_write.v[j], cwd) ? "the current directory"
+								      : "filesystem.allowWrite");
+	return cordon_git_policy_finish(&p->git, cwd, &p->allow_unix_sockets, e);
 }
 
 static void json_paths(struct cordon_strbuf *b, const char *key, const struct cordon_path_list *l)
@@ -369,6 +407,14 @@ int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cord
 	json_hosts(&b, "allowedDomains", &p->allow_hosts);
 	json_hosts(&b, "deniedDomains", &p->deny_hosts);
 	json_paths(&b, "allowUnixSockets", &p->allow_unix_sockets);
+	cordon_sb_add(&b, "    \"allowBind\": [");
+	for (size_t i = 0; i < p->n_allow_bind; i++)
+		cordon_sb_addf(&b, "%s\"%u\"", i ? ", " : "", p->allow_bind[i]);
+	cordon_sb_add(&b, "],\n    \"expose\": [");
+	for (size_t i = 0; i < p->n_expose; i++)
+		cordon_sb_addf(&b, "%s\"%u:%u\"", i ? ", " : "", p->expose[i].port,
+			       p->expose[i].host_port);
+	cordon_sb_add(&b, "],\n");
 	cordon_sb_addf(&b, "    \"allowLocalBinding\": %s\n  },\n", tf(p->allow_local_binding));
 	cordon_sb_add(&b, "  \"filesystem\": {\n");
 	json_paths(&b, "denyRead", &p->deny_read);
@@ -376,66 +422,12 @@ int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cord
 	json_paths(&b, "allowWrite", &p->allow_write);
 	json_paths(&b, "denyWrite", &p->deny_write);
 	cordon_sb_addf(&b, "    \"allowGitConfig\": %s\n  },\n", tf(p->allow_git_config));
+	cordon_git_policy_json(&b, &p->git);
 	cordon_sb_addf(&b,
 		       "  \"ignoreViolations\": %s,\n  \"enableWeakerNestedSandbox\": %s,\n"
 		       "  \"lockPolicy\": %s,\n  \"privateTmp\": %s,\n  \"strict\": %s\n}\n",
 		       tf(p->ignore_violations), tf(p->enable_weaker_nested_sandbox),
 		       tf(p->lock_policy), tf(p->private_tmp), tf(p->strict));
-	if (cordon_sb_take(&b, out) < 0)
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	return 0;
-}
-
-static void text_paths(struct cordon_strbuf *b, const char *title, const struct cordon_path_list *l)
-{
-	cordon_sb_addf(b, "  %-20s", title);
-	if (l->n == 0)
-		cordon_sb_add(b, " (none)");
-	for (size_t i = 0; i < l->n; i++)
-		cordon_sb_addf(b, "%s%s", i ? "\n                       " : " ", l->v[i]);
-	cordon_sb_add(b, "\n");
-}
-
-static void text_hosts(struct cordon_strbuf *b, const char *title, const struct cordon_host_list *l)
-{
-	char buf[300];
-
-	cordon_sb_addf(b, "  %-20s", title);
-	if (l->n == 0)
-		cordon_sb_add(b, " (none)");
-	for (size_t i = 0; i < l->n; i++) {
-		cordon_host_rule_format(&l->v[i], buf, sizeof(buf));
-		cordon_sb_addf(b, "%s%s", i ? ", " : " ", buf);
-	}
-	cordon_sb_add(b, "\n");
-}
-
-static void text_bool(struct cordon_strbuf *b, const char *title, bool v)
-{
-	cordon_sb_addf(b, "  %-20s %s\n", title, v ? "yes" : "no");
-}
-
-int cordon_policy_to_text(const struct cordon_policy *p, char **out, struct cordon_error *e)
-{
-	struct cordon_strbuf b = {0};
-
-	cordon_sb_add(&b, "network:\n");
-	text_hosts(&b, "allowed hosts:", &p->allow_hosts);
-	text_hosts(&b, "denied hosts:", &p->deny_hosts);
-	text_paths(&b, "unix sockets:", &p->allow_unix_sockets);
-	text_bool(&b, "local binding:", p->allow_local_binding);
-	cordon_sb_add(&b, "filesystem:\n");
-	text_paths(&b, "writable:", &p->allow_write);
-	text_paths(&b, "read-only inside:", &p->deny_write);
-	text_paths(&b, "masked (no read):", &p->deny_read);
-	text_paths(&b, "readable inside:", &p->allow_read);
-	text_bool(&b, "git config writable:", p->allow_git_config);
-	text_bool(&b, "private /tmp:", p->private_tmp);
-	cordon_sb_add(&b, "session:\n");
-	text_bool(&b, "locked:", p->lock_policy);
-	text_bool(&b, "strict:", p->strict);
-	text_bool(&b, "ignore violations:", p->ignore_violations);
-	text_bool(&b, "weaker nested:", p->enable_weaker_nested_sandbox);
 	if (cordon_sb_take(&b, out) < 0)
 		return cordon_error_set(e, ENOMEM, "out of memory");
 	return 0;

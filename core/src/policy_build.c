@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cordon/config.h"
+#include "cordon/ports.h"
 
 /* ---- the request ---- */
 
@@ -49,6 +50,18 @@ int cordon_policy_request_add_host(struct cordon_policy_request *rq, const char 
 	return push(&rq->allow_host, &rq->n_allow_host, s, e);
 }
 
+int cordon_policy_request_add_bind(struct cordon_policy_request *rq, const char *s,
+				   struct cordon_error *e)
+{
+	return push(&rq->allow_bind, &rq->n_allow_bind, s, e);
+}
+
+int cordon_policy_request_add_expose(struct cordon_policy_request *rq, const char *s,
+				     struct cordon_error *e)
+{
+	return push(&rq->expose, &rq->n_expose, s, e);
+}
+
 int cordon_policy_request_set_config(struct cordon_policy_request *rq, const char *s,
 				     struct cordon_error *e)
 {
@@ -67,8 +80,14 @@ void cordon_policy_request_free(struct cordon_policy_request *rq)
 		free(rq->allow_write[i]);
 	for (size_t i = 0; i < rq->n_allow_host; i++)
 		free(rq->allow_host[i]);
+	for (size_t i = 0; i < rq->n_allow_bind; i++)
+		free(rq->allow_bind[i]);
+	for (size_t i = 0; i < rq->n_expose; i++)
+		free(rq->expose[i]);
 	free(rq->allow_write);
 	free(rq->allow_host);
+	free(rq->allow_bind);
+	free(rq->expose);
 	free(rq->config);
 	free(rq->settings);
 	memset(rq, 0, sizeof(*rq));
@@ -79,7 +98,8 @@ void cordon_policy_request_free(struct cordon_policy_request *rq)
 int cordon_policy_flag(struct cordon_policy_request *rq, int argc, char *const *argv, int *i,
 		       struct cordon_error *e)
 {
-	static const char *const valued[] = {"--config", "--allow-write", "--allow-host"};
+	static const char *const valued[] = {"--config", "--allow-write", "--allow-host",
+					     "--allow-bind", "--expose"};
 	const char *a = argv[*i], *v = NULL;
 	size_t k = 0, n = 0;
 
@@ -109,8 +129,12 @@ int cordon_policy_flag(struct cordon_policy_request *rq, int argc, char *const *
 		return replace(&rq->config, v, e) < 0 ? -ENOMEM : 1;
 	case 1:
 		return cordon_policy_request_add_write(rq, v, e) < 0 ? -ENOMEM : 1;
-	default:
+	case 2:
 		return cordon_policy_request_add_host(rq, v, e) < 0 ? -ENOMEM : 1;
+	case 3:
+		return cordon_policy_request_add_bind(rq, v, e) < 0 ? -ENOMEM : 1;
+	default:
+		return cordon_policy_request_add_expose(rq, v, e) < 0 ? -ENOMEM : 1;
 	}
 }
 
@@ -128,6 +152,8 @@ static void like_booleans(struct cordon_policy *r, const struct cordon_policy *p
 	r->lock_policy = p->lock_policy;
 	r->private_tmp = p->private_tmp;
 	r->strict = p->strict;
+	r->git.allow_delete = p->git.allow_delete;
+	r->git.allow_force = p->git.allow_force;
 }
 
 /* writable_exist: every allow_write entry from index `from` on must exist, as bubblewrap's --bind
@@ -241,6 +267,14 @@ int cordon_policy_build(struct cordon_policy *p, const struct cordon_policy_requ
 	/* 6. --strict and --lock only add to what the files said */
 	p->strict = p->strict || rq->strict;
 	p->lock_policy = p->lock_policy || rq->lock;
+	/* 7. --allow-bind and --expose: the person's own, after the repository's file, which
+	 * cannot add them (ports.h) */
+	for (size_t i = 0; i < rq->n_allow_bind; i++)
+		if ((r = cordon_policy_add_bind(p, rq->allow_bind[i], e)) < 0)
+			goto fail;
+	for (size_t i = 0; i < rq->n_expose; i++)
+		if ((r = cordon_policy_add_expose(p, rq->expose[i], e)) < 0)
+			goto fail;
 	return 0;
 fail:
 	cordon_policy_free(p);

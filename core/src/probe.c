@@ -3,9 +3,11 @@
 #include "cordon/layers.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,9 +37,61 @@ static int run_child(int (*fn)(void))
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* child_userns: 0 when a user namespace can be made, else its errno (capped to an exit status). */
 static int child_userns(void)
 {
-	return unshare(CLONE_NEWUSER) == 0 ? 0 : 1;
+	if (unshare(CLONE_NEWUSER) == 0)
+		return 0;
+	return errno > 0 && errno < 255 ? errno : 255;
+}
+
+/* read_long: the number in a /proc/sys file, or -1 when it does not exist or does not read. */
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v = -1;
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+void cordon_userns_diagnose(int err, char *buf, size_t len)
+{
+	long max = read_long("/proc/sys/user/max_user_namespaces");
+	long aa = read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+	long clone = read_long("/proc/sys/kernel/unprivileged_userns_clone");
+
+	if (max == 0)
+		snprintf(buf, len,
+			 "user namespaces are switched off here (sysctl user.max_user_namespaces = "
+			 "0); an administrator can allow them: sysctl -w "
+			 "user.max_user_namespaces=15000");
+	else if (err == ENOSPC)
+		snprintf(buf, len,
+			 "the limit of user namespaces is reached (user.max_user_namespaces = %ld); "
+			 "end some sandboxes or raise the limit",
+			 max);
+	else if (aa == 1 && getuid() != 0)
+		snprintf(buf, len,
+			 "AppArmor restricts unprivileged user namespaces "
+			 "(kernel.apparmor_restrict_unprivileged_userns = 1, as on Ubuntu 23.10 and "
+			 "later); an administrator can install an AppArmor profile that grants "
+			 "`userns,` to the cordon binary and your shell, or set the sysctl to 0");
+	else if (clone == 0 && getuid() != 0)
+		snprintf(buf, len,
+			 "unprivileged user namespaces are switched off (sysctl "
+			 "kernel.unprivileged_userns_clone = 0); an administrator can set it to 1");
+	else if (err == EPERM)
+		snprintf(buf, len,
+			 "unshare(CLONE_NEWUSER) was refused (%s): a container or a seccomp policy "
+			 "around this process forbids user namespaces (Docker's default profile "
+			 "does); run cordon outside it, or allow unshare there",
+			 strerror(err));
+	else
+		snprintf(buf, len, "unshare(CLONE_NEWUSER) failed: %s", strerror(err));
 }
 
 /* SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND (Linux >= 5.14) on a real listener: a
@@ -55,8 +109,13 @@ static int child_notify(void)
 	int fd = seccomp_notify_fd(ctx);
 	if (fd < 0)
 		return 1;
+	/* a real fd of our own as the source: an inherited fd 0 may be O_PATH or closed, which the
+	 * kernel refuses (EBADF) before it looks up the id */
+	int src = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		return 1;
 	struct seccomp_notif_addfd addfd = {
-	    .id = 0xdeadbeef, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = 0, .newfd = 0};
+	    .id = 0xdeadbeef, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (unsigned)src, .newfd = 0};
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) == 0 || errno != ENOENT)
 		return 1;
 	return 0;
@@ -82,7 +141,10 @@ int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e)
 		return cordon_error_set(e, errno, "kernel probe: uname: %s", strerror(errno));
 	snprintf(k->release, sizeof(k->release), "%s", u.release);
 
-	k->userns = run_child(child_userns) == 0;
+	int uerr = run_child(child_userns);
+	k->userns = uerr == 0;
+	if (!k->userns)
+		cordon_userns_diagnose(uerr > 0 ? uerr : EPERM, k->userns_why, sizeof(k->userns_why));
 
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	k->landlock_abi = abi > 0 ? (int)abi : 0;

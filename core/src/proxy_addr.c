@@ -192,40 +192,71 @@ int px_addr_literal(const struct sockaddr *sa, char *buf, size_t len)
 }
 
 int px_addr_check(const struct cordon_policy *p, const struct sockaddr *sa, uint16_t port,
-		  char *why, size_t whylen)
+		  struct px_addr_result *res)
 {
-	char lit[INET6_ADDRSTRLEN];
-	enum px_addr_class c = px_addr_classify(sa);
+	struct px_addr_result mine;
 	enum cordon_verdict v;
 
-	if (px_addr_literal(sa, lit, sizeof(lit)) < 0) {
-		snprintf(why, whylen, "resolves to an address of an unsupported family");
+	if (!res)
+		res = &mine;
+	memset(res, 0, sizeof(*res));
+	res->cls = px_addr_classify(sa);
+	if (px_addr_literal(sa, res->literal, sizeof(res->literal)) < 0) {
+		res->literal[0] = '\0';
+		res->refusal = PX_ADDR_REFUSED_FAMILY;
 		return -EACCES;
 	}
-	v = cordon_host_decide(p, lit, port);
+	v = cordon_host_decide(p, res->literal, port);
 	if (v == CORDON_VERDICT_DENY) {
-		snprintf(why, whylen, "resolves to %s, which is on the denylist", lit);
+		res->refusal = PX_ADDR_REFUSED_DENYLIST;
 		return -EACCES;
 	}
-	if (c == PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW) {
+	if (res->cls == PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW) {
 		int h = px_addr_is_host(sa);
 
 		if (h < 0) { /* fail closed, and say why: not a silent "this host's" */
-			snprintf(
-			    why, whylen,
-			    "resolves to address %s, refused: the kernel's route lookup for it "
-			    "failed (%s), so it may be this host's",
-			    lit, strerror(-h));
+			res->refusal = PX_ADDR_REFUSED_ROUTE;
+			res->err = h;
 			return -EACCES;
 		}
 		if (h)
-			c = PX_ADDR_HOST;
+			res->cls = PX_ADDR_HOST;
 	}
-	if (c != PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW) {
-		snprintf(why, whylen,
-			 "resolves to %s address %s, refused unless that address is allowed",
-			 px_addr_class_name(c), lit);
+	if (res->cls != PX_ADDR_PUBLIC && v != CORDON_VERDICT_ALLOW) {
+		res->refusal = PX_ADDR_REFUSED_CLASS;
 		return -EACCES;
 	}
 	return 0;
+}
+
+bool px_addr_allowable(const struct px_addr_result *res)
+{
+	return res->refusal == PX_ADDR_REFUSED_CLASS || res->refusal == PX_ADDR_REFUSED_ROUTE;
+}
+
+char *px_addr_reason(const struct px_addr_result *res, char *buf, size_t len)
+{
+	switch (res->refusal) {
+	case PX_ADDR_ALLOWED:
+		snprintf(buf, len, "resolves to %s, which is allowed", res->literal);
+		break;
+	case PX_ADDR_REFUSED_FAMILY:
+		snprintf(buf, len, "resolves to an address of an unsupported family");
+		break;
+	case PX_ADDR_REFUSED_DENYLIST:
+		snprintf(buf, len, "resolves to %s, which is on the denylist", res->literal);
+		break;
+	case PX_ADDR_REFUSED_ROUTE:
+		snprintf(buf, len,
+			 "resolves to address %s, refused: the kernel's route lookup for it "
+			 "failed (%s), so it may be this host's",
+			 res->literal, strerror(-res->err));
+		break;
+	case PX_ADDR_REFUSED_CLASS:
+		snprintf(buf, len,
+			 "resolves to %s address %s, refused unless that address is allowed",
+			 px_addr_class_name(res->cls), res->literal);
+		break;
+	}
+	return buf;
 }

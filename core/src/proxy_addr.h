@@ -4,6 +4,8 @@
 #ifndef CORDON_PROXY_ADDR_H
 #define CORDON_PROXY_ADDR_H
 
+#include <arpa/inet.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -16,7 +18,7 @@ enum px_addr_class {
 	PX_ADDR_LINKLOCAL,   /* 169.254.0.0/16, fe80::/10 (RFC 3927, RFC 4291 §2.5.6) */
 	PX_ADDR_UNSPECIFIED, /* 0.0.0.0/8 ("this network", reaches the host), :: */
 	PX_ADDR_METADATA,    /* 169.254.169.254, fd00:ec2::254 (cloud instance metadata) */
-	PX_ADDR_HOST,        /* an address the kernel delivers to this host (px_addr_is_host) */
+	PX_ADDR_HOST,	     /* an address the kernel delivers to this host (px_addr_is_host) */
 };
 
 /* px_addr_classify: class of sa (AF_INET or AF_INET6; ::ffff:a.b.c.d is classified as a.b.c.d,
@@ -52,12 +54,36 @@ const char *px_addr_class_name(enum px_addr_class c);
  * Returns 0 or -EAFNOSUPPORT / -ENOSPC. */
 int px_addr_literal(const struct sockaddr *sa, char *buf, size_t len);
 
+/* Why px_addr_check refused an address. */
+enum px_addr_refusal {
+	PX_ADDR_ALLOWED = 0,
+	PX_ADDR_REFUSED_FAMILY,	  /* neither IPv4 nor IPv6 */
+	PX_ADDR_REFUSED_DENYLIST, /* the literal is on the denylist */
+	PX_ADDR_REFUSED_CLASS,	  /* not public (cls) and the literal is not allowed */
+	PX_ADDR_REFUSED_ROUTE,	  /* px_addr_is_host failed (err): refused as if this host's */
+};
+
+struct px_addr_result {
+	enum px_addr_refusal refusal;
+	enum px_addr_class cls;		/* REFUSED_CLASS: the class (PX_ADDR_HOST included) */
+	int err;			/* REFUSED_ROUTE: the lookup's negative errno */
+	char literal[INET6_ADDRSTRLEN]; /* px_addr_literal of the address ("" for FAMILY) */
+};
+
 /* px_addr_check: may the proxy connect to sa (port) under policy p? Refused when the address
  * literal is on the denylist, or when its class is not public (px_addr_classify, then
  * px_addr_is_host for a public one) and the allowlist does not name that literal
- * (cordon_host_decide(literal, port) == ALLOW). Returns 0 when permitted, -EACCES with a reason
- * in why (e.g. "resolves to loopback address 127.0.0.1"). */
+ * (cordon_host_decide(literal, port) == ALLOW). Returns 0 when permitted, -EACCES when refused;
+ * *res (may be NULL) says which and about what address either way. */
 int px_addr_check(const struct cordon_policy *p, const struct sockaddr *sa, uint16_t port,
-		  char *why, size_t whylen);
+		  struct px_addr_result *res);
+
+/* px_addr_allowable: would allowing res->literal (an allowlist rule with that IP literal) let
+ * the address through? True for REFUSED_CLASS and REFUSED_ROUTE. */
+bool px_addr_allowable(const struct px_addr_result *res);
+
+/* px_addr_reason: the refusal as text into buf (len bytes, truncated to fit), e.g. "resolves to
+ * loopback address 127.0.0.1, refused unless that address is allowed". Returns buf. */
+char *px_addr_reason(const struct px_addr_result *res, char *buf, size_t len);
 
 #endif

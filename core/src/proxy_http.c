@@ -215,6 +215,11 @@ int px_http_feed(struct px_http_req *r, const char *buf, size_t len)
 		return 1;
 	if (len > PX_HTTP_HEAD_MAX)
 		len = PX_HTTP_HEAD_MAX;
+	/* Nothing new (a wake-up without bytes): http_parser_execute takes a zero length as the
+	 * end of the stream (http_parser.h) and fails a head cut short with HPE_INVALID_EOF_STATE.
+	 * The caller sees the end of the stream itself (recv returns 0). */
+	if (len <= start)
+		return 0;
 	r->base = buf;
 	n = http_parser_execute(&r->parser, &settings, buf + start, len - start);
 	r->base = NULL;
@@ -253,6 +258,19 @@ int px_http_feed(struct px_http_req *r, const char *buf, size_t len)
 	else
 		r->body_len = 0;
 	return 1;
+}
+
+int px_http_end(struct px_http_req *r)
+{
+	enum http_errno err;
+
+	if (r->complete)
+		return 0;
+	http_parser_execute(&r->parser, &settings, NULL, 0);
+	err = HTTP_PARSER_ERRNO(&r->parser);
+	if (err == HPE_OK)
+		return 0;
+	return fail(r, 400, http_errno_description(err));
 }
 
 static bool span_is(const char *buf, struct px_span s, const char *lit)

@@ -45,7 +45,8 @@ struct px_http_req {
 void px_http_init(struct px_http_req *r);
 
 /* px_http_feed: give the parser the bytes buf[r->fed..len) (buf holds the whole head received so
- * far and must not move between calls). Returns 1 when the head is complete and valid (r filled),
+ * far and must not move between calls; a call with no new bytes only returns 0 — the end of the
+ * stream is the caller's to see). Returns 1 when the head is complete and valid (r filled),
  * 0 when more bytes are needed, or -1 with r->status (400, 431, 505) and r->why set. Refused: heads
  * over PX_HTTP_HEAD_MAX bytes or PX_HTTP_HDR_MAX fields (431), HTTP versions other than 1.x (505),
  * NUL bytes, obs-fold and CR/LF inside fields, Transfer-Encoding other than one "chunked" (RFC
@@ -53,6 +54,12 @@ void px_http_init(struct px_http_req *r);
  * or asterisk-form targets (the client must name the host: RFC 9112 §3.2.2), schemes other than
  * http, userinfo in the authority (RFC 9110 §4.2.4), CONNECT without a port (RFC 9110 §9.3.6). */
 int px_http_feed(struct px_http_req *r, const char *buf, size_t len);
+
+/* px_http_end: the client ended its stream (recv returned 0) before the head was complete.
+ * Returns 0 when it sent nothing of a request (nothing to answer), or -1 with r->status 400 and
+ * r->why ("stream ended at an unexpected time") for a head cut short (http_parser: a zero
+ * length given to http_parser_execute is the end of the stream). */
+int px_http_end(struct px_http_req *r);
 
 /* px_http_rewrite: build in out (len bytes) the head sent upstream for an absolute-form request:
  * "METHOD origin-form HTTP/x.y", the client's header fields without Host and hop-by-hop fields

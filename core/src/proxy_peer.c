@@ -2,6 +2,14 @@
  * client socket's inode from /proc/PID/net/tcp{,6}, then its holder from /proc/PID/fd. */
 #include "proxy_peer.h"
 
+/* linux/netfilter_ipv4.h and ip6_tables.h clash with <netinet/in.h>: their two values. */
+#ifndef SO_ORIGINAL_DST
+#define SO_ORIGINAL_DST 80 /* linux/netfilter_ipv4.h */
+#endif
+#ifndef IP6T_SO_ORIGINAL_DST
+#define IP6T_SO_ORIGINAL_DST 80 /* linux/netfilter_ipv6/ip6_tables.h */
+#endif
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +39,7 @@ struct peer_query {
 	char remote[64];      /* the proxy listener's, likewise */
 	char netns[32];	      /* "net:[INODE]", as /proc/PID/ns/net reads */
 	char sock[40];	      /* "socket:[INODE]" once the inode is known, else "" */
+	pid_t skip;	      /* a holder not to report (0: none) */
 	uint64_t deadline_us; /* CLOCK_THREAD_CPUTIME_ID */
 };
 
@@ -216,29 +225,27 @@ static bool in_netns(int procfd, long pid, const struct peer_query *q)
 	return !strcmp(link, q->netns);
 }
 
-int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
+/* px_peer_original_dst: replace *self by fd's original destination when conntrack has one
+ * (SO_ORIGINAL_DST / IP6T_SO_ORIGINAL_DST); unchanged otherwise. */
+static void px_peer_original_dst(int fd, struct sockaddr_storage *self)
 {
-	struct sockaddr_storage peer, self;
-	socklen_t pl = sizeof(peer), sl = sizeof(self);
-	struct peer_query q = {.deadline_us = cpu_us() + budget_us};
+	struct sockaddr_storage o;
+	socklen_t ol = sizeof(o);
+	int r = self->ss_family == AF_INET6
+		    ? getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &o, &ol)
+		    : getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &o, &ol);
+
+	if (r == 0 && o.ss_family == self->ss_family)
+		*self = o;
+}
+
+/* scan: the lowest pid in q's network namespace holding q->sock (found first through the TCP
+ * table when q->sock is ""). Returns as px_peer_pid. */
+static int scan(struct peer_query *q, pid_t *pid)
+{
 	struct dirent *d;
-	bool v6_self;
 	int procfd, r;
 	DIR *proc;
-
-	*pid = 0;
-	if (getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&self, &sl) < 0)
-		return -errno;
-	/* The client socket's local address is our peer, and its remote one is our own. */
-	r = tcp_text(&peer, q.local, sizeof(q.local), &q.v6);
-	if (r == 0)
-		r = tcp_text(&self, q.remote, sizeof(q.remote), &v6_self);
-	if (r < 0)
-		return r;
-	r = netns_of(fd, q.netns, sizeof(q.netns));
-	if (r < 0)
-		return r;
 
 	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
@@ -255,22 +262,22 @@ int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 		long p = strtol(d->d_name, &end, 10);
 		if (!isdigit((unsigned char)d->d_name[0]) || *end || p <= 0)
 			continue;
-		if (cpu_us() >= q.deadline_us) {
+		if (cpu_us() >= q->deadline_us) {
 			r = -ETIMEDOUT;
 			break;
 		}
 		/* Only processes in the connection's namespace: the client is confined there, and
 		 * the host's other processes are not searched (cheap, and not our business). */
-		if (!in_netns(procfd, p, &q))
+		if (p == q->skip || !in_netns(procfd, p, q))
 			continue;
-		if (!q.sock[0]) {
-			int f = find_inode(procfd, p, &q);
+		if (!q->sock[0]) {
+			int f = find_inode(procfd, p, q);
 			if (f == 0)
 				break; /* the table has no such connection: the client is gone */
 			if (f < 0)
 				continue; /* this one's table is unreadable: try the next process */
 		}
-		int h = holds(procfd, p, &q);
+		int h = holds(procfd, p, q);
 		if (h < 0) {
 			r = h;
 			break;
@@ -283,6 +290,46 @@ int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
 	}
 	closedir(proc);
 	return r;
+}
+
+int px_peer_pid(int fd, unsigned budget_us, pid_t *pid)
+{
+	struct sockaddr_storage peer, self;
+	socklen_t pl = sizeof(peer), sl = sizeof(self);
+	struct peer_query q = {.deadline_us = cpu_us() + budget_us};
+	bool v6_self;
+	int r;
+
+	*pid = 0;
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&self, &sl) < 0)
+		return -errno;
+	/* A connection nftables redirected (capture) is known to the client socket by its
+	 * original destination: conntrack's original tuple (proxy_transparent.h). */
+	px_peer_original_dst(fd, &self);
+	/* The client socket's local address is our peer, and its remote one is our own. */
+	r = tcp_text(&peer, q.local, sizeof(q.local), &q.v6);
+	if (r == 0)
+		r = tcp_text(&self, q.remote, sizeof(q.remote), &v6_self);
+	if (r < 0)
+		return r;
+	r = netns_of(fd, q.netns, sizeof(q.netns));
+	if (r < 0)
+		return r;
+	return scan(&q, pid);
+}
+
+int px_socket_holder(int fd, unsigned long ino, pid_t skip, unsigned budget_us, pid_t *pid)
+{
+	struct peer_query q = {.deadline_us = cpu_us() + budget_us, .skip = skip};
+	int r;
+
+	*pid = 0;
+	r = netns_of(fd, q.netns, sizeof(q.netns));
+	if (r < 0)
+		return r;
+	snprintf(q.sock, sizeof(q.sock), "socket:[%lu]", ino);
+	return scan(&q, pid);
 }
 
 int px_peer_pid_metered(int fd, struct px_peer_meter *m, pid_t *pid)

@@ -37,6 +37,12 @@ struct px_peer_meter {
  * refused), -EAFNOSUPPORT (not TCP over IPv4/IPv6), or another -errno from the calls above. */
 int px_peer_pid(int fd, unsigned budget_us, pid_t *pid);
 
+/* px_socket_holder: the pid of a process other than skip (0: any) holding the socket whose inode
+ * is ino, searched as px_peer_pid does among the processes in the network namespace of the
+ * socket fd (any socket made there; unix_peer.h passes its sock_diag socket). Returns as
+ * px_peer_pid. */
+int px_socket_holder(int fd, unsigned long ino, pid_t skip, unsigned budget_us, pid_t *pid);
+
 /* px_peer_pid_metered: px_peer_pid within PX_PEER_BUDGET_US and what is left of m's
  * PX_PEER_SHARE_US this second; the time taken is added to m. Returns as px_peer_pid, or -EAGAIN
  * (*pid 0) when this second's share is spent. */

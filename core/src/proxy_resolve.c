@@ -1,4 +1,4 @@
-/* proxy_resolve.c — the proxy's name resolution: c-ares driven by the proxy's epoll loop (socket
+/* proxy_resolve.c — the proxy's name resolution: c-ares driven by the session's event loop (socket
  * state callback, timeouts from ares_timeout), so one slow lookup never stalls other connections;
  * plus the hosts-file hook used by the tests. */
 #include "proxy_resolve.h"
@@ -14,17 +14,17 @@
 #include <strings.h>
 #include <sys/epoll.h>
 
-#include "proxy_loop.h"
+#include "loop.h"
 
 struct px_ares_sock {
-	struct px_ev ev;
+	struct loop_ev ev;
 	struct px_resolver *r;
 	struct px_ares_sock *next;
 };
 
 struct px_resolver {
 	ares_channel ch;
-	int epfd;
+	struct cordon_loop *loop;
 	const char *hosts_file;
 	struct px_ares_sock *socks, *retired;
 };
@@ -101,7 +101,7 @@ int px_hosts_lookup(const char *path, const char *name, uint16_t port, struct px
 	return out->n > 0;
 }
 
-static void sock_ev(struct px_ev *ev, uint32_t events)
+static void sock_ev(struct loop_ev *ev, uint32_t events)
 {
 	struct px_ares_sock *s = (struct px_ares_sock *)ev;
 	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
@@ -120,7 +120,7 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
 	struct px_resolver *r = data;
 	struct px_ares_sock **pp, *s;
-	struct epoll_event ev = {0};
+	uint32_t events;
 
 	for (pp = &r->socks; *pp && (*pp)->ev.fd != fd; pp = &(*pp)->next)
 		;
@@ -128,14 +128,14 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 	if (!readable && !writable) {
 		if (!s)
 			return;
-		epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+		loop_del(r->loop, &s->ev);
 		*pp = s->next;
 		s->ev.dead = true;
 		s->next = r->retired;
 		r->retired = s;
 		return;
 	}
-	ev.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
+	events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s)
@@ -143,8 +143,7 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 		s->ev.fn = sock_ev;
 		s->ev.fd = fd;
 		s->r = r;
-		ev.data.ptr = s;
-		if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		if (loop_add(r->loop, &s->ev, events) < 0) {
 			free(s);
 			return;
 		}
@@ -152,11 +151,10 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 		r->socks = s;
 		return;
 	}
-	ev.data.ptr = s;
-	epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
+	loop_mod(r->loop, &s->ev, events);
 }
 
-int px_resolver_new(int epfd, const char *hosts_file, struct px_resolver **out,
+int px_resolver_new(struct cordon_loop *loop, const char *hosts_file, struct px_resolver **out,
 		    struct cordon_error *e)
 {
 	struct px_resolver *r = calloc(1, sizeof(*r));
@@ -171,7 +169,7 @@ int px_resolver_new(int epfd, const char *hosts_file, struct px_resolver **out,
 		return cordon_error_set(e, EIO, "resolver: ares_library_init: %s",
 					ares_strerror(st));
 	}
-	r->epfd = epfd;
+	r->loop = loop;
 	r->hosts_file = hosts_file;
 	o.sock_state_cb = sock_state;
 	o.sock_state_cb_data = r;

@@ -1,5 +1,5 @@
 /* proxy_resolve.h — private to the proxy: asynchronous name resolution with c-ares inside the
- * proxy's epoll loop, and the test hook that resolves names from a hosts(5) file. */
+ * session's event loop, and the test hook that resolves names from a hosts(5) file. */
 #ifndef CORDON_PROXY_RESOLVE_H
 #define CORDON_PROXY_RESOLVE_H
 
@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include "cordon/error.h"
+
+struct cordon_loop;
 
 #define PX_ADDRS_MAX 16
 
@@ -22,10 +24,10 @@ struct px_lookup;
 /* Result of a pending lookup: err 0 and addrs, or a negative errno and a static reason. */
 typedef void (*px_resolve_cb)(void *arg, int err, const struct px_addrs *addrs, const char *why);
 
-/* px_resolver_new: a c-ares channel whose sockets join epoll set epfd through the socket state
+/* px_resolver_new: a c-ares channel whose sockets join loop (loop.h) through the socket state
  * callback (ares_init_options ARES_OPT_SOCK_STATE_CB); hosts_file (may be NULL) is the test hook.
  * Returns 0 or -errno with e->msg set. */
-int px_resolver_new(int epfd, const char *hosts_file, struct px_resolver **out,
+int px_resolver_new(struct cordon_loop *loop, const char *hosts_file, struct px_resolver **out,
 		    struct cordon_error *e);
 void px_resolver_free(struct px_resolver *r);
 

@@ -40,7 +40,8 @@ int px_socks5_greeting(const uint8_t *b, size_t n, size_t *used);
  * or reserved byte: 0x01), -EOPNOTSUPP (BIND, UDP ASSOCIATE or unknown command: 0x07),
  * -EAFNOSUPPORT (unknown address type: 0x08), -EINVAL (empty domain name, or one with NUL or
  * control characters, which would make the name checked differ from the name resolved: 0x02;
- * port 0: 0x02). *used: bytes of the request on 0. */
+ * port 0: 0x02). *used: bytes of the request on 0. r->port: the port asked for, on 0 and on
+ * -EINVAL (so a refused name is logged with it). */
 int px_socks5_request(const uint8_t *b, size_t n, struct px_socks5_req *r, size_t *used);
 
 /* px_socks5_reply: write the reply (RFC 1928 §6) with code rep and bound address bnd (NULL:

@@ -1,6 +1,7 @@
 /* report.c — the kernel report (report.h): the probe's answers turned into what a sandbox started
  * now would lack, once, for every command that tells it and for the confinement order. */
 #include "cordon/report.h"
+#include "cordon/capture.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ void cordon_report_from_kernel(struct cordon_report *r, const struct cordon_kern
 	r->k = *k;
 	r->tiocsti_blocked = tiocsti_blocked;
 	r->inside_sandbox = inside_sandbox;
-	r->degraded = !k->userns;
+	r->usable = k->userns;
 
 	if (!k->userns)
 		add(r, "user namespaces (mount and network namespaces)", CORDON_LAYER_NAMESPACES);
@@ -78,6 +79,15 @@ static bool tiocsti_blocked(void)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+void cordon_report_capture(struct cordon_report *r, bool capture, const char *why)
+{
+	r->capture = capture;
+	snprintf(r->capture_why, sizeof(r->capture_why), "%s", capture || !why ? "" : why);
+	if (!capture)
+		add(r, "transparent capture (every TCP connection and DNS query to the proxy)",
+		    CORDON_LAYER_CAPTURE);
+}
+
 int cordon_report_probe(struct cordon_report *r, bool inside_sandbox, struct cordon_error *e)
 {
 	struct cordon_kernel k;
@@ -86,6 +96,9 @@ int cordon_report_probe(struct cordon_report *r, bool inside_sandbox, struct cor
 	if (ret < 0)
 		return ret;
 	cordon_report_from_kernel(r, &k, k.seccomp_filter && tiocsti_blocked(), inside_sandbox);
+	char why[sizeof(r->capture_why)] = "";
+	bool capture = k.userns && cordon_capture_probe(why, sizeof(why));
+	cordon_report_capture(r, capture, why);
 	return 0;
 }
 
@@ -104,9 +117,13 @@ void cordon_report_layer_names(unsigned mask, char *buf, size_t len)
 		unsigned bit;
 		const char *name;
 	} names[] = {
-	    {CORDON_LAYER_USERNS, "user namespace"},   {CORDON_LAYER_MOUNTNS, "mount namespace"},
-	    {CORDON_LAYER_NETNS, "network namespace"}, {CORDON_LAYER_LANDLOCK, "Landlock"},
-	    {CORDON_LAYER_SECCOMP, "seccomp"},	       {CORDON_LAYER_GUARD, "guard"},
+	    {CORDON_LAYER_USERNS, "user namespace"},
+	    {CORDON_LAYER_MOUNTNS, "mount namespace"},
+	    {CORDON_LAYER_NETNS, "network namespace"},
+	    {CORDON_LAYER_LANDLOCK, "Landlock"},
+	    {CORDON_LAYER_SECCOMP, "seccomp"},
+	    {CORDON_LAYER_GUARD, "guard"},
+	    {CORDON_LAYER_CAPTURE, "transparent capture"},
 	};
 	size_t o = 0;
 
@@ -137,15 +154,20 @@ void cordon_report_json(const struct cordon_report *r, struct cordon_strbuf *b)
 	cordon_sb_addf(b,
 		       ",\"userns\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"seccomp_notify\":%s,"
 		       "\"legacy_tiocsti\":%s,\"tiocsti_blocked\":%s,\"mount_setattr\":%s,"
-		       "\"degraded\":%s,\"inside_sandbox\":%s,\"missing\":[",
+		       "\"capture\":%s,\"usable\":%s,\"inside_sandbox\":%s,\"missing\":[",
 		       tf(k->userns), k->landlock_abi, tf(k->seccomp_filter), tf(k->seccomp_notify),
 		       tf(k->legacy_tiocsti), tf(r->tiocsti_blocked), tf(k->mount_setattr),
-		       tf(r->degraded), tf(r->inside_sandbox));
+		       tf(r->capture), tf(r->usable), tf(r->inside_sandbox));
 	for (int i = 0; i < r->n_missing; i++) {
 		cordon_sb_add(b, i ? "," : "");
 		cordon_sb_json_str(b, r->missing[i].what, CORDON_JSON_UTF8);
 	}
-	cordon_sb_add(b, "]}");
+	cordon_sb_add(b, "]");
+	if (!k->userns) {
+		cordon_sb_add(b, ",\"userns_why\":");
+		cordon_sb_json_str(b, k->userns_why, CORDON_JSON_UTF8);
+	}
+	cordon_sb_add(b, "}");
 }
 
 static const char *yes(bool b)
@@ -157,27 +179,30 @@ void cordon_report_text(const struct cordon_report *r, struct cordon_strbuf *b)
 {
 	const struct cordon_kernel *k = &r->k;
 
-	cordon_sb_addf(b, "%-19s%s\n", "kernel:", k->release);
-	cordon_sb_addf(b, "%-19s%s\n", "user namespaces:", yes(k->userns));
+	cordon_sb_addf(b, "%-21s%s\n", "kernel:", k->release);
+	cordon_sb_addf(b, "%-21s%s\n", "user namespaces:", yes(k->userns));
 	if (k->landlock_abi)
-		cordon_sb_addf(b, "%-19sABI %d\n", "Landlock:", k->landlock_abi);
+		cordon_sb_addf(b, "%-21sABI %d\n", "Landlock:", k->landlock_abi);
 	else
-		cordon_sb_addf(b, "%-19sno\n", "Landlock:");
-	cordon_sb_addf(b, "%-19s%s\n", "seccomp filter:", yes(k->seccomp_filter));
-	cordon_sb_addf(b, "%-19s%s\n", "seccomp notify:", yes(k->seccomp_notify));
-	cordon_sb_addf(b, "%-19s%s%s\n", "legacy TIOCSTI:", yes(k->legacy_tiocsti),
+		cordon_sb_addf(b, "%-21sno\n", "Landlock:");
+	cordon_sb_addf(b, "%-21s%s\n", "seccomp filter:", yes(k->seccomp_filter));
+	cordon_sb_addf(b, "%-21s%s\n", "seccomp notify:", yes(k->seccomp_notify));
+	cordon_sb_addf(b, "%-21s%s%s\n", "legacy TIOCSTI:", yes(k->legacy_tiocsti),
 		       !k->legacy_tiocsti   ? ""
 		       : r->tiocsti_blocked ? " (blocked by the seccomp filter)"
 					    : " (NOT blocked)");
-	cordon_sb_addf(b, "%-19s%s\n", "mount_setattr:", yes(k->mount_setattr));
-	cordon_sb_addf(b, "%-19s", "would be missing:");
+	cordon_sb_addf(b, "%-21s%s\n", "mount_setattr:", yes(k->mount_setattr));
+	cordon_sb_addf(b, "%-21s%s%s%s%s\n", "transparent capture:", yes(r->capture),
+		       r->capture_why[0] ? " (" : "", r->capture_why, r->capture_why[0] ? ")" : "");
+	cordon_sb_addf(b, "%-21s", "would be missing:");
 	if (r->n_missing == 0)
 		cordon_sb_add(b, "nothing");
 	for (int i = 0; i < r->n_missing; i++)
 		cordon_sb_addf(b, "%s%s", i ? ", " : "", r->missing[i].what);
 	cordon_sb_add(b, "\n");
-	if (r->degraded)
-		cordon_sb_addf(b, "%-19s%s\n", "status:", "degraded (Landlock + seccomp only)");
+	if (!r->usable)
+		cordon_sb_addf(b, "%-21scordon cannot confine here: %s\n",
+			       "status:", k->userns_why);
 	if (r->inside_sandbox)
 		cordon_sb_add(b,
 			      "note: already inside a sandbox, so the lines above are what a "

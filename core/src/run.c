@@ -21,6 +21,7 @@
 
 #include "cordon/confine.h"
 #include "cordon/env.h"
+#include "cordon/git_env.h"
 #include "cordon/session.h"
 
 /* Reaper → outer process notices, over a close-on-exec pipe (one write each, < PIPE_BUF, so
@@ -87,8 +88,8 @@ static bool limit_pids(void)
 
 /* run_hook: the cordon_confine hook. A new PID namespace applies to children only
  * (pid_namespaces(7)), so fork: the child is PID 1 and continues the confinement; the parent
- * becomes the supervisor (returns 1). A new mount namespace keeps the fresh /proc away from the
- * session's mount namespace, where the guard worker resolves /proc/PID of the init namespace. */
+ * becomes the supervisor (returns 1). A new mount namespace keeps the fresh /proc to the
+ * command; the guard worker, forked later by PID 1, sees the same /proc and pids. */
 static int run_hook(void *arg, struct cordon_error *e)
 {
 	struct run_state *st = arg;
@@ -126,19 +127,7 @@ static int run_hook(void *arg, struct cordon_error *e)
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return cordon_error_set(e, errno, "PID namespace: mount a fresh /proc: %m");
 	st->pid_limit = limit_pids();
-	/* The guard worker must read this namespace's pids and /proc (session.h). */
-	int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (mnt < 0 || pidns < 0) {
-		int err = errno;
-		if (mnt >= 0)
-			close(mnt);
-		if (pidns >= 0)
-			close(pidns);
-		return cordon_error_set(e, err, "PID namespace: open /proc/self/ns: %s",
-					strerror(err));
-	}
-	return cordon_session_set_guard_ns(st->session, mnt, pidns, e);
+	return 0;
 }
 
 /* on_path: whether name exists in some directory of $PATH (execvp(3) reports EACCES when a
@@ -183,6 +172,8 @@ __attribute__((noreturn)) static void exec_command(char *const *argv, const stru
 	int err;
 
 	for (size_t i = 0; i < env->n; i++) {
+		if (env->v[i].if_unset && getenv(env->v[i].name))
+			continue; /* a default; the caller's value wins */
 		if (env->v[i].value)
 			setenv(env->v[i].name, env->v[i].value, 1);
 		else
@@ -258,7 +249,7 @@ static int wait_reaper(struct run_state *st, const struct cordon_run_opts *o,
 	struct run_note n, setup = {0}, exec_err = {0};
 	sigset_t set;
 	int sfd, status = -1;
-	bool notes_open = true;
+	bool notes_open = true, session_died = false;
 
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
@@ -279,10 +270,29 @@ static int wait_reaper(struct run_state *st, const struct cordon_run_opts *o,
 		return cordon_error_set(e, errno, "cordon run: signalfd: %m");
 	}
 	while (status < 0) {
-		struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
-				       {.fd = notes_open ? st->note_r : -1, .events = POLLIN}};
-		if (poll(pf, 2, -1) < 0)
+		/* The control channel's only other end is the session process's: a hang-up there
+		 * means it is gone (it serves until this process closes its end), and with it the
+		 * proxy and the guard. POLLHUP/POLLERR are reported whatever events asks for. */
+		struct pollfd pf[3] = {
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = notes_open ? st->note_r : -1, .events = POLLIN},
+		    {.fd = cordon_session_ctl_fd(st->session), .events = POLLRDHUP}};
+		if (poll(pf, 3, -1) < 0)
 			continue;
+		if (pf[2].revents && !session_died) {
+			int ws;
+
+			/* The command's end comes first when both are there: its status stands. */
+			if (waitpid(st->reaper, &ws, WNOHANG) == st->reaper) {
+				status = encode_status(ws);
+				break;
+			}
+			session_died = true;
+			kill(st->reaper, SIGKILL); /* PID 1: the whole namespace goes with it */
+			while (waitpid(st->reaper, &ws, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
 		if (pf[1].revents) {
 			ssize_t k = read(st->note_r, &n, sizeof(n));
 			if (k == (ssize_t)sizeof(n)) {
@@ -325,6 +335,9 @@ static int wait_reaper(struct run_state *st, const struct cordon_run_opts *o,
 	sigaction(SIGQUIT, &old_quit, NULL);
 	if (setup.kind)
 		return cordon_error_set(e, setup.err > 0 ? setup.err : EIO, "%s", setup.msg);
+	if (session_died)
+		return cordon_error_set(e, ECONNRESET,
+					"the session process died; the network was cut");
 	if (exec_err.kind && (status == 126 || status == 127))
 		cordon_error_set(e, exec_err.err, "%s", exec_err.msg);
 	return status;
@@ -360,6 +373,10 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 	if (o->log_path && o->log_path_len)
 		snprintf(o->log_path, o->log_path_len, "%s", cordon_session_get_info(s)->log_path);
 	r = cordon_env_build(cordon_session_get_info(s), self_exe, &env, e);
+	if (r == 0)
+		r = cordon_env_add_cache_defaults(&env, o->policy, getenv("HOME"), e);
+	if (r == 0) /* git_env.h */
+		r = cordon_env_git(&env, o->policy, cordon_session_get_info(s), self_exe, e);
 	if (r < 0)
 		goto out;
 	if (pipe2(p1, O_CLOEXEC) < 0 || pipe2(p2, O_CLOEXEC) < 0) {
@@ -379,6 +396,11 @@ int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e)
 		if (r < 0) {
 			note(st.note_w, NOTE_SETUP, -r, e->msg);
 			_exit(125);
+		}
+		if (cordon_session_get_info(s)->notes[0]) {
+			char msg[sizeof(((struct run_note *)0)->msg)];
+			snprintf(msg, sizeof(msg), "note: %s", cordon_session_get_info(s)->notes);
+			note(st.note_w, NOTE_WARN, 0, msg);
 		}
 		if (rep.missing[0]) {
 			char msg[600];

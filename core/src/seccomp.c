@@ -2,6 +2,7 @@
  * Default allow; the table lists what a confined process may not do and the reason for each. */
 #include "cordon/layers.h"
 
+#include "cordon/guard.h"
 #include "seccomp_int.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ enum when {
 	ALWAYS,
 	NO_UNIX,  /* only when the policy allows no unix socket (network.allowUnixSockets empty) */
 	LISTENER, /* only when a guard listener is requested (guard.h) */
+	UNIX_LISTENER, /* only with a listener and network.allowUnixSockets non-empty */
 };
 
 #define NOTIFY 0 /* .err value: route the call to the user-notification listener */
@@ -82,6 +84,10 @@ static const struct rule rules[] = {
 	 * socketpair(2) stays allowed. Seccomp cannot see connect's path, so an allowlist entry
 	 * opens socket(AF_UNIX) as a whole and the mount layer decides which paths exist. */
 	RULE("socket", EPERM, 0, LOW32, AF_UNIX, NO_UNIX),
+	/* With allowUnixSockets the guard performs every connect(2) itself, to a unix socket only
+	 * when its inode is one the list names (guard_connect.c); datagram unix sockets are refused
+	 * below, since sendto(2) names its peer in memory no filter can read. */
+	RULE("connect", NOTIFY, NO_ARG, 0, 0, UNIX_LISTENER),
 	/* Raw frames and host-VM sockets bypass the network namespace's proxy (ATTACKS.md 27).
 	 * AF_NETLINK stays: NETLINK_ROUTE inside the sandbox's netns only sees its own lo, and
 	 * getaddrinfo(AI_ADDRCONFIG) uses it. */
@@ -121,6 +127,13 @@ static const struct rule rules[] = {
 	DENY("lookup_dcookie", EPERM),
 	DENY("syslog", EPERM),           /* kernel log: addresses, other users' activity */
 	DENY("open_by_handle_at", EPERM), /* bypasses path checks ("shocker") */
+	/* A Landlock layer a confined process adds for itself would not bind the guard worker,
+	 * which performs its file-creating calls: no new ruleset can be made, so a sandbox nested
+	 * inside sees no Landlock rather than one the guard ignores (ENOSYS: "not supported").
+	 * landlock_restrict_self stays for the in-place shell's children (confine_children.c),
+	 * whose ruleset was made before this filter; without a way to make another, it is the only
+	 * one that can be applied. */
+	DENY("landlock_create_ruleset", ENOSYS),
 	/* quotactl stays: reading one's own quota is harmless, setting it needs CAP_SYS_ADMIN. */
 
 	/* Mounts and namespaces: uncover what bind mounts hide (ATTACKS.md 9, 10). */
@@ -161,9 +174,17 @@ static const struct rule rules[] = {
 	 * clone, which the rules above inspect (ATTACKS.md 9). */
 	DENY("clone3", ENOSYS),
 
-	/* The guard (guard.h): file-creating calls go to the user-notification listener. */
+	/* The guard (guard.h): file-creating calls go to the user-notification listener, and so
+	 * do opens for writing, so that a read-only file is refused by whatever name (a hard link)
+	 * reaches it. */
 	RULE("open", NOTIFY, 1, O_CREAT, O_CREAT, LISTENER),
 	RULE("openat", NOTIFY, 2, O_CREAT, O_CREAT, LISTENER),
+	RULE("open", NOTIFY, 1, O_ACCMODE, O_WRONLY, LISTENER),
+	RULE("openat", NOTIFY, 2, O_ACCMODE, O_WRONLY, LISTENER),
+	RULE("open", NOTIFY, 1, O_ACCMODE, O_RDWR, LISTENER),
+	RULE("openat", NOTIFY, 2, O_ACCMODE, O_RDWR, LISTENER),
+	RULE("open", NOTIFY, 1, O_TRUNC, O_TRUNC, LISTENER),
+	RULE("openat", NOTIFY, 2, O_TRUNC, O_TRUNC, LISTENER),
 	RULE("creat", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("mkdir", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("mkdirat", NOTIFY, NO_ARG, 0, 0, LISTENER),
@@ -178,6 +199,19 @@ static const struct rule rules[] = {
 	RULE("renameat2", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("unlink", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("unlinkat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	/* chmod of a name the guard keeps (git's .git, objects, refs, HEAD) would make git stop
+	 * seeing the repository; fchmodat2 is added by number below. */
+	RULE("chmod", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("fchmod", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("fchmodat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	/* an ACL can take a mode away as chmod does; the *xattrat calls (Linux 6.13) are newer
+	 * than glibc 2.36 and get ENOSYS below */
+	RULE("setxattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("lsetxattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("fsetxattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("removexattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("lremovexattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	RULE("fremovexattr", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	/* openat2's flags live in a struct seccomp cannot read; libc falls back to openat. */
 	RULE("openat2", ENOSYS, NO_ARG, 0, 0, LISTENER),
 };
@@ -241,6 +275,30 @@ static int add_personality_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 	return rc;
 }
 
+/* add_unix_dgram_rules: socket(2) and socketpair(2) of AF_UNIX datagram sockets (SOCK_DGRAM, and
+ * SOCK_RAW, which unix(7) treats alike) are refused: a datagram socket, even one of a pair, sends
+ * to any pathname socket that sendto(2)/sendmsg(2) names (unix_dgram_sendmsg), such as a host
+ * daemon's. The type's low bits only: SOCK_NONBLOCK and SOCK_CLOEXEC ride above them. */
+static int add_unix_dgram_rules(scmp_filter_ctx ctx, struct cordon_error *e)
+{
+	static const char *const calls[] = {"socket", "socketpair"};
+	static const int types[] = {SOCK_DGRAM, SOCK_RAW};
+	for (size_t i = 0; i < 2; i++) {
+		int nr = seccomp_syscall_resolve_name(calls[i]);
+		if (nr == __NR_SCMP_ERROR || nr < 0)
+			continue;
+		for (size_t t = 0; t < 2; t++) {
+			int rc = seccomp_rule_add_exact(
+			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 2, SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, AF_UNIX),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)types[t]));
+			if (rc < 0)
+				return cordon_error_set(e, -rc, "seccomp: rule for %s: %s", calls[i],
+							strerror(-rc));
+		}
+	}
+	return 0;
+}
+
 /* build_filter: the filter of the table above, for p, in a new libseccomp context (*out); the
  * guard's rules only when listener is true. */
 static int build_filter(const struct cordon_policy *p, bool listener, scmp_filter_ctx *out,
@@ -268,10 +326,12 @@ static int build_filter(const struct cordon_policy *p, bool listener, scmp_filte
 		goto fail;
 	}
 
-	bool allow_unix = p && p->allow_unix_sockets.n > 0;
+	/* Without the guard, a list of unix sockets cannot be held to its paths: none then. */
+	bool allow_unix = p && p->allow_unix_sockets.n > 0 && listener;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct rule *r = &rules[i];
-		if ((r->when == NO_UNIX && allow_unix) || (r->when == LISTENER && !listener))
+		if ((r->when == NO_UNIX && allow_unix) || (r->when == LISTENER && !listener) ||
+		    (r->when == UNIX_LISTENER && !allow_unix))
 			continue;
 		rc = add_rule(ctx, r, e);
 		if (rc < 0)
@@ -280,6 +340,36 @@ static int build_filter(const struct cordon_policy *p, bool listener, scmp_filte
 	rc = add_personality_rules(ctx, e);
 	if (rc < 0)
 		goto fail;
+	rc = add_unix_dgram_rules(ctx, e);
+	if (rc < 0)
+		goto fail;
+	/* prlimit(2) of another process: RLIMIT_CPU would kill it (SIGKILL past the hard limit),
+	 * around Landlock's signal scoping, and RLIMIT_NOFILE would starve the guard worker. Only
+	 * the caller's own (pid 0) stays. The full 64 bits are compared: junk above a zero pid is
+	 * refused too, which only refuses more. */
+	rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64), 1,
+				    SCMP_A0(SCMP_CMP_NE, 0));
+	if (rc < 0) {
+		cordon_error_set(e, -rc, "seccomp: rule for prlimit64: %s", strerror(-rc));
+		goto fail;
+	}
+	if (listener) {
+		/* by number: libseccomp 2.5 has no name for it, and an unrouted fchmodat2 would pass
+		 * the guard by */
+		int nr = seccomp_syscall_resolve_name("fchmodat2");
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY,
+					    nr > 0 ? nr : CORDON_NR_FCHMODAT2, 0);
+		/* setxattrat and removexattrat (one number everywhere, as fchmodat2) */
+		for (int x = 0; rc == 0 && x < 2; x++)
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS),
+						    x ? CORDON_NR_REMOVEXATTRAT : CORDON_NR_SETXATTRAT,
+						    0);
+		if (rc < 0) {
+			cordon_error_set(e, -rc, "seccomp: rule for fchmodat2 or *xattrat: %s",
+					 strerror(-rc));
+			goto fail;
+		}
+	}
 	*out = ctx;
 	return 0;
 fail:
@@ -324,6 +414,21 @@ int cordon_seccomp_apply(const struct cordon_policy *p, int *listener, struct co
 out:
 	seccomp_release(ctx);
 	return rc;
+}
+
+int seccomp_export_pfc_fd(const struct cordon_policy *p, bool listener, int fd,
+			  struct cordon_error *e)
+{
+	scmp_filter_ctx ctx;
+	int rc = build_filter(p, listener, &ctx, e);
+
+	if (rc < 0)
+		return rc;
+	rc = seccomp_export_pfc(ctx, fd);
+	if (rc < 0)
+		cordon_error_set(e, -rc, "seccomp: exporting the filter as PFC: %s", strerror(-rc));
+	seccomp_release(ctx);
+	return rc < 0 ? rc : 0;
 }
 
 int seccomp_prog_prepare(const struct cordon_policy *p, bool listener, struct seccomp_prog *out,
@@ -412,4 +517,50 @@ void seccomp_prog_free(struct seccomp_prog *pr)
 {
 	free(pr->insns);
 	memset(pr, 0, sizeof(*pr));
+}
+
+/* ---- the fail-closed filter of a confinement that failed half-way (confine.c) ---- */
+
+/* Write-creating and network system calls refused by the fail-closed filter. */
+static const int failsafe_calls[] = {
+    SCMP_SYS(socket),	      SCMP_SYS(connect),   SCMP_SYS(creat),
+    SCMP_SYS(mkdir),	      SCMP_SYS(mkdirat),   SCMP_SYS(mknod),
+    SCMP_SYS(mknodat),	      SCMP_SYS(unlink),	   SCMP_SYS(unlinkat),
+    SCMP_SYS(rmdir),	      SCMP_SYS(rename),	   SCMP_SYS(renameat),
+    SCMP_SYS(renameat2),      SCMP_SYS(link),	   SCMP_SYS(linkat),
+    SCMP_SYS(symlink),	      SCMP_SYS(symlinkat), SCMP_SYS(truncate),
+    SCMP_SYS(chmod),	      SCMP_SYS(fchmodat),  SCMP_SYS(chown),
+    SCMP_SYS(lchown),	      SCMP_SYS(fchownat),  SCMP_SYS(openat2),
+    SCMP_SYS(setxattr),	      SCMP_SYS(lsetxattr), SCMP_SYS(removexattr),
+    SCMP_SYS(lremovexattr),   SCMP_SYS(ptrace),	   SCMP_SYS(process_vm_writev),
+    SCMP_SYS(io_uring_setup), SCMP_SYS(unshare),   SCMP_SYS(setns),
+    SCMP_SYS(mount),	      SCMP_SYS(clone3),
+};
+
+/* cordon_seccomp_failsafe (layers.h): the calls above, and open/openat with a write access mode
+ * or O_CREAT or O_TRUNC (libseccomp SCMP_CMP_MASKED_EQ on the flags argument). */
+int cordon_seccomp_failsafe(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	const struct {
+		int nr;
+		unsigned arg;
+	} opens[] = {{SCMP_SYS(open), 1}, {SCMP_SYS(openat), 2}};
+	const unsigned long flags[][2] = {
+	    {O_ACCMODE, O_WRONLY}, {O_ACCMODE, O_RDWR}, {O_CREAT, O_CREAT}, {O_TRUNC, O_TRUNC}};
+	int ret = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(failsafe_calls) / sizeof(failsafe_calls[0]); i++)
+		ret |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), failsafe_calls[i], 0);
+	for (size_t i = 0; i < 2; i++)
+		for (size_t j = 0; j < 4; j++)
+			ret |= seccomp_rule_add(
+			    ctx, SCMP_ACT_ERRNO(EPERM), opens[i].nr, 1,
+			    SCMP_CMP(opens[i].arg, SCMP_CMP_MASKED_EQ, flags[j][0], flags[j][1]));
+	if (ret == 0)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret;
 }

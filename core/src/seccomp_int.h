@@ -23,6 +23,13 @@ struct seccomp_prog {
 int seccomp_prog_prepare(const struct cordon_policy *p, bool listener, struct seccomp_prog *out,
 			 struct cordon_error *e);
 
+/* seccomp_export_pfc_fd: write the filter cordon_seccomp_apply would load for p (with the guard's
+ * rules when listener is true) to fd as libseccomp's pseudo filter code, a text listing of every
+ * rule (seccomp_export_pfc(3)); for tests and inspection. Changes nothing in the calling process.
+ * Returns 0 or a negative errno. */
+int seccomp_export_pfc_fd(const struct cordon_policy *p, bool listener, int fd,
+			  struct cordon_error *e);
+
 /* seccomp_prog_fits: whether pr was prepared for a policy like p and the same listener choice. */
 bool seccomp_prog_fits(const struct seccomp_prog *pr, const struct cordon_policy *p, bool listener);
 

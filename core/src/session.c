@@ -23,18 +23,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent_filter.h"
+#include "capture_session.h"
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
+#include "git_relay.h"
 #include "guard_log.h"
-#include "session_ask.h"
+#include "loop.h"
 #include "seccomp_int.h"
+#include "session_ask.h"
 #include "session_internal.h"
+#include "vlog_sink.h"
 
 struct cordon_session {
 	int ctl;		     /* caller's end of the control channel */
 	int ns_user, ns_mnt, ns_net; /* namespace fds, -1 once closed */
-	int guard_mnt, guard_pid;    /* cordon_session_set_guard_ns, or -1 */
+	int guard_set, guard_log;    /* session_guard_fds */
 	struct cordon_session_info info;
 	struct cordon_kernel kernel; /* probed while S built the namespaces */
 	bool kernel_probed;
@@ -46,12 +51,20 @@ struct cordon_session {
 /* State of S while it serves: what the control callback needs. */
 struct session_state {
 	struct cordon_control_ctx ctx;
-	int builder_sock; /* S's end of the S↔B channel: forwards the guard listener */
+	struct cordon_proxy *px; /* serves on S's loop; guard refusals go to its log sink */
+	int builder_sock;	 /* S's end of the S↔B channel, while B builds */
+	int guard_log; /* S's end of the guard-log channel: refused writes from the worker */
 	pid_t builder;
-	char *req; /* CORDON_CONTROL_MAX + 1 bytes: one request */
+	char *req;		 /* CORDON_CONTROL_MAX + 1 bytes: one request */
 	char approval_path[108]; /* locked session: the approval socket, unlinked at the end */
-	bool follow_caller;      /* "follow-caller" was asked: the caller's exit, not the control
+	bool follow_caller;	 /* "follow-caller" was asked: the caller's exit, not the control
 				    channel's hang-up, ends the session */
+	struct capture_session *capture; /* capture_session.h */
+	/* git credentials outside (git_relay.h, agent_filter.h) */
+	const struct cordon_policy *policy;
+	struct git_relay *git;	/* the git endpoint, or NULL */
+	int agent_fd;		/* the agent socket until it is served, or -1 */
+	const char *agent_path; /* unlinked at the end, or NULL */
 };
 
 /* detach: S's own session and process group (so the terminal's signals and job control do not
@@ -133,7 +146,8 @@ static int own_ids_map(const char *which, char *buf, size_t len, struct cordon_e
 		n = snprintf(buf + pos, len - pos, "%lu %lu %lu\n", first, first, count);
 		if (n < 0 || (size_t)n >= len - pos) {
 			fclose(f);
-			return cordon_error_set(e, E2BIG, "user namespace: %s has too many lines", path);
+			return cordon_error_set(e, E2BIG, "user namespace: %s has too many lines",
+						path);
 		}
 		pos += (size_t)n;
 	}
@@ -196,12 +210,12 @@ static uint16_t local_port(int fd)
 }
 
 /* on_caller_exit: the caller's pidfd became readable: it exited (pidfd_open(2)). */
-static int on_caller_exit(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_caller_exit(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	(void)fd;
 	(void)events;
 	(void)arg;
-	cordon_proxy_stop(px);
+	loop_stop(l);
 	return 1;
 }
 
@@ -210,7 +224,7 @@ static int on_caller_exit(struct cordon_proxy *px, int fd, uint32_t events, void
  * execs its last command in place (`bash -c '...; make'`): that command is still the confined
  * shell's process and needs the proxy and the guard until it ends. The channel's creator is
  * the socketpair's peer (unix(7) SO_PEERCRED), alive now, so its pidfd cannot name another. */
-static const char *follow_caller(struct cordon_proxy *px, struct session_state *st, int ctl)
+static const char *follow_caller(struct cordon_loop *l, struct session_state *st, int ctl)
 {
 	struct ucred cr;
 	socklen_t crl = sizeof(cr);
@@ -225,7 +239,7 @@ static const char *follow_caller(struct cordon_proxy *px, struct session_state *
 	if (pfd < 0)
 		return "err follow-caller: pidfd_open failed";
 	fcntl(pfd, F_SETFD, FD_CLOEXEC);
-	if (cordon_proxy_watch(px, pfd, EPOLLIN, on_caller_exit, st, &e) < 0) {
+	if (loop_watch(l, pfd, EPOLLIN, on_caller_exit, st, &e) < 0) {
 		close(pfd);
 		return "err follow-caller: cannot watch the caller";
 	}
@@ -233,11 +247,10 @@ static const char *follow_caller(struct cordon_proxy *px, struct session_state *
 	return "ok";
 }
 
-/* on_control: one request from the caller. "listener" carries the seccomp notification fd for
- * the guard (forwarded to B); "follow-caller" see follow_caller; anything else goes to
- * cordon_control_handle. A hang-up ends the session (the last confined process that could use
+/* on_control: one request from the caller. "follow-caller" see follow_caller; anything else goes
+ * to cordon_control_handle. A hang-up ends the session (the last confined process that could use
  * it is gone), unless it follows its caller. */
-static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_control(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 	char *req = st->req, *reply = NULL;
@@ -246,13 +259,13 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 
 	if (!(events & EPOLLIN)) {
 		if (!st->follow_caller)
-			cordon_proxy_stop(px);
+			loop_stop(l);
 		return 1;
 	}
 	n = session_recv(fd, req, CORDON_CONTROL_MAX, fds, 3, &nfds);
 	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN)) {
 		if (!st->follow_caller)
-			cordon_proxy_stop(px);
+			loop_stop(l);
 		return 1;
 	}
 	if (n < 0) {
@@ -262,19 +275,23 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 		return 0;
 	}
 	req[n] = '\0';
-	if ((nfds == 1 || nfds == 3) && !strcmp(req, "listener")) {
-		/* The listener, optionally with the target's mount and PID namespaces. */
-		int r = session_send(st->builder_sock, "listener", 8, fds, nfds);
-		reply = strdup(r < 0 ? "err guard worker is gone" : "ok");
-	} else if (nfds == 0 && !strcmp(req, "follow-caller")) {
-		reply = strdup(follow_caller(px, st, fd));
+	if (nfds == 0 && !strcmp(req, "follow-caller")) {
+		reply = strdup(follow_caller(l, st, fd));
+	} else if (nfds == 0 && capture_session_control(st->capture, req, &reply)) {
+		/* expose, unexpose, exposed: the reply is made */
+	} else if (nfds == 0 && !strcmp(req, "git")) {
+		char *json = NULL;
+		if (git_relay_status_json(st->git, st->policy, st->agent_path, &json) == 0 &&
+		    asprintf(&reply, "ok %s", json) < 0)
+			reply = NULL;
+		free(json);
 	} else if (nfds > 0) {
 		reply = strdup("err unexpected file descriptor");
 	} else {
 		/* A refusal sent before its EACCES reached the caller is in the log before any
 		 * request the caller makes after it (`sandbox log`) is answered. */
-		if (st->builder_sock >= 0)
-			guard_log_recv(px, st->builder_sock);
+		if (st->guard_log >= 0)
+			guard_log_recv(st->px, st->guard_log);
 		if (cordon_control_handle(&st->ctx, req, n, &reply) < 0)
 			reply = NULL;
 	}
@@ -289,28 +306,28 @@ static int on_control(struct cordon_proxy *px, int fd, uint32_t events, void *ar
 	return 0;
 }
 
-/* on_builder: B's channel. After its report B (or its guard worker) sends only refused writes,
- * one violation-log line per message (guard_log.h), appended here; a hang-up is B's end. The
- * guard listener then loses its reader and the filtered calls fail (fail closed). */
-static int on_builder(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+/* on_guard_log: the guard worker's channel: refused writes, one violation-log line per message
+ * (guard_log.h), appended here; a hang-up is the worker's end (or the confinement's failure). */
+static int on_guard_log(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 
-	if ((events & EPOLLIN) && guard_log_recv(px, fd) == 0 &&
+	(void)l;
+	if ((events & EPOLLIN) && guard_log_recv(st->px, fd) == 0 &&
 	    !(events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
 		return 0;
-	st->builder_sock = -1; /* closed by the loop */
+	st->guard_log = -1; /* closed by the loop */
 	return 1;
 }
 
 /* on_approval: a person's `cordon approve` on the approval socket of a locked session
  * (control.h). The peer check and the request are cordon_control_approval_serve's. */
-static int on_approval(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+static int on_approval(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_state *st = arg;
 	struct cordon_error e = {{0}};
 
-	(void)px;
+	(void)l;
 	if (!(events & EPOLLIN))
 		return 1;
 	/* A failed request (out of memory, a peer that hung up) is not the listener's end. */
@@ -320,8 +337,7 @@ static int on_approval(struct cordon_proxy *px, int fd, uint32_t events, void *a
 
 /* listen_approval: a locked session listens for outside approvals. Failing to listen is fatal
  * for the session: a locked shell could not be loosened at all, and the person must know. */
-static int listen_approval(struct cordon_proxy *px, struct session_state *st,
-			   struct cordon_error *e)
+static int listen_approval(struct cordon_loop *l, struct session_state *st, struct cordon_error *e)
 {
 	int fd = -1, r = cordon_control_approval_listen(st->ctx.session_id, &fd, e);
 
@@ -329,7 +345,7 @@ static int listen_approval(struct cordon_proxy *px, struct session_state *st,
 		return cordon_error_prefix(e, r, "lockPolicy");
 	cordon_control_approval_path(st->ctx.session_id, st->approval_path,
 				     sizeof(st->approval_path));
-	r = cordon_proxy_watch(px, fd, EPOLLIN, on_approval, st, e);
+	r = loop_watch(l, fd, EPOLLIN, on_approval, st, e);
 	if (r < 0) {
 		close(fd);
 		unlink(st->approval_path);
@@ -384,15 +400,31 @@ static bool state_dir_exposed(const struct cordon_policy *p)
 	return false;
 }
 
+/* agent_listed: $SSH_AUTH_SOCK names, by its real path, a socket network.allowUnixSockets lists. */
+static bool agent_listed(const struct cordon_policy *p)
+{
+	const char *a = getenv("SSH_AUTH_SOCK");
+	char ra[PATH_MAX], rl[PATH_MAX];
+
+	if (!a || !*a || !realpath(a, ra))
+		return false;
+	for (size_t i = 0; i < p->allow_unix_sockets.n; i++)
+		if (realpath(p->allow_unix_sockets.v[i], rl) && !strcmp(ra, rl))
+			return true;
+	return false;
+}
+
 /* session_main: the session process S. Never returns. */
 __attribute__((noreturn)) static void session_main(const struct cordon_policy *p, int ctl)
 {
 	struct session_reply rep;
 	struct session_status bst;
 	struct session_state st;
+	struct cordon_loop *loop = NULL;
+	struct vlog_sink sink = {.fd = -1};
 	struct cordon_proxy *px = NULL;
 	struct cordon_error e = {{0}};
-	int sv[2], bfds[SESSION_MAX_FDS], nfds = 0, r;
+	int sv[2], gl[2] = {-1, -1}, bfds[SESSION_MAX_FDS], nfds = 0, r;
 	const char *home = getenv("HOME");
 	const char *hosts_file = getenv("CORDON_TEST_HOSTS_FILE"); /* test hook, see proxy.h */
 	pid_t self = getpid();
@@ -401,6 +433,9 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	ctl = detach(ctl);
 	memset(&rep, 0, sizeof(rep));
 	memset(&st, 0, sizeof(st));
+	st.guard_log = -1;
+	st.agent_fd = -1;
+	st.policy = p;
 	st.req = malloc(CORDON_CONTROL_MAX + 1);
 	if (!st.req) {
 		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
@@ -418,6 +453,16 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		(void)cordon_vlog_state_dir(rep.info.log_path, sizeof(rep.info.log_path), true,
 					    NULL);
 	rep.info.log_path[0] = '\0';
+	/* The agent socket is bound outside before the mounts are laid out, so it is there in
+	 * the sandbox's view (its path is in network.allowUnixSockets, git_policy.h). */
+	if (p->git.agent_path) {
+		st.agent_fd = agent_filter_listen(p->git.agent_path, &e);
+		if (st.agent_fd < 0) {
+			r = st.agent_fd;
+			goto report;
+		}
+		st.agent_path = p->git.agent_path;
+	}
 	st.builder = fork();
 	if (st.builder < 0) {
 		r = cordon_error_set(&e, errno, "session: fork builder: %m");
@@ -426,6 +471,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	if (st.builder == 0) {
 		close(ctl);
 		close(sv[0]);
+		if (st.agent_fd >= 0)
+			close(st.agent_fd);
 		session_builder_main(p, sv[1], uid, home, self);
 	}
 	close(sv[1]);
@@ -460,6 +507,24 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		memcpy(e.msg, bst.msg, sizeof(e.msg));
 		goto report;
 	}
+	snprintf(rep.info.notes, sizeof(rep.info.notes), "%.*s", (int)sizeof(rep.info.notes) - 1,
+		 bst.msg);
+	rep.info.ssh_agent_allowed = agent_listed(p);
+	/* The guard worker's refusals come back on their own channel. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, gl) < 0) {
+		r = cordon_error_set(&e, errno, "session: guard-log socketpair: %m");
+		goto report;
+	}
+	st.guard_log = gl[0];
+
+	/* 2b. B's capture report (capture_int.h), sent right after. B then only waits, holding
+	 * nothing, for this channel to close (session_builder.c): S keeps it until it ends. */
+	struct capture_state cst;
+	r = capture_report_recv(st.builder_sock, &cst);
+	if (r < 0) {
+		r = cordon_error_set(&e, -r, "session: builder ended without a capture report");
+		goto report;
+	}
 
 	/* 3. Identity and log of the session. */
 	r = new_id(rep.info.id, &e);
@@ -473,28 +538,77 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	rep.info.http_port = local_port(bfds[BFD_HTTP]);
 	rep.info.socks_port = local_port(bfds[BFD_SOCKS]);
 
-	/* 4. Serve: the proxy accepts on the in-namespace listeners; with an editor's
-	 * `cordon serve` to ask (ask.h), hosts neither list decides are asked about. */
+	/* 4. Serve, on S's loop: the proxy accepts on the in-namespace listeners and logs its
+	 * refusals to S's sink, as the guard's are (on_builder); with an editor's `cordon serve`
+	 * to ask (ask.h), hosts neither list decides are asked about. */
+	r = loop_new(&loop, &e);
+	if (r == 0 && vlog_sink_init(&sink, -1, rep.info.log_path) < 0)
+		r = cordon_error_set(&e, ENOMEM, "session: out of memory");
+	if (r < 0)
+		goto report;
 	struct session_ask ask = {.fd = -1, .policy = (struct cordon_policy *)p};
-	session_ask_open(&ask, rep.info.id, rep.info.log_path);
+	struct ucred caller = {0};
+	socklen_t callerl = sizeof(caller);
+	/* The control channel's creator is the caller (unix(7) SO_PEERCRED). */
+	(void)getsockopt(ctl, SOL_SOCKET, SO_PEERCRED, &caller, &callerl);
+	session_ask_open(&ask, rep.info.id, rep.info.log_path, caller.pid);
 	struct cordon_proxy_config cfg = {
 	    /* S's private copy of the caller's policy (fork); the live allowlist. */
 	    .policy = (struct cordon_policy *)p,
 	    .http_fd = bfds[BFD_HTTP],
 	    .socks_fd = bfds[BFD_SOCKS],
 	    .log_fd = -1,
-	    .log_path = rep.info.log_path,
 	    .hosts_file = hosts_file,
+	    .loop = loop,
+	    .sink = &sink,
 	    .ask = ask.fd >= 0 ? session_ask_question : NULL,
 	    .ask_arg = &ask,
 	};
+	/* S alone holds the proxy's fds: its soft fd limit goes up to the hard one (bounded),
+	 * the confined side keeps the limits it had. */
+	(void)cordon_proxy_nofile_raise();
+	r = capture_session_new(&cst, &cfg, &st.capture, &e);
+	if (r < 0)
+		goto report;
 	r = cordon_proxy_new(&cfg, &px, &e);
 	if (r < 0)
 		goto report;
+	st.px = px;
+	st.ctx.proxy_max_conns = cordon_proxy_max_conns(px);
+	r = capture_session_serve(st.capture, px, cfg.policy, &e);
+	if (r < 0)
+		goto report;
+	{
+		const char *why;
+		rep.info.capture = capture_session_on(st.capture, &why);
+		snprintf(rep.info.capture_why, sizeof(rep.info.capture_why), "%s", why);
+	}
 	if (ask.fd >= 0) {
 		ask.px = px;
-		r = cordon_proxy_watch(px, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask,
-				       &e);
+		r = loop_watch(loop, ask.fd, EPOLLIN | EPOLLRDHUP, session_ask_event, &ask, &e);
+		if (r < 0)
+			goto report;
+	}
+	/* git over HTTPS and SSH with the credentials outside (git_relay.h, agent_filter.h) */
+	if (cordon_git_relay_wanted(&p->git)) {
+		r = git_relay_start(px, bfds[BFD_GIT], p, rep.info.log_path, &st.git, &e);
+		if (r < 0)
+			goto report;
+		rep.info.git_port = st.git->port;
+	} else {
+		close(bfds[BFD_GIT]);
+	}
+	bfds[BFD_GIT] = -1;
+	if (st.agent_fd < 0) {
+		close(bfds[BFD_DIAG]);
+		bfds[BFD_DIAG] = -1;
+	}
+	if (st.agent_fd >= 0) {
+		struct agent_filter *agent = NULL;
+		r = agent_filter_start(px, st.agent_fd, bfds[BFD_DIAG], p, rep.info.log_path,
+				       &agent, &e);
+		st.agent_fd = -1;
+		bfds[BFD_DIAG] = -1;
 		if (r < 0)
 			goto report;
 	}
@@ -502,25 +616,29 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	st.ctx.session_id = rep.info.id;
 	st.ctx.log_path = rep.info.log_path;
 	st.ctx.locked = p->lock_policy;
-	r = cordon_proxy_watch(px, ctl, EPOLLIN | EPOLLRDHUP, on_control, &st, &e);
+	r = loop_watch(loop, ctl, EPOLLIN | EPOLLRDHUP, on_control, &st, &e);
 	if (r < 0)
 		goto report;
-	r = cordon_proxy_watch(px, st.builder_sock, EPOLLIN | EPOLLRDHUP, on_builder, &st, &e);
+	r = loop_watch(loop, st.guard_log, EPOLLIN | EPOLLRDHUP, on_guard_log, &st, &e);
 	if (r < 0)
 		goto report;
 	if (st.ctx.locked) {
-		r = listen_approval(px, &st, &e);
+		r = listen_approval(loop, &st, &e);
 		if (r < 0)
 			goto report;
 	}
-	if (session_send(ctl, &rep, sizeof(rep), bfds, 3) < 0)
+	const int rfds[RFD_COUNT] = {bfds[BFD_USER], bfds[BFD_MNT], bfds[BFD_NET],
+				     bfds[BFD_GUARDSET], gl[1]};
+	if (session_send(ctl, &rep, sizeof(rep), rfds, RFD_COUNT) < 0)
 		goto end;
-	for (int i = 0; i < 3; i++)
-		close(bfds[i]);
-	cordon_proxy_run(px, &e);
+	for (int i = 0; i < RFD_COUNT; i++)
+		close(rfds[i]);
+	gl[1] = -1;
+	loop_run(loop, &e);
 	/* Refusals the loop had no turn for before it stopped (the caller's hang-up came first). */
-	if (st.builder_sock >= 0)
-		guard_log_recv(px, st.builder_sock);
+	if (st.guard_log >= 0)
+		guard_log_recv(px, st.guard_log);
+	session_ask_bye(&ask);
 	goto end;
 
 report:
@@ -531,6 +649,8 @@ report:
 end:
 	if (st.approval_path[0])
 		unlink(st.approval_path);
+	if (st.agent_path)
+		unlink(st.agent_path);
 	if (st.builder > 0) {
 		kill(st.builder, SIGKILL);
 		while (waitpid(st.builder, NULL, 0) < 0 && errno == EINTR)
@@ -546,7 +666,7 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 {
 	struct cordon_session *s;
 	struct session_reply rep;
-	int sv[2], fds[3], nfds = 0;
+	int sv[2], fds[RFD_COUNT], nfds = 0;
 	pid_t mid;
 	ssize_t n;
 
@@ -588,10 +708,10 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		;
 	s->ctl = sv[0];
 	s->ns_user = s->ns_mnt = s->ns_net = -1;
-	s->guard_mnt = s->guard_pid = -1;
+	s->guard_set = s->guard_log = -1;
 
-	n = session_recv(s->ctl, &rep, sizeof(rep), fds, 3, &nfds);
-	if (n != (ssize_t)sizeof(rep) || rep.st.status < 0 || nfds != 3) {
+	n = session_recv(s->ctl, &rep, sizeof(rep), fds, RFD_COUNT, &nfds);
+	if (n != (ssize_t)sizeof(rep) || rep.st.status < 0 || nfds != RFD_COUNT) {
 		int r;
 		if (n == (ssize_t)sizeof(rep) && rep.st.status < 0)
 			r = cordon_error_set(e, -rep.st.status, "%s", rep.st.msg);
@@ -607,9 +727,11 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		free(s);
 		return r;
 	}
-	s->ns_user = fds[0];
-	s->ns_mnt = fds[1];
-	s->ns_net = fds[2];
+	s->ns_user = fds[RFD_USER];
+	s->ns_mnt = fds[RFD_MNT];
+	s->ns_net = fds[RFD_NET];
+	s->guard_set = fds[RFD_GUARDSET];
+	s->guard_log = fds[RFD_GUARDLOG];
 	s->info = rep.info;
 	*out = s;
 	return 0;
@@ -641,29 +763,6 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
 	return 0;
 }
 
-int cordon_session_hand_listener(struct cordon_session *s, int listener, struct cordon_error *e)
-{
-	char reply[256];
-	int nfds = 0;
-	ssize_t n;
-	int r;
-
-	const int fds[3] = {listener, s->guard_mnt, s->guard_pid};
-	r = session_send(s->ctl, "listener", 8, fds, s->guard_mnt >= 0 ? 3 : 1);
-	if (r < 0)
-		return cordon_error_set(e, -r, "guard: hand listener to the session: %s",
-					strerror(-r));
-	n = session_recv(s->ctl, reply, sizeof(reply) - 1, NULL, 0, &nfds);
-	if (n <= 0)
-		return cordon_error_set(e, n < 0 ? (int)-n : EPIPE,
-					"guard: session process did not answer");
-	reply[n] = '\0';
-	if (strcmp(reply, "ok") != 0)
-		return cordon_error_set(e, EIO, "guard: %s",
-					!strncmp(reply, "err ", 4) ? reply + 4 : reply);
-	return 0;
-}
-
 int cordon_session_follow_caller(struct cordon_session *s, struct cordon_error *e)
 {
 	char reply[256];
@@ -684,18 +783,10 @@ int cordon_session_follow_caller(struct cordon_session *s, struct cordon_error *
 	return 0;
 }
 
-int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns,
-				struct cordon_error *e)
+void session_guard_fds(const struct cordon_session *s, int *set_fd, int *log_fd)
 {
-	if (mnt_ns < 0 || pid_ns < 0)
-		return cordon_error_set(e, EINVAL, "guard namespaces: invalid fd");
-	if (s->guard_mnt >= 0)
-		close(s->guard_mnt);
-	if (s->guard_pid >= 0)
-		close(s->guard_pid);
-	s->guard_mnt = mnt_ns;
-	s->guard_pid = pid_ns;
-	return 0;
+	*set_fd = s->guard_set;
+	*log_fd = s->guard_log;
 }
 
 bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k)
@@ -725,7 +816,7 @@ void cordon_session_free(struct cordon_session *s)
 {
 	if (!s)
 		return;
-	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->guard_mnt, s->guard_pid, s->ctl};
+	int fds[] = {s->ns_user, s->ns_mnt, s->ns_net, s->guard_set, s->guard_log, s->ctl};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -15,7 +15,7 @@
 
 #include "cordon/ask.h"
 
-void session_ask_open(struct session_ask *a, const char *id, const char *log_path)
+void session_ask_open(struct session_ask *a, const char *id, const char *log_path, pid_t caller)
 {
 	const char *name = getenv(CORDON_ASK_ENV);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -44,7 +44,15 @@ void session_ask_open(struct session_ask *a, const char *id, const char *log_pat
 		close(fd);
 		return;
 	}
+	len = snprintf(hello, sizeof(hello), "caller %ld", (long)caller);
+	(void)send(fd, hello, len, MSG_NOSIGNAL); /* only what serve can tell its client */
 	a->fd = fd;
+}
+
+void session_ask_bye(struct session_ask *a)
+{
+	if (a->fd >= 0)
+		(void)send(a->fd, "bye", 3, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 int session_ask_question(void *arg, uint64_t token, const char *host, uint16_t port)
@@ -63,13 +71,15 @@ int session_ask_question(void *arg, uint64_t token, const char *host, uint16_t p
 	return 0;
 }
 
-int session_ask_event(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
+int session_ask_event(struct cordon_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct session_ask *a = arg;
+	struct cordon_proxy *px = a->px;
 	char msg[CORDON_ASK_MAX + 1], verdict[16];
 	uint64_t token;
 	ssize_t n;
 
+	(void)l;
 	(void)events;
 	for (;;) {
 		n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);

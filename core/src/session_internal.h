@@ -15,8 +15,9 @@
 
 struct seccomp_prog;
 
-/* Largest number of fds one message carries: 3 namespace fds + 2 listeners (builder → S). */
-#define SESSION_MAX_FDS 5
+/* Largest number of fds one message carries: 3 namespace fds, 3 listeners, the guard set and
+ * a sock_diag socket (builder → S). */
+#define SESSION_MAX_FDS 8
 
 /* B → S, S → B and S → caller status: status is 0 or a negative errno, msg names the step. */
 struct session_status {
@@ -24,15 +25,19 @@ struct session_status {
 	char msg[sizeof(((struct cordon_error *)0)->msg)];
 };
 
-/* S → caller when the namespaces are built: status, then info; carries the user, mount and
- * network namespace fds (in that order) when status is 0. */
+/* S → caller when the namespaces are built: status, then info; carries, when status is 0, the
+ * user, mount and network namespace fds, the guard set (a sealed memfd) and the caller's end of
+ * the guard-log channel to S, in that order (enum below). */
 struct session_reply {
 	struct session_status st;
 	struct cordon_session_info info;
 };
 
 /* Order of the fds in the builder's report to S. */
-enum { BFD_USER, BFD_MNT, BFD_NET, BFD_HTTP, BFD_SOCKS };
+enum { BFD_USER, BFD_MNT, BFD_NET, BFD_HTTP, BFD_SOCKS, BFD_GUARDSET, BFD_GIT, BFD_DIAG };
+
+/* Order of the fds in S's reply to the caller. */
+enum { RFD_USER, RFD_MNT, RFD_NET, RFD_GUARDSET, RFD_GUARDLOG, RFD_COUNT };
 
 /* session_send: one SEQPACKET message of len bytes with nfds fds (SCM_RIGHTS, unix(7)).
  * Returns 0 or a negative errno. */
@@ -54,6 +59,10 @@ bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k);
 /* session_seccomp: the seccomp filter program (seccomp_int.h) that cordon_session_start prepared
  * in the caller while the session process built the namespaces, or NULL when it did not. */
 const struct seccomp_prog *session_seccomp(const struct cordon_session *s);
+
+/* session_guard_fds: the guard set memfd and the caller's end of the guard-log channel of s
+ * (owned by s; -1 when the session has none). */
+void session_guard_fds(const struct cordon_session *s, int *set_fd, int *log_fd);
 
 /* session_builder_main: the builder child B (session_builder.c); never returns. sock is B's end
  * of the S↔B socketpair, uid the caller's real uid outside, home its $HOME (may be NULL). */

@@ -13,8 +13,10 @@
 #include "cordon/confine.h"
 #include "cordon/control.h"
 #include "cordon/env.h"
+#include "cordon/git_env.h"
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
+#include "cordon/notices.h"
 #include "cordon/policy_build.h"
 #include "cordon/session.h"
 
@@ -84,13 +86,17 @@ static void find_self_exe(char *out, size_t len)
 	free(copy);
 }
 
-/* parse_on: the words after `on`: policy flags only (cordon_policy_flag, shared with the cordon
- * binary). */
+/* parse_on: the words after `on`: the policy flags (cordon_policy_flag, shared with the cordon
+ * binary) and --no-exit (*no_exit: a failure returns 1 even in a non-interactive shell). */
 static int parse_on(const struct cordon_shell *sh, int argc, char *const *argv,
-		    struct cordon_policy_request *rq)
+		    struct cordon_policy_request *rq, bool *no_exit)
 {
 	for (int i = 1; i < argc; i++) {
 		struct cordon_error e = {{0}};
+		if (strcmp(argv[i], "--no-exit") == 0) {
+			*no_exit = true;
+			continue;
+		}
 		int r = cordon_policy_flag(rq, argc, argv, &i, &e);
 		if (r < 0)
 			return verbs_usage(sh, "on: %s", e.msg);
@@ -149,17 +155,20 @@ static void layers_json(const struct cordon_layers_report *r, char *buf, size_t 
 {
 	snprintf(buf, len,
 		 "{\"userns\":%s,\"mountns\":%s,\"netns\":%s,\"caps_dropped\":%s,\"nnp\":%s,"
-		 "\"landlock\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"guard\":%s}",
+		 "\"landlock\":%s,\"landlock_abi\":%d,\"seccomp\":%s,\"guard\":%s,\"capture\":%s}",
 		 r->userns ? "true" : "false", r->mountns ? "true" : "false",
 		 r->netns ? "true" : "false", r->caps_dropped ? "true" : "false",
 		 r->nnp ? "true" : "false", r->landlock ? "true" : "false", r->landlock_abi,
-		 r->seccomp ? "true" : "false", r->guard ? "true" : "false");
+		 r->seccomp ? "true" : "false", r->guard ? "true" : "false",
+		 r->capture ? "true" : "false");
 }
 
 static int apply_env(const struct cordon_shell *sh, const struct cordon_env *env)
 {
 	int bad = 0;
 	for (size_t i = 0; i < env->n; i++) {
+		if (env->v[i].if_unset && sh->getvar(sh->arg, env->v[i].name))
+			continue; /* a default; the person's value wins */
 		int r = sh->setvar(sh->arg, env->v[i].name, env->v[i].value, true);
 		if (r < 0) {
 			ERR("cannot %s %s: %s\n", env->v[i].value ? "export" : "unset",
@@ -223,6 +232,8 @@ static int verb_on_request(const struct cordon_shell *sh, int *ctl_fd,
 	int suggest;
 	list[0] = '\0';
 	n = verbs_scan_fds(&p, list, sizeof(list), &suggest);
+	if (n == 0)
+		n = cordon_fds_precheck(&p, NULL, 0, list, sizeof(list));
 	if (n > 0) {
 		ERR("on: refused: open file descriptors would reach outside the sandbox:\n%s"
 		    "  close them first, e.g. `exec %d>&-`; nothing changed\n",
@@ -250,11 +261,27 @@ static int verb_on_request(const struct cordon_shell *sh, int *ctl_fd,
 		cordon_policy_free(&p);
 		return CORDON_VERB_FAIL;
 	}
+	/* Write fds to files the session pins read-only (known only now, from its guard set):
+	 * refused here, while nothing has changed, rather than after joining. */
+	list[0] = '\0';
+	n = cordon_fds_precheck_session(&p, s, NULL, 0, list, sizeof(list));
+	if (n > 0) {
+		ERR("on: refused: open file descriptors would reach outside the sandbox:\n%s"
+		    "  close them first, e.g. `exec N>&-`; nothing changed\n",
+		    list);
+		cordon_session_free(s);
+		cordon_policy_free(&p);
+		return CORDON_VERB_FAIL;
+	}
 	const struct cordon_session_info *si = cordon_session_get_info(s);
 	char self_exe[PATH_MAX];
 	find_self_exe(self_exe, sizeof(self_exe));
 	struct cordon_env env = {0};
 	r = cordon_env_build(si, self_exe, &env, &e);
+	if (r == 0)
+		r = cordon_env_add_cache_defaults(&env, &p, sh->getvar(sh->arg, "HOME"), &e);
+	if (r == 0)
+		r = cordon_env_git(&env, &p, si, self_exe, &e); /* git_env.h */
 	int ctl = r < 0 ? -1 : fcntl(cordon_session_ctl_fd(s), F_DUPFD_CLOEXEC, CTL_FD_MIN);
 	if (r < 0 || ctl < 0) {
 		ERR("on: %s; nothing changed\n", r < 0 ? e.msg : strerror(errno));
@@ -281,8 +308,9 @@ static int verb_on_request(const struct cordon_shell *sh, int *ctl_fd,
 		return CORDON_VERB_FAIL;
 	}
 	*ctl_fd = ctl;
-	char id[sizeof(si->id)];
+	char id[sizeof(si->id)], notes[sizeof(si->notes)];
 	snprintf(id, sizeof(id), "%s", si->id);
+	snprintf(notes, sizeof(notes), "%s", si->notes);
 	/* The session must outlive the control fd when this shell execs its last command in place
 	 * (`bash -c '...; make'` closes the close-on-exec fd). Without it the session just ends
 	 * earlier: fail closed, so a warning is enough. */
@@ -317,6 +345,7 @@ static int verb_on_request(const struct cordon_shell *sh, int *ctl_fd,
 		sh->setvar(sh->arg, "HISTFILE", hist_redirect, false);
 	if (hist_note[0] && sh->history_append)
 		sh->history_append(sh->arg);
+	(void)cordon_notices_start(sh, p.lock_policy);
 
 	ERR("on (session %s)%s; writes: current directory%s%s; network: %zu host%s allowed%s%s\n",
 	    id, p.lock_policy ? ", policy locked" : "", p.allow_write.n > 1 ? " and " : "",
@@ -325,6 +354,8 @@ static int verb_on_request(const struct cordon_shell *sh, int *ctl_fd,
 	    p.repo_config ? p.repo_config : "");
 	if (hist_note[0])
 		ERR("%s\n", hist_note);
+	if (notes[0])
+		ERR("note: %s\n", notes);
 	if (rep.missing[0])
 		ERR("warning: layers not in force: %s (see `sandbox status`)\n", rep.missing);
 	char pm[PATH_MAX + 256];
@@ -337,16 +368,29 @@ static int verb_on_request(const struct cordon_shell *sh, int *ctl_fd,
 	return CORDON_VERB_OK;
 }
 
+/* verbs_on: `sandbox on`. A non-interactive shell (a script) that asked to be confined and was
+ * not must not go on running unconfined: it ends with CORDON_VERB_EXIT unless --no-exit. */
 int verbs_on(const struct cordon_shell *sh, int *ctl_fd, int argc, char *const *argv)
 {
 	struct cordon_policy_request a = {0};
-	int r = parse_on(sh, argc, argv, &a);
+	bool no_exit = false;
+	int r = parse_on(sh, argc, argv, &a, &no_exit);
 	if (r) {
 		cordon_policy_request_free(&a);
 		return r;
 	}
-	bool flags = a.config || a.n_allow_write || a.n_allow_host || a.lock || a.strict;
+	bool flags = a.config || a.n_allow_write || a.n_allow_host || a.lock || a.strict ||
+		     a.n_allow_bind || a.n_expose;
+	bool was_on = *ctl_fd >= 0 || verbs_self_confined();
 	r = verb_on_request(sh, ctl_fd, &a, flags);
 	cordon_policy_request_free(&a);
+	if (r == CORDON_VERB_FAIL && !was_on && !no_exit && sh->interactive &&
+	    !sh->interactive(sh->arg)) {
+		ERR("on: this non-interactive shell ends now with status %d, so that it does not "
+		    "go "
+		    "on unconfined (`sandbox on --no-exit` returns 1 instead)\n",
+		    CORDON_VERB_EXIT);
+		return CORDON_VERB_EXIT;
+	}
 	return r;
 }

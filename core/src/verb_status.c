@@ -50,10 +50,15 @@ int verbs_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 	static const struct {
 		const char *key, *name;
 	} names[] = {
-	    {"userns", "user namespace"},   {"mountns", "mount namespace"},
-	    {"netns", "network namespace"}, {"caps_dropped", "capabilities dropped"},
-	    {"nnp", "no_new_privs"},	    {"landlock", "Landlock"},
-	    {"seccomp", "seccomp filter"},  {"guard", "write guard"},
+	    {"userns", "user namespace"},
+	    {"mountns", "mount namespace"},
+	    {"netns", "network namespace"},
+	    {"caps_dropped", "capabilities dropped"},
+	    {"nnp", "no_new_privs"},
+	    {"landlock", "Landlock"},
+	    {"seccomp", "seccomp filter"},
+	    {"guard", "write guard"},
+	    {"capture", "transparent capture"},
 	};
 	char in[512] = "", out[512] = "";
 	for (size_t i = 0; l >= 0 && i < sizeof(names) / sizeof(names[0]); i++) {
@@ -67,6 +72,8 @@ int verbs_status(const struct cordon_shell *sh, int ctl_fd, bool json)
 	}
 	OUT("layers in force: %s\n", l >= 0 ? (in[0] ? in : "none") : "unknown");
 	OUT("layers missing: %s\n", l >= 0 ? (out[0] ? out : "none") : "unknown");
+	verbs_json_text(&j, cordon_json_get(&j, 0, "proxy_max_connections"), buf, sizeof(buf));
+	OUT("proxy: up to %s connections at once\n", buf[0] ? buf : "?");
 	verbs_json_list(&j, cordon_json_get(&j, 0, "pending"), buf, sizeof(buf));
 	if (strcmp(buf, "none"))
 		OUT("waiting for approval: %s\n", buf);

@@ -8,19 +8,26 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cordon/notices.h"
+#include "git_verb.h"
+#include "verbs_dev.h"
 #include "verbs_int.h"
 
 const char cordon_verbs_synopsis[] =
-    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy [ARGS]";
+    "sandbox on|status|allow-host|deny-host|hosts|log|check|policy|git|notify|expose|allow-bind "
+    "[ARGS]";
 
 const char *const cordon_verbs_help[] = {
     "Confine this shell: writes only where the policy says, network only to named hosts.",
     "",
     "Verbs:",
     "  on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... [--lock] [--strict]",
+    "     [--allow-bind PORT]... [--expose PORT[:HOSTPORT]]... [--no-exit]",
     "                       confine this shell now and for good (there is no `off`;",
     "                       `exit` leaves); refused in a subshell, pipeline or $(...),",
-    "                       with stray directory/socket/write fds, or with live jobs",
+    "                       with stray directory/socket/write fds, or with live jobs;",
+    "                       a non-interactive shell (a script) that cannot be confined",
+    "                       ends with status 125 unless --no-exit",
     "  status [--json]      on/off, session id, each layer in force and any missing",
     "  allow-host HOST[:PORT]...",
     "                       add hosts to the live allowlist (next connection sees it)",
@@ -31,26 +38,51 @@ const char *const cordon_verbs_help[] = {
     "                       one object per line), until Ctrl-C or the session ends",
     "  check [--json]       what this kernel supports; never changes anything",
     "  policy [--json]      the effective merged policy",
+    "  git [--json]         git with credentials outside: remotes relayed, refs a push may",
+    "                       update, SSH hosts and keys, signing key, recent pushes",
+    "  notify on|off|status after each command, before the prompt, say what the sandbox",
+    "                       refused and what to do (on after `sandbox on`); `notices` is",
+    "                       what the prompt hook runs",
+    "  expose PORT [HOSTPORT]",
+    "                       reach a server listening on PORT inside from 127.0.0.1:HOSTPORT",
+    "                       (default PORT) on the host; unexpose HOSTPORT; exposed lists them",
+    "  allow-bind PORT      say whether PORT may be bound (fixed at start: --allow-bind PORT)",
     "  help, --help         this text",
     "",
     "HOST is a name (example.com), *.example.com (strict subdomains), an IP literal",
     "(127.0.0.1, [::1]), each optionally with :PORT.",
     "With --lock (or \"lockPolicy\": true) allow-host only files a request; a person grants",
     "it from an unconfined terminal: cordon approve SESSION HOST.",
-    "After `sandbox on`, $CORDON_PROMPT is \"[cordon] \", for a prompt such as",
-    "PS1='${CORDON_PROMPT}\\u@\\h:\\w\\$ '.",
+    "After `sandbox on`, $CORDON_PROMPT is \"[cordon] \", and the next prompt shows it: PS1",
+    "(zsh: PROMPT) gets it in front once, unless PS1 names CORDON_PROMPT already or",
+    "CORDON_PROMPT_MANUAL is set (then place it yourself: PS1='${CORDON_PROMPT}\\w\\$ ').",
+    "",
+    "When something is refused (the prompt notices say which):",
+    "  host not on the allowlist   sandbox allow-host HOST (locked: cordon approve outside)",
+    "  write refused ./.git        git init at the root of a writable tree: run it before",
+    "                              sandbox on, outside, or in a subdirectory",
+    "  git identity, ~/.gitconfig  read-only inside: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL and",
+    "                              GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL, git -c user.email=,",
+    "                              or GIT_CONFIG_GLOBAL=FILE in an --allow-write directory",
+    "  npm, pip caches             npm_config_cache and PIP_CACHE_DIR point into the private",
+    "                              /tmp unless set (so nothing lands in the project)",
+    "  sudo, su                    no_new_privs: nothing gains privileges; run it outside",
     "",
     "Exit Status:",
-    "0 on success, 1 when a verb fails or refuses, 2 for a bad verb or option.",
+    "0 on success, 1 when a verb fails or refuses, 2 for a bad verb or option; a script",
+    "whose `sandbox on` failed ends with 125.",
     NULL,
 };
 
 static const char usage_text[] =
     "usage: sandbox on [--config FILE] [--allow-write PATH]... [--allow-host HOST]... "
     "[--lock] [--strict]\n"
-    "       sandbox status|hosts|check|policy [--json]\n"
+    "                 [--allow-bind PORT]... [--expose PORT[:HOSTPORT]]... [--no-exit]\n"
+    "       sandbox status|hosts|check|policy|git [--json]\n"
     "       sandbox log [--json] [-f]\n"
     "       sandbox allow-host HOST[:PORT]... | deny-host HOST...\n"
+    "       sandbox notify [on|off|status] | notices\n"
+    "       sandbox expose PORT [HOSTPORT] | unexpose HOSTPORT | exposed | allow-bind PORT\n"
     "       sandbox --help\n";
 
 void verbs_say(const struct cordon_shell *sh, int to_err, const char *fmt, ...)
@@ -108,6 +140,9 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 		return verbs_usage(sh, "%s", "a verb is needed");
 	const char *v = argv[0];
 	bool json;
+	/* The prompt hook runs in the shell itself; a forked copy has nothing to tell. */
+	if (!strcmp(v, "notices") || !strcmp(v, "notify"))
+		return cordon_notices_verb(sh, *ctl_fd, argc, argv);
 	/* `log` reads the session's log file instead (verb_log_file), so `sandbox log | less`
 	 * works. */
 	bool log_file = !strcmp(v, "log") && verbs_file_log_path(-1);
@@ -130,8 +165,10 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 		return verbs_on(sh, ctl_fd, argc, argv);
 	if (!strcmp(v, "allow-host") || !strcmp(v, "deny-host"))
 		return verbs_hostchange(sh, *ctl_fd, argc, argv);
+	if (verbs_dev_is(v)) /* dev servers: verbs_dev.c */
+		return verbs_dev_main(sh, *ctl_fd, argc, argv);
 	if (strcmp(v, "status") && strcmp(v, "hosts") && strcmp(v, "log") && strcmp(v, "check") &&
-	    strcmp(v, "policy"))
+	    strcmp(v, "policy") && strcmp(v, "git"))
 		return verbs_usage(sh, "unknown verb \"%s\"", v);
 	bool follow = false;
 	int r = parse_json_flag(sh, v, argc, argv, &json, strcmp(v, "log") ? NULL : &follow);
@@ -145,6 +182,8 @@ static int verbs_dispatch(const struct cordon_shell *sh, int *ctl_fd, int argc, 
 		return verbs_hosts(sh, *ctl_fd, json);
 	if (!strcmp(v, "log"))
 		return verbs_log(sh, *ctl_fd, json);
+	if (!strcmp(v, "git")) /* git_verb.c */
+		return cordon_git_verb(sh, *ctl_fd, json);
 	if (!strcmp(v, "check"))
 		return verbs_check(sh, json,
 				   *ctl_fd >= 0 || lost || sh->getvar(sh->arg, "CORDON_SESSION"));

@@ -98,14 +98,20 @@ size_t cordon_vlog_text(const struct cordon_vlog_entry *v, char *buf, size_t len
 		snprintf(ts, sizeof(ts), "?");
 	text_add(buf, len, &pos, ts);
 	if (!strcmp(v->proto, "write")) {
-		text_add(buf, len, &pos, "  write refused  ");
+		/* a guard refusal: a write, or a connect to a unix socket the policy does not name */
+		text_add(buf, len, &pos,
+			 !strcmp(v->syscall, "connect") ? "  connect refused  " : "  write refused  ");
 		text_add(buf, len, &pos, v->path);
 		text_add(buf, len, &pos, "  (");
 		text_add(buf, len, &pos, v->syscall[0] ? v->syscall : "?");
 	} else {
 		text_add(buf, len, &pos, v6 ? "  [" : "  ");
 		text_add(buf, len, &pos, v->host);
-		snprintf(num, sizeof(num), "%s:%u  ", v6 ? "]" : "", v->port);
+		/* A name looked up at the DNS stub (proto "dns") has no port: no connection. */
+		if (strcmp(v->proto, "dns"))
+			snprintf(num, sizeof(num), "%s:%u  ", v6 ? "]" : "", v->port);
+		else
+			snprintf(num, sizeof(num), "%s  ", v6 ? "]" : "");
 		text_add(buf, len, &pos, num);
 		text_add(buf, len, &pos, v->reason);
 		text_add(buf, len, &pos, "  (");

@@ -8,11 +8,12 @@
 # load the builtin and its own spelling of a few probes are the variables set just below; every
 # assertion is the same for both.
 
-TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+load helpers
+
 SUT=${SHELL_UNDER_TEST:-$(basename "$BATS_TEST_FILENAME" _builtin.bats)}
 case $SUT in
 bash)
-	SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$TOP/build/bash-builtin}
+	SO_DIR=$BASH_BUILTIN_DIR
 	SO=sandbox.so
 	HELP_CMD='help sandbox'
 	STATE_PRELUDE='shopt -s expand_aliases'
@@ -24,7 +25,7 @@ bash)
 zsh)
 	# zmodload cordon/sandbox finds cordon/sandbox.so under $module_path; zsh has no `help`
 	# builtin, no /dev/tcp (zsh/net/tcp instead) and 1-based $pipestatus.
-	SO_DIR=${CORDON_ZSH_MODULE_DIR:-$TOP/build/zsh-module}
+	SO_DIR=$ZSH_MODULE_DIR
 	SO=cordon/sandbox.so
 	HELP_CMD='sandbox help'
 	STATE_PRELUDE='zmodload zsh/system' # $sysparams
@@ -41,8 +42,6 @@ zsh)
 	;;
 esac
 BATS_TEST_NAME_PREFIX="[$SUT] "
-CORDON=${CORDON_BIN:-$TOP/build/cordon}
-load shell_helpers
 
 setup_file() {
 	[ -f "$SO_DIR/$SO" ] || return 0
@@ -56,8 +55,7 @@ teardown_file() {
 setup() {
 	[ -f "$SO_DIR/$SO" ] || skip "$SO_DIR/$SO not built"
 	command -v "$SUT" >/dev/null || skip "$SUT is not installed"
-	T=$(mktemp -d "$WORK_ROOT/cordon-bb.XXXXXX")
-	chmod 755 "$T"
+	T=$(test_tmpdir bb)
 	mkdir -p "$T/home/proj" "$T/outside"
 	W=$T/home/proj
 	cd "$W"
@@ -76,9 +74,9 @@ setup() {
 }
 
 teardown() {
+	kill_jobs
 	cd /
-	[ -n "${T:-}" ] && rm -rf "$T"
-	return 0
+	rm_tmpdir "${T:-}"
 }
 
 # sb SCRIPT: a fresh non-interactive shell under test (no rc files) that loads the builtin and
@@ -240,6 +238,23 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 	lacks "sandbox off"
 }
 
+@test "sandbox status says how many connections the proxy holds: its fd limit is raised, the shell's is not" {
+	local hard want
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 512 ] ||
+		skip "hard RLIMIT_NOFILE $hard: no room above the soft limit to raise it to"
+	# The hard limit, at most 65536, less 64 spare fds, six per connection (proxy.h).
+	want=$("$PY" -c 'import sys; h = sys.argv[1]
+h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$hard")
+	run sb 'ulimit -Sn 256; sandbox on || exit 9; sandbox status; sandbox status --json
+		echo "shell soft limit: $(ulimit -Sn)"'
+	status_is 0
+	has "proxy: up to $want connections at once" "\"proxy_max_connections\":$want}" \
+		"shell soft limit: 256"
+	# control: soft 256 alone would give (256 - 64) / 6 = 32
+	lacks "up to 32 connections"
+}
+
 @test "Capabilities are all zero and NoNewPrivs is set in the confined shell" {
 	run sb 'sandbox on || exit 9; grep -E "^(Cap(Eff|Prm|Inh|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/$$/status'
 	status_is 0
@@ -249,9 +264,9 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 # --- refusals (each with its positive control in the same shell) -----------------------------------
 
 @test "sandbox on is refused in ( ), \$( ) and a pipeline; the shell itself then succeeds" {
-	run sb '( sandbox on ); echo "sub=$?"
-		x=$(sandbox on 2>&1); echo "subst=[$x]"
-		sandbox on | cat; echo "pipe='"$PIPE_FIRST"'"
+	run sb '( sandbox on --no-exit ); echo "sub=$?"
+		x=$(sandbox on --no-exit 2>&1); echo "subst=[$x]"
+		sandbox on --no-exit | cat; echo "pipe='"$PIPE_FIRST"'"
 		echo still > "$HOME/still-writable" && echo unchanged
 		sandbox on && echo top-level-ok'
 	status_is 0
@@ -260,28 +275,45 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 }
 
 @test "sandbox on is refused with an open directory fd, and works once it is closed" {
-	run sb 'exec 9</; sandbox on; echo "rc=$?"; cat /proc/self/fd/9/etc/hostname >/dev/null && echo dirfd-open
+	run sb 'exec 9</; sandbox on --no-exit; echo "rc=$?"; cat /proc/self/fd/9/etc/hostname >/dev/null && echo dirfd-open
 		exec 9<&-; sandbox on && echo on-ok'
 	has "fd 9: directory /" 'exec 9>&-' "rc=1" "on-ok"
 }
 
 @test "sandbox on is refused with a write fd outside the policy; a write fd in cwd is fine" {
-	run sb 'exec 7>'"$T/outside/log"'; sandbox on; echo "rc=$?"; exec 7>&-
+	run sb 'exec 7>'"$T/outside/log"'; sandbox on --no-exit; echo "rc=$?"; exec 7>&-
 		exec 6>"$PWD/ok.log"; sandbox on && echo on-ok'
 	has "fd 7: write fd to a file outside the writable trees $T/outside/log" "rc=1" "on-ok"
 }
 
 @test "sandbox on is refused with an open socket, and works once it is closed" {
 	run sb "${OPEN_SOCKET//@FD@/8}"' || exit 9
-		sandbox on; echo "rc=$?"; exec 8<&-; sandbox on && echo on-ok'
+		sandbox on --no-exit; echo "rc=$?"; exec 8<&-; sandbox on && echo on-ok'
 	has "fd 8: socket" "rc=1" "on-ok"
 }
 
 @test "sandbox on is refused with a live background job or coproc, and works once they end" {
-	run sb 'sleep 30 & sandbox on; echo "job=$?"; kill %1; wait
-		coproc cat; sandbox on; echo "coproc=$?"; kill $!; wait
+	run sb 'sleep 30 & sandbox on --no-exit; echo "job=$?"; kill %1; wait
+		coproc cat; sandbox on --no-exit; echo "coproc=$?"; kill $!; wait
 		sandbox on && echo on-ok'
 	has "background jobs or coprocs are alive" "job=1" "coproc=1" "on-ok"
+}
+
+@test "a script whose sandbox on fails ends with 125 there, EXIT trap run; --no-exit goes on" {
+	# the failure: a write fd outside the policy (refused before anything changes)
+	run sb 'trap "echo exit-trap-ran" EXIT; exec 7>'"$T/outside/log"'
+		sandbox on; echo "went on unconfined" >'"$T/outside/after"
+	status_is 125
+	has "non-interactive shell ends now with status 125" "exit-trap-ran"
+	lacks "went on unconfined"
+	[ ! -e "$T/outside/after" ] || fail "the script went on unconfined"
+	# control: --no-exit returns 1 and the script goes on
+	run sb 'exec 7>'"$T/outside/log"'; sandbox on --no-exit; echo "rc=$?"'
+	status_is 0
+	has "rc=1"
+	# and a script whose sandbox on succeeds goes on confined
+	run sb 'sandbox on 2>/dev/null; echo on-rc=$?'
+	has "on-rc=0"
 }
 
 # --- the live allowlist --------------------------------------------------------------------------
@@ -553,7 +585,7 @@ EOF
 
 @test "sandbox log shows control bytes of a SOCKS5 host name escaped, never raw to the terminal" {
 	# A confined process names any bytes as a SOCKS5 host; the refusal is logged with them.
-	cp "$BATS_TEST_DIRNAME/../hosts/socks5_raw.py" "$T/socks.py"
+	cp "$HOSTS_SRC/socks5_raw.py" "$T/socks.py"
 	chmod a+r "$T/socks.py"
 	run sb 'sandbox on || exit 9
 		'"$PY"' '"$T"'/socks.py '"'"'evil\x1b]0;PWNED\x07\x1b[31m.test'"'"'

@@ -2,16 +2,14 @@
 # bash_interactive.bats — an interactive bash under tmux after `sandbox on`: the prompt marker,
 # job control (Ctrl-Z, bg, fg, Ctrl-C, jobs, wait) and history keep working in the confined shell.
 
-TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$TOP/build/bash-builtin}
+load helpers
 
-load shell_helpers
+SO_DIR=$BASH_BUILTIN_DIR
 
 setup() {
 	[ -f "$SO_DIR/sandbox.so" ] || skip "build/bash-builtin/sandbox.so not built"
 	command -v tmux >/dev/null || skip "tmux is not installed"
-	T=$(mktemp -d "$WORK_ROOT/cordon-bi.XXXXXX")
-	chmod 755 "$T"
+	T=$(test_tmpdir bi)
 	mkdir -p "$T/home/proj" "$T/lib"
 	cp "$SO_DIR/sandbox.so" "$T/lib/"
 	chmod -R a+rX "$T/lib"
@@ -26,8 +24,7 @@ setup() {
 
 teardown() {
 	[ -n "${SOCK:-}" ] && tmux -L "$SOCK" kill-server 2>/dev/null
-	[ -n "${T:-}" ] && rm -rf "$T"
-	return 0
+	rm_tmpdir "${T:-}"
 }
 
 @test "job control works in the confined interactive shell: Ctrl-Z, bg, fg, Ctrl-C" {

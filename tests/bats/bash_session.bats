@@ -6,7 +6,7 @@
 
 load helpers
 
-SO_DIR=${CORDON_BASH_BUILTIN_DIR:-$CORDON_TOP/build/bash-builtin}
+SO_DIR=$BASH_BUILTIN_DIR
 
 e2e_hooks --hosts
 
@@ -35,35 +35,15 @@ make_project() {
 	EOF
 	printf 'hello: hello.c\n\tcc -O2 -o hello hello.c\n' >"$W/Makefile"
 	git -c init.defaultBranch=main init -q "$W"
-	printf 'hello\n/state/\n/.npm-cache/\n' >"$W/.gitignore"
+	printf 'hello\n/state/\n' >"$W/.gitignore"
 	git -C "$W" add hello.c Makefile .gitignore
 	git -C "$W" commit -q -m "a small C project"
 	mkdir -p "$W/state"
 }
 
-# registry: REGISTRY_URL and REGISTRY_HOST from `npm config get registry`, read now (never a
-# name written here); REGISTRY_SKIP says why npm cannot be exercised on this machine.
-registry() {
-	REGISTRY_SKIP=
-	if ! command -v npm >/dev/null; then
-		REGISTRY_SKIP="npm is not installed"
-		return 0
-	fi
-	REGISTRY_URL=$(HOME="$TEST_HOME" timeout 30 npm config get registry 2>/dev/null)
-	REGISTRY_HOST=$(printf '%s\n' "$REGISTRY_URL" | sed -E 's#^[a-z]+://([^/:@]*@)?([^/:]+).*#\2#')
-	if [ -z "$REGISTRY_HOST" ] || [ "$REGISTRY_HOST" = "$REGISTRY_URL" ]; then
-		REGISTRY_SKIP="npm config get registry gave no usable URL: \"$REGISTRY_URL\""
-	elif ! "${CURL[@]}" -o /dev/null "${REGISTRY_URL%/}/is-number" 2>/dev/null; then
-		REGISTRY_SKIP="the registry $REGISTRY_HOST is unreachable from this machine"
-	fi
-}
-
-screen() {
-	timeout 10 tmux -L "$SOCK" capture-pane -p -J -S - 2>/dev/null
-}
-
-keys() {
-	timeout 10 tmux -L "$SOCK" send-keys "$@"
+# scrollback: everything the pane has shown.
+scrollback() {
+	screen -S - 2>/dev/null
 }
 
 # typed N CMD [SECONDS]: type CMD as a person would, then `echo "@@N rc=$?"`, and wait (bounded)
@@ -75,12 +55,12 @@ typed() {
 	keys -l "echo \"@@$n rc=\$?\""
 	keys Enter
 	for ((i = 0; i < secs * 20; i++)); do
-		screen | grep -q "^@@$n rc=" && break
+		scrollback | grep -q "^@@$n rc=" && break
 		sleep 0.05
 	done
-	RC=$(screen | sed -n "s/^@@$n rc=\([0-9]*\).*/\1/p" | tail -n 1)
+	RC=$(scrollback | sed -n "s/^@@$n rc=\([0-9]*\).*/\1/p" | tail -n 1)
 	local lines l on=0
-	mapfile -t lines < <(screen)
+	mapfile -t lines < <(scrollback)
 	OUT=
 	for l in "${lines[@]}"; do
 		if [[ "$l" == *"READY\$ $cmd" ]]; then
@@ -91,32 +71,29 @@ typed() {
 			OUT+="$l"$'\n'
 		fi
 	done
-	[ -n "$RC" ] || fail "step $n ($cmd) did not finish in ${secs}s; screen: $(screen | tail -n 30)"
+	[ -n "$RC" ] || fail "step $n ($cmd) did not finish in ${secs}s; screen: $(scrollback | tail -n 30)"
 }
 
 @test "a person's session: sandbox on, git, edit, make, commit, curl denied then allowed, npm, rc file refused, exit" {
 	make_project
-	registry
+	npm_registry
 	URL=http://allowed.test:$HTTP_PORT/session-check
 	printf '%s\n' "PS1='\${CORDON_PROMPT}READY\$ '" "HISTFILE=$T/home/.bash_history" \
 		"BASH_LOADABLES_PATH=$T/lib" >"$T/rc"
-	# tmux runs the pane's command with $SHELL, or else the passwd shell, which for uid 65534
-	# is nologin: name a real shell so the test does not depend on the caller's environment.
-	SHELL=/bin/sh timeout 10 tmux -L "$SOCK" -f /dev/null new-session -d -x 200 -y 50 -c "$W" \
+	tmux_start 200 50 "$W" \
 		"env -i HOME=$T/home PATH=/usr/local/bin:/usr/bin:/bin TERM=screen LANG=C.UTF-8 \
 		GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
 		GIT_AUTHOR_NAME=cordon-test GIT_AUTHOR_EMAIL=test@cordon.invalid \
 		GIT_COMMITTER_NAME=cordon-test GIT_COMMITTER_EMAIL=test@cordon.invalid \
 		CORDON_TEST_HOSTS_FILE=$CORDON_TEST_HOSTS_FILE \
-		npm_config_cache=$W/.npm-cache npm_config_update_notifier=false \
+		npm_config_update_notifier=false \
 		npm_config_audit=false npm_config_fund=false \
-		bash --noprofile --rcfile $T/rc -i" 3>&- 4>&- ||
-		fail "tmux did not start"
+		bash --noprofile --rcfile $T/rc -i" || fail "tmux did not start"
 	typed 0 'true' 10
 
 	typed 1 'enable -f sandbox.so sandbox && sandbox on' 30
 	[ "$RC" = 0 ] || fail "sandbox on: $OUT"
-	[[ "$OUT" == *"sandbox: on (session "* ]] || fail "no confirmation: $OUT; screen: $(screen)"
+	[[ "$OUT" == *"sandbox: on (session "* ]] || fail "no confirmation: $OUT; screen: $(scrollback)"
 	typed 2 'sandbox status --json > state/status.json; readlink /proc/self/ns/user > state/userns'
 	[ "$RC" = 0 ] || fail "status: $OUT"
 	spid=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["session_pid"])' \
@@ -137,6 +114,8 @@ typed() {
 	before=$(reached allowed)
 	typed 7 "curl -sS -m 10 $URL"
 	[[ "$OUT" == *"allowed.test"*"not on the allowlist"* ]] || fail "curl not denied by name: $OUT"
+	[[ "$OUT" == *"cordon: refused allowed.test:$HTTP_PORT (not on the allowlist) — sandbox allow-host allowed.test"* ]] ||
+		fail "no prompt notice for the refused host: $OUT"
 	[ "$(reached allowed)" = "$before" ] || fail "the denied request reached the host"
 	typed 8 'sandbox allow-host allowed.test 127.0.0.2'
 	[ "$RC" = 0 ] || fail "allow-host: $OUT"
@@ -148,6 +127,9 @@ typed() {
 		[ "$RC" = 0 ] || fail "allow-host registry: $OUT"
 		typed 11 'npm view is-number version' 120
 		[ "$RC" = 0 ] && [[ "$OUT" =~ [0-9]+\.[0-9]+\.[0-9]+ ]] || fail "npm view: $OUT"
+		# the cache went to the private /tmp (cordon's default): nothing new for `git add -A`
+		[ -z "$(git -C "$W" status --porcelain --untracked-files=all -- . ':!state')" ] ||
+			fail "npm left files in the project: $(git -C "$W" status --porcelain --untracked-files=all)"
 	fi
 
 	typed 12 'echo x >> ~/.bashrc'

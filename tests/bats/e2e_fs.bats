@@ -74,13 +74,13 @@ teardown() {
 }
 
 @test "a project directory under /tmp stays visible and writable despite the private /tmp" {
-	d=$(mktemp -d /tmp/cordon-e2e-cwd.XXXXXX)
+	d=$(test_tmpdir --tmp e2e-cwd)
 	echo from-host >"$d/in.txt"
 	cd "$d"
 	run crun -- /bin/sh -c 'cat in.txt && echo from-inside >out.txt && echo wrote'
 	cd "$W"
 	out=$(cat "$d/out.txt" 2>/dev/null || true)
-	rm -rf "$d"
+	rm_tmpdir "$d"
 	assert_status 0
 	assert_output_has from-host wrote
 	[ "$out" = from-inside ] || fail "out.txt did not reach the host"

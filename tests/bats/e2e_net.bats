@@ -64,6 +64,43 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	assert_output_lacks "host=evil.test"
 }
 
+@test "request heads that arrive in pieces, 0.3 s apart, are served (20 clients at once)" {
+	# Bytes that arrived before the proxy accepted are read at once; the wake-up that follows
+	# brings nothing new, and must not end the head (it used to get an immediate 400).
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" pieces allowed.test "$HTTP_PORT" 20
+	assert_status 0
+	assert_output_has "HTTP/1.1 200" "cordon-test-host allowed host=allowed.test" "path=/pieces"
+	assert_output_lacks "400 Bad Request"
+	[ "$(grep -c '^client [0-9]*: HTTP/1.1 200 OK' <<<"$output")" -eq 20 ] || fail "$output"
+}
+
+@test "a request head that never ends gets 408 when the head timeout expires, not 400 at once" {
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" unended allowed.test "$HTTP_PORT" 5
+	assert_status 1
+	assert_output_has "HTTP/1.1 408 Request Timeout" "request head not received within 10 s"
+	assert_output_lacks "400 Bad Request"
+	[ "$(grep -c '^client [0-9]*: HTTP/1.1 408 Request Timeout' <<<"$output")" -eq 5 ] ||
+		fail "$output"
+}
+
+@test "the session raises its fd limit: 40 tunnels at once are held though the caller's soft limit is 128" {
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 512 ] ||
+		skip "hard RLIMIT_NOFILE $hard: no room above the soft limit to raise it to"
+	# Soft 128 alone would give the proxy (128 - 64) / 6 = 10 connections (control below).
+	run bash -c 'ulimit -Sn 128 && exec "$@"' _ timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" \
+		"$CORDON" run "${ALLOW[@]}" -- /bin/sh -c 'echo "inside: $(ulimit -Sn)"; "$@"' sh \
+		"$PY" "$PROXYCLIENT" tunnels allowed.test "$HTTP_PORT" 40
+	assert_status 0
+	assert_output_has "inside: 128" "tunnels: 40 of 40 established"
+	# control: where the hard limit is the soft one, the proxy cannot raise it and refuses
+	run bash -c 'ulimit -n 128 && exec "$@"' _ timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" \
+		"$CORDON" run "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" tunnels allowed.test "$HTTP_PORT" 40
+	assert_status 1
+	assert_output_has "tunnels: 10 of 40 established" "503 Service Unavailable"
+}
+
 # --- hosts not on the allowlist ----------------------------------------------------------------
 
 @test "a host not allowed gets 403 over HTTP, the body names it, and it is never reached" {
@@ -111,6 +148,19 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	assert_status 1
 	assert_output_lacks "socks reply 0"
 	assert_output_lacks "cordon-test-host"
+}
+
+@test "a SOCKS5 refusal of an invalid name is logged with the port it asked for" {
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks 'allowed.test\0.x' 4321
+	assert_status 1
+	run cordon_cmd log --json
+	assert_status 0
+	assert_output_has '"host":"allowed.test\u0001.x","port":4321' "invalid host name"
+	# the same port on a valid name that is refused: logged alike (control)
+	run crun "${ALLOW[@]}" -- "$PY" "$PROXYCLIENT" socks other.test 4321
+	assert_status 1
+	run cordon_cmd log --json
+	assert_output_has '"host":"other.test","port":4321'
 }
 
 @test "nothing is reachable before a host is named (default policy)" {
@@ -242,30 +292,57 @@ wait_count() {
 
 # --- ways around the proxy ---------------------------------------------------------------------
 
-@test "curl --noproxy '*' fails inside while it works outside" {
+@test "curl --noproxy '*' reaches only what the policy allows (the capture decides it)" {
 	run "${CURL[@]}" --noproxy '*' "http://127.0.0.2:$HTTP_PORT/direct"
 	assert_status 0
 	assert_output_has "cordon-test-host allowed"
-	before=$(reached allowed)
+	before=$(reached allowed) evil=$(reached evil)
+	# 127.0.0.2 inside is the sandbox's own loopback, not the host's
 	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://127.0.0.2:$HTTP_PORT/direct"
-	[ "$status" -ne 0 ] || fail "direct connection succeeded inside: $output"
+	[ "$status" -ne 0 ] || fail "the host's loopback was reached from inside: $output"
+	[ "$(reached allowed)" -eq "$before" ] || fail "the host was reached by its loopback literal"
+	# by name, the capture decides as the proxy does: allowed reached, another refused
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://allowed.test:$HTTP_PORT/direct"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed" "path=/direct"
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://evil.test:$EVIL_PORT/direct"
+	[ "$status" -ne 0 ] || fail "evil.test reached without the proxy: $output"
+	assert_output_has "refused evil.test:$EVIL_PORT (not on the allowlist)"
+	[ "$(reached evil)" -eq "$evil" ] || fail "evil.test was reached"
+}
+
+@test "without the capture, curl --noproxy '*' fails inside even to an allowed host" {
+	export CORDON_TEST_NO_CAPTURE=1
+	before=$(reached allowed)
 	run crun "${ALLOW[@]}" -- "${CURL[@]}" --noproxy '*' "http://allowed.test:$HTTP_PORT/direct"
 	[ "$status" -ne 0 ] || fail "direct connection by name succeeded inside: $output"
 	[ "$(reached allowed)" -eq "$before" ] || fail "the host was reached without the proxy"
+	# control: the proxy still takes it
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://allowed.test:$HTTP_PORT/proxied"
+	assert_status 0
+	assert_output_has "path=/proxied"
 }
 
-@test "bash /dev/tcp fails inside to every address while it works outside" {
+@test "bash /dev/tcp inside reaches no address the policy does not allow" {
 	run timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && echo open' sh "$LOCAL_PORT"
 	assert_status 0
 	assert_output_has open
 	run timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.2/$1" && echo open' sh "$HTTP_PORT"
 	assert_status 0
 	before=$(($(reached local) + $(reached allowed)))
-	for target in "127.0.0.1/$LOCAL_PORT" "127.0.0.2/$HTTP_PORT" "192.0.2.1/80" "10.0.0.1/443"; do
+	# loopback inside is the sandbox's own: nothing listens there
+	for target in "127.0.0.1/$LOCAL_PORT" "127.0.0.2/$HTTP_PORT"; do
 		run crun "${ALLOW[@]}" --allow-host 127.0.0.1 -- \
 			timeout 10 bash -c 'exec 3<>"/dev/tcp/$1" && echo open' sh "$target"
 		[ "$status" -ne 0 ] || fail "/dev/tcp/$target opened inside: $output"
 		assert_output_lacks open
+	done
+	# other literals are captured and refused by the literal, before any connection
+	for target in "192.0.2.1/80" "10.0.0.1/443"; do
+		run crun "${ALLOW[@]}" -- timeout 10 bash -c \
+			'exec 3<>"/dev/tcp/$1" && printf "GET / HTTP/1.0\r\n\r\n" >&3 && cat <&3' sh "$target"
+		[ "$status" -ne 0 ] || fail "/dev/tcp/$target answered inside: $output"
+		assert_output_has "refused ${target%/*}:${target#*/} (not on the allowlist)"
 	done
 	[ "$(($(reached local) + $(reached allowed)))" -eq "$before" ] || fail "a host was reached"
 }
@@ -331,32 +408,22 @@ wait_count() {
 	addr=$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub("/.*", "", $4); print $4; exit}')
 	[ -n "$addr" ] || skip "this machine has no global IPv4 address to stand for its LAN address"
 	# A service of the host's, bound to that address only, and a name the session resolves to it.
-	"$PY" -c '
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200); self.end_headers(); self.wfile.write(b"host-service\n")
-    def log_message(self, *a): pass
-s = http.server.HTTPServer((sys.argv[1], 0), H)
-print(s.server_address[1], flush=True)
-s.serve_forever()' "$addr" >"$T/self-port" 2>/dev/null 3>&- &
-	echo $! >>"$T/pids"
+	serve_start "$T/self" self="$addr" || return 1
+	track "$SERVE_PID"
 	local port
-	for _ in $(seq 100); do [ -s "$T/self-port" ] && break; sleep 0.05; done
-	port=$(head -n1 "$T/self-port")
-	[ -n "$port" ] || fail "the host service did not start"
+	port=$(serve_port "$T/self" self)
 	{ cat "$CORDON_TEST_HOSTS_FILE"; echo "$addr self.test"; } >"$T/hosts"
 	run "${CURL[@]}" --noproxy '*' "http://$addr:$port/"
 	assert_status 0
-	assert_output_has "host-service" # control: the service answers outside
+	assert_output_has "cordon-test-host self" # control: the service answers outside
 	CORDON_TEST_HOSTS_FILE=$T/hosts run crun --allow-host self.test -- "${CURL[@]}" \
 		-w '\nstatus=%{http_code}\n' "http://self.test:$port/"
 	assert_output_has "status=403" "this host's address $addr"
-	assert_output_lacks "host-service"
+	assert_output_lacks "cordon-test-host self"
 	CORDON_TEST_HOSTS_FILE=$T/hosts run crun --allow-host self.test --allow-host "$addr" -- \
 		"${CURL[@]}" "http://self.test:$port/"
 	assert_status 0
-	assert_output_has "host-service"
+	assert_output_has "cordon-test-host self"
 }
 
 @test "an allowed name that resolves to an AnyIP address (a route of type local) is refused unless it is allowed" {
@@ -381,30 +448,23 @@ set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 ip link set lo up && ip route add local 198.51.100.0/24 dev lo || exit 3
 ip route get 198.51.100.7 >"$T/route" 2>&1
-plain() { # plain CMD...: CMD without the capabilities that set up the namespace
-	if [ "$NOCAPS" = 1 ]; then
-		setpriv --inh-caps=-all --ambient-caps=-all "$@"
-	else
-		"$@"
-	fi
-}
-plain "$PY" -c '
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200); self.end_headers(); self.wfile.write(b"anyip-service\n")
-    def log_message(self, *a): pass
-s = http.server.HTTPServer(("198.51.100.7", 0), H)
-print(s.server_address[1], flush=True)
-s.serve_forever()' >"$T/anyip-port" 2>/dev/null &
+# plain CMD...: CMD without the capabilities that set up the namespace. An array, not a function:
+# `"${plain[@]}" CMD &` is then one process, whose pid $! is the server's own.
+plain=()
+[ "$NOCAPS" = 1 ] && plain=(setpriv --inh-caps=-all --ambient-caps=-all)
+mkdir "$T/anyip"
+"${plain[@]}" "$PY" "$HOSTS_SRC/serve.py" "$T/anyip" anyip=198.51.100.7 </dev/null \
+	>"$T/anyip/out" 2>&1 &
 srv=$!
-for _ in $(seq 100); do [ -s "$T/anyip-port" ] && break; sleep 0.05; done
-port=$(head -n1 "$T/anyip-port")
-[ -n "$port" ] || { kill "$srv"; exit 4; }
+echo "$srv" >>"$T/pids" # e2e_teardown kills it if this script does not get to
+trap 'kill "$srv" 2>/dev/null' EXIT
+for _ in $(seq 200); do [ -s "$T/anyip/ports" ] && break; sleep 0.05; done
+port=$(awk '$1 == "anyip" {print $2}' "$T/anyip/ports" 2>/dev/null)
+[ -n "$port" ] || exit 4
 step() { # step NAME CMD...: run CMD, keep its output and status
 	local name=$1
 	shift
-	plain timeout -k 5 "$RUN_TIMEOUT" "$@" >"$T/$name.out" 2>&1 </dev/null
+	"${plain[@]}" timeout -k 5 "$RUN_TIMEOUT" "$@" >"$T/$name.out" 2>&1 </dev/null
 	echo $? >"$T/$name.rc"
 }
 step control curl -sS -m 10 --noproxy '*' "http://198.51.100.7:$port/"
@@ -412,9 +472,9 @@ step refused env HOME="$TEST_HOME" CORDON_TEST_HOSTS_FILE="$T/hosts" "$CORDON" r
 	--allow-host anyip.test -- curl -sS -m 10 -w '\nstatus=%{http_code}\n' "http://anyip.test:$port/"
 step allowed env HOME="$TEST_HOME" CORDON_TEST_HOSTS_FILE="$T/hosts" "$CORDON" run \
 	--allow-host anyip.test --allow-host 198.51.100.7 -- curl -sS -m 10 "http://anyip.test:$port/"
-kill "$srv"
 SH
 	run timeout -k 5 $((3 * RUN_TIMEOUT)) "${ns[@]}" env T="$T" PY="$PY" CORDON="$CORDON" \
+		HOSTS_SRC="$HOSTS_SRC" \
 		TEST_HOME="$TEST_HOME" RUN_TIMEOUT="$RUN_TIMEOUT" NOCAPS="$nocaps" bash "$T/anyip.sh" 3>&-
 	assert_status 0
 	run cat "$T/route"
@@ -425,12 +485,12 @@ SH
 	# control: the service answers unconfined
 	output=$(cat "$T/control.out") status=$(cat "$T/control.rc")
 	assert_status 0
-	assert_output_has "anyip-service"
+	assert_output_has "cordon-test-host anyip"
 	output=$(cat "$T/refused.out")
 	assert_output_has "status=403" "this host's address 198.51.100.7"
-	assert_output_lacks "anyip-service"
+	assert_output_lacks "cordon-test-host anyip"
 	# positive control: the literal allowed too
 	output=$(cat "$T/allowed.out") status=$(cat "$T/allowed.rc")
 	assert_status 0
-	assert_output_has "anyip-service"
+	assert_output_has "cordon-test-host anyip"
 }

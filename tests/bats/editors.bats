@@ -5,22 +5,23 @@
 
 bats_require_minimum_version 1.5.0
 
-TOP="$BATS_TEST_DIRNAME/../.."
-CORDON="$TOP/build/cordon"
+load helpers
+load session_pid
 
 setup() {
-	[ -x "$CORDON" ] || { echo "cordon binary missing at $CORDON (run make)" >&2; return 1; }
-	# Not under /tmp: the sandbox has a private /tmp, so a cwd there would not exist inside.
-	T=$(mktemp -d /var/tmp/cordon-editors.XXXXXX)
-	chmod 755 "$T"
+	require_cordon
+	T=$(test_tmpdir editors)
 	mkdir -p "$T/proj" "$T/home"
 	export HOME="$T/home" XDG_STATE_HOME="$T/home/state"
 	cd "$T/proj"
 }
 
 teardown() {
+	kill_jobs
 	cd /
-	rm -rf "$T"
+	rm_tmpdir "${T:-}"
+	# the run of the session/died test, should it fail before the run ends
+	pkill -KILL -f 'sleep 3147' 2>/dev/null || true
 }
 
 # serve LINES...: feed the lines to `cordon serve --stdio`; stdout in $output.
@@ -80,20 +81,93 @@ c_project() {
 	[ -e ./ok-sh ]
 }
 
-@test "cordon shell: a login interactive \$SHELL with CORDON_PROMPT; VSCODE_* kept but the IPC hook" {
+@test "cordon shell: bash interactive, login files read confined, CORDON_PROMPT; VSCODE_* kept but the IPC hook" {
+	# --rcfile makes bash a non-login shell: cordon shell reads the login files itself, after
+	# sandbox on, so they run confined (the write from ~/.profile to $HOME is refused).
+	printf '%s\n' 'echo profile-read' 'touch "$HOME/from-profile" 2>/dev/null || echo profile-confined' \
+		>"$HOME/.profile"
 	run --separate-stderr env SHELL=/bin/bash VSCODE_SHELL_INTEGRATION=1 VSCODE_IPC_HOOK_CLI=/x.sock \
 		"$CORDON" shell <<-'SH'
 	echo "prompt=[$CORDON_PROMPT]"
-	shopt -q login_shell && echo login
 	case $- in *i*) echo interactive;; esac
 	echo "integration=${VSCODE_SHELL_INTEGRATION-unset} hook=${VSCODE_IPC_HOOK_CLI-unset}"
 	exit 5
 	SH
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"prompt=[[cordon] ]"* ]]
-	[[ "$output" == *login* ]]
+	[[ "$output" == *profile-read*profile-confined* ]]
+	[ ! -e "$HOME/from-profile" ]
 	[[ "$output" == *interactive* ]]
 	[[ "$output" == *"integration=1 hook=unset"* ]]
+}
+
+@test "cordon shell (bash) is confined in place: the sandbox verbs work as after sandbox on" {
+	run env SHELL=/bin/bash "$CORDON" shell --allow-host one.example <<-'SH'
+	sandbox status
+	sandbox allow-host two.example
+	sandbox hosts
+	type -t sandbox
+	touch /etc/x-cordon-shell-bash; echo "etc=$?"
+	SH
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sandbox: on (session "* ]]
+	[[ "$output" != *"holds no control channel"* ]]
+	[[ "$output" == *"allowed hosts: one.example, two.example"* ]]
+	[[ "$output" == *builtin* ]]
+	[[ "$output" == *"etc=1"* ]]
+	[ ! -e /etc/x-cordon-shell-bash ]
+}
+
+@test "cordon shell (zsh) is confined in place before the person's files, which zsh still reads" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	[ -f "$TOP/build/zsh-module/cordon/sandbox.so" ] || skip "the zsh module is not built"
+	printf '%s\n' 'echo zshenv-read' '[[ -o login ]] && echo login-shell' >"$HOME/.zshenv"
+	printf '%s\n' 'echo zshrc-read; touch "$HOME/from-zshrc" 2>/dev/null || echo zshrc-confined' \
+		>"$HOME/.zshrc"
+	run env SHELL="$(command -v zsh)" "$CORDON" shell --allow-host one.example <<-'SH'
+	echo "zdotdir=${ZDOTDIR-unset} prompt=[$CORDON_PROMPT]"
+	sandbox status
+	sandbox allow-host two.example
+	sandbox hosts
+	touch /etc/x-cordon-shell-zsh; echo "etc=$?"
+	touch ./ok-zsh; echo "ok=$?"
+	exit 4
+	SH
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *zshenv-read*login-shell*zshrc-read*zshrc-confined* ]]
+	[ ! -e "$HOME/from-zshrc" ]
+	[[ "$output" == *"zdotdir=unset prompt=[[cordon] ]"* ]]
+	[[ "$output" == *"sandbox: on (session "* ]]
+	[[ "$output" == *"allowed hosts: one.example, two.example"* ]]
+	[[ "$output" == *"etc=1"* ]] && [[ "$output" == *"ok=0"* ]]
+	[ ! -e /etc/x-cordon-shell-zsh ] && [ -e ./ok-zsh ]
+}
+
+@test "cordon shell: a bad policy is refused before any shell starts; shell arguments are confined from outside" {
+	run env SHELL=/bin/bash "$CORDON" shell --allow-write "$T/does-not-exist" <<<'echo shell-ran'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *does-not-exist* ]]
+	[[ "$output" != *shell-ran* ]]
+	# -- SHELL-ARGS could skip the init file (bash -c): confined like cordon run, no verbs.
+	run env SHELL=/bin/bash "$CORDON" shell -- -c 'touch /etc/x-cordon-args; echo "etc=$?"; type -t sandbox || echo no-verbs'
+	[[ "$output" == *"etc=1"* ]]
+	[[ "$output" == *no-verbs* ]]
+	[ ! -e /etc/x-cordon-args ]
+}
+
+@test "cordon shell ends with 125 when the builtin cannot be loaded: the shell never runs unconfined" {
+	mkdir -p "$T/inst/bash-builtin" "$T/inst/share/cordon/shell"
+	cp "$CORDON" "$T/inst/cordon"
+	cp "$TOP/build/share/cordon/shell/cordon-shell.bash" "$T/inst/share/cordon/shell/"
+	echo 'not a shared object' >"$T/inst/bash-builtin/sandbox.so"
+	chmod -R go-w "$T/inst"
+	run env SHELL=/bin/bash "$T/inst/cordon" shell <<<'echo shell-ran; touch /etc/x-cordon-noload'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot load the sandbox builtin"* ]]
+	[[ "$output" != *shell-ran* ]]
+	[ ! -e /etc/x-cordon-noload ]
 }
 
 @test "cordon shell is confined: /etc refused, cwd writable" {
@@ -149,6 +223,47 @@ c_project() {
 	[ "${lines[-1]}" = '{"jsonrpc":"2.0","id":"r","result":{"status":3}}' ]
 }
 
+@test "serve: status says how many connections the proxy of a session it starts holds" {
+	local hard want
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 512 ] ||
+		skip "hard RLIMIT_NOFILE $hard: no room above the soft limit to raise it to"
+	want=$(python3 -c 'import sys; h = sys.argv[1]
+h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$hard")
+	run --separate-stderr bash -c 'ulimit -Sn 256 && exec "$@"' _ timeout -k 5 60 "$CORDON" \
+		serve --stdio < <(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"status"}')
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"\"proxyMaxConnections\":$want,"* ]] || { echo "$output"; false; }
+}
+
+@test "serve: when a run's session process dies, the client gets session/died and the run 125" {
+	local serve_pid spid i
+	mkfifo "$T/in"
+	timeout -k 5 60 "$CORDON" serve --stdio <"$T/in" >"$T/out" 2>"$T/err" &
+	serve_pid=$!
+	exec 7>"$T/in"
+	# control: a run that ends by itself brings no such notification
+	echo '{"jsonrpc":"2.0","id":"r0","method":"run","params":{"argv":["true"]}}' >&7
+	echo '{"jsonrpc":"2.0","id":"r1","method":"run","params":{"argv":["sh","-c","echo started; exec sleep 3147"]}}' >&7
+	for i in $(seq 200); do grep -q '"data":"started' "$T/out" && break; sleep 0.05; done
+	grep -q '"id":"r0","result":{"status":0}' "$T/out" || { cat "$T/out"; false; }
+	# $serve_pid is timeout's; its child is cordon serve, whose child runs r1 (r0 is over)
+	spid=$(serve_session_pid "$(pgrep -P "$serve_pid" -x cordon)") ||
+		{ echo "no session process"; false; }
+	kill -KILL "$spid"
+	for i in $(seq 400); do grep -q '"id":"r1","result"' "$T/out" && break; sleep 0.05; done
+	exec 7>&-
+	wait "$serve_pid"
+	run cat "$T/out"
+	[ "$(grep -c '"method":"session/died"' "$T/out")" -eq 1 ] || { echo "$output"; false; }
+	[[ "$output" =~ \{\"jsonrpc\":\"2.0\",\"method\":\"session/died\",\"params\":\{\"session\":\"[0-9a-f]{32}\",\"pid\":[0-9]+,\"id\":\"r1\",\"message\":\"the\ session\ process\ died\;\ the\ network\ was\ cut\"\}\} ]] ||
+		{ echo "$output"; false; }
+	[[ "$output" == *'"data":"cordon: the session process died; the network was cut\n"'* ]] ||
+		{ echo "$output"; false; }
+	[[ "$output" == *'{"jsonrpc":"2.0","id":"r1","result":{"status":125}}'* ]] || { echo "$output"; false; }
+	! pgrep -f 'sleep 3147' >/dev/null || { echo "the command outlived its run"; false; }
+}
+
 @test "serve: run takes cwd and env, passes 128+N and 127 through" {
 	mkdir sub
 	serve '{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["sh","-c","echo $CORDON_T:$(basename $PWD)"],"cwd":"'"$PWD"'/sub","env":{"CORDON_T":"v"}}}' \
@@ -174,19 +289,19 @@ c_project() {
 	local run1 run2
 	run1='{"jsonrpc":"2.0","id":1,"method":"run","params":{"argv":["sh","-c","echo x > .bashrc"],"cwd":"'"$PWD"'"}}'
 	run2='{"jsonrpc":"2.0","id":2,"method":"run","params":{"argv":["sh","-c","echo x > notes.txt"],"cwd":"'"$PWD"'"}}'
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	timeout -k 5 60 "$CORDON" serve --stdio <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
-	exec 5>"$BATS_TEST_TMPDIR/in"
+	mkfifo "$T/in"
+	timeout -k 5 60 "$CORDON" serve --stdio <"$T/in" >"$T/out" 2>/dev/null &
+	exec 5>"$T/in"
 	printf '%s\n%s\n' "$run1" "$run2" >&5
 	# log.list only once both runs have ended (run replies come after their exit)
 	for _ in $(seq 200); do
-		[ "$(grep -c '"result":{"status"' "$BATS_TEST_TMPDIR/out")" -ge 2 ] && break
+		[ "$(grep -c '"result":{"status"' "$T/out")" -ge 2 ] && break
 		sleep 0.05
 	done
 	printf '%s\n' '{"jsonrpc":"2.0","id":3,"method":"log.list"}' >&5
 	exec 5>&-
 	wait
-	output=$(cat "$BATS_TEST_TMPDIR/out")
+	output=$(cat "$T/out")
 	[ ! -e .bashrc ]
 	[ -e notes.txt ] # control: an ordinary file in the same directory is written
 	[[ "$output" == *'"proto":"write","path":"'"$PWD"'/.bashrc","syscall":"open'* ]] ||
@@ -218,17 +333,30 @@ c_project() {
 
 @test "neovim 0.7+: :SandboxStatus, :SandboxHosts, :SandboxLog, ask prompt, :checkhealth cordon" {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
-	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
-		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/commands.lua"
+	CORDON_PLUGIN="$CORDON_TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $CORDON_TOP/tests/nvim/commands.lua"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *PASS* ]]
 }
 
-@test "neovim: :SandboxTerminal refuses touch /etc/x and lets touch ./ok work" {
+@test "neovim: :help cordon works from the built plugin without :helptags, in a directory it cannot write" {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
-	SHELL=/bin/bash CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
-		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/terminal.lua"
+	[ -f "$TOP/nvim-plugin/doc/tags" ] || { echo "nvim-plugin/doc/tags not built (make nvim-tags)"; return 1; }
+	cp -r "$TOP/nvim-plugin" "$T/plugin"
+	chmod -R a-w "$T/plugin"
+	CORDON_PLUGIN="$T/plugin" CORDON_TESTS="$TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/help.lua"
+	chmod -R u+w "$T/plugin"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PASS* ]]
+}
+
+@test "neovim: :SandboxTerminal starts in Terminal-mode, the sandbox verbs answer, touch /etc/x is refused and ./ok works" {
+	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
+	SHELL=/bin/bash CORDON_PLUGIN="$CORDON_TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $CORDON_TOP/tests/nvim/terminal.lua"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *PASS* ]]
@@ -240,19 +368,28 @@ c_project() {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
 	command -v cc >/dev/null && command -v make >/dev/null || skip "cc and make not installed"
 	c_project "$T/proj"
-	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
-		run timeout -k 5 90 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/run.lua"
+	CORDON_PLUGIN="$CORDON_TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" \
+		run timeout -k 5 90 nvim --headless -u NONE -i NONE -n -c "luafile $CORDON_TOP/tests/nvim/run.lua"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *PASS* ]]
 	[ -x hello ]
 }
 
+@test "neovim: when the session process of :SandboxRun dies, the plugin says the network was cut" {
+	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
+	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/session_died.lua"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PASS* ]]
+}
+
 @test "vscode extension: node --test against the real helper (network/ask allow, then deny)" {
 	command -v node >/dev/null || skip "node not installed"
-	ext="$TOP/vscode-helper/extension"
-	[ -d "$ext" ] || ext="$TOP/extension"
-	CORDON_HELPER="$CORDON" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
+	ext="$CORDON_TOP/vscode-helper/extension"
+	[ -d "$ext" ] || ext="$CORDON_TOP/extension"
+	CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }

@@ -3,17 +3,19 @@
 # exist yet, performs every other file-creating call faithfully, and leaves no placeholder files.
 # Runs CMD under tests/tools/guard-run, which installs a seccomp notify filter for the guard's calls.
 
+load helpers
+
 setup() {
-	top="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-	GR="$top/build/tests/tools/guard-run"
+	GR=$TOOLS/guard-run
 	[ -x "$GR" ] || skip "guard-run not built ($GR)"
-	d="$(mktemp -d "${TMPDIR:-/tmp}/guard.XXXXXX")"
+	d=$(test_tmpdir guard)
 	cd "$d"
 }
 
 teardown() {
+	kill_jobs
 	cd /
-	[ -n "${d:-}" ] && rm -rf "$d"
+	rm_tmpdir "${d:-}"
 }
 
 # g CMD...: run a shell command line in $d under the guard with .bashrc and .mcp.json denied in $d.

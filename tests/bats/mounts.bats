@@ -3,19 +3,24 @@
 # read-only "/", writable trees, private /tmp, denyRead masks, read-only pins, guard entries.
 # Each deny is shown by its errno (EROFS, ENOENT, EBUSY, EXDEV) next to a positive control.
 
+load helpers
+
 setup() {
-	MS="$BATS_TEST_DIRNAME/../../build/tests/tools/mount-sandbox"
+	MS=$TOOLS/mount-sandbox
 	[ -x "$MS" ] || skip "mount-sandbox not built"
 	if ! "$MS" -- true 2>/dev/null; then
 		skip "user+mount namespaces unavailable: $("$MS" -- true 2>&1 | head -1)"
 	fi
-	export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.test
-	export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.test
-	export GIT_CONFIG_NOSYSTEM=1
-	T="$BATS_TEST_TMPDIR"
+	# Under /tmp: several tests show what the private /tmp hides and keeps of it.
+	T=$(test_tmpdir --tmp mounts)
 	REPO="$T/repo"
 	mkdir -p "$REPO"
 	cd "$REPO"
+}
+
+teardown() {
+	cd /
+	rm_tmpdir "${T:-}"
 }
 
 # in_sandbox ARGS... -- CMD: run mount-sandbox; output and status in $output/$status.
@@ -295,19 +300,22 @@ dev() { stat -c %d "$1"; }
 	[ -d plain2 ]
 }
 
-@test "a home inside the writable tree: ~/.ssh/config read-only, ~/.config/systemd guarded" {
+@test "a home inside the writable tree: its dot-entries read-only, no new one; other files writable" {
 	mkdir -p home/u/.ssh home/u/.config
 	echo 'Host x' >home/u/.ssh/config
 	HOME="$REPO/home/u" in_sandbox --show-guard -- sh -c 'echo evil >>home/u/.ssh/config'
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Read-only file system"* ]]
-	[[ "$output" == *"guard $(dev home/u/.config) $(ino home/u/.config) systemd"* ]]
+	[[ "$output" == *"guard $(dev home/u) $(ino home/u) ."* ]]
 	[ "$(cat home/u/.ssh/config)" = 'Host x' ]
+	HOME="$REPO/home/u" in_sandbox -- mkdir -p home/u/.config/systemd
+	[ "$status" -ne 0 ]
+	[ ! -e home/u/.config/systemd ]
 	HOME="$REPO/home/u" in_sandbox -- mv home/u home/v
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Device or resource busy"* ]]
 	# positive control: the rest of that home is writable
-	HOME="$REPO/home/u" in_sandbox -- touch home/u/.ssh/known_hosts
+	HOME="$REPO/home/u" in_sandbox -- touch home/u/notes
 	[ "$status" -eq 0 ]
 }
 

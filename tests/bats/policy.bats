@@ -4,16 +4,23 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers
+
 setup() {
-	CORDON="$BATS_TEST_DIRNAME/../../build/cordon"
 	[ -x "$CORDON" ] || skip "build/cordon not built"
 	command -v jq >/dev/null || skip "jq not installed"
+	T=$(test_tmpdir policy)
 	# the user's own config must never leak in
-	export HOME="$BATS_TEST_TMPDIR/home"
-	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg"
-	PROJ="$BATS_TEST_TMPDIR/proj"
+	export HOME="$T/home"
+	export XDG_CONFIG_HOME="$T/xdg"
+	PROJ="$T/proj"
 	mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$PROJ"
 	cd "$PROJ"
+}
+
+teardown() {
+	cd /
+	rm_tmpdir "${T:-}"
 }
 
 @test "defaults: no host allowed, secrets masked, only the current directory writable" {
@@ -52,35 +59,35 @@ setup() {
 	run --separate-stderr "$CORDON" policy --allow-write out
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"--allow-write: writable path $PROJ/out does not exist; create it first"* ]]
-	printf '{"filesystem": {"allowWrite": ["~/.npm"]}}\n' >"$BATS_TEST_TMPDIR/c.json"
-	run --separate-stderr "$CORDON" policy --config "$BATS_TEST_TMPDIR/c.json"
+	printf '{"filesystem": {"allowWrite": ["~/.npm"]}}\n' >"$T/c.json"
+	run --separate-stderr "$CORDON" policy --config "$T/c.json"
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"c.json: filesystem.allowWrite: writable path $HOME/.npm does not exist"* ]]
 	[ ! -e out ] && [ ! -e "$HOME/.npm" ] # refused, not created
 
 	# positive control: the same flags once the paths exist
 	mkdir out "$HOME/.npm"
-	run --separate-stderr "$CORDON" policy --json --allow-write out --config "$BATS_TEST_TMPDIR/c.json"
+	run --separate-stderr "$CORDON" policy --json --allow-write out --config "$T/c.json"
 	[ "$status" -eq 0 ]
 	jq -e --arg p "$PROJ/out" '.filesystem.allowWrite | index($p)' <<<"$output"
 	jq -e --arg p "$HOME/.npm" '.filesystem.allowWrite | index($p)' <<<"$output"
 }
 
 @test "an invalid host pattern in a config file is refused with file:line:column and key" {
-	printf '{\n  "network": {\n    "allowedDomains": ["ok.test", "*.com"]\n  }\n}\n' >"$BATS_TEST_TMPDIR/c.json"
-	run --separate-stderr "$CORDON" policy --json --config "$BATS_TEST_TMPDIR/c.json"
+	printf '{\n  "network": {\n    "allowedDomains": ["ok.test", "*.com"]\n  }\n}\n' >"$T/c.json"
+	run --separate-stderr "$CORDON" policy --json --config "$T/c.json"
 	[ "$status" -eq 125 ]
 	[ -z "$output" ]
-	[ "$stderr" = "cordon policy: $BATS_TEST_TMPDIR/c.json:3:35: network.allowedDomains: invalid host pattern \"*.com\": a wildcard over a single label covers a whole top-level domain" ]
+	[ "$stderr" = "cordon policy: $T/c.json:3:35: network.allowedDomains: invalid host pattern \"*.com\": a wildcard over a single label covers a whole top-level domain" ]
 	# positive control: the same file without the bad pattern is accepted
-	printf '{\n  "network": {\n    "allowedDomains": ["ok.test"]\n  }\n}\n' >"$BATS_TEST_TMPDIR/c.json"
-	run --separate-stderr "$CORDON" policy --json --config "$BATS_TEST_TMPDIR/c.json"
+	printf '{\n  "network": {\n    "allowedDomains": ["ok.test"]\n  }\n}\n' >"$T/c.json"
+	run --separate-stderr "$CORDON" policy --json --config "$T/c.json"
 	[ "$status" -eq 0 ]
 	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["ok.test"]' ]
 }
 
 @test "an unknown key, a wrong type and invalid JSON are refused with their position" {
-	cfg="$BATS_TEST_TMPDIR/c.json"
+	cfg="$T/c.json"
 	printf '{\n  "filesystem": {\n    "alowWrite": ["x"]\n  }\n}\n' >"$cfg"
 	run --separate-stderr "$CORDON" policy --config "$cfg"
 	[ "$status" -eq 125 ]
@@ -187,9 +194,9 @@ setup() {
 	[ "$status" -eq 125 ]
 	[ "$stderr" = 'cordon policy: --allow-host: invalid host pattern "*.com": a wildcard over a single label covers a whole top-level domain' ]
 
-	run --separate-stderr "$CORDON" policy --config "$BATS_TEST_TMPDIR/missing.json"
+	run --separate-stderr "$CORDON" policy --config "$T/missing.json"
 	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"$BATS_TEST_TMPDIR/missing.json: cannot open: No such file or directory"* ]]
+	[[ "$stderr" == *"$T/missing.json: cannot open: No such file or directory"* ]]
 }
 
 # --- sandbox-runtime settings, as sandbox-runtime means them ------------------------------------

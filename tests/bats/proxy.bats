@@ -4,107 +4,36 @@
 
 bats_require_minimum_version 1.5.0
 
-load proxy_helpers
+load helpers
 
-PY=/usr/bin/python3
+# Upstreams named by $D/hosts: A on 127.0.0.2, B on 127.0.0.3, L on 127.0.0.1 and S (HTTPS) on
+# 127.0.0.2, each tests/hosts/http_upstream.py: the answer names the server, the Host it saw and
+# the path, and its log shows whether a request reached it. Raw bytes: tests/hosts/proxy_raw.py.
 
-# A small HTTP(S) server: answers every request with its name, the Host it saw and the path, and
-# appends the request line to a log, so a test can tell whether a request reached it.
-write_server() {
-	cat >"$1" <<'PYEOF'
-import http.server, os, socketserver, ssl, sys
-addr, name, portfile, logfile = sys.argv[1:5]
-cert = sys.argv[5] if len(sys.argv) > 5 else None
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else b""
-        with open(logfile, "a") as f:
-            f.write("%s %s host=%s\n" % (self.command, self.path, self.headers.get("Host")))
-        body = ("server=%s host=%s path=%s len=%d\n" % (name, self.headers.get("Host"),
-                self.path, len(data))).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-        self.close_connection = True
-    do_POST = do_GET
-    def log_message(self, *a):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-s = S((addr, 0), H)
-if cert:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, sys.argv[6])
-    s.socket = ctx.wrap_socket(s.socket, server_side=True)
-with open(portfile + ".tmp", "w") as f:
-    f.write(str(s.server_address[1]))
-os.rename(portfile + ".tmp", portfile)
-s.serve_forever()
-PYEOF
-}
-
-# raw.py: send bytes to the proxy (HTTP: a request as given; SOCKS5: greeting + CONNECT to a
-# name that may hold NUL) and print what comes back.
-write_raw() {
-	cat >"$1" <<'PYEOF'
-import socket, sys
-mode, port = sys.argv[1], int(sys.argv[2])
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
-if mode == "http":
-    s.sendall(sys.argv[3].encode("latin-1").decode("unicode_escape").encode("latin-1"))
-    out = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        out += d
-    sys.stdout.write(out.decode("latin-1"))
-else:
-    name = sys.argv[3].encode("latin-1").decode("unicode_escape").encode("latin-1")
-    s.sendall(b"\x05\x01\x00")
-    assert s.recv(2) == b"\x05\x00"
-    s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + int(sys.argv[4]).to_bytes(2, "big"))
-    r = s.recv(10)
-    print("reply=%d" % r[1])
-PYEOF
-}
-
-# start_server VAR ADDR NAME [https]: start a server, set VAR to its port.
+# start_server VAR ADDR NAME [https]: start an upstream for the file, set VAR to its port.
 start_server() {
-	local var=$1 addr=$2 name=$3 d="$BATS_FILE_TMPDIR"
-	if [ "${4:-}" = https ]; then
-		"$PY" "$d/srv.py" "$addr" "$name" "$d/$name.port" "$d/$name.log" \
-			"$d/cert.pem" "$d/key.pem" </dev/null >/dev/null 2>"$d/$name.err" 3>&- &
-	else
-		"$PY" "$d/srv.py" "$addr" "$name" "$d/$name.port" "$d/$name.log" \
-			</dev/null >/dev/null 2>"$d/$name.err" 3>&- &
-	fi
-	echo $! >>"$d/pids"
-	wait_file "$d/$name.port"
-	printf '%s=%s\n' "$var" "$(cat "$d/$name.port")" >>"$d/ports.env"
+	local var=$1 addr=$2 name=$3 tls=()
+	[ "${4:-}" = https ] && tls=("$D/cert.pem" "$D/key.pem")
+	file_server "$D/$name.port" "$PY" "$HOSTS_SRC/http_upstream.py" "$addr" "$name" \
+		"$D/$name.port" "$D/$name.log" "${tls[@]}"
+	printf '%s=%s\n' "$var" "$(cat "$D/$name.port")" >>"$D/ports.env"
 }
 
 setup_file() {
-	local d="$BATS_FILE_TMPDIR"
-	[ -x "$BATS_TEST_DIRNAME/../../build/tests/tools/proxy-harness" ] || return 0
+	[ -x "$TOOLS/proxy-harness" ] || return 0
 	[ -x "$PY" ] && command -v curl >/dev/null && command -v openssl >/dev/null || return 0
-	write_server "$d/srv.py"
-	write_raw "$d/raw.py"
+	D=$(test_tmpdir proxy) || return 1
+	export D
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
 		-subj /CN=allowed.test -addext "subjectAltName=DNS:allowed.test,DNS:www.allowed.test" \
-		-keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+		-keyout "$D/key.pem" -out "$D/cert.pem" 2>/dev/null
 	# Names come from this file only (never /etc/hosts).
-	cat >"$d/hosts" <<-HOSTS
+	cat >"$D/hosts" <<-HOSTS
 		127.0.0.2 allowed.test www.allowed.test
 		127.0.0.3 other.test evilallowed.test
 		127.0.0.1 lo.allowed.test
 	HOSTS
-	: >"$d/ports.env"
+	: >"$D/ports.env"
 	start_server PA 127.0.0.2 A
 	start_server PB 127.0.0.3 B
 	start_server PL 127.0.0.1 L
@@ -113,25 +42,27 @@ setup_file() {
 
 teardown_file() {
 	kill_file_servers
+	rm_tmpdir "${D:-}"
 }
 
 setup() {
-	HARNESS="$BATS_TEST_DIRNAME/../../build/tests/tools/proxy-harness"
-	CORDON="$BATS_TEST_DIRNAME/../../build/cordon"
+	HARNESS=$TOOLS/proxy-harness
 	[ -x "$HARNESS" ] || skip "build/tests/tools/proxy-harness not built"
 	[ -x "$PY" ] || skip "python3 not installed"
 	command -v curl >/dev/null || skip "curl not installed"
 	command -v openssl >/dev/null || skip "openssl not installed"
-	D="$BATS_FILE_TMPDIR"
 	# shellcheck disable=SC1091
 	source "$D/ports.env"
 	[ -n "${PA:-}" ] && [ -n "${PS:-}" ] || skip "test servers did not start"
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy
 	PROXY_PID=
+	T=$(test_tmpdir proxy-test)
 }
 
 teardown() {
 	stop_proxy
+	kill_jobs
+	rm_tmpdir "${T:-}"
 }
 
 # pcurl ARGS...: curl through nothing but what ARGS say, quiet, bounded in time.
@@ -140,7 +71,7 @@ pcurl() {
 }
 
 raw() {
-	"$PY" "$D/raw.py" "$@"
+	"$PY" "$HOSTS_SRC/proxy_raw.py" "$@"
 }
 
 @test "allowed host works via CONNECT (https), absolute-form (http) and SOCKS5" {
@@ -161,8 +92,8 @@ raw() {
 
 @test "a request body is relayed upstream through absolute-form" {
 	start_proxy --allow allowed.test --allow 127.0.0.2
-	head -c 100000 /dev/zero >"$BATS_TEST_TMPDIR/body"
-	run pcurl -x "http://127.0.0.1:$HP" --data-binary @"$BATS_TEST_TMPDIR/body" \
+	head -c 100000 /dev/zero >"$T/body"
+	run pcurl -x "http://127.0.0.1:$HP" --data-binary @"$T/body" \
 		"http://allowed.test:$PA/post"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"path=/post len=100000"* ]]
@@ -172,17 +103,17 @@ raw() {
 	start_proxy --allow allowed.test --allow 127.0.0.2 --allow 127.0.0.3
 	# curl itself in the background, so that $! is the client whose pid is logged
 	curl -sS --noproxy '' --max-time 10 -i -x "http://127.0.0.1:$HP" "http://other.test:$PB/x" \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+		>"$T/out" 2>&1 &
 	cpid=$!
 	wait "$cpid" || true
-	output=$(cat "$BATS_TEST_TMPDIR/out")
+	output=$(cat "$T/out")
 	[[ "$output" == "HTTP/1.1 403 Forbidden"* ]]
 	[[ "$output" == *"cordon: host other.test is not on the allowlist (sandbox allow-host other.test, or --allow-host other.test)"* ]]
 	run ! grep -q "/x" "$D/B.log" 2>/dev/null
-	run "$CORDON" log "$BATS_TEST_TMPDIR/vlog"
+	run "$CORDON" log "$T/vlog"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"other.test:$PB  not on the allowlist  (http, pid $cpid)"* ]]
-	run "$CORDON" log --json "$BATS_TEST_TMPDIR/vlog"
+	run "$CORDON" log --json "$T/vlog"
 	[[ "$output" == *'"host":"other.test","port":'"$PB"',"pid":'"$cpid"',"reason":"not on the allowlist","proto":"http"}'* ]]
 	# positive control: the same request once the host is allowed
 	start_proxy --allow allowed.test --allow other.test --allow 127.0.0.2 --allow 127.0.0.3
@@ -252,7 +183,7 @@ raw() {
 	[[ "$output" == *"(sandbox allow-host 127.0.0.1, or --allow-host 127.0.0.1)"* ]]
 	run raw socks "$SP" lo.allowed.test "$PL"
 	[ "$output" = "reply=2" ]
-	run "$CORDON" log "$BATS_TEST_TMPDIR/vlog"
+	run "$CORDON" log "$T/vlog"
 	[[ "$output" == *"lo.allowed.test:$PL  resolves to loopback address 127.0.0.1"* ]]
 	start_proxy --allow lo.allowed.test --allow 127.0.0.1
 	run pcurl -x "http://127.0.0.1:$HP" "http://lo.allowed.test:$PL/r"
@@ -353,7 +284,7 @@ time.sleep(5)' "$HP" </dev/null >/dev/null 2>&1 3>&- &
 }
 
 @test "at its connection limit the proxy answers 503 and keeps serving once connections end" {
-	local t="$BATS_TEST_TMPDIR" holder
+	local t="$T" holder
 	# RLIMIT_NOFILE 76 leaves room for two connections (six fds each, 64 kept spare).
 	stop_proxy
 	(

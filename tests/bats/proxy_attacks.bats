@@ -5,161 +5,48 @@
 
 bats_require_minimum_version 1.5.0
 
-load proxy_helpers
+load helpers
 
-PY=/usr/bin/python3
-
-# up.py ADDR NAME PORTFILE LOG: a raw upstream; per connection it answers 200 once a head has
-# arrived, keeps reading for 0.5 s more (to catch smuggled bytes), then appends repr(bytes) as one
-# line to LOG.
-write_upstream() {
-	cat >"$1" <<'PYEOF'
-import os, socket, sys, threading, time
-addr, name, portfile, logfile = sys.argv[1:5]
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((addr, 0))
-s.listen(512)
-lock = threading.Lock()
-def serve(c):
-    data, answered, deadline = b"", False, time.time() + 5
-    c.settimeout(0.5)
-    while time.time() < deadline and len(data) < 1 << 20:
-        try:
-            d = c.recv(65536)
-        except socket.timeout:
-            if answered:
-                break
-            continue
-        except OSError:
-            break
-        if not d:
-            break
-        data += d
-        if not answered and b"\r\n\r\n" in data:
-            body = ("server=%s\n" % name).encode()
-            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-                      % len(body) + body)
-            answered, deadline = True, time.time() + 0.5
-    with lock, open(logfile, "a") as f:
-        f.write(repr(data) + "\n")
-    c.close()
-with open(portfile + ".tmp", "w") as f:
-    f.write(str(s.getsockname()[1]))
-os.rename(portfile + ".tmp", portfile)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PYEOF
-}
-
-# px.py: the attacking client. Escapes in arguments (\r \n \x00 …) are decoded.
-#   px.py http PORT BYTES          send BYTES, print the whole answer
-#   px.py socks PORT NAME DPORT [ATYP [CMD [GREETING]]]   print reply=N (or method=N)
-#   px.py flood PORT N MODE         open N connections (idle|partial|socks), then print the
-#                                   status line a prompt client gets meanwhile
-write_px() {
-	cat >"$1" <<'PYEOF'
-import socket, sys, time
-def unesc(s):
-    return s.encode("latin-1").decode("unicode_escape").encode("latin-1")
-mode, port = sys.argv[1], int(sys.argv[2])
-def conn():
-    return socket.create_connection(("127.0.0.1", port), timeout=10)
-def readall(s):
-    out = b""
-    try:
-        while len(out) < 1 << 20:
-            d = s.recv(65536)
-            if not d:
-                break
-            out += d
-    except OSError:
-        pass
-    return out
-if mode == "http":
-    s = conn()
-    s.sendall(unesc(sys.argv[3]))
-    sys.stdout.write(readall(s).decode("latin-1"))
-elif mode == "socks":
-    name, dport = unesc(sys.argv[3]), int(sys.argv[4])
-    atyp = int(sys.argv[5]) if len(sys.argv) > 5 else 3
-    cmd = int(sys.argv[6]) if len(sys.argv) > 6 else 1
-    greet = unesc(sys.argv[7]) if len(sys.argv) > 7 else b"\x05\x01\x00"
-    s = conn()
-    s.sendall(greet)
-    m = s.recv(2)
-    if len(m) < 2 or m[1] != 0:
-        print("method=%d" % (m[1] if len(m) == 2 else -1))
-        sys.exit(0)
-    addr = bytes([len(name)]) + name if atyp == 3 else name
-    s.sendall(bytes([5, cmd, 0, atyp]) + addr + dport.to_bytes(2, "big"))
-    r = s.recv(22)
-    print("reply=%d" % (r[1] if len(r) > 1 else -1))
-elif mode == "flood":
-    n, kind, held, t0 = int(sys.argv[3]), sys.argv[4], [], time.time()
-    for _ in range(n):
-        if time.time() - t0 > 20:
-            break
-        try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        except OSError:
-            break
-        if kind == "partial":
-            s.sendall(b"GET http://allowed.test/ HTTP/1.1\r\nX-Slow: ")
-        elif kind == "socks":
-            s.sendall(b"\x05")
-        held.append(s)
-    s = conn()
-    s.sendall(b"GET http://allowed.test:%s/prompt HTTP/1.1\r\n\r\n" % sys.argv[5].encode())
-    print("held=%d" % len(held))
-    print(readall(s).decode("latin-1").split("\r\n")[0])
-    for h in held:
-        h.close()
-PYEOF
-}
-
+# Upstreams A (127.0.0.2) and L (127.0.0.1): tests/hosts/raw_upstream.py, which logs every byte a
+# connection brought (so smuggled bytes show). The attacking client: tests/hosts/proxy_raw.py.
 setup_file() {
-	local d="$BATS_FILE_TMPDIR"
-	[ -x "$BATS_TEST_DIRNAME/../../build/tests/tools/proxy-harness" ] || return 0
-	[ -x "$PY" ] || return 0
-	write_upstream "$d/up.py"
-	write_px "$d/px.py"
-	cat >"$d/hosts" <<-HOSTS
+	[ -x "$TOOLS/proxy-harness" ] && [ -x "$PY" ] || return 0
+	D=$(test_tmpdir proxy-attacks) || return 1
+	export D
+	cat >"$D/hosts" <<-HOSTS
 		127.0.0.2 allowed.test www.allowed.test
 		127.0.0.1 lo.allowed.test 127.0.0.1.nip.io
 		0.0.0.0 zero.allowed.test
 		::ffff:127.0.0.1 mapped.allowed.test
 	HOSTS
-	"$PY" "$d/up.py" 127.0.0.2 A "$d/A.port" "$d/A.log" </dev/null >/dev/null 2>&1 3>&- &
-	echo $! >>"$d/pids"
-	"$PY" "$d/up.py" 127.0.0.1 L "$d/L.port" "$d/L.log" </dev/null >/dev/null 2>&1 3>&- &
-	echo $! >>"$d/pids"
-	wait_file "$d/A.port"
-	wait_file "$d/L.port"
+	file_server "$D/A.port" "$PY" "$HOSTS_SRC/raw_upstream.py" 127.0.0.2 A "$D/A.port" "$D/A.log"
+	file_server "$D/L.port" "$PY" "$HOSTS_SRC/raw_upstream.py" 127.0.0.1 L "$D/L.port" "$D/L.log"
 }
 
 teardown_file() {
 	kill_file_servers
+	rm_tmpdir "${D:-}"
 }
 
 setup() {
-	HARNESS="$BATS_TEST_DIRNAME/../../build/tests/tools/proxy-harness"
+	HARNESS=$TOOLS/proxy-harness
 	[ -x "$HARNESS" ] || skip "build/tests/tools/proxy-harness not built"
 	[ -x "$PY" ] || skip "python3 not installed"
-	D="$BATS_FILE_TMPDIR"
-	[ -s "$D/A.port" ] && [ -s "$D/L.port" ] || skip "test upstreams did not start"
+	[ -s "${D:-}/A.port" ] && [ -s "$D/L.port" ] || skip "test upstreams did not start"
 	PA=$(cat "$D/A.port")
 	PL=$(cat "$D/L.port")
 	PROXY_PID=
+	T=$(test_tmpdir proxy-attacks-test)
 }
 
 teardown() {
 	stop_proxy
+	kill_jobs
+	rm_tmpdir "${T:-}"
 }
 
 px() {
-	"$PY" "$D/px.py" "$@"
+	"$PY" "$HOSTS_SRC/proxy_raw.py" "$@"
 }
 
 # upstream_saw TAG: wait (bounded) until A's log has a line with TAG; print that line.
@@ -294,11 +181,11 @@ for raw in open(sys.argv[1], "rb"):
     assert raw.endswith(b"\n") and raw.count(b"\n") == 1
     assert set(o) >= {"time", "host", "port", "reason", "proto"}, o
     n += 1
-print(n)' "$BATS_TEST_TMPDIR/vlog"
+print(n)' "$T/vlog"
 	[ "$status" -eq 0 ]
 	[ "$output" -ge 3 ]
-	grep -q '"host":"plain-evil.test"' "$BATS_TEST_TMPDIR/vlog"
-	! grep -q '^{"host":"allowed.test"' "$BATS_TEST_TMPDIR/vlog"
+	grep -q '"host":"plain-evil.test"' "$T/vlog"
+	! grep -q '^{"host":"allowed.test"' "$T/vlog"
 }
 
 @test "the refusal body cannot carry a line break of the client's into the answer" {
@@ -313,7 +200,7 @@ print(n)' "$BATS_TEST_TMPDIR/vlog"
 }
 
 @test "idle and trickling clients at the connection limit are evicted so a prompt client is served" {
-	local t="$BATS_TEST_TMPDIR"
+	local t="$T"
 	# RLIMIT_NOFILE 76 leaves room for two connections (six fds each, 64 kept spare).
 	stop_proxy
 	(
@@ -372,7 +259,7 @@ except OSError as e:
 }
 
 @test "cordon connect refuses a host argument that would write its own request line" {
-	local cordon="$BATS_TEST_DIRNAME/../../build/cordon"
+	local cordon="$CORDON"
 	[ -x "$cordon" ] || skip "build/cordon not built"
 	start_proxy --allow allowed.test --allow 127.0.0.2
 	run env HTTP_PROXY="http://127.0.0.1:$HP" "$cordon" connect \

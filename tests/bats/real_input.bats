@@ -6,18 +6,12 @@ load helpers
 
 e2e_hooks
 
-# registry_host: sets REGISTRY_URL and REGISTRY_HOST from `npm config get registry` (never a name
-# written here), or skips when npm is missing or the registry cannot be reached from this machine.
+# registry_host: REGISTRY_URL and REGISTRY_HOST (npm_registry), or skip saying why npm cannot run.
 registry_host() {
-	command -v npm >/dev/null || skip "npm is not installed"
+	npm_registry
+	[ -z "$REGISTRY_SKIP" ] || skip "$REGISTRY_SKIP"
 	export npm_config_cache=$W/.npm-cache npm_config_update_notifier=false
 	export npm_config_audit=false npm_config_fund=false
-	REGISTRY_URL=$(HOME="$TEST_HOME" timeout 30 npm config get registry 2>/dev/null)
-	REGISTRY_HOST=$(printf '%s\n' "$REGISTRY_URL" | sed -E 's#^[a-z]+://([^/:@]*@)?([^/:]+).*#\2#')
-	[ -n "$REGISTRY_HOST" ] && [ "$REGISTRY_HOST" != "$REGISTRY_URL" ] ||
-		skip "npm config get registry gave no usable URL: \"$REGISTRY_URL\""
-	"${CURL[@]}" -o /dev/null "${REGISTRY_URL%/}/is-number" 2>/dev/null ||
-		skip "the registry $REGISTRY_HOST is unreachable from this machine"
 }
 
 # changed_outside DIR: files under $T, other than DIR and below it, newer than $T/stamp.

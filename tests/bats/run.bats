@@ -5,32 +5,23 @@
 
 bats_require_minimum_version 1.5.0
 
-CORDON="$BATS_TEST_DIRNAME/../../build/cordon"
-PY=/usr/bin/python3
+load helpers
+load session_pid
 
+# The e2e layout: cwd $W (= $T/home/proj), HOME $TEST_HOME for crun; tracked pids die in teardown.
 setup() {
-	[ -x "$CORDON" ] || { echo "cordon binary missing at $CORDON (run make)" >&2; return 1; }
-	# Not under /tmp: the sandbox has a private /tmp, so a cwd there would not exist inside.
-	T=$(mktemp -d /var/tmp/cordon-run.XXXXXX)
-	chmod 755 "$T"
-	mkdir -p "$T/proj"
-	cd "$T/proj"
-	SERVER_PID=
+	e2e_setup
+	SERVER_PID= CORDON_PID=
 }
 
 teardown() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-	cd /
-	rm -rf "$T"
+	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
+	[ -n "${CORDON_PID:-}" ] && kill -KILL "$CORDON_PID" 2>/dev/null
+	e2e_teardown
 }
 
-# crun ARGS...: cordon run with a bound on time.
-crun() {
-	timeout -k 5 60 "$CORDON" run "$@"
-}
-
-# wait_gone PATTERN: wait up to 5 s until no process matches PATTERN (pgrep -f).
-wait_gone() {
+# wait_no_process PATTERN: wait up to 5 s until no process matches PATTERN (pgrep -f).
+wait_no_process() {
 	for _ in $(seq 50); do
 		pgrep -f -- "$1" >/dev/null || return 0
 		sleep 0.1
@@ -39,8 +30,8 @@ wait_gone() {
 	return 1
 }
 
-# wait_running PATTERN: wait up to 5 s until a process matches PATTERN.
-wait_running() {
+# wait_process PATTERN: wait up to 5 s until a process matches PATTERN.
+wait_process() {
 	for _ in $(seq 50); do
 		pgrep -f -- "$1" >/dev/null && return 0
 		sleep 0.1
@@ -48,20 +39,11 @@ wait_running() {
 	return 1
 }
 
-# start_server: an HTTP server on host loopback; sets PORT and SERVER_PID.
+# start_server: an HTTP server on host loopback (tests/hosts/serve.py); sets PORT.
 start_server() {
-	"$PY" -c '
-import http.server, sys
-s = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
-print(s.server_address[1], flush=True)
-s.serve_forever()' >"$T/port" 2>/dev/null &
-	SERVER_PID=$!
-	for _ in $(seq 50); do
-		PORT=$(head -n1 "$T/port")
-		[ -n "$PORT" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	serve_start "$T/server" local=127.0.0.1 || return 1
+	track "$SERVE_PID"
+	PORT=$(serve_port "$T/server" local)
 }
 
 @test "exit status 0 passes through" {
@@ -133,33 +115,59 @@ s.serve_forever()' >"$T/port" 2>/dev/null &
 	run crun -- sh -c 'sleep 3141 & echo started'
 	[ "$status" -eq 0 ]
 	[ "$output" = started ]
-	wait_gone 'sleep 3141'
+	wait_no_process 'sleep 3141'
 }
 
 @test "killing cordon with SIGKILL kills the command" {
 	"$CORDON" run -- sleep 3142 &
 	pid=$!
-	wait_running 'sleep 3142'
+	wait_process 'sleep 3142'
 	kill -KILL "$pid"
 	wait "$pid" || true
-	wait_gone 'sleep 3142'
+	wait_no_process 'sleep 3142'
+}
+
+@test "when the session process dies, cordon run says the network was cut, ends the command, exits 125" {
+	"$CORDON" run -- sh -c 'echo started >"$1"; sleep 3146; echo after-sleep >"$1"' sh \
+		"$W/state" 2>"$T/stderr" &
+	pid=$!
+	CORDON_PID=$pid # killed by teardown should the test fail before it ends
+	wait_running '^sleep 3146'
+	spid=$(session_pid_of "$pid") || fail "no session process found for cordon pid $pid"
+	kill -KILL "$spid"
+	status=0
+	timeout 20 tail --pid="$pid" -f /dev/null ||
+		fail "cordon run still running 20 s after its session process was killed"
+	wait "$pid" || status=$?
+	CORDON_PID=
+	[ "$status" -eq 125 ] || fail "exit status $status; stderr: $(cat "$T/stderr")"
+	grep -qx 'cordon: the session process died; the network was cut' "$T/stderr" ||
+		fail "stderr: $(cat "$T/stderr")"
+	wait_gone 'sleep 3146'
+	[ "$(cat "$W/state")" = started ] # the command did not go on
+}
+
+@test "a command that ends before its session process keeps its status and gets no such message" {
+	run --separate-stderr crun -- sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	[[ "$stderr" != *"session process died"* ]] || fail "stderr: $stderr"
 }
 
 @test "SIGTERM to cordon reaches the command, whose status passes through" {
 	"$CORDON" run -- sleep 3143 &
 	pid=$!
-	wait_running '^sleep 3143'
+	wait_process '^sleep 3143'
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?
 	[ "$status" -eq 143 ]
-	wait_gone 'sleep 3143'
+	wait_no_process 'sleep 3143'
 }
 
 @test "the session process is gone after the command ends" {
 	run crun -- sh -c 'exit 0' cordon-session-marker-$$
 	[ "$status" -eq 0 ]
-	wait_gone "cordon-session-marker-$$"
+	wait_no_process "cordon-session-marker-$$"
 }
 
 @test "Ctrl-C on the terminal ends the command, not cordon first (130)" {
@@ -179,7 +187,7 @@ print(os.waitstatus_to_exitcode(st))' "$CORDON"
 	[ "$status" -eq 0 ]
 	# cordon itself exits 130 (the command's SIGINT), it is not killed by it (-2).
 	[ "$output" = 130 ]
-	wait_gone 'sleep 3144'
+	wait_no_process 'sleep 3144'
 }
 
 @test "a directory fd inherited from the caller does not reach the command (control: outside)" {
@@ -190,7 +198,7 @@ print(os.waitstatus_to_exitcode(st))' "$CORDON"
 }
 
 @test "a failure after joining the namespaces leaves the process without writes or network" {
-	tool="$BATS_TEST_DIRNAME/../../build/tests/tools/confine-failsafe"
+	tool=$TOOLS/confine-failsafe
 	[ -x "$tool" ] || skip "confine-failsafe harness not built"
 	run "$tool" created
 	[ "$status" -eq 0 ]
@@ -225,12 +233,11 @@ print(os.waitstatus_to_exitcode(st))' "$CORDON"
 	run crun -- sh -c 'echo inside >written && cat written'
 	[ "$status" -eq 0 ]
 	[ "$output" = inside ]
-	[ "$(cat "$T/proj/written")" = inside ]
+	[ "$(cat "$W/written")" = inside ]
 }
 
 @test "writing to HOME is refused inside (positive control: allowed outside)" {
-	[ -n "$HOME" ] && [ -d "$HOME" ] || skip "no HOME directory"
-	f="$HOME/cordon-run-probe-$$"
+	f="$TEST_HOME/cordon-run-probe-$$"
 	echo outside >"$f"
 	rm -f "$f"
 	run crun -- sh -c "echo inside >'$f'"
@@ -280,11 +287,10 @@ echo "$SANDBOX_RUNTIME"'
 
 @test "a cordon binary hidden inside by the private /tmp is reported: git over SSH would fail" {
 	local hid
-	hid=$(mktemp -d /tmp/cordon-hidden.XXXXXX)
-	chmod 755 "$hid"
+	hid=$(test_tmpdir --tmp hidden)
 	cp "$CORDON" "$hid/cordon"
 	run timeout -k 5 60 "$hid/cordon" run -- true
-	rm -rf "$hid"
+	rm_tmpdir "$hid"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"git over SSH will fail"*"$hid/cordon"* ]] || {
 		echo "no warning naming $hid/cordon: $output" >&2
@@ -312,4 +318,23 @@ echo "$SANDBOX_RUNTIME"'
 	[[ "$output" != *WROTE* ]]
 	[ -e ok ]
 	[ ! -e /etc/cordon-x ]
+}
+
+@test "npm and pip caches default into the private /tmp (writable there, outside the project); a value the caller set wins" {
+	mkdir -p "$T/home"
+	run env -u npm_config_cache -u PIP_CACHE_DIR -u XDG_CACHE_HOME HOME="$T/home" \
+		timeout -k 5 60 "$CORDON" run -c \
+		'echo "npm=$npm_config_cache pip=$PIP_CACHE_DIR"; mkdir -p "$npm_config_cache" "$PIP_CACHE_DIR" && echo made; mkdir "$HOME/.npm" 2>/dev/null || echo home-refused'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"npm=/tmp/cordon-cache/npm pip=/tmp/cordon-cache/pip"* ]]
+	[[ "$output" == *made* ]]
+	[[ "$output" == *home-refused* ]] # the default npm cache would not have worked
+	[ -z "$(ls -A "$T/proj")" ] # nothing landed in the project
+	run env HOME="$T/home" npm_config_cache="$W/own" PIP_CACHE_DIR=/tmp/mine \
+		timeout -k 5 60 "$CORDON" run -c 'echo "npm=$npm_config_cache pip=$PIP_CACHE_DIR"'
+	[[ "$output" == *"npm=$W/own pip=/tmp/mine"* ]]
+	mkdir -p "$T/home/.npm"
+	run env -u npm_config_cache HOME="$T/home" timeout -k 5 60 "$CORDON" run \
+		--allow-write "$T/home/.npm" -c 'echo "npm=${npm_config_cache-unset}"'
+	[[ "$output" == *"npm=unset"* ]] # a writable ~/.npm is npm's own default
 }

@@ -179,8 +179,7 @@ HOME_CODE='.bash_aliases .config/fish/config.fish .config/environment.d/90-x.con
 	cd "$TEST_HOME"
 	local script='for f in '"$(echo $HOME_CODE)"'; do
 		mkdir -p "$(dirname "$f")" 2>/dev/null; { echo x >"$f"; } 2>/dev/null && echo "wrote $f"
-	done; mkdir -p .config/other .cargo/registry && echo x >.config/other/f &&
-		echo x >.cargo/registry/f && echo control-ok'
+	done; mkdir -p projects/other && echo x >projects/other/f && echo control-ok'
 	# Positive control: the same script writes every file unconfined (in a copy of the home).
 	mkdir -p "$OUT/h/.config" "$OUT/h/.local/lib" "$OUT/h/.cargo/bin"
 	run env -C "$OUT/h" /bin/sh -c "$script"

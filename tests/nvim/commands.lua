@@ -7,6 +7,8 @@ H.run(function()
   local st = cordon.status()
   H.truthy(st and st.kernel, ':SandboxStatus returned no kernel report')
   H.eq(true, st.started, 'the session policy was set by session.start')
+  H.truthy(type(st.proxyMaxConnections) == 'number' and st.proxyMaxConnections > 0,
+    'status says how many connections a session\'s proxy holds: ' .. vim.inspect(st))
   local hosts = cordon.hosts()
   H.truthy(hosts and vim.tbl_contains(hosts.allow, 'example.test'), 'allowlist: ' .. vim.inspect(hosts))
   H.truthy(vim.tbl_contains(hosts.allow, '*.example.org:443'), 'allowlist: ' .. vim.inspect(hosts))

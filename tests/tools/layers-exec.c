@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 	if (cordon_caps_drop_all(&e) < 0)
 		die("capabilities", e.msg);
 	int abi = 0;
-	if (landlock && cordon_landlock_apply(&p, tcp ? ports : NULL, n_ports, &abi, &e) < 0)
+	if (landlock && cordon_landlock_apply(&p, tcp ? ports : NULL, n_ports, false, &abi, &e) < 0)
 		die("Landlock", e.msg);
 	int lfd = -1;
 	if (seccomp && cordon_seccomp_apply(&p, listener ? &lfd : NULL, &e) < 0)

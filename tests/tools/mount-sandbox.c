@@ -55,7 +55,7 @@ static int child(const struct cordon_policy *p, const char *cwd, bool show_guard
 	struct cordon_guard_set guard = {0};
 	struct cordon_error e = {{0}};
 	const char *home = getenv("HOME");
-	if (cordon_mounts_setup(p, home, getuid(), &guard, &e) < 0) {
+	if (cordon_mounts_setup(p, home, getuid(), &guard, NULL, 0, &e) < 0) {
 		fprintf(stderr, "mount-sandbox: %s\n", e.msg);
 		return 125;
 	}

@@ -18,6 +18,7 @@
 #include "cordon/hostpat.h"
 #include "cordon/policy.h"
 #include "cordon/policy_build.h"
+#include "cordon/ports.h"
 
 static bool has_path(const struct cordon_path_list *l, const char *path)
 {
@@ -608,10 +609,20 @@ static void build_reads_srt_settings_when_there_is_no_cordon_config(void **state
 static void policy_flags_take_both_spellings_and_leave_other_words(void **state)
 {
 	(void)state;
-	char *argv[] = {
-	    "on",	   "--config=a.json", "--allow-write", "out",	 "--allow-host=h.test",
-	    "--strict",	   "--lock",	      "--config",      "b.json", "--json",
-	    "--allow-host"};
+	char *argv[] = {"on",
+			"--config=a.json",
+			"--allow-write",
+			"out",
+			"--allow-host=h.test",
+			"--strict",
+			"--lock",
+			"--config",
+			"b.json",
+			"--allow-bind",
+			"8000",
+			"--expose=3000:4000",
+			"--json",
+			"--allow-host"};
 	int argc = sizeof(argv) / sizeof(argv[0]), i, took = 0;
 	struct cordon_policy_request rq = {0};
 	struct cordon_error e = {{0}};
@@ -623,7 +634,7 @@ static void policy_flags_take_both_spellings_and_leave_other_words(void **state)
 		assert_int_equal(r, 1);
 		took++;
 	}
-	assert_int_equal(took, 6);
+	assert_int_equal(took, 8);
 	assert_string_equal(argv[i], "--json");	  /* not a policy flag: the adapter's */
 	assert_string_equal(rq.config, "b.json"); /* the last --config wins */
 	assert_int_equal(rq.n_allow_write, 1);
@@ -631,6 +642,10 @@ static void policy_flags_take_both_spellings_and_leave_other_words(void **state)
 	assert_int_equal(rq.n_allow_host, 1);
 	assert_string_equal(rq.allow_host[0], "h.test");
 	assert_true(rq.strict && rq.lock);
+	assert_int_equal(rq.n_allow_bind, 1);
+	assert_string_equal(rq.allow_bind[0], "8000");
+	assert_int_equal(rq.n_expose, 1);
+	assert_string_equal(rq.expose[0], "3000:4000");
 	i = argc - 1;
 	assert_int_equal(cordon_policy_flag(&rq, argc, argv, &i, &e), -EINVAL);
 	assert_string_equal(e.msg, "option \"--allow-host\" needs an argument");
@@ -656,6 +671,11 @@ static void the_policy_json_form_reads_back_unchanged(void **state)
 	assert_int_equal(cordon_policy_finish(&p, "/proj/[v2]", &e), 0);
 	p.lock_policy = true;
 	p.private_tmp = false;
+	assert_int_equal(cordon_policy_add_bind(&p, "8000", &e), 0);
+	assert_int_equal(cordon_policy_add_expose(&p, "3000:4000", &e), 0);
+	assert_int_equal(cordon_git_add_remote(&p.git.remotes, "https://git.example.test/a/b.git",
+					       NULL, "/", &e),
+			 0);
 	assert_int_equal(cordon_policy_to_json(&p, &a, &e), 0);
 	if (cordon_policy_from_json(&q, a, &e))
 		fail_msg("refused its own JSON: %s", e.msg);
@@ -663,9 +683,23 @@ static void the_policy_json_form_reads_back_unchanged(void **state)
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
-	assert_int_equal(cordon_policy_to_text(&q, &a, &e), 0);
+	assert_int_equal(cordon_policy_to_text(&q, "read-only\t/proj/[v2]/.git/hooks\n", &a, &e),
+			 0);
 	assert_non_null(strstr(a, "  allowed hosts:       *.example.test:443\n"));
 	assert_non_null(strstr(a, "  writable:            /proj/[v2]\n"));
+	assert_non_null(strstr(a, "  ports to bind:       8000, 3000\n"));
+	assert_non_null(strstr(a, "  exposed ports:       3000 from 127.0.0.1:4000\n"));
+	assert_non_null(
+	    strstr(a, "  protected inside:    read-only      /proj/[v2]/.git: hooks\n"));
+	assert_non_null(strstr(a, "  remotes relayed:     https://git.example.test/a/b.git\n"));
+	free(a);
+	/* inside a sandbox no preview can be made: the line says so instead of "(none)" */
+	assert_int_equal(cordon_policy_to_text(&q, NULL, &a, &e), 0);
+	assert_non_null(strstr(a, "  protected inside:    (not listed inside the sandbox"));
+	free(a);
+	assert_int_equal(cordon_policy_to_json_protected(&q, "kept\t/proj/[v2]/.git\n", &a, &e), 0);
+	assert_non_null(strstr(a, "\"protected\": [\n    {\"kind\": \"kept\", \"path\": "
+				  "\"/proj/[v2]/.git\"}\n  ]\n}\n"));
 	free(a);
 	cordon_policy_free(&p);
 	cordon_policy_free(&q);

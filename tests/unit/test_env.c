@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cordon/env.h"
+#include "cordon/policy.h"
 
 static const struct cordon_session_info info = {
 	.id = "0123456789abcdef0123456789abcdef",
@@ -89,6 +90,77 @@ static void git_ssh_command_hostile_path(void **state)
 	cordon_env_free(&env);
 }
 
+/* has: is name in the list, and with which value (NULL when absent)? */
+static const struct cordon_env_entry *has(const struct cordon_env *env, const char *name)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (!strcmp(env->v[i].name, name))
+			return &env->v[i];
+	return NULL;
+}
+
+static void caches_default_to_the_private_tmp_when_home_is_read_only(void **state)
+{
+	struct cordon_policy p = {0};
+	struct cordon_env env;
+	struct cordon_error e;
+	(void)state;
+
+	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
+	assert_int_equal(cordon_policy_add_path(&p.allow_write, "/home/u/proj", "/home/u", "/", &e),
+			 0);
+	assert_int_equal(cordon_env_build(&info, NULL, &env, &e), 0);
+	unsetenv("XDG_CACHE_HOME");
+	assert_int_equal(cordon_env_add_cache_defaults(&env, &p, "/home/u", &e), 0);
+	assert_string_equal(find(&env, "npm_config_cache")->value, CORDON_NPM_CACHE);
+	assert_true(find(&env, "npm_config_cache")->if_unset);
+	assert_string_equal(find(&env, "PIP_CACHE_DIR")->value, CORDON_PIP_CACHE);
+	assert_true(find(&env, "PIP_CACHE_DIR")->if_unset);
+	/* the other entries are not defaults: they replace what the caller had */
+	assert_false(find(&env, "HTTP_PROXY")->if_unset);
+	cordon_env_free(&env);
+	cordon_policy_free(&p);
+}
+
+static void a_writable_cache_keeps_its_own_place(void **state)
+{
+	struct cordon_policy p = {0};
+	struct cordon_env env;
+	struct cordon_error e;
+	(void)state;
+
+	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
+	assert_int_equal(cordon_policy_add_path(&p.allow_write, "/home/u/.npm", "/home/u", "/", &e),
+			 0);
+	setenv("XDG_CACHE_HOME", "/home/u/cache", 1);
+	assert_int_equal(
+	    cordon_policy_add_path(&p.allow_write, "/home/u/cache", "/home/u", "/", &e), 0);
+	assert_int_equal(cordon_env_build(&info, NULL, &env, &e), 0);
+	assert_int_equal(cordon_env_add_cache_defaults(&env, &p, "/home/u", &e), 0);
+	assert_null(has(&env, "npm_config_cache"));
+	assert_null(has(&env, "PIP_CACHE_DIR"));
+	unsetenv("XDG_CACHE_HOME");
+	cordon_env_free(&env);
+	cordon_policy_free(&p);
+}
+
+static void no_cache_default_without_a_private_tmp(void **state)
+{
+	struct cordon_policy p = {0};
+	struct cordon_env env;
+	struct cordon_error e;
+	(void)state;
+
+	assert_int_equal(cordon_policy_init(&p, "/home/u", &e), 0);
+	p.private_tmp = false;
+	assert_int_equal(cordon_env_build(&info, NULL, &env, &e), 0);
+	assert_int_equal(cordon_env_add_cache_defaults(&env, &p, "/home/u", &e), 0);
+	assert_null(has(&env, "npm_config_cache"));
+	assert_null(has(&env, "PIP_CACHE_DIR"));
+	cordon_env_free(&env);
+	cordon_policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,6 +168,9 @@ int main(void)
 		cmocka_unit_test(agent_and_loader_variables_are_removed),
 		cmocka_unit_test(git_ssh_command_plain_path),
 		cmocka_unit_test(git_ssh_command_hostile_path),
+		cmocka_unit_test(caches_default_to_the_private_tmp_when_home_is_read_only),
+		cmocka_unit_test(a_writable_cache_keeps_its_own_place),
+		cmocka_unit_test(no_cache_default_without_a_private_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,9 +97,8 @@ static void literal_of_mapped_address_is_dotted_quad(void **state)
 static int check(struct cordon_policy *p, const char *lit, uint16_t port)
 {
 	struct sockaddr_storage ss = sa(lit);
-	char why[256];
 
-	return px_addr_check(p, (struct sockaddr *)&ss, port, why, sizeof(why));
+	return px_addr_check(p, (struct sockaddr *)&ss, port, NULL);
 }
 
 static void loopback_is_refused_unless_the_literal_is_allowed(void **state)
@@ -136,6 +136,53 @@ static void denied_literal_beats_a_public_address(void **state)
 	cordon_policy_free(&p);
 }
 
+/* check_res: px_addr_check of literal lit into *res. */
+static int check_res(struct cordon_policy *p, const char *lit, uint16_t port,
+		     struct px_addr_result *res)
+{
+	struct sockaddr_storage ss = sa(lit);
+
+	return px_addr_check(p, (struct sockaddr *)&ss, port, res);
+}
+
+static void a_refusal_says_which_rule_and_address_and_whether_a_literal_would_allow_it(void **state)
+{
+	struct cordon_policy p;
+	struct cordon_error e;
+	struct px_addr_result res;
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	char why[256];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(cordon_policy_add_host(&p.deny_hosts, "93.184.216.35", &e), 0);
+	assert_int_equal(check_res(&p, "::ffff:127.0.0.1", 80, &res), -EACCES);
+	assert_int_equal(res.refusal, PX_ADDR_REFUSED_CLASS);
+	assert_int_equal(res.cls, PX_ADDR_LOOPBACK);
+	assert_string_equal(res.literal, "127.0.0.1");
+	assert_true(px_addr_allowable(&res));
+	assert_string_equal(px_addr_reason(&res, why, sizeof(why)),
+			    "resolves to loopback address 127.0.0.1, refused unless that address "
+			    "is allowed");
+	assert_int_equal(check_res(&p, "169.254.169.254", 80, &res), -EACCES);
+	assert_int_equal(res.cls, PX_ADDR_METADATA);
+	assert_int_equal(check_res(&p, "93.184.216.35", 80, &res), -EACCES);
+	assert_int_equal(res.refusal, PX_ADDR_REFUSED_DENYLIST);
+	assert_false(px_addr_allowable(&res)); /* a denied literal stays denied */
+	assert_string_equal(px_addr_reason(&res, why, sizeof(why)),
+			    "resolves to 93.184.216.35, which is on the denylist");
+	assert_int_equal(px_addr_check(&p, (struct sockaddr *)&un, 80, &res), -EACCES);
+	assert_int_equal(res.refusal, PX_ADDR_REFUSED_FAMILY);
+	assert_false(px_addr_allowable(&res));
+	assert_string_equal(px_addr_reason(&res, why, sizeof(why)),
+			    "resolves to an address of an unsupported family");
+	/* positive control: a public address passes and says so */
+	assert_int_equal(check_res(&p, "93.184.216.34", 80, &res), 0);
+	assert_int_equal(res.refusal, PX_ADDR_ALLOWED);
+	assert_string_equal(res.literal, "93.184.216.34");
+	cordon_policy_free(&p);
+}
+
 /* a_host_address: the first address of this machine's interfaces that px_addr_classify calls
  * public (not loopback, not link-local), as a literal; 0, or -1 when there is none. */
 static int a_host_address(char *buf, size_t len)
@@ -159,10 +206,12 @@ static void the_hosts_own_address_is_refused_unless_the_literal_is_allowed(void 
 	struct cordon_error e;
 	struct sockaddr_storage ss;
 	char lit[64], why[256];
+	struct px_addr_result res;
 
 	(void)state;
 	if (a_host_address(lit, sizeof(lit)) < 0) {
-		print_message("skipped: this machine has no address other than loopback/link-local\n");
+		print_message(
+		    "skipped: this machine has no address other than loopback/link-local\n");
 		skip();
 	}
 	ss = sa(lit);
@@ -182,9 +231,11 @@ static void the_hosts_own_address_is_refused_unless_the_literal_is_allowed(void 
 	memset(&p, 0, sizeof(p));
 	assert_int_equal(cordon_policy_add_host(&p.allow_hosts, "allowed.test", &e), 0);
 	ss = sa(lit);
-	assert_int_equal(px_addr_check(&p, (struct sockaddr *)&ss, 443, why, sizeof(why)),
-			 -EACCES);
-	assert_non_null(strstr(why, "this host's address"));
+	assert_int_equal(px_addr_check(&p, (struct sockaddr *)&ss, 443, &res), -EACCES);
+	assert_int_equal(res.refusal, PX_ADDR_REFUSED_CLASS);
+	assert_int_equal(res.cls, PX_ADDR_HOST);
+	assert_string_equal(res.literal, lit);
+	assert_non_null(strstr(px_addr_reason(&res, why, sizeof(why)), "this host's address"));
 	assert_int_equal(cordon_policy_add_host(&p.allow_hosts, lit, &e), 0);
 	assert_int_equal(check(&p, lit, 443), 0);
 	cordon_policy_free(&p);
@@ -230,6 +281,7 @@ static void a_failed_route_lookup_refuses_and_names_the_failure(void **state)
 	struct sockaddr_storage ss = sa("93.184.216.34");
 	struct rlimit old, none;
 	char why[256] = "";
+	struct px_addr_result res;
 	int host, chk;
 
 	(void)state;
@@ -241,10 +293,14 @@ static void a_failed_route_lookup_refuses_and_names_the_failure(void **state)
 	none.rlim_cur = 0;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &none), 0);
 	host = px_addr_is_host((struct sockaddr *)&ss);
-	chk = px_addr_check(&p, (struct sockaddr *)&ss, 443, why, sizeof(why));
+	chk = px_addr_check(&p, (struct sockaddr *)&ss, 443, &res);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 	assert_int_equal(host, -EMFILE);
 	assert_int_equal(chk, -EACCES);
+	assert_int_equal(res.refusal, PX_ADDR_REFUSED_ROUTE);
+	assert_int_equal(res.err, -EMFILE);
+	assert_true(px_addr_allowable(&res));
+	px_addr_reason(&res, why, sizeof(why));
 	assert_non_null(strstr(why, "route lookup"));
 	assert_non_null(strstr(why, strerror(EMFILE)));
 	assert_non_null(strstr(why, "93.184.216.34"));
@@ -288,6 +344,7 @@ static int anyip_child(int fd)
 	struct sockaddr_storage ss;
 	int r[8];
 	char why[256] = "", map[64];
+	struct px_addr_result res;
 
 	if (uid == 0) {
 		if (unshare(CLONE_NEWNET) < 0)
@@ -320,10 +377,11 @@ static int anyip_child(int fd)
 	if (cordon_policy_add_host(&p.allow_hosts, "anyip.test", &e) < 0)
 		return 1;
 	ss = sa("198.51.100.7");
-	r[0] = px_addr_check(&p, (struct sockaddr *)&ss, 80, why, sizeof(why));
+	r[0] = px_addr_check(&p, (struct sockaddr *)&ss, 80, &res);
+	px_addr_reason(&res, why, sizeof(why));
 	if (cordon_policy_add_host(&p.allow_hosts, "198.51.100.7", &e) < 0)
 		return 1;
-	r[1] = px_addr_check(&p, (struct sockaddr *)&ss, 80, NULL, 0);
+	r[1] = px_addr_check(&p, (struct sockaddr *)&ss, 80, NULL);
 	cordon_policy_free(&p);
 	if (write(fd, r, 2 * sizeof(int)) != 2 * sizeof(int) ||
 	    write(fd, why, sizeof(why)) != sizeof(why))
@@ -377,6 +435,8 @@ int main(void)
 	    cmocka_unit_test(literal_of_mapped_address_is_dotted_quad),
 	    cmocka_unit_test(loopback_is_refused_unless_the_literal_is_allowed),
 	    cmocka_unit_test(denied_literal_beats_a_public_address),
+	    cmocka_unit_test(
+		a_refusal_says_which_rule_and_address_and_whether_a_literal_would_allow_it),
 	    cmocka_unit_test(the_hosts_own_address_is_refused_unless_the_literal_is_allowed),
 	    cmocka_unit_test(the_hosts_broadcast_address_is_the_hosts),
 	    cmocka_unit_test(a_failed_route_lookup_refuses_and_names_the_failure),

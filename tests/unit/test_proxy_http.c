@@ -194,6 +194,102 @@ static void head_arriving_in_pieces_is_assembled(void **state)
 	assert_int_equal(req->nhdr, 2);
 }
 
+static void a_call_without_new_bytes_asks_for_more(void **state)
+{
+	/* The proxy feeds on every wake-up, some of which bring no bytes (the write-readiness
+	 * event after accept): those calls must not read as the end of the stream, which
+	 * http_parser takes a zero-length buffer to mean. */
+	const char *h = "CONNECT allowed.test:443 HTTP/1.1\r\nHost: allowed.test:443\r\n\r\n";
+	size_t line = strlen("CONNECT allowed.test:443 HTTP/1.1\r\n");
+
+	(void)state;
+	px_http_init(req);
+	assert_int_equal(px_http_feed(req, h, 0), 0);
+	assert_int_equal(px_http_feed(req, h, 10), 0);
+	assert_int_equal(px_http_feed(req, h, 10), 0);
+	assert_int_equal(px_http_feed(req, h, line), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(px_http_feed(req, h, line), 0);
+	assert_int_equal(px_http_feed(req, h, strlen(h) - 2), 0); /* all but the blank line */
+	assert_int_equal(px_http_feed(req, h, strlen(h) - 2), 0);
+	assert_int_equal(px_http_feed(req, h, strlen(h)), 1);
+	assert_string_equal(req->host, "allowed.test");
+	assert_int_equal(px_http_feed(req, h, strlen(h)), 1); /* complete stays complete */
+}
+
+static void the_end_of_the_stream_inside_a_head_is_400_and_before_one_nothing(void **state)
+{
+	const char *h = "CONNECT allowed.test:443 HTTP/1.1\r\nHost: a";
+
+	(void)state;
+	px_http_init(req);
+	assert_int_equal(px_http_feed(req, h, strlen(h)), 0);
+	assert_int_equal(px_http_end(req), -1);
+	assert_int_equal(req->status, 400);
+	assert_non_null(strstr(req->why, "unexpected time"));
+	px_http_init(req); /* control: a client that sent nothing is just gone */
+	assert_int_equal(px_http_feed(req, h, 0), 0);
+	assert_int_equal(px_http_end(req), 0);
+}
+
+/* Heads accepted and refused; each must get the same answer however it is cut. */
+static const char *const split_heads[] = {
+    "CONNECT allowed.test:443 HTTP/1.1\r\nHost: allowed.test:443\r\nUser-Agent: x\r\n\r\n",
+    "CONNECT [::1]:8443 HTTP/1.1\r\n\r\n",
+    "GET http://Allowed.test:8080/a/b?x=1 HTTP/1.1\r\nHost: evil.test\r\nAccept: */*\r\n\r\n",
+    "POST http://allowed.test/ HTTP/1.1\r\nContent-Length: 12\r\n\r\nhello, world",
+    "POST http://allowed.test/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "CONNECT allowed.test HTTP/1.1\r\n\r\n",
+    "GET /origin-form HTTP/1.1\r\nHost: allowed.test\r\n\r\n",
+    "GET http://allowed.test/ HTTP/1.1\r\nX-A: a\r\n Host: evil.test\r\n\r\n",
+    "POST http://allowed.test/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+    "GARBAGE\r\n\r\n",
+    "GET http://allowed.test/ HTTP/2.0\r\n\r\n",
+};
+
+static void a_head_split_at_every_byte_with_empty_calls_parses_as_when_whole(void **state)
+{
+	struct px_http_req *whole = malloc(sizeof(*whole));
+
+	(void)state;
+	assert_non_null(whole);
+	for (size_t h = 0; h < sizeof(split_heads) / sizeof(split_heads[0]); h++) {
+		const char *head = split_heads[h];
+		size_t n = strlen(head);
+		int want;
+
+		px_http_init(whole);
+		want = px_http_feed(whole, head, n);
+		for (size_t k = 0; k < n; k++) {
+			int r;
+
+			px_http_init(req);
+			r = px_http_feed(req, head, k);
+			/* wake-ups with nothing new, before and after the cut */
+			for (int i = 0; i < 3 && r == 0; i++)
+				r = px_http_feed(req, head, k);
+			if (r == 0)
+				r = px_http_feed(req, head, n);
+			if (r == 0)
+				r = px_http_feed(req, head, n);
+			if (r != want)
+				print_error("head %zu cut at %zu: %d, whole %d (%s)\n", h, k, r,
+					    want, r < 0 ? req->why : "");
+			assert_int_equal(r, want);
+			if (want == 1) {
+				assert_string_equal(req->host, whole->host);
+				assert_int_equal(req->port, whole->port);
+				assert_int_equal(req->head_len, whole->head_len);
+				assert_int_equal(req->nhdr, whole->nhdr);
+				assert_true(req->body_len == whole->body_len);
+			} else if (want < 0) {
+				assert_int_equal(req->status, whole->status);
+			}
+		}
+	}
+	free(whole);
+}
+
 static void incomplete_head_asks_for_more(void **state)
 {
 	(void)state;
@@ -277,6 +373,9 @@ int main(void)
 	    cmocka_unit_test(percent_escape_in_host_is_not_decoded),
 	    cmocka_unit_test(nul_byte_is_refused),
 	    cmocka_unit_test(head_arriving_in_pieces_is_assembled),
+	    cmocka_unit_test(a_call_without_new_bytes_asks_for_more),
+	    cmocka_unit_test(a_head_split_at_every_byte_with_empty_calls_parses_as_when_whole),
+	    cmocka_unit_test(the_end_of_the_stream_inside_a_head_is_400_and_before_one_nothing),
 	    cmocka_unit_test(incomplete_head_asks_for_more),
 	    cmocka_unit_test(oversized_head_is_431),
 	    cmocka_unit_test(too_many_fields_is_431),

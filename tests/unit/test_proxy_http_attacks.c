@@ -1,6 +1,7 @@
 /* test_proxy_http_attacks.c — request heads crafted to make the head the proxy checks differ from
  * the head the upstream reads: obs-fold, CR/LF in fields, Transfer-Encoding tricks, Connection
- * naming the framing fields, HTTP/0.9. Each head is fed whole and one byte at a time. */
+ * naming the framing fields, HTTP/0.9. Each head is fed whole, one byte at a time, and one byte
+ * at a time with a call that brings nothing new after each (a wake-up without data). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,23 +32,29 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* parse: feed head whole (bytewise false) or one byte more at each call; the final result. */
-static int parse(const char *head, bool bytewise)
+#define PARSE_MODES 3
+
+/* parse: feed head whole (mode 0), one byte more at each call (1), or one byte more at each call
+ * followed by a call with no new byte (2); the final result. */
+static int parse(const char *head, int mode)
 {
 	size_t n = strlen(head);
 	int r = 0;
 
 	px_http_init(req);
-	if (!bytewise)
+	if (mode == 0)
 		return px_http_feed(req, head, n);
-	for (size_t i = 1; i <= n && r == 0; i++)
+	for (size_t i = 1; i <= n && r == 0; i++) {
 		r = px_http_feed(req, head, i);
+		if (mode == 2 && r == 0)
+			r = px_http_feed(req, head, i);
+	}
 	return r;
 }
 
-static void assert_refused_both_ways(const char *head, int status)
+static void assert_refused_every_way(const char *head, int status)
 {
-	for (int b = 0; b < 2; b++) {
+	for (int b = 0; b < PARSE_MODES; b++) {
 		assert_int_equal(parse(head, b), -1);
 		assert_int_equal(req->status, status);
 	}
@@ -56,11 +63,11 @@ static void assert_refused_both_ways(const char *head, int status)
 static void obs_fold_is_refused_not_forwarded(void **state)
 {
 	(void)state;
-	assert_refused_both_ways(
+	assert_refused_every_way(
 	    "GET http://allowed.test/ HTTP/1.1\r\nX-A: a\r\n Host: evil.test\r\n"
 	    "\r\n",
 	    400);
-	assert_refused_both_ways(
+	assert_refused_every_way(
 	    "GET http://allowed.test/ HTTP/1.1\r\nX-A: a\r\n\tb\r\nX-B: c\r\n\r\n", 400);
 }
 
@@ -71,7 +78,7 @@ static void a_value_with_inner_blanks_is_still_accepted(void **state)
 	int n;
 
 	(void)state;
-	for (int b = 0; b < 2; b++) {
+	for (int b = 0; b < PARSE_MODES; b++) {
 		assert_int_equal(parse(head, b), 1);
 		n = px_http_rewrite(req, head, out, sizeof(out));
 		assert_true(n > 0);
@@ -83,13 +90,13 @@ static void a_value_with_inner_blanks_is_still_accepted(void **state)
 static void transfer_encoding_other_than_chunked_is_refused(void **state)
 {
 	(void)state;
-	assert_refused_both_ways("POST http://allowed.test/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n"
+	assert_refused_every_way("POST http://allowed.test/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n"
 				 "\r\n",
 				 400);
-	assert_refused_both_ways("POST http://allowed.test/ HTTP/1.1\r\n"
+	assert_refused_every_way("POST http://allowed.test/ HTTP/1.1\r\n"
 				 "Transfer-Encoding: chunked, gzip\r\n\r\n",
 				 400);
-	assert_refused_both_ways("POST http://allowed.test/ HTTP/1.1\r\n"
+	assert_refused_every_way("POST http://allowed.test/ HTTP/1.1\r\n"
 				 "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
 				 400);
 }
@@ -100,7 +107,7 @@ static void chunked_alone_is_accepted(void **state)
 	assert_int_equal(
 	    parse("POST http://allowed.test/ HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n"
 		  "\r\n",
-		  false),
+		  0),
 	    1);
 	assert_true(req->body_len == UINT64_MAX);
 }
@@ -108,7 +115,7 @@ static void chunked_alone_is_accepted(void **state)
 static void content_length_with_transfer_encoding_is_refused(void **state)
 {
 	(void)state;
-	assert_refused_both_ways("POST http://allowed.test/ HTTP/1.1\r\nContent-Length: 4\r\n"
+	assert_refused_every_way("POST http://allowed.test/ HTTP/1.1\r\nContent-Length: 4\r\n"
 				 "Transfer-Encoding: chunked\r\n\r\n",
 				 400);
 }
@@ -122,7 +129,7 @@ static void connection_cannot_strip_the_framing_fields(void **state)
 	int n;
 
 	(void)state;
-	assert_int_equal(parse(head, false), 1);
+	assert_int_equal(parse(head, 0), 1);
 	assert_true(req->body_len == 4);
 	n = px_http_rewrite(req, head, out, sizeof(out));
 	assert_true(n > 0);
@@ -134,21 +141,21 @@ static void connection_cannot_strip_the_framing_fields(void **state)
 static void http_0_9_and_2_are_refused(void **state)
 {
 	(void)state;
-	assert_refused_both_ways("GET http://allowed.test/\r\n\r\n", 505);
-	assert_int_equal(parse("GET http://allowed.test/ HTTP/2.0\r\n\r\n", false), -1);
+	assert_refused_every_way("GET http://allowed.test/\r\n\r\n", 505);
+	assert_int_equal(parse("GET http://allowed.test/ HTTP/2.0\r\n\r\n", 0), -1);
 	assert_int_not_equal(req->status, 0);
-	assert_int_equal(parse("GET http://allowed.test/ HTTP/1.0\r\n\r\n", false), 1);
+	assert_int_equal(parse("GET http://allowed.test/ HTTP/1.0\r\n\r\n", 0), 1);
 }
 
 static void tab_or_line_break_in_the_target_is_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("GET\thttp://allowed.test/\tHTTP/1.1\r\n\r\n", false), -1);
-	assert_int_equal(
-	    parse("GET http://allowed.test/ http://evil.test/ HTTP/1.1\r\n\r\n", false), -1);
-	assert_int_equal(parse("CONNECT allowed.test:443:80 HTTP/1.1\r\n\r\n", false), -1);
-	assert_int_equal(parse("CONNECT http://evil.test:80/ HTTP/1.1\r\n\r\n", false), -1);
-	assert_int_equal(parse("OPTIONS * HTTP/1.1\r\nHost: allowed.test\r\n\r\n", false), -1);
+	assert_int_equal(parse("GET\thttp://allowed.test/\tHTTP/1.1\r\n\r\n", 0), -1);
+	assert_int_equal(parse("GET http://allowed.test/ http://evil.test/ HTTP/1.1\r\n\r\n", 0),
+			 -1);
+	assert_int_equal(parse("CONNECT allowed.test:443:80 HTTP/1.1\r\n\r\n", 0), -1);
+	assert_int_equal(parse("CONNECT http://evil.test:80/ HTTP/1.1\r\n\r\n", 0), -1);
+	assert_int_equal(parse("OPTIONS * HTTP/1.1\r\nHost: allowed.test\r\n\r\n", 0), -1);
 }
 
 int main(void)

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static void a_full_kernel_lacks_nothing(void **state)
 	(void)state;
 	cordon_report_from_kernel(&r, &full, true, false);
 	assert_int_equal(r.n_missing, 0);
-	assert_false(r.degraded);
+	assert_true(r.usable);
 	assert_int_equal(cordon_report_layers(&r), 0);
 	/* control: the same kernel whose filter would let TIOCSTI through lacks the TIOCSTI filter
 	 */
@@ -57,19 +58,31 @@ static void an_old_kernel_lacks_parts_and_whole_layers(void **state)
 	k.userns = false;
 	k.landlock_abi = 0;
 	k.seccomp_filter = false;
+	snprintf(k.userns_why, sizeof(k.userns_why), "user.max_user_namespaces is 0");
 	cordon_report_from_kernel(&r, &k, false, false);
-	assert_true(r.degraded);
+	cordon_report_capture(&r, false, NULL);
+	assert_false(r.usable); /* no weaker mode: without user namespaces nothing is confined */
 	cordon_report_layer_names(cordon_report_layers(&r), names, sizeof(names));
 	assert_string_equal(names, "user namespace, mount namespace, network namespace, Landlock, "
-				   "seccomp, guard");
+				   "seccomp, guard, transparent capture");
+	struct cordon_strbuf b = {0};
+	cordon_report_text(&r, &b);
+	assert_non_null(strstr(b.s, "status:              cordon cannot confine here: "
+				    "user.max_user_namespaces is 0\n"));
+	assert_null(strstr(b.s, "degraded"));
+	cordon_sb_free(&b);
+	cordon_report_json(&r, &b);
+	assert_non_null(strstr(b.s, "\"usable\":false"));
+	assert_non_null(strstr(b.s, "\"userns_why\":\"user.max_user_namespaces is 0\""));
+	cordon_sb_free(&b);
 }
 
 static void the_json_shape_holds_every_key(void **state)
 {
 	static const char *const keys[] = {"release",	      "userns",		"landlock_abi",
 					   "seccomp",	      "seccomp_notify", "legacy_tiocsti",
-					   "tiocsti_blocked", "mount_setattr",	"degraded",
-					   "inside_sandbox",  "missing"};
+					   "tiocsti_blocked", "mount_setattr",	"capture",
+					   "usable",	      "inside_sandbox", "missing"};
 	struct cordon_kernel k = full;
 	struct cordon_report r;
 	struct cordon_strbuf b = {0};
@@ -77,6 +90,7 @@ static void the_json_shape_holds_every_key(void **state)
 	(void)state;
 	k.landlock_abi = 5;
 	cordon_report_from_kernel(&r, &k, true, true);
+	cordon_report_capture(&r, true, NULL);
 	cordon_report_json(&r, &b);
 	assert_false(b.oom);
 	assert_int_equal(cordon_json_parse(&d, b.s, b.len, CORDON_JSON_OBJECT, NULL), 0);
@@ -88,7 +102,7 @@ static void the_json_shape_holds_every_key(void **state)
 	cordon_json_free(&d);
 	cordon_sb_free(&b);
 	cordon_report_text(&r, &b);
-	assert_non_null(strstr(b.s, "would be missing:  Landlock signal"));
+	assert_non_null(strstr(b.s, "would be missing:    Landlock signal"));
 	assert_non_null(strstr(b.s, "note: already inside a sandbox"));
 	cordon_sb_free(&b);
 }

@@ -114,6 +114,9 @@ static void control_character_and_empty_name_are_not_allowed(void **state)
 	assert_int_equal(px_socks5_request(r1, sizeof(r1), &req, &used), -EINVAL);
 	assert_int_equal(req.rep, PX_SOCKS5_NOT_ALLOWED);
 	assert_int_equal(px_socks5_request(r2, sizeof(r2), &req, &used), -EINVAL);
+	assert_int_equal(req.port, 80); /* the port asked for, for the log */
+	assert_int_equal(px_socks5_request(r1, sizeof(r1), &req, &used), -EINVAL);
+	assert_int_equal(req.port, 80);
 }
 
 static void bind_and_udp_associate_are_unsupported(void **state)

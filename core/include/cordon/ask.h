@@ -10,9 +10,14 @@
 
 /* Largest message either way, bytes. Messages are text, one per SEQPACKET record:
  *   session → serve: "hello ID LOGPATH"        once, after connecting
+ *   session → serve: "caller PID"              once, after hello: the process that started the
+ *                                              session (`cordon run` of a serve run, `cordon shell`)
  *   session → serve: "ask TOKEN HOST PORT"     HOST canonical (hostpat.h), TOKEN decimal
+ *   session → serve: "bye"                     the session ends as it should (its caller is done)
  *   serve → session: "answer TOKEN once|session|deny"
- * A closed connection denies every open question (fail closed). */
+ * A closed connection denies every open question (fail closed). One closed without "bye" means
+ * the session process died: its confined processes lost the network, and serve tells its client
+ * (notification session/died). */
 #define CORDON_ASK_MAX 4608
 
 #endif

@@ -19,6 +19,7 @@ struct cordon_control_ctx {
 	const char *session_id;
 	const char *log_path;
 	int locked;                   /* lockPolicy: loosening verbs only file a request */
+	size_t proxy_max_conns;       /* connections the proxy holds at once (proxy.h), 0: unknown */
 	/* Kept by control.c; zero-initialise the struct. */
 	char layers[1024];            /* the confined side's layer report (JSON), set by "layers" */
 	char pending[16][256];        /* hosts requested while locked, waiting for `cordon approve` */
@@ -27,7 +28,8 @@ struct cordon_control_ctx {
 
 /* cordon_control_handle: session side. Handle one request (req, len bytes, not NUL-terminated)
  * and return a malloc'd NUL-terminated reply in *reply ("ok ..." / "err ..."). Verbs:
- * "allow-host H...", "deny-host H...", "hosts" (JSON), "policy" (JSON), "status" (JSON),
+ * "allow-host H...", "deny-host H...", "hosts" (JSON), "policy" (JSON), "status" (JSON: session,
+ * session_pid, locked, log, layers, pending, proxy_max_connections),
  * "log" (the log's tail, JSON lines), "log FROM" ("NEXT\n" then the complete JSON lines from
  * byte FROM on, at most about CORDON_CONTROL_MAX bytes; ask again from NEXT: `log -f`).
  * Returns 0 (a reply was made, even an "err" one) or -ENOMEM. */
@@ -54,8 +56,8 @@ int cordon_control_approval_path(const char *id, char *buf, size_t len);
 
 /* cordon_control_approval_listen: session side. Create the directory (0700, owned by the caller,
  * not a symlink) and a listening socket for session id; *fd is non-blocking and CLOEXEC. The
- * caller watches it (cordon_proxy_watch) and calls cordon_control_approval_serve on EPOLLIN, and
- * unlinks the path at the end. Returns 0 or a negative errno. */
+ * caller watches it (on the session's loop) and calls cordon_control_approval_serve on EPOLLIN,
+ * and unlinks the path at the end. Returns 0 or a negative errno. */
 int cordon_control_approval_listen(const char *id, int *fd, struct cordon_error *e);
 
 /* cordon_control_approval_serve: session side. Accept one connection on listen_fd, refuse it

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cordon/error.h"
+#include "cordon/git_policy.h"
 
 /* One allowlist/denylist entry, as parsed by cordon_host_rule_parse (hostpat.h). */
 struct cordon_host_rule {
@@ -27,6 +28,13 @@ struct cordon_path_list {
 	char **v; /* absolute, normalised ("~" expanded, relative resolved against the current dir,
 	             no "." / ".." / duplicate slashes, no trailing slash); not resolved through symlinks */
 	size_t n;
+};
+
+#define CORDON_PORTS_MAX 32
+
+/* A forward from host loopback port host_port into the sandbox's port (ports.h). */
+struct cordon_port_map {
+	uint16_t port, host_port;
 };
 
 struct cordon_policy {
@@ -50,6 +58,15 @@ struct cordon_policy {
 	bool lock_policy; /* lockPolicy / --lock: loosening verbs only request approval */
 	bool private_tmp; /* privateTmp (default true): tmpfs on /tmp */
 	bool strict;      /* strict / --strict: a missing layer is a refusal, not a warning */
+
+	/* Dev servers (ports.h): TCP ports a confined process may bind besides what
+	 * allowLocalBinding allows (--allow-bind, network.allowBind), and forwards from the host's
+	 * 127.0.0.1 into the sandbox (--expose, network.expose). */
+	uint16_t allow_bind[CORDON_PORTS_MAX];
+	size_t n_allow_bind;
+	struct cordon_port_map expose[CORDON_PORTS_MAX];
+	size_t n_expose;
+	struct cordon_git_policy git; /* git.*: credentials outside, push policy (git_policy.h) */
 
 	/* where it came from (not a config key) */
 	char *repo_config; /* the repository's .cordon.json applied (cordon_policy_build) or NULL */
@@ -85,17 +102,35 @@ int cordon_policy_remove_host(struct cordon_host_list *l, const char *pattern, s
 int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r,
 			  const char *rfile, struct cordon_error *e);
 
-/* cordon_policy_finish: add cwd (absolute) to allow_write and validate the whole policy
+/* cordon_policy_finish: add cwd (absolute) to allow_write (and what a git worktree there needs,
+ * cordon_policy_add_git_admin) and validate the whole policy
  * (e.g. no writable tree equal to "/"). Returns 0 or -EINVAL with e->msg set. */
 int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon_error *e);
+
+/* cordon_policy_add_git_admin: when the ".git" git finds from cwd upwards is a file (a linked
+ * worktree, a submodule checkout) naming a git directory outside the writable trees, add what
+ * committing there writes: a worktree's administrative directory and its common directory's
+ * objects, refs and logs, or a submodule's git directory (their hooks and config stay read-only
+ * inside, mounts_git.c). Reads the file system; nothing found is not an error. Called by
+ * cordon_policy_finish. Returns 0 or -ENOMEM. */
+int cordon_policy_add_git_admin(struct cordon_policy *p, const char *cwd, struct cordon_error *e);
 
 /* cordon_policy_to_json: write the policy as JSON (the keys of the config file) to a malloc'd
  * NUL-terminated string in *out. Returns 0 or -ENOMEM. */
 int cordon_policy_to_json(const struct cordon_policy *p, char **out, struct cordon_error *e);
 
 /* cordon_policy_to_text: the summary `cordon policy` and `sandbox policy` print (one "title:
- * value" line per key under network:, filesystem:, session:) as a malloc'd string in *out.
- * Returns 0 or -ENOMEM. */
-int cordon_policy_to_text(const struct cordon_policy *p, char **out, struct cordon_error *e);
+ * value" line per key under network:, filesystem:, git (credentials stay outside):, session:) as
+ * a malloc'd string in *out. preview is cordon_mounts_preview's lines (mounts.h), shown as
+ * "protected inside:" (the names of one kind in one directory on one line; "" shows none), or NULL
+ * where it cannot be made (inside a sandbox), which the line then says. Returns 0 or -ENOMEM. */
+int cordon_policy_to_text(const struct cordon_policy *p, const char *preview, char **out,
+			  struct cordon_error *e);
+
+/* cordon_policy_to_json_protected: cordon_policy_to_json with one more key at the end,
+ * "protected": preview's lines (as for cordon_policy_to_text; NULL or "" gives []) as an array of
+ * {"kind", "path"}. Returns 0 or -ENOMEM, *out malloc'd (NULL on error). */
+int cordon_policy_to_json_protected(const struct cordon_policy *p, const char *preview, char **out,
+				    struct cordon_error *e);
 
 #endif

@@ -36,7 +36,11 @@ struct cordon_run_opts {
  * Returns the command's exit status (0..255; 128+N when it was killed by signal N; 127 when it was
  * not found and 126 when it could not be executed, with e->msg saying why as env(1) does), or a
  * negative errno with e->msg naming the step when the sandbox could not be set up (the adapter
- * exits 125). The calling process is then confined itself: it should only report and exit. */
+ * exits 125). The calling process is then confined itself: it should only report and exit.
+ * When the session process dies while the command runs (the control channel hangs up), the
+ * command and its PID namespace are killed at once and cordon_run returns -ECONNRESET with
+ * e->msg "the session process died; the network was cut" (the adapter exits 125); a command that
+ * had already ended keeps its status. */
 int cordon_run(const struct cordon_run_opts *o, struct cordon_error *e);
 
 #endif

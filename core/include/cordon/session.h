@@ -6,6 +6,7 @@
 #ifndef CORDON_SESSION_H
 #define CORDON_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -19,7 +20,13 @@ struct cordon_session_info {
 	pid_t pid;	    /* the session process */
 	uint16_t http_port; /* HTTP proxy (CONNECT + absolute-form) on 127.0.0.1 inside the netns */
 	uint16_t socks_port; /* SOCKS5 proxy on 127.0.0.1 inside the netns */
+	uint16_t git_port;   /* git endpoint on 127.0.0.1 inside the netns (git_relay.h), 0: none */
 	char log_path[4096]; /* violation log (JSON lines), written by the session process */
+	char notes[512];     /* notices for the person at start ("; "-separated), or "" */
+	bool ssh_agent_allowed; /* $SSH_AUTH_SOCK is a socket network.allowUnixSockets lists */
+	bool capture;	     /* transparent capture in force (every TCP connection and DNS query
+				of the sandbox reaches the proxy and its DNS stub) */
+	char capture_why[256]; /* when not: why ("" when it was not tried) */
 };
 
 /* cordon_session_start: start the session process for policy p (already finished with
@@ -40,26 +47,12 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
  * must treat itself as half-confined. Returns 0 or a negative errno with e->msg set. */
 int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon_error *e);
 
-/* cordon_session_hand_listener: pass the seccomp user-notification listener fd (seccomp_notify_fd)
- * to the session's guard worker over the control channel; the caller should close its copy.
- * Returns 0 or a negative errno. */
-int cordon_session_hand_listener(struct cordon_session *s, int listener, struct cordon_error *e);
-
 /* cordon_session_follow_caller: ask the session process to end when the process that started it
  * (the caller of cordon_session_start) exits, instead of when the control channel hangs up. For a
  * shell confined in place, whose close-on-exec control fd goes away when it execs its last
  * command (`bash -c '...; make'`) while that command still needs the proxy and the guard.
  * Returns 0 or a negative errno with e->msg set. */
 int cordon_session_follow_caller(struct cordon_session *s, struct cordon_error *e);
-
-/* cordon_session_set_guard_ns: the caller confines itself in a mount and PID namespace of its
- * own below the session's (cordon run: fresh /proc). mnt_ns and pid_ns are fds of
- * /proc/self/ns/{mnt,pid} of that process (ownership passes to s). The next
- * cordon_session_hand_listener sends them with the listener, and the guard worker serves it from
- * a child in those namespaces, so the pids of seccomp notifications and /proc agree and the
- * target's root is the worker's (guard.h). Returns 0 or -EINVAL. */
-int cordon_session_set_guard_ns(struct cordon_session *s, int mnt_ns, int pid_ns,
-				struct cordon_error *e);
 
 /* cordon_session_info: the session's id, pid, proxy ports and log path. */
 const struct cordon_session_info *cordon_session_get_info(const struct cordon_session *s);

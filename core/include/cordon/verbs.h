@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct cordon_notices;
+
 /* What a shell adapter lends the verbs. Every callback is required unless marked optional.
  * Text passed to out/err is complete lines ending in '\n'. */
 struct cordon_shell {
@@ -38,7 +40,27 @@ struct cordon_shell {
 	 * leaves the state as it found it, so the shell goes on to handle the signal (back to the
 	 * prompt). Without it a waiting verb ends only when the session does. */
 	int (*interrupted)(void *arg);
+	/* Optional: is the shell interactive (bash: interactive_shell, zsh: the INTERACTIVE
+	 * option)? Without it the shell counts as interactive. */
+	int (*interactive)(void *arg);
+
+	/* Optional, for the prompt notices (notices.h): their state, which the adapter owns
+	 * (static storage, zeroed); without it there are no notices. */
+	struct cordon_notices *notices;
+	/* Optional: make the shell run `sandbox notices` before each prompt, after the person's own
+	 * prompt hooks (bash: the last element of the PROMPT_COMMAND array; zsh: a pre-prompt
+	 * function of the module, which runs after precmd and precmd_functions). Called by `sandbox
+	 * on`, `sandbox notify on` and each `sandbox notices`, so it must be idempotent and put the
+	 * hook back at the end when the person's hooks come after it. Returns 0 or -errno. */
+	int (*prompt_hook)(void *arg);
+	/* Optional: the last command line in the shell's history into buf (len bytes), its history
+	 * number in *number and the exit status the shell holds ($?) in *status, as seen from a
+	 * prompt hook. Returns 0, or -ENOENT when the shell keeps no history. */
+	int (*last_command)(void *arg, char *buf, size_t len, long *number, int *status);
 };
+
+/* The string a prompt hook runs (bash's PROMPT_COMMAND element). */
+#define CORDON_NOTICES_HOOK "sandbox notices"
 
 /* Exit statuses of cordon_verbs_main, as a shell builtin returns them. */
 enum {
@@ -47,6 +69,9 @@ enum {
 	CORDON_VERB_USAGE = 2, /* bad verb or option: usage printed on err */
 	CORDON_VERB_INTERRUPTED = 130, /* a waiting verb (`log -f`) stopped by interrupted():
 					* 128 + SIGINT, what a shell reports for `tail -f` */
+	CORDON_VERB_EXIT = 125, /* `sandbox on` could not confine a non-interactive shell: the
+				 * adapter ends the shell with this status, so a script does not go
+				 * on unconfined (`sandbox on --no-exit` returns 1 instead) */
 };
 
 /* The variable a prompt can include ("[cordon] " once `sandbox on` succeeded). */

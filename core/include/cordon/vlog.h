@@ -14,7 +14,9 @@
 /* One violation. Line format (keys in this order):
  * {"time":"2026-01-31T12:00:00Z","host":"evil.test","port":443,"pid":0,"reason":"...","proto":"connect"}
  * time is UTC (RFC 3339); pid is the client process when known, else 0; proto is "connect"
- * (HTTP CONNECT), "http" (absolute-form) or "socks5".
+ * (HTTP CONNECT), "http" (absolute-form), "socks5", "tcp" (a connection the transparent capture
+ * took, capture_int.h) or "dns" (a name looked up at the sandbox's DNS stub that the policy
+ * refuses on every port; port 0, pid 0: no connection was made).
  * pid: a process holding the client end of the refused TCP connection (the lowest pid when
  * several do), found by the session process through /proc on the refusal. It is expressed in the
  * session process's PID namespace: that of the shell that ran `sandbox on` (which has no PID

@@ -18,6 +18,7 @@ M.defaults = {
   run_output = 'quickfix', -- :SandboxRun output: 'quickfix' or 'buffer' (:SandboxRun! swaps them)
   open_quickfix = true, -- :copen after :SandboxRun when it produced output
   terminal_open = 'botright new', -- how :SandboxTerminal opens its window
+  terminal_insert = true, -- :SandboxTerminal starts in Terminal-mode, ready for typing
   ask = true, -- answer network/ask with vim.ui.select; false: unlisted hosts are denied
   ask_timeout = nil, -- seconds the server waits for an answer (nil: the helper's default, 30)
   set_shell = false, -- also set 'shell' to "cordon sh" so :! and system() run confined
@@ -28,6 +29,7 @@ M.client = nil
 M.runs = {} -- request id -> run state
 M.last_run = nil -- the last finished :SandboxRun: {cmd, status, lines}
 M.server_log = {} -- stderr lines of cordon serve
+M.sessions_died = {} -- session/died notifications: {session, pid, id?, message}
 
 function M.setup(opts)
   M.config = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
@@ -139,6 +141,13 @@ local function on_notification(method, params)
     return
   end
   local run = M.runs[params.id]
+  if method == 'session/died' then
+    -- A session process ended without saying so: its confined processes lost the network.
+    table.insert(M.sessions_died, params)
+    local what = run and (':SandboxRun ' .. run.cmd) or ('session ' .. tostring(params.session))
+    notify(what .. ': ' .. tostring(params.message or 'the session process died'), vim.log.levels.ERROR)
+    return
+  end
   if not run then
     return
   end
@@ -230,6 +239,9 @@ function M.terminal(o)
   end
   vim.b.cordon_confined = true
   vim.b.cordon_job = job
+  if M.config.terminal_insert then
+    vim.cmd('startinsert') -- in a terminal buffer: Terminal-mode (:help Terminal-mode)
+  end
   return job
 end
 
@@ -326,6 +338,7 @@ function M.status()
       ('cordon %s, session policy %s'):format(r.version or '?', r.started and 'set' or 'default'),
       ('runs: %d, sessions: %d, network/ask: %s'):format(#(r.runs or {}), #(r.sessions or {}),
         r.networkAsk and 'on' or 'off'),
+      ('proxy: up to %s connections at once per session'):format(tostring(r.proxyMaxConnections or '?')),
       ('kernel %s: userns %s, Landlock ABI %s, seccomp %s'):format(k.release or '?', tostring(k.userns),
         tostring(k.landlock_abi), tostring(k.seccomp)),
     })

@@ -127,6 +127,7 @@ class ServeClient extends EventEmitter {
     const res = { stdout: '', stderr: '', status: null };
     const p = this.request('run', { argv, ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}) });
     this.runs.set(p.id, {
+      argv,
       onOutput: (stream, data) => {
         if (stream === 'stderr') res.stderr += data;
         else res.stdout += data;

@@ -1,9 +1,11 @@
 // src/extension.js — the VS Code face of cordon: a "Sandboxed shell (cordon)" terminal profile
-// (`cordon shell`), commands, a status-bar item, and network/ask questions from `cordon serve`.
+// (`cordon shell`), the "cordon" task type (src/tasks.js), commands, a status-bar item, and
+// network/ask questions from `cordon serve`.
 'use strict';
 
 const vscode = require('vscode');
 const { ServeClient } = require('./client');
+const { CordonTaskProvider, TASK_TYPE } = require('./tasks');
 
 const PROFILE_ID = 'cordon.sandboxedShell';
 const ASK_CHOICES = [
@@ -31,6 +33,7 @@ class Cordon {
     this.sessionHosts = []; // allowed for this window's session (network/ask, cordon.allowHost)
     this.client = null;
     this.askSocket = null;
+    this.sessionsDied = []; // session/died notifications, in order
     this.output = vscode.window.createOutputChannel('cordon');
     this.status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
     this.status.command = 'cordon.status';
@@ -44,7 +47,26 @@ class Cordon {
     return f && f.length ? f[0].uri.fsPath : process.cwd();
   }
 
-  /** The policy as flags of `cordon shell`. */
+  helperPath() {
+    return settings().helperPath;
+  }
+
+  /**
+   * askEnv(): the environment that makes a confined process's unlisted hosts asked through this
+   * window's `cordon serve` (started on first use); {} when it cannot be started.
+   */
+  async askEnv() {
+    const env = {};
+    try {
+      await this.serve();
+      if (this.askSocket) env.CORDON_ASK_SOCKET = this.askSocket;
+    } catch (e) {
+      this.output.appendLine(`cordon serve unavailable, confined commands will not ask: ${e.message}`);
+    }
+    return env;
+  }
+
+  /** The policy as flags of `cordon shell` and `cordon sh`. */
   policyFlags() {
     const s = settings();
     const f = [];
@@ -76,6 +98,9 @@ class Cordon {
       this.output.appendLine(`cordon serve exited (${sig || code})`);
       this.setStatus('$(shield) cordon (stopped)');
     });
+    c.on('notification', (method, params) => {
+      if (method === 'session/died') this.sessionDied(params || {});
+    });
     c.onRequest = (method, params) => {
       if (method === 'network/ask') return this.ask(params);
       throw Object.assign(new Error(`method not found: ${method}`), { code: -32601 });
@@ -98,6 +123,20 @@ class Cordon {
     if (tooltip) this.status.tooltip = tooltip;
   }
 
+  /**
+   * session/died {session, pid, id?, message}: a session process ended without saying so, so
+   * the confined processes of that run or terminal have no network any more. Shown as an error.
+   */
+  sessionDied(params) {
+    const run = params.id !== undefined && this.client && this.client.runs.get(params.id);
+    const what = run ? `the run of ${run.argv.join(' ')}` : `session ${params.session}`;
+    const msg = `cordon: ${what}: ${params.message || 'the session process died'}`;
+    this.sessionsDied.push(params);
+    this.output.appendLine(msg);
+    this.setStatus('$(shield) cordon (a session died)', msg);
+    vscode.window.showErrorMessage(msg);
+  }
+
   /** network/ask {host, port} → a notification with three buttons; dismissed means deny. */
   async ask(params) {
     const what = `${params.host}:${params.port}`;
@@ -115,13 +154,7 @@ class Cordon {
   /** The terminal profile: `cordon shell` with the policy flags; network/ask through serve. */
   async terminalProfile() {
     const s = settings();
-    const env = {};
-    try {
-      await this.serve();
-      if (this.askSocket) env.CORDON_ASK_SOCKET = this.askSocket;
-    } catch (e) {
-      this.output.appendLine(`cordon serve unavailable, the terminal will not ask: ${e.message}`);
-    }
+    const env = await this.askEnv();
     return new vscode.TerminalProfile({
       name: 'Sandboxed shell (cordon)',
       shellPath: s.helperPath,
@@ -136,7 +169,8 @@ class Cordon {
     const c = await this.serve();
     const r = await c.request('status');
     const k = r.kernel || {};
-    const msg = `cordon ${r.version}: ${r.runs.length} running, network/ask ${r.networkAsk ? 'on' : 'off'}; ` +
+    const msg = `cordon ${r.version}: ${r.runs.length} running, network/ask ${r.networkAsk ? 'on' : 'off'}, ` +
+      `proxy up to ${r.proxyMaxConnections} connections per session; ` +
       `kernel ${k.release}: user namespaces ${k.userns ? 'yes' : 'no'}, Landlock ABI ${k.landlock_abi}, seccomp ${k.seccomp ? 'yes' : 'no'}`;
     vscode.window.showInformationMessage(msg);
     return r;
@@ -202,6 +236,7 @@ function activate(context) {
     vscode.window.registerTerminalProfileProvider(PROFILE_ID, {
       provideTerminalProfile: () => cordon.terminalProfile(),
     }),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new CordonTaskProvider(cordon)),
     vscode.commands.registerCommand('cordon.status', wrap(() => cordon.cmdStatus())),
     vscode.commands.registerCommand('cordon.hosts', wrap(() => cordon.cmdHosts())),
     vscode.commands.registerCommand('cordon.allowHost', wrap((h) => cordon.cmdAllowHost(h))),

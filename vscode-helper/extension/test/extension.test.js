@@ -77,6 +77,19 @@ test('manifest: terminal profile, commands, machine-scoped helperPath, Workspace
   assert.strictEqual(manifest.engines.vscode, '^' + manifest.devDependencies['@types/vscode']);
 });
 
+test('manifest: activation on the commands, the terminal profile and the task type only; an icon; the task type', () => {
+  const ev = manifest.activationEvents;
+  assert.ok(!ev.includes('*') && !ev.includes('onStartupFinished'), 'activated at every start-up: ' + ev);
+  for (const c of manifest.contributes.commands) assert.ok(ev.includes(`onCommand:${c.command}`), c.command);
+  assert.ok(ev.includes('onTerminalProfile:cordon.sandboxedShell'));
+  assert.ok(ev.includes('onTaskType:cordon'));
+  const png = fs.readFileSync(path.join(root, manifest.icon));
+  assert.strictEqual(png.subarray(1, 4).toString(), 'PNG');
+  assert.deepStrictEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 128], 'icon size');
+  const td = manifest.contributes.taskDefinitions.find((t) => t.type === 'cordon');
+  assert.deepStrictEqual(td.required, ['command']);
+});
+
 test('activation registers the profile provider, the commands and a status-bar item', () => {
   assert.ok(registered.profiles.has('cordon.sandboxedShell'));
   for (const c of ['cordon.status', 'cordon.hosts', 'cordon.allowHost', 'cordon.showLog']) assert.ok(registered.commands.has(c), c);
@@ -87,6 +100,8 @@ test('activation registers the profile provider, the commands and a status-bar i
 test('commands answer through the real helper', { skip: !haveHelper && `no helper at ${helper}`, timeout: 60000 }, async () => {
   const st = await vscode.commands.executeCommand('cordon.status');
   assert.ok(st && st.kernel && st.kernel.release, JSON.stringify(st));
+  assert.ok(st.proxyMaxConnections > 0, JSON.stringify(st));
+  assert.match(vscode._stub.shown.info.at(-1), /proxy up to \d+ connections per session/);
   const hosts = await vscode.commands.executeCommand('cordon.hosts');
   assert.deepStrictEqual(hosts.allow, ['127.0.0.2']);
   const log = await vscode.commands.executeCommand('cordon.showLog');
@@ -118,6 +133,46 @@ test('the terminal profile runs `cordon shell`, confined: /etc refused, the work
   assert.match(r.stdout, /ok=0/, r.stdout + r.stderr);
   assert.ok(fs.existsSync(path.join(work, 'ok-vscode')));
   assert.match(r.stdout, /prompt=\[cordon\]/);
+});
+
+test('the cordon task type: detected make and npm tasks, and a tasks.json task run through cordon sh -c, confined', { skip: !haveHelper && `no helper at ${helper}`, timeout: 60000 }, async () => {
+  const provider = registered.taskProviders.get('cordon');
+  assert.ok(provider, 'no task provider for type cordon');
+  fs.writeFileSync(path.join(work, 'Makefile'), 'all:\n\ttrue\n');
+  fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ scripts: { test: 'true', lint: 'true' } }));
+  const found = await provider.provideTasks();
+  assert.deepStrictEqual(found.map((t) => t.name).sort(), ['make', 'npm run lint', 'npm run test']);
+  for (const t of found) {
+    assert.strictEqual(t.execution.process, helper);
+    assert.deepStrictEqual(t.execution.args.slice(-2), ['-c', t.definition.command]);
+  }
+  fs.rmSync(path.join(work, 'Makefile'));
+  fs.rmSync(path.join(work, 'package.json'));
+
+  // What a tasks.json entry {"type": "cordon", "command": ...} becomes, without any shell settings.
+  const command = 'touch /etc/x-cordon-task; echo "etc=$?"; touch ./ok-task; echo "ok=$?"; echo "rt=$SANDBOX_RUNTIME"';
+  const folder = vscode.workspace.workspaceFolders[0];
+  const t = await provider.resolveTask(new vscode.Task({ type: 'cordon', command }, folder, 'build', 'Workspace'));
+  assert.ok(t, 'the task was not resolved');
+  assert.deepStrictEqual(t.definition, { type: 'cordon', command }, 'resolveTask changed the definition');
+  const e = t.execution;
+  assert.strictEqual(e.process, helper);
+  assert.strictEqual(e.args[0], 'sh');
+  assert.ok(e.args.includes('--allow-host'), 'the policy flags of the settings: ' + e.args);
+  assert.deepStrictEqual(e.args.slice(-2), ['-c', command]);
+  assert.strictEqual(e.options.cwd, work);
+  assert.strictEqual(e.options.env.CORDON_ASK_SOCKET, cordon.askSocket);
+  // Run it as VS Code would.
+  const r = spawnSync(e.process, e.args, { cwd: e.options.cwd, env: { ...process.env, ...e.options.env }, encoding: 'utf8', timeout: 50000 });
+  assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /etc=1/, r.stdout + r.stderr);
+  assert.ok(!fs.existsSync('/etc/x-cordon-task'));
+  assert.match(r.stdout, /ok=0/, r.stdout + r.stderr);
+  assert.ok(fs.existsSync(path.join(work, 'ok-task')));
+  assert.match(r.stdout, /rt=1/);
+  // The control: a task of another type, or without a command, is not this provider's.
+  assert.strictEqual(await provider.resolveTask(new vscode.Task({ type: 'shell', command: 'make' }, folder, 'x', 'Workspace')), undefined);
+  assert.strictEqual(await provider.resolveTask(new vscode.Task({ type: 'cordon' }, folder, 'x', 'Workspace')), undefined);
 });
 
 test('network/ask: allow once lets the request through, deny refuses it, allow for session sticks', {
@@ -180,4 +235,41 @@ test('network/ask unanswered within the timeout means deny', {
   assert.match(r.stderr, /403/);
   assert.ok(Date.now() - t0 < 25000, 'the timeout was not applied');
   c.stop();
+});
+
+// The session helper of the bats suites: finds the session process of serve's running run.
+const sessionPidScript = process.env.CORDON_TESTS
+  ? path.join(process.env.CORDON_TESTS, 'bats', 'session_pid.bash')
+  : path.join(root, '..', '..', 'tests', 'bats', 'session_pid.bash');
+
+test('when a run\'s session process dies, the extension shows that the network was cut', {
+  skip: (!haveHelper && `no helper at ${helper}`) || (!fs.existsSync(sessionPidScript) && `no ${sessionPidScript}`),
+  timeout: 60000,
+}, async () => {
+  const client = await cordon.serve();
+  const died = 'the session process died; the network was cut';
+  // control: a run that ends by itself brings no such notice
+  let r = await client.run(['true'], { cwd: work });
+  assert.strictEqual(r.status, 0);
+  assert.strictEqual(cordon.sessionsDied.length, 0);
+
+  let started;
+  const isStarted = new Promise((ok) => { started = ok; });
+  const running = client.run(['sh', '-c', 'echo started; exec sleep 3149'], {
+    cwd: work,
+    onOutput: (stream, data) => { if (data.includes('started')) started(); },
+  });
+  await isStarted;
+  const spid = Number(execFileSync('bash', ['-c', '. "$1" && serve_session_pid "$2"', '_',
+    sessionPidScript, String(client.proc.pid)], { encoding: 'utf8' }).trim());
+  assert.ok(spid > 0, 'no session process found');
+  process.kill(spid, 'SIGKILL');
+  r = await running;
+  assert.strictEqual(r.status, 125);
+  assert.match(r.stderr, new RegExp(`cordon: ${died}`));
+  assert.strictEqual(cordon.sessionsDied.length, 1);
+  assert.match(cordon.sessionsDied[0].session, /^[0-9a-f]{32}$/);
+  const shown = vscode._stub.shown.error.at(-1);
+  assert.ok(shown.includes(died) && shown.includes('sleep 3149'), shown);
+  assert.match(vscode.window.statusBarItems[0].text, /session died/);
 });

@@ -2,7 +2,7 @@
 // by the tests (VS Code itself cannot run here). Tests set `answers` to script the dialogs.
 'use strict';
 
-const registered = { commands: new Map(), profiles: new Map() };
+const registered = { commands: new Map(), profiles: new Map(), taskProviders: new Map() };
 const shown = { info: [], warning: [], error: [] };
 const answers = { warning: [], input: [] };
 const config = { cordon: {} };
@@ -29,6 +29,28 @@ class TerminalProfile {
 }
 
 const StatusBarAlignment = { Left: 1, Right: 2 };
+const TaskScope = { Global: 1, Workspace: 2 };
+
+class ProcessExecution {
+  constructor(process, args, options) {
+    this.process = process;
+    this.args = args;
+    this.options = options;
+  }
+}
+
+class Task {
+  constructor(definition, scope, name, source, execution, problemMatchers) {
+    Object.assign(this, { definition, scope, name, source, execution, problemMatchers });
+  }
+}
+
+const tasks = {
+  registerTaskProvider(type, provider) {
+    registered.taskProviders.set(type, provider);
+    return new Disposable(() => registered.taskProviders.delete(type));
+  },
+};
 
 function item() {
   return { text: '', tooltip: '', command: undefined, visible: false, show() { this.visible = true; }, hide() { this.visible = false; }, dispose() {} };
@@ -98,6 +120,10 @@ module.exports = {
   ThemeIcon,
   TerminalProfile,
   StatusBarAlignment,
+  TaskScope,
+  ProcessExecution,
+  Task,
+  tasks,
   window,
   commands,
   workspace,
