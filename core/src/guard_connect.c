@@ -1,7 +1,9 @@
-/* guard_connect.c — connect(2) for a confined process when network.allowUnixSockets names sockets:
- * the worker takes the target's own socket (pidfd_getfd(2)) and connects it itself, to a pathname
- * unix socket only when that socket's inode is one the policy names, to anything else as the
- * target could (same Landlock domain, same network namespace).
+/* guard_connect.c — connect(2) and bind(2) for a confined process when network.allowUnixSockets
+ * names sockets: the worker takes the target's own socket (pidfd_getfd(2)) and connects it itself,
+ * to a pathname unix socket only when that socket's inode is one the policy names, to anything
+ * else as the target could (same Landlock domain, same network namespace); and binds it itself,
+ * a pathname unix socket only where the guard set lets a name be created (binding makes the name
+ * in the file system, as mknod(2) would).
  *
  * seccomp cannot read connect's address (it is in the caller's memory), and the caller could
  * change the address or swap the fd behind a check, so the check and the connect are the
@@ -214,4 +216,54 @@ int guard_connect(struct guard_call *c, struct guard_req *r)
 	if (nul)
 		plen = (size_t)(nul - sun->sun_path);
 	return connect_path(c, sock, sun, plen);
+}
+
+int guard_bind(struct guard_call *c, struct guard_req *r)
+{
+	int sock = take_socket(c, r->dfd[0]);
+	int domain, res;
+	socklen_t dl = sizeof(domain);
+
+	if (sock < 0)
+		return sock;
+	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
+		return -errno;
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)r->sockaddr;
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	if (domain != AF_UNIX || r->addrlen <= off || sun->sun_path[0] == '\0') {
+		/* an address of another family (Landlock's TCP bind rule holds the worker as it
+		 * holds the target), an unnamed or an abstract unix address: nothing in the file
+		 * system, as the target would bind it */
+		res = bind(sock, (const struct sockaddr *)r->sockaddr, r->addrlen);
+		return guard_reply(c, res < 0 ? errno : 0, 0) < 0 ? -ESRCH : 1;
+	}
+	if (r->addrlen > sizeof(struct sockaddr_un) || sun->sun_family != AF_UNIX)
+		return -EINVAL; /* unix(7) */
+	size_t plen = r->addrlen - off;
+	const char *nul = memchr(sun->sun_path, '\0', plen);
+	if (nul)
+		plen = (size_t)(nul - sun->sun_path);
+	char path[sizeof(sun->sun_path) + 1];
+	memcpy(path, sun->sun_path, plen);
+	path[plen] = '\0';
+	struct guard_path p;
+	int e = guard_resolve(c, AT_FDCWD, path, &p);
+	if (e < 0)
+		return e;
+	if (guard_denied(c, &p, ROLE_CREATE))
+		return -EACCES;
+	/* The name is made in the directory that was checked, through its fd's magic link; bind
+	 * never follows a link at the final name (EADDRINUSE when anything is there). */
+	struct sockaddr_un at = {.sun_family = AF_UNIX};
+	int n = snprintf(at.sun_path, sizeof(at.sun_path), "/proc/self/fd/%d/%.*s", p.parent,
+			 (int)p.namelen, p.name);
+	if (n < 0 || (size_t)n >= sizeof(at.sun_path))
+		return -ENAMETOOLONG;
+	guard_use_umask(c);
+	res = bind(sock, (const struct sockaddr *)&at,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1));
+	int err = res < 0 ? errno : 0;
+	if (guard_reply(c, err, 0) < 0 && res == 0)
+		unlinkat(p.parent, p.name, 0); /* the target is gone: take the name back */
+	return 1;
 }

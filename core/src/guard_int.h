@@ -76,6 +76,7 @@ enum guard_op {
 	GOP_UNLINK,
 	GOP_CHMOD,
 	GOP_CONNECT,
+	GOP_BIND,
 	GOP_XATTR
 };
 
@@ -95,7 +96,7 @@ struct guard_req {
 	bool by_fd;		/* fchmod(2): the object is dfd[0] itself, no path */
 	mode_t mode;
 	unsigned int dev; /* mknod: the raw 32-bit device number (new_decode_dev) */
-	unsigned char sockaddr[128]; /* connect: the address, copied once */
+	unsigned char sockaddr[128]; /* connect, bind: the address, copied once */
 	unsigned int addrlen;
 	/* setxattr and removexattr families: the name in path[1], the value (NULL: remove) */
 	unsigned char *xvalue;
@@ -124,6 +125,12 @@ int guard_reply(struct guard_call *c, int err, int64_t val);
 /* guard_connect (guard_connect.c): connect(2) for the target, on its own socket: a pathname unix
  * socket only when the guard set allows that socket. Returns 1 when replied, else -errno. */
 int guard_connect(struct guard_call *c, struct guard_req *r);
+/* guard_bind (guard_connect.c): bind(2) for the target, on its own socket: a pathname unix socket
+ * only where the guard set lets the name be created (ROLE_CREATE). Returns 1 when replied, else
+ * -errno. */
+int guard_bind(struct guard_call *c, struct guard_req *r);
+/* guard_use_umask (guard_ops.c): the target's umask for the worker's next creating call. */
+void guard_use_umask(struct guard_call *c);
 
 /* guard_xattr (guard_ops.c): setxattr(2)/removexattr(2) and their l* and f* variants for the
  * target, refusing POSIX ACLs on an entry the guard set names. Returns 1 when replied, else -errno. */

@@ -594,6 +594,11 @@ static void set_umask(struct guard_call *c)
 	}
 }
 
+void guard_use_umask(struct guard_call *c)
+{
+	set_umask(c);
+}
+
 /* inject: install fd in the target and complete its call with the new number, atomically
  * (SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). The target's RLIMIT_NOFILE applies. */
 static int inject(struct guard_call *c, int fd, unsigned int oflags)
@@ -1113,6 +1118,9 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		break;
 	case GOP_CONNECT:
 		e = guard_connect(c, r);
+		break;
+	case GOP_BIND:
+		e = guard_bind(c, r);
 		break;
 	case GOP_XATTR:
 		e = guard_xattr(c, r);

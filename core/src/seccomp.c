@@ -81,13 +81,15 @@ static const struct rule rules[] = {
 	RULE("ioctl", EPERM, 1, LOW32, TIOCLINUX, ALWAYS),
 
 	/* Unix sockets reach command servers and agents on read-only mounts (ATTACKS.md 3, 19);
-	 * socketpair(2) stays allowed. Seccomp cannot see connect's path, so an allowlist entry
-	 * opens socket(AF_UNIX) as a whole and the mount layer decides which paths exist. */
+	 * socketpair(2) stays allowed. Seccomp cannot see connect's path: without allowUnixSockets
+	 * no unix socket is made at all. */
 	RULE("socket", EPERM, 0, LOW32, AF_UNIX, NO_UNIX),
 	/* With allowUnixSockets the guard performs every connect(2) itself, to a unix socket only
-	 * when its inode is one the list names (guard_connect.c); datagram unix sockets are refused
-	 * below, since sendto(2) names its peer in memory no filter can read. */
+	 * when its inode is one the list names, and every bind(2), making a socket's name only
+	 * where a name may be created (guard_connect.c); datagram unix sockets are refused below,
+	 * since sendto(2) names its peer in memory no filter can read. */
 	RULE("connect", NOTIFY, NO_ARG, 0, 0, UNIX_LISTENER),
+	RULE("bind", NOTIFY, NO_ARG, 0, 0, UNIX_LISTENER),
 	/* Raw frames and host-VM sockets bypass the network namespace's proxy (ATTACKS.md 27).
 	 * AF_NETLINK stays: NETLINK_ROUTE inside the sandbox's netns only sees its own lo, and
 	 * getaddrinfo(AI_ADDRCONFIG) uses it. */

@@ -176,6 +176,29 @@ print("long:", errno.errorcode.get(ctypes.get_errno(), "ok") if r < 0 else "conn
 	assert_output_has "long: EINVAL" greet-listed made
 }
 
+@test "bind(2) of a unix socket makes no name the guard keeps from being made (control: another name)" {
+	serve "$W/agent.sock" greet-listed
+	git_repo "$W"
+	printf '{"network":{"allowUnixSockets":["%s"]}}\n' "$W/agent.sock" >"$T/cfg.json"
+	CRUN_FLAGS=(--config "$T/cfg.json")
+	local bind='
+import errno, socket, sys
+for name in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.bind("\0" + name[1:] if name.startswith("@") else name); print(name, "bound")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+'
+	run crun_sh '"$1" -c "$2" HEAD .envrc .git/commondir sub/HEAD ok.sock @abstract-ok' "$PY" \
+		"$bind"
+	assert_output_has "HEAD EACCES" ".envrc EACCES" ".git/commondir EACCES" "ok.sock bound" \
+		"@abstract-ok bound"
+	[ ! -e "$W/HEAD" ] && [ ! -e "$W/.envrc" ] && [ ! -e "$W/.git/commondir" ] ||
+		fail "a guarded name was made: $(ls -a "$W" "$W/.git")"
+	[ -S "$W/ok.sock" ] || fail "control: ok.sock was not made"
+}
+
 @test "a datagram unix socket cannot send to a host socket (control: outside it can)" {
 	local recv='
 import socket, sys
