@@ -3,6 +3,7 @@
 #include "guard_int.h"
 #include "guard_log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -21,7 +22,6 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #define MAXSYMLINKS                                                                                \
 	40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
@@ -143,7 +143,8 @@ static bool name_matches(const struct cordon_guard_entry *en, const char *name, 
 	size_t n = strlen(en->name);
 	if (en->flags & CORDON_GUARD_PREFIX)
 		return len >= n && strncasecmp(en->name, name, n) == 0 &&
-		       !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+		       !(len == 1 && name[0] == '.') &&
+		       !(len == 2 && name[0] == '.' && name[1] == '.');
 	return n == len && strncasecmp(en->name, name, len) == 0;
 }
 
@@ -218,8 +219,9 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 			for (size_t i = 0; i < g->n && r == 0; i++) {
 				const struct cordon_guard_entry *en = &g->v[i];
 				struct stat s;
-				/* kept names (.git/objects) are written beneath; a prefix matches no
-				 * single name to look up (home's dot-entries are read-only mounts) */
+				/* kept names (.git/objects) are written beneath; a prefix matches
+				 * no single name to look up (home's dot-entries are read-only
+				 * mounts) */
 				if (en->flags &
 				    (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET))
 					continue;
@@ -265,11 +267,13 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_r
 		return false;
 	if (guard_fstat(c, p->parent, &st) < 0)
 		return true; /* fail closed */
-	const struct cordon_guard_entry *en = entry_of(g, &st, p->parent, p->name, p->namelen, role);
+	const struct cordon_guard_entry *en =
+	    entry_of(g, &st, p->parent, p->name, p->namelen, role);
 	if (en) {
 		guard_log_note(c, p);
 		if (!c->reason[0])
-			snprintf(c->reason, sizeof(c->reason), "%s", cordon_guard_why_text(en->why));
+			snprintf(c->reason, sizeof(c->reason), "%s",
+				 cordon_guard_why_text(en->why));
 		return true;
 	}
 	int b = beneath_guarded(g, p->parent, &st);
@@ -599,6 +603,11 @@ void guard_use_umask(struct guard_call *c)
 	set_umask(c);
 }
 
+bool guard_object_read_only(const struct cordon_guard_set *g, const struct stat *st)
+{
+	return object_read_only(g, st);
+}
+
 /* inject: install fd in the target and complete its call with the new number, atomically
  * (SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). The target's RLIMIT_NOFILE applies. */
 static int inject(struct guard_call *c, int fd, unsigned int oflags)
@@ -735,9 +744,9 @@ static int open_ctty(struct guard_call *c, unsigned int flags)
 	if (found < 0)
 		return -ENXIO;
 	snprintf(nm, sizeof(nm), "fd/%d", found);
-	fd = openat(c->procfd, nm,
-		    (int)((flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY |
-			  O_CLOEXEC));
+	fd = openat(
+	    c->procfd, nm,
+	    (int)((flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY | O_CLOEXEC));
 	if (fd < 0)
 		return -errno;
 	inject(c, fd, flags);
@@ -881,8 +890,8 @@ static int chmod_object(struct guard_call *c, int fd, const struct guard_path *p
 	if (S_ISLNK(st.st_mode))
 		return EOPNOTSUPP; /* fchmodat2(2) AT_SYMLINK_NOFOLLOW on a link */
 	/* No set-user-ID or set-group-ID program is made inside: one owned by root (a root
-	 * session's files are root's) would give root to whoever runs it outside later. A set-group-ID
-	 * directory only passes its group on. */
+	 * session's files are root's) would give root to whoever runs it outside later. A
+	 * set-group-ID directory only passes its group on. */
 	if ((mode & S_ISUID) || ((mode & S_ISGID) && !S_ISDIR(st.st_mode))) {
 		if (p)
 			guard_log_note(c, p);
@@ -993,11 +1002,11 @@ int guard_xattr(struct guard_call *c, struct guard_req *r)
 	}
 	/* on the object opened above, through its magic link */
 	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
-	int res = r->xsize == (size_t)-1
-		      ? (r->xnofollow ? lremovexattr(lk, r->path[1]) : removexattr(lk, r->path[1]))
-		      : (r->xnofollow
-			     ? lsetxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags)
-			     : setxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags));
+	int res =
+	    r->xsize == (size_t)-1
+		? (r->xnofollow ? lremovexattr(lk, r->path[1]) : removexattr(lk, r->path[1]))
+		: (r->xnofollow ? lsetxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags)
+				: setxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags));
 	guard_reply(c, res < 0 ? errno : 0, 0);
 	return 1;
 }
@@ -1105,8 +1114,7 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		if ((e = guard_resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
 		if (guard_denied(c, &p, ROLE_REMOVE) ||
-		    guard_denied(c, &q,
-				 (r->flags & RENAME_EXCHANGE) ? ROLE_REMOVE : ROLE_CREATE)) {
+		    guard_denied(c, &q, (r->flags & RENAME_EXCHANGE) ? ROLE_REMOVE : ROLE_CREATE)) {
 			e = -EACCES;
 			break;
 		}
@@ -1124,6 +1132,9 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		break;
 	case GOP_XATTR:
 		e = guard_xattr(c, r);
+		break;
+	case GOP_TRUNCATE:
+		e = guard_truncate(c, r);
 		break;
 	case GOP_UNLINK:
 		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {

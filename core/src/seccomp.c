@@ -201,6 +201,8 @@ static const struct rule rules[] = {
 	RULE("renameat2", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("unlink", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("unlinkat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	/* truncate(2) by name: a hard link in a writable tree reaches the inode of a pin */
+	RULE("truncate", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	/* chmod of a name the guard keeps (git's .git, objects, refs, HEAD) would make git stop
 	 * seeing the repository; fchmodat2 is added by number below. */
 	RULE("chmod", NOTIFY, NO_ARG, 0, 0, LISTENER),
@@ -291,11 +293,12 @@ static int add_unix_dgram_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 			continue;
 		for (size_t t = 0; t < 2; t++) {
 			int rc = seccomp_rule_add_exact(
-			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 2, SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, AF_UNIX),
+			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 2,
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, AF_UNIX),
 			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)types[t]));
 			if (rc < 0)
-				return cordon_error_set(e, -rc, "seccomp: rule for %s: %s", calls[i],
-							strerror(-rc));
+				return cordon_error_set(e, -rc, "seccomp: rule for %s: %s",
+							calls[i], strerror(-rc));
 		}
 	}
 	return 0;
@@ -356,16 +359,16 @@ static int build_filter(const struct cordon_policy *p, bool listener, scmp_filte
 		goto fail;
 	}
 	if (listener) {
-		/* by number: libseccomp 2.5 has no name for it, and an unrouted fchmodat2 would pass
-		 * the guard by */
+		/* by number: libseccomp 2.5 has no name for it, and an unrouted fchmodat2 would
+		 * pass the guard by */
 		int nr = seccomp_syscall_resolve_name("fchmodat2");
-		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY,
-					    nr > 0 ? nr : CORDON_NR_FCHMODAT2, 0);
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr > 0 ? nr : CORDON_NR_FCHMODAT2,
+					    0);
 		/* setxattrat and removexattrat (one number everywhere, as fchmodat2) */
 		for (int x = 0; rc == 0 && x < 2; x++)
-			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS),
-						    x ? CORDON_NR_REMOVEXATTRAT : CORDON_NR_SETXATTRAT,
-						    0);
+			rc = seccomp_rule_add_exact(
+			    ctx, SCMP_ACT_ERRNO(ENOSYS),
+			    x ? CORDON_NR_REMOVEXATTRAT : CORDON_NR_SETXATTRAT, 0);
 		if (rc < 0) {
 			cordon_error_set(e, -rc, "seccomp: rule for fchmodat2 or *xattrat: %s",
 					 strerror(-rc));

@@ -428,6 +428,27 @@ time.sleep(30)
 	[ "$output" = 0 ] || fail ".git/config written through the link"
 }
 
+@test "truncate(2) by name cannot empty a pinned file through a hard link (control: another file)" {
+	git_repo "$W"
+	ln "$W/.git/config" "$W/cfg-link"
+	printf 'plain\n' >"$W/plain"
+	ln "$W/plain" "$W/plain-link"
+	size=$(stat -c %s "$W/.git/config")
+	run crun_sh "$PY"' -c "
+import os
+for n in (\"cfg-link\", \".git/config\"):
+    try:
+        os.truncate(n, 0); print(\"truncated\", n)
+    except OSError as e:
+        print(n, os.strerror(e.errno))
+os.truncate(\"plain-link\", 2); print(\"control-ok\")
+"'
+	assert_output_lacks truncated
+	assert_output_has control-ok
+	[ "$(stat -c %s "$W/.git/config")" = "$size" ] || fail ".git/config was truncated"
+	[ "$(cat "$W/plain")" = pl ] || fail "the control was not truncated: $(cat "$W/plain")"
+}
+
 @test "no set-user-ID program can be made inside (control: an ordinary mode change)" {
 	cp /bin/true "$W/t"
 	run crun_sh 'chmod 4755 t; echo "rc=$?"; chmod g+s t; echo "rcg=$?"; chmod 0700 t && echo plain-ok
