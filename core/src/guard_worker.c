@@ -27,6 +27,7 @@
 
 #include "cordon/guard.h"
 #include "cordon/layers.h"
+#include "spawn_int.h"
 
 /* Where the worker keeps its three fds once everything else is closed. */
 enum { W_CHAN = 3, W_SET = 4, W_LOG = 5 };
@@ -103,37 +104,42 @@ __attribute__((noreturn)) static void worker_main(int chan, int set_fd, int log_
 	_exit(0);
 }
 
-int guard_worker_spawn(int set_fd, int log_fd, int *chan, struct cordon_error *e)
+struct worker_arg {
+	int chan, other, set_fd, log_fd;
+};
+
+static void worker_child(void *arg)
 {
-	int sv[2];
-	pid_t mid;
+	const struct worker_arg *a = arg;
+
+	close(a->other);
+	worker_main(a->chan, a->set_fd, a->log_fd);
+}
+
+int guard_worker_spawn(int set_fd, int log_fd, bool detach, int *chan, struct cordon_error *e)
+{
+	int sv[2], r = 0;
 
 	*chan = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cordon_error_set(e, errno, "guard worker: socketpair: %m");
-	/* Twice, so the worker is nobody's child here: a shell's waitpid(-1) must not reap it, and
-	 * under cordon run it becomes a child of the PID namespace's reaper. */
-	mid = fork();
-	if (mid < 0) {
-		int err = errno;
-		close(sv[0]);
-		close(sv[1]);
-		return cordon_error_set(e, err, "guard worker: fork: %s", strerror(err));
-	}
-	if (mid == 0) {
-		close(sv[0]);
+	struct worker_arg a = {.chan = sv[1], .other = sv[0], .set_fd = set_fd, .log_fd = log_fd};
+	if (detach) {
+		/* nobody's child: a shell's waitpid(-1) must not reap it (spawn_int.h) */
+		r = spawn_detached(worker_child, &a);
+	} else {
+		/* the caller's child (cordon run's reaper, PID 1 of the command's namespace, whose
+		 * end ends it): one fork */
 		pid_t w = fork();
 		if (w == 0)
-			worker_main(sv[1], set_fd, log_fd);
-		_exit(w < 0 ? 1 : 0);
+			worker_child(&a);
+		if (w < 0)
+			r = -errno;
 	}
 	close(sv[1]);
-	int st;
-	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	if (r < 0) {
 		close(sv[0]);
-		return cordon_error_set(e, ECHILD, "guard worker: fork failed");
+		return cordon_error_set(e, -r, "guard worker: fork: %s", strerror(-r));
 	}
 	*chan = sv[0];
 	return 0;
