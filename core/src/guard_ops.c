@@ -170,8 +170,9 @@ static const struct cordon_guard_entry *entry_of(const struct cordon_guard_set *
 {
 	for (size_t i = 0; i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
-		if ((en->flags & CORDON_GUARD_SOCKET) || st->st_dev != en->dev ||
-		    st->st_ino != en->ino || !name_matches(en, name, len) || !refuses(en, role))
+		if ((en->flags & (CORDON_GUARD_SOCKET | CORDON_GUARD_SUBTREE)) ||
+		    st->st_dev != en->dev || st->st_ino != en->ino ||
+		    !name_matches(en, name, len) || !refuses(en, role))
 			continue;
 		if ((en->flags & CORDON_GUARD_PREFIX) && role == ROLE_CREATE &&
 		    exists_in(dirfd, name, len))
@@ -222,8 +223,8 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 				/* kept names (.git/objects) are written beneath; a prefix matches
 				 * no single name to look up (home's dot-entries are read-only
 				 * mounts) */
-				if (en->flags &
-				    (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET))
+				if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX |
+						 CORDON_GUARD_SOCKET | CORDON_GUARD_SUBTREE))
 					continue;
 				if (cur.st_dev == en->dev && cur.st_ino == en->ino &&
 				    fstatat(curfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -258,6 +259,88 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 	return r;
 }
 
+/* subtree_of: the first CORDON_GUARD_SUBTREE entry of g whose directory is fd (stat st) or one
+ * of its ancestors, and whose name is name[0..len) (name NULL: any name). Returns its index, -1
+ * when there is none, or -errno. Walks ".." up to the root, as beneath_guarded does. */
+static long subtree_of(const struct cordon_guard_set *g, int fd, const struct stat *st,
+		       const char *name, size_t len)
+{
+	struct stat cur = *st, prev;
+	int curfd = fd;
+	long r = -1;
+
+	for (int depth = 0; r == -1; depth++) {
+		for (size_t i = 0; i < g->n && r == -1; i++) {
+			const struct cordon_guard_entry *en = &g->v[i];
+			if ((en->flags & CORDON_GUARD_SUBTREE) && cur.st_dev == en->dev &&
+			    cur.st_ino == en->ino && (!name || name_matches(en, name, len)))
+				r = (long)i;
+		}
+		if (r != -1)
+			break;
+		if (depth == MAX_DEPTH) {
+			r = -ELOOP;
+			break;
+		}
+		int up = openat(curfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0) {
+			r = -errno;
+			break;
+		}
+		prev = cur;
+		if (curfd != fd)
+			close(curfd);
+		curfd = up;
+		if (fstat(up, &cur) < 0) {
+			r = -errno;
+			break;
+		}
+		if (cur.st_dev == prev.st_dev && cur.st_ino == prev.st_ino)
+			break; /* ".." of the root is the root */
+	}
+	if (curfd != fd)
+		close(curfd);
+	return r;
+}
+
+/* has_subtree: whether g has a CORDON_GUARD_SUBTREE entry (for name[0..len); name NULL: any). */
+static bool has_subtree(const struct cordon_guard_set *g, const char *name, size_t len)
+{
+	for (size_t i = 0; g && i < g->n; i++)
+		if ((g->v[i].flags & CORDON_GUARD_SUBTREE) &&
+		    (!name || name_matches(&g->v[i], name, len)))
+			return true;
+	return false;
+}
+
+/* moves_dir_in: renaming (p -> q, flags) would move a directory from outside every
+ * CORDON_GUARD_SUBTREE tree into one (RENAME_EXCHANGE: either way). Such a directory may hold a
+ * ".git" made where that is allowed; the caller answers EXDEV, and mv(1) copies instead, making
+ * each name anew, where the guard sees it. An error fails closed (true). */
+static bool moves_dir_in(struct guard_call *c, const struct guard_path *p,
+			 const struct guard_path *q, unsigned int flags)
+{
+	struct stat sp, sq, o;
+
+	if (!has_subtree(c->g, NULL, 0))
+		return false;
+	if (guard_fstat(c, p->parent, &sp) < 0 || guard_fstat(c, q->parent, &sq) < 0)
+		return true;
+	long a = subtree_of(c->g, p->parent, &sp, NULL, 0);
+	long b = subtree_of(c->g, q->parent, &sq, NULL, 0);
+	if (a < -1 || b < -1)
+		return true;
+	if ((a >= 0) == (b >= 0))
+		return false; /* both inside such trees, or both outside */
+	/* the object that lands inside: p's for a plain rename, q's too for an exchange */
+	const struct guard_path *in = b >= 0 ? p : q;
+	if (b < 0 && !(flags & RENAME_EXCHANGE))
+		return false; /* moving out */
+	if (fstatat(in->parent, in->name, &o, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno != ENOENT; /* the kernel will say ENOENT itself */
+	return S_ISDIR(o.st_mode);
+}
+
 bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role)
 {
 	const struct cordon_guard_set *g = c->g;
@@ -269,6 +352,12 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_r
 		return true; /* fail closed */
 	const struct cordon_guard_entry *en =
 	    entry_of(g, &st, p->parent, p->name, p->namelen, role);
+	if (!en && role == ROLE_CREATE && has_subtree(g, p->name, p->namelen)) {
+		long i = subtree_of(g, p->parent, &st, p->name, p->namelen);
+		if (i < -1)
+			return true; /* fail closed */
+		en = i >= 0 ? &g->v[i] : NULL;
+	}
 	if (en) {
 		guard_log_note(c, p);
 		if (!c->reason[0])
@@ -1116,6 +1205,10 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		if (guard_denied(c, &p, ROLE_REMOVE) ||
 		    guard_denied(c, &q, (r->flags & RENAME_EXCHANGE) ? ROLE_REMOVE : ROLE_CREATE)) {
 			e = -EACCES;
+			break;
+		}
+		if (moves_dir_in(c, &p, &q, r->flags)) {
+			e = -EXDEV;
 			break;
 		}
 		res = renameat2(p.parent, p.name, q.parent, q.name, r->flags);

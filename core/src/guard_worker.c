@@ -2,7 +2,7 @@
  * itself between its Landlock ruleset and its capability drop, it serves the seccomp listener that
  * the confining process loads last.
  *
- * Why there (docs/threat-model.md, "the guard grants nothing"): the worker performs file-creating
+ * Why there (README.md, Security: the guard grants nothing): the worker performs file-creating
  * calls for its targets, so everything it opens must be bounded exactly as its targets are. Forked
  * after the confining process's first Landlock layer, it is in that domain: the same write rules,
  * the same TCP rule, and the same mount namespace, so a device node, a FIFO or a file outside the
@@ -37,8 +37,8 @@ static int recv_listener(int chan)
 {
 	char buf[16], cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 
 	do
@@ -77,7 +77,8 @@ __attribute__((noreturn)) static void worker_main(int chan, int set_fd, int log_
 	 * or files (close_range(2)). Copies above the three target numbers first (new numbers, so
 	 * none of them is an original), so that moving them down cannot close one with another;
 	 * low ones, since the caller's fd limit may be small. */
-	int a = fcntl(chan, F_DUPFD_CLOEXEC, W_LOG + 1), b = fcntl(set_fd, F_DUPFD_CLOEXEC, W_LOG + 1);
+	int a = fcntl(chan, F_DUPFD_CLOEXEC, W_LOG + 1),
+	    b = fcntl(set_fd, F_DUPFD_CLOEXEC, W_LOG + 1);
 	int c = log_fd >= 0 ? fcntl(log_fd, F_DUPFD_CLOEXEC, W_LOG + 1) : -1;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (a < 0 || b < 0 || (log_fd >= 0 && c < 0) || null < 0)
@@ -149,8 +150,8 @@ int guard_worker_hand(int chan, int listener, struct cordon_error *e)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))], reply[sizeof(e->msg) + 8];
 	struct iovec iov = {.iov_base = "listener", .iov_len = 8};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 	ssize_t n;
 

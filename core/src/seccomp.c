@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -306,6 +307,37 @@ static int add_unix_dgram_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 
 /* build_filter: the filter of the table above, for p, in a new libseccomp context (*out); the
  * guard's rules only when listener is true. */
+/* add_sched_rules: the scheduling of another process is refused (EPERM), as its prlimit is: a
+ * confined shell shares the host's PID namespace, and "every process of this user" reaches past
+ * any namespace. setpriority(2) and ioprio_set(2) with PRIO_USER / IOPRIO_WHO_USER, or naming
+ * another process or group (who != 0); sched_setscheduler(2), sched_setparam(2),
+ * sched_setattr(2) and sched_setaffinity(2) naming a pid (!= 0), which also refuses setting the
+ * caller's own threads by id (pthread_setaffinity_np): a known cost (README, Security). Returns
+ * 0 or -errno with e set. */
+static int add_sched_rules(scmp_filter_ctx ctx, struct cordon_error *e)
+{
+	static const int by_pid[] = {SCMP_SYS(sched_setscheduler), SCMP_SYS(sched_setparam),
+				     SCMP_SYS(sched_setattr), SCMP_SYS(sched_setaffinity)};
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(by_pid) / sizeof(by_pid[0]); i++)
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), by_pid[i], 1,
+					    SCMP_A0(SCMP_CMP_NE, 0));
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		int nr = k ? SCMP_SYS(ioprio_set) : SCMP_SYS(setpriority);
+		unsigned long user = k ? 3 /* IOPRIO_WHO_USER */ : PRIO_USER;
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					    SCMP_A0(SCMP_CMP_EQ, user));
+		if (rc == 0)
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+						    SCMP_A1(SCMP_CMP_NE, 0));
+	}
+	if (rc < 0)
+		return cordon_error_set(e, -rc, "seccomp: rules for the scheduling calls: %s",
+					strerror(-rc));
+	return 0;
+}
+
 static int build_filter(const struct cordon_policy *p, bool listener, scmp_filter_ctx *out,
 			struct cordon_error *e)
 {
@@ -358,6 +390,9 @@ static int build_filter(const struct cordon_policy *p, bool listener, scmp_filte
 		cordon_error_set(e, -rc, "seccomp: rule for prlimit64: %s", strerror(-rc));
 		goto fail;
 	}
+	rc = add_sched_rules(ctx, e);
+	if (rc < 0)
+		goto fail;
 	if (listener) {
 		/* by number: libseccomp 2.5 has no name for it, and an unrouted fchmodat2 would
 		 * pass the guard by */

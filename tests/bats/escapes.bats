@@ -415,6 +415,67 @@ time.sleep(30)
 	[ ! -e "$W/a/sub/HEAD" ] && [ ! -e "$W/a/HEAD" ] || fail "a HEAD was made"
 }
 
+@test "no repository is made inside a working tree, where a gitlink would make git status run its config (control: outside)" {
+	# make sub a repository with a core.fsmonitor, then point a gitlink of the outer index at it:
+	# `git status` in the outer repository then runs git in sub, which runs the fsmonitor
+	local attack='git init -q sub 2>/dev/null || mkdir -p sub/.git
+		git -C sub config core.fsmonitor "echo PWNED >&2; false" 2>/dev/null
+		git -C sub -c user.email=a@b -c user.name=a commit -q --allow-empty -m x 2>/dev/null
+		h=$(git -C sub rev-parse HEAD 2>/dev/null) &&
+			git update-index --add --cacheinfo "160000,$h,sub" && echo linked
+		echo done'
+	git_repo "$OUT/c"
+	(cd "$OUT/c" && host_sh "$attack")
+	run git -C "$OUT/c" status
+	assert_output_has PWNED # control: unconfined, the layout runs the command
+	git_repo "$W"
+	run crun_sh "$attack"
+	assert_output_has done
+	[ ! -e "$W/sub/.git" ] || fail "sub/.git was made"
+	run git -C "$W" status
+	assert_output_lacks PWNED
+	# the same names by other calls, and in any case, deeper down: refused
+	run crun_sh 'mkdir -p a/b; echo x >a/b/.git; ln -s .. a/.GIT; mkfifo .git-x a/.Git 2>&1
+		mkdir d && git init -q d/e 2>&1; ls -a a a/b d; echo control-ok >a/b/f && cat a/b/f'
+	assert_output_has control-ok
+	[ -z "$(find "$W" -path "$W/.git" -prune -o -iname .git -print)" ] ||
+		fail "a .git was made: $(find "$W" -path "$W/.git" -prune -o -iname .git -print)"
+	[ -p "$W/.git-x" ] || fail "control: a name that is not .git was refused"
+}
+
+@test "a directory is not moved into a working tree from outside one (it may hold a .git); a copy is checked (control: within)" {
+	git_repo "$W"
+	mkdir -p "$OUT/w2"
+	chmod 0777 "$OUT/w2"
+	CRUN_FLAGS=(--allow-write "$OUT/w2")
+	run crun_sh 'git init -q "$1/r" && echo init-outside-ok
+		mv "$1/r" in-r; echo "mv-rc=$?"
+		mkdir "$1/plain" && echo hi >"$1/plain/f" && mv "$1/plain" plain && cat plain/f
+		mkdir -p x/y && mv x/y z && echo mv-within-ok
+		echo f >"$1/file" && mv "$1/file" file && echo mv-file-ok' "$OUT/w2"
+	assert_output_has init-outside-ok hi mv-within-ok mv-file-ok
+	assert_output_lacks "mv-rc=0"
+	[ ! -e "$W/in-r/.git" ] || fail "a repository was moved into the working tree"
+	[ -d "$OUT/w2/r/.git" ] || fail "the refused move lost the repository"
+	[ -d "$W/z" ] && [ -f "$W/file" ] || fail "control: a move within was refused"
+}
+
+@test "nothing new is made in .git/modules, nor .git/modules itself (control: an existing submodule's git dir is written)" {
+	git_repo "$OUT/subsrc"
+	git_repo "$W"
+	git -C "$W" -c protocol.file.allow=always submodule add -q "$OUT/subsrc" sm
+	git -C "$W" -c user.email=a@b -c user.name=a commit -qm sm
+	run crun_sh 'mkdir .git/modules/evil 2>&1; git init -q --bare .git/modules/evil2 2>&1
+		echo w >.git/modules/sm/description && echo control-ok'
+	assert_output_has control-ok
+	[ "$(ls "$W/.git/modules")" = sm ] || fail ".git/modules holds: $(ls "$W/.git/modules")"
+	git_repo "$OUT/bare-w"
+	cd "$OUT/bare-w"
+	run crun_sh 'git init -q --bare .git/modules/evil 2>&1; mkdir .git/modules 2>&1; echo done'
+	assert_output_has done
+	[ ! -e "$OUT/bare-w/.git/modules" ] || fail ".git/modules was made"
+}
+
 @test "a pinned file is not written through a hard link to it in a writable tree (control: another file)" {
 	git_repo "$W"
 	ln "$W/.git/config" "$W/cfg-link"
@@ -473,6 +534,40 @@ os.truncate(\"plain-link\", 2); print(\"control-ok\")
 		prlimit --nofile=512:512 true && echo own-ok; kill "$p"'
 	assert_output_lacks limited-other
 	assert_output_has own-ok
+}
+
+@test "the scheduling of other processes is refused (PRIO_USER, by pid); of the command itself it works (control)" {
+	sleep 30 &
+	local host=$!
+	run crun -- "$PY" -c '
+import os, subprocess
+def t(name, f):
+    try:
+        f(); print(name, "done")
+    except OSError as e:
+        print(name, os.strerror(e.errno))
+c = subprocess.Popen(["sleep", "20"])
+t("user-nice", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+t("other-nice", lambda: os.setpriority(os.PRIO_PROCESS, c.pid, 19))
+t("other-affinity", lambda: os.sched_setaffinity(c.pid, {0}))
+t("other-sched", lambda: os.sched_setscheduler(c.pid, os.SCHED_IDLE, os.sched_param(0)))
+t("other-param", lambda: os.sched_setparam(c.pid, os.sched_param(0)))
+c.kill()
+os.setpriority(os.PRIO_PROCESS, 0, 3)
+os.sched_setaffinity(0, os.sched_getaffinity(0))
+os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+print("own-ok", os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0) == os.SCHED_BATCH)
+'
+	local ni
+	ni=$(ps -o ni= -p "$host" | tr -d ' ')
+	kill "$host"
+	assert_output_lacks "nice done" "affinity done" "sched done" "param done"
+	assert_output_has "user-nice Operation not permitted" "other-affinity Operation not permitted" "own-ok 3 True"
+	[ "$ni" = 0 ] || fail "a process outside was reniced to $ni"
+	run crun_sh 'sleep 20 & p=$!; ionice -c 3 -p "$p" && echo ioprio-other; ionice -c 3 -u 0 true 2>/dev/null && echo ioprio-user
+		ionice -c 3 true && echo ioprio-own-ok; kill "$p"'
+	assert_output_lacks ioprio-other ioprio-user
+	assert_output_has ioprio-own-ok
 }
 
 @test "inside, /dev holds no disk, console or other terminal; the usual devices work (control)" {
