@@ -570,6 +570,24 @@ print("own-ok", os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0) == 
 	assert_output_has ioprio-own-ok
 }
 
+@test "an inherited AF_UNIX datagram or unconnected socket is refused by name; a connected stream socket works (control)" {
+	run env HOME="$TEST_HOME" timeout -k 5 60 "$PY" -c '
+import socket, subprocess, sys
+def try_(name, s):
+    r = subprocess.run([sys.argv[1], "run", "--", "sh", "-c", "echo ran-" + name], stdin=s,
+                       capture_output=True, text=True)
+    print(name, r.returncode, r.stdout.strip(), r.stderr.strip().replace("\n", " | "))
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+try_("dgram", a)
+try_("unbound", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+try_("unconnected", socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+c, d = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+try_("stream", c)
+' "$CORDON"
+	assert_output_lacks ran-dgram ran-unbound ran-unconnected
+	assert_output_has "dgram 125" "unconnected 125" "datagram socket" "neither connected nor listening" ran-stream
+}
+
 @test "inside, /dev holds no disk, console or other terminal; the usual devices work (control)" {
 	run crun_sh 'for d in /dev/*; do [ -b "$d" ] && echo "block $d"; done
 		ls /dev/console /dev/tty0 /dev/tty1 /dev/ttyS0 2>/dev/null
