@@ -212,7 +212,7 @@ static bool object_guarded(const struct cordon_guard_set *g, const struct stat *
 #define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name: treated as guarded */
 static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
 {
-	struct stat cur = *st, child;
+	struct stat cur = *st, child = {0};
 	int curfd = fd, r = 0;
 
 	for (int depth = 0;; depth++) {
@@ -265,7 +265,7 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 static long subtree_of(const struct cordon_guard_set *g, int fd, const struct stat *st,
 		       const char *name, size_t len)
 {
-	struct stat cur = *st, prev;
+	struct stat cur = *st, prev = {0};
 	int curfd = fd;
 	long r = -1;
 
