@@ -18,10 +18,11 @@
  *   the person's explicit grant for this command, and a shared file offset must stay shared);
  * - an fd whose name cannot be read back (longer than PATH_MAX, removed while other names remain)
  *   cannot be checked, and is refused unless its mount is read-only;
- * - an AF_UNIX datagram socket is refused (sendto(2) names any socket by path, past the guard,
- *   and the filter lets none be made inside), and so is a stream or seqpacket one that is
- *   neither connected nor listening (it was made outside to be used inside); a connected or
- *   listening one (journald's stdout stream, a pipe-like socketpair) stays. */
+ * - a datagram or raw socket of any family is refused (sendto(2) names any address: a unix
+ *   socket by path past the guard, an IP host from the host's network namespace past the
+ *   proxy), and so is a stream or seqpacket one that is neither connected nor listening (it
+ *   connects from where it was made); a connected or listening one (journald's stdout stream, a
+ *   socketpair, inetd's connection) stays. */
 #include "confine_int.h"
 #include "cordon/guard.h"
 #include "session_internal.h"
@@ -37,7 +38,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 struct confine_fd {
@@ -48,7 +48,7 @@ struct confine_fd {
 	bool write;		/* a write fd of a regular file (checked, never reopened) */
 	bool unnamed;		/* its name could not be read back whole */
 	bool host_ro;		/* on a read-only mount of the host */
-	const char *bad_socket; /* an AF_UNIX socket refused: why (static text), else NULL */
+	const char *bad_socket; /* a socket refused: why (static text), else NULL */
 	bool in_tree;		/* its path lies in a writable tree */
 	dev_t dev;
 	ino_t ino;
@@ -82,28 +82,26 @@ static bool in_any(const struct cordon_path_list *l, const char *path)
 }
 
 /* snap_one: *c for fd when it is one to look at again after joining; false otherwise. */
-/* unix_socket_risk: why the socket fd may not be inherited (see the head of this file), or NULL.
- * SO_DOMAIN, SO_TYPE and SO_ACCEPTCONN from socket(7); getpeername(2) tells a connected one. */
-static const char *unix_socket_risk(int fd)
+/* socket_risk: why the socket fd may not be inherited (see the head of this file), or NULL.
+ * SO_TYPE and SO_ACCEPTCONN from socket(7); getpeername(2) tells a connected one. */
+static const char *socket_risk(int fd)
 {
-	int dom = 0, type = 0, acc = 0;
-	socklen_t l = sizeof(dom);
-	struct sockaddr_un peer;
+	int type = 0, acc = 0;
+	socklen_t l = sizeof(type);
+	struct sockaddr_storage peer;
 	socklen_t pl = sizeof(peer);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0 || dom != AF_UNIX)
-		return NULL;
-	l = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0)
-		return "an AF_UNIX socket whose type cannot be read";
-	if (type == SOCK_DGRAM)
-		return "an AF_UNIX datagram socket (it sends to any socket by name)";
+		return "a socket whose type cannot be read";
+	if (type != SOCK_STREAM && type != SOCK_SEQPACKET)
+		return "a datagram or raw socket (it sends to any address, from the host's "
+		       "network)";
 	l = sizeof(acc);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) == 0 && acc)
 		return NULL;
 	if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0)
 		return NULL;
-	return "an AF_UNIX socket neither connected nor listening";
+	return "a socket neither connected nor listening (it connects from the host's network)";
 }
 
 static bool snap_one(int fd, const struct cordon_policy *p, struct confine_fd *c)
@@ -114,7 +112,7 @@ static bool snap_one(int fd, const struct cordon_policy *p, struct confine_fd *c
 
 	memset(c, 0, sizeof(*c));
 	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		c->bad_socket = unix_socket_risk(fd);
+		c->bad_socket = socket_risk(fd);
 		if (!c->bad_socket)
 			return false;
 		c->fd = fd;

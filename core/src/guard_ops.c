@@ -260,8 +260,9 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 }
 
 /* subtree_of: the first CORDON_GUARD_SUBTREE entry of g whose directory is fd (stat st) or one
- * of its ancestors, and whose name is name[0..len) (name NULL: any name). Returns its index, -1
- * when there is none, or -errno. Walks ".." up to the root, as beneath_guarded does. */
+ * of its ancestors, and whose name is name[0..len) (name NULL: any name), unless a git directory
+ * the guard keeps comes first on the way up. Returns its index, -1 when there is none, or -errno.
+ * Walks ".." up to the root, as beneath_guarded does. */
 static long subtree_of(const struct cordon_guard_set *g, int fd, const struct stat *st,
 		       const char *name, size_t len)
 {
@@ -270,6 +271,20 @@ static long subtree_of(const struct cordon_guard_set *g, int fd, const struct st
 	long r = -1;
 
 	for (int depth = 0; r == -1; depth++) {
+		for (size_t i = 0; i < g->n; i++) {
+			const struct cordon_guard_entry *en = &g->v[i];
+			/* inside a git directory found at start (.git, a bare repository, a
+			 * submodule's) is no working tree: git makes HEAD there */
+			if ((en->flags & CORDON_GUARD_KEEP) && en->why == CORDON_WHY_GIT &&
+			    en->obj_ino == cur.st_ino && en->obj_dev == cur.st_dev) {
+				r = -2;
+				break;
+			}
+		}
+		if (r == -2) {
+			r = -1;
+			break;
+		}
 		for (size_t i = 0; i < g->n && r == -1; i++) {
 			const struct cordon_guard_entry *en = &g->v[i];
 			if ((en->flags & CORDON_GUARD_SUBTREE) && cur.st_dev == en->dev &&

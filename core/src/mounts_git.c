@@ -288,7 +288,8 @@ static int guard_heads(struct mnt_ctx *c, int dfd, const struct anc *up)
 }
 
 /* working_tree: dfd is a repository's working tree (its ".git" is a directory, or a file of a
- * linked worktree or submodule): no ".git" is made at or below it (CORDON_GUARD_SUBTREE). */
+ * linked worktree or submodule): no ".git", and no "HEAD" outside a git directory, is made at or
+ * below it (CORDON_GUARD_SUBTREE). */
 static int working_tree(struct mnt_ctx *c, int dfd)
 {
 	struct stat st;
@@ -300,6 +301,10 @@ static int working_tree(struct mnt_ctx *c, int dfd)
 	shown_of(dfd, shown);
 	c->why = CORDON_WHY_GIT_NESTED;
 	int r = mnt_guard_at(c, dfd, ".git", shown, CORDON_GUARD_SUBTREE);
+	/* nor a HEAD outside its git directories: with objects/ and refs/ beside it, a directory
+	 * of the working tree is a bare repository to git run below it */
+	if (r == 0)
+		r = mnt_guard_at(c, dfd, "HEAD", shown, CORDON_GUARD_SUBTREE);
 	c->why = CORDON_WHY_GIT;
 	return r;
 }

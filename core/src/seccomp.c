@@ -309,8 +309,9 @@ static int add_unix_dgram_rules(scmp_filter_ctx ctx, struct cordon_error *e)
  * guard's rules only when listener is true. */
 /* add_sched_rules: the scheduling of another process is refused (EPERM), as its prlimit is: a
  * confined shell shares the host's PID namespace, and "every process of this user" reaches past
- * any namespace. setpriority(2) and ioprio_set(2) with PRIO_USER / IOPRIO_WHO_USER, or naming
- * another process or group (who != 0); sched_setscheduler(2), sched_setparam(2),
+ * any namespace. setpriority(2) and ioprio_set(2) for a user or a process group (PRIO_USER,
+ * PRIO_PGRP and the IOPRIO_WHO_ equivalents: even the caller's own group may hold processes
+ * outside), or naming another process (who != 0); sched_setscheduler(2), sched_setparam(2),
  * sched_setattr(2) and sched_setaffinity(2) naming a pid (!= 0), which also refuses setting the
  * caller's own threads by id (pthread_setaffinity_np): a known cost (README, Security). Returns
  * 0 or -errno with e set. */
@@ -328,6 +329,12 @@ static int add_sched_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 		unsigned long user = k ? 3 /* IOPRIO_WHO_USER */ : PRIO_USER;
 		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
 					    SCMP_A0(SCMP_CMP_EQ, user));
+		/* the caller's process group (who 0) may hold processes outside: cordon run's
+		 * command is in its caller's group */
+		if (rc == 0)
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+						    SCMP_A0(SCMP_CMP_EQ, k ? 2 /* IOPRIO_WHO_PGRP */
+									   : PRIO_PGRP));
 		if (rc == 0)
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
 						    SCMP_A1(SCMP_CMP_NE, 0));

@@ -441,6 +441,18 @@ time.sleep(30)
 	[ -z "$(find "$W" -path "$W/.git" -prune -o -iname .git -print)" ] ||
 		fail "a .git was made: $(find "$W" -path "$W/.git" -prune -o -iname .git -print)"
 	[ -p "$W/.git-x" ] || fail "control: a name that is not .git was refused"
+	# a bare layout in a subdirectory, found by git run below it: no HEAD outside .git
+	local bare='mkdir -p src/lib src/objects src/refs; echo "ref: refs/heads/main" >src/HEAD
+		printf "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = ..\n\tfsmonitor = \"echo PWNED >&2; false\"\n" >src/config
+		git checkout -q -b topic && echo "branch-ok $(cat .git/HEAD)"'
+	(cd "$OUT/c" && host_sh "$bare")
+	run git -C "$OUT/c/src/lib" status
+	assert_output_has PWNED # control: unconfined, the layout runs the command
+	run crun_sh "$bare"
+	assert_output_has "branch-ok ref: refs/heads/topic"
+	[ ! -e "$W/src/HEAD" ] || fail "src/HEAD was made"
+	run git -C "$W/src/lib" status
+	assert_output_lacks PWNED
 }
 
 @test "a directory is not moved into a working tree from outside one (it may hold a .git); a copy is checked (control: within)" {
@@ -548,6 +560,7 @@ def t(name, f):
         print(name, os.strerror(e.errno))
 c = subprocess.Popen(["sleep", "20"])
 t("user-nice", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+t("group-nice", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
 t("other-nice", lambda: os.setpriority(os.PRIO_PROCESS, c.pid, 19))
 t("other-affinity", lambda: os.sched_setaffinity(c.pid, {0}))
 t("other-sched", lambda: os.sched_setscheduler(c.pid, os.SCHED_IDLE, os.sched_param(0)))
@@ -562,7 +575,7 @@ print("own-ok", os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0) == 
 	ni=$(ps -o ni= -p "$host" | tr -d ' ')
 	kill "$host"
 	assert_output_lacks "nice done" "affinity done" "sched done" "param done"
-	assert_output_has "user-nice Operation not permitted" "other-affinity Operation not permitted" "own-ok 3 True"
+	assert_output_has "user-nice Operation not permitted" "group-nice Operation not permitted" "other-affinity Operation not permitted" "own-ok 3 True"
 	[ "$ni" = 0 ] || fail "a process outside was reniced to $ni"
 	run crun_sh 'sleep 20 & p=$!; ionice -c 3 -p "$p" && echo ioprio-other; ionice -c 3 -u 0 true 2>/dev/null && echo ioprio-user
 		ionice -c 3 true && echo ioprio-own-ok; kill "$p"'
@@ -570,7 +583,7 @@ print("own-ok", os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0) == 
 	assert_output_has ioprio-own-ok
 }
 
-@test "an inherited AF_UNIX datagram or unconnected socket is refused by name; a connected stream socket works (control)" {
+@test "an inherited datagram or unconnected socket (unix or IP) is refused by fd; a connected stream socket works (control)" {
 	run env HOME="$TEST_HOME" timeout -k 5 60 "$PY" -c '
 import socket, subprocess, sys
 def try_(name, s):
@@ -581,11 +594,14 @@ a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
 try_("dgram", a)
 try_("unbound", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
 try_("unconnected", socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+try_("udp", socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+try_("tcp", socket.socket(socket.AF_INET, socket.SOCK_STREAM))
 c, d = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 try_("stream", c)
 ' "$CORDON"
-	assert_output_lacks ran-dgram ran-unbound ran-unconnected
-	assert_output_has "dgram 125" "unconnected 125" "datagram socket" "neither connected nor listening" ran-stream
+	assert_output_lacks ran-dgram ran-unbound ran-unconnected ran-udp ran-tcp
+	assert_output_has "dgram 125" "unconnected 125" "udp 125" "tcp 125" "datagram or raw socket" \
+		"neither connected nor listening" ran-stream
 }
 
 @test "inside, /dev holds no disk, console or other terminal; the usual devices work (control)" {
