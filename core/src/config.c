@@ -802,12 +802,30 @@ static int dir_of(const char *path, char *out, size_t len, struct cordon_error *
 int cordon_config_load_file(struct cordon_policy *p, const char *path, const char *home,
 			    struct cordon_error *e)
 {
+	return cordon_config_load_file_at(p, path, NULL, home, e);
+}
+
+int cordon_config_srt_path(char *buf, size_t len)
+{
+	const char *home = getenv("HOME");
+	if (!home || home[0] != '/')
+		return -ENOENT;
+	return snprintf(buf, len, "%s/.srt-settings.json", home) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+int cordon_config_load_file_at(struct cordon_policy *p, const char *path, const char *at,
+			       const char *home, struct cordon_error *e)
+{
 	char base[PATH_MAX], *buf = NULL;
 	struct stat st;
 	size_t got = 0;
 	int fd, r;
 
-	if ((r = dir_of(path, base, sizeof(base), e)) < 0)
+	if (at && (at[0] != '/' || strlen(at) >= sizeof(base)))
+		return cordon_error_set(e, EINVAL, "%s: base directory is not absolute", path);
+	if (at)
+		snprintf(base, sizeof(base), "%s", at);
+	else if ((r = dir_of(path, base, sizeof(base), e)) < 0)
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
@@ -915,11 +933,16 @@ int cordon_policy_build(struct cordon_policy *p, const char *config_file, char *
 	if ((r = cordon_policy_init(p, home, e)) < 0)
 		return r;
 
-	/* 1. the user's own config, if there is one */
+	/* 1. the user's own config, if there is one, else sandbox-runtime's settings file. Relative
+	 * paths in every file resolve against the current directory, as sandbox-runtime reads its
+	 * settings ("allowWrite": ["."] is the project, not the file's directory). */
 	size_t had = p->allow_write.n;
 	char origin[PATH_MAX + 32];
 	if (cordon_config_user_path(path, sizeof(path)) == 0) {
-		r = cordon_config_load_file(p, path, home, e);
+		r = cordon_config_load_file_at(p, path, cwd, home, e);
+		if ((r == -ENOENT || r == -ENOTDIR) &&
+		    cordon_config_srt_path(path, sizeof(path)) == 0)
+			r = cordon_config_load_file_at(p, path, cwd, home, e);
 		if (r < 0 && r != -ENOENT && r != -ENOTDIR)
 			goto fail;
 		snprintf(origin, sizeof(origin), "%s: filesystem.allowWrite", path);
@@ -929,7 +952,7 @@ int cordon_policy_build(struct cordon_policy *p, const char *config_file, char *
 	/* 2. --config */
 	if (config_file) {
 		had = p->allow_write.n;
-		if ((r = cordon_config_load_file(p, config_file, home, e)) < 0)
+		if ((r = cordon_config_load_file_at(p, config_file, cwd, home, e)) < 0)
 			goto fail;
 		snprintf(origin, sizeof(origin), "%s: filesystem.allowWrite", config_file);
 		if ((r = writable_exist(p, had, origin, e)) < 0)
@@ -955,7 +978,7 @@ int cordon_policy_build(struct cordon_policy *p, const char *config_file, char *
 	 * in any case (step 5), so a file that names "." as writable loosens nothing. */
 	snprintf(path, sizeof(path), "%s%s.cordon.json", cwd, strcmp(cwd, "/") ? "/" : "");
 	like_booleans(&repo, p);
-	r = cordon_config_load_file(&repo, path, home, e);
+	r = cordon_config_load_file_at(&repo, path, cwd, home, e);
 	if (r == 0) {
 		if ((r = cordon_policy_add_path(&p->allow_write, cwd, NULL, NULL, e)) == 0)
 			r = cordon_policy_tighten(p, &repo, path, e);

@@ -411,11 +411,12 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 	snprintf(want, sizeof(want), "--allow-write: writable path %s/out does not exist", proj);
 	if (!strstr(e.msg, want))
 		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
-	/* --config: the file and the key */
+	/* --config: the file and the key; a relative path is the current directory's, as
+	 * sandbox-runtime reads it */
 	write_file(d, "extra.json", "{\"filesystem\": {\"allowWrite\": [\"gone\"]}}");
 	assert_int_equal(cordon_policy_build(&p, cfg, NULL, 0, NULL, 0, proj, &e), -ENOENT);
 	snprintf(want, sizeof(want),
-		 "%s: filesystem.allowWrite: writable path %s/gone does not exist", cfg, d);
+		 "%s: filesystem.allowWrite: writable path %s/gone does not exist", cfg, proj);
 	if (!strstr(e.msg, want))
 		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
 	/* the user's own config too */
@@ -431,7 +432,7 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 
 	/* positive control: once they exist, the same policy builds */
 	write_file(d, "proj/out/.keep", "");
-	write_file(d, "gone/.keep", "");
+	write_file(d, "proj/gone/.keep", "");
 	write_file(d, "home/.npm/.keep", "");
 	int r = cordon_policy_build(&p, cfg, missing, 1, NULL, 0, proj, &e);
 	if (r)
