@@ -339,6 +339,13 @@ static bool moves_dir_in(struct guard_call *c, const struct guard_path *p,
 
 	if (!has_subtree(c->g, NULL, 0))
 		return false;
+	/* only a directory can hold a .git: a file's rename (an editor's save, git's index.lock)
+	 * costs one fstatat here, and no walk */
+	bool pdir = fstatat(p->parent, p->name, &o, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(o.st_mode);
+	bool qdir = (flags & RENAME_EXCHANGE) &&
+		    fstatat(q->parent, q->name, &o, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(o.st_mode);
+	if (!pdir && !qdir)
+		return false; /* ENOENT and the like: the kernel says so itself */
 	if (guard_fstat(c, p->parent, &sp) < 0 || guard_fstat(c, q->parent, &sq) < 0)
 		return true;
 	long a = subtree_of(c->g, p->parent, &sp, NULL, 0);
@@ -347,13 +354,8 @@ static bool moves_dir_in(struct guard_call *c, const struct guard_path *p,
 		return true;
 	if ((a >= 0) == (b >= 0))
 		return false; /* both inside such trees, or both outside */
-	/* the object that lands inside: p's for a plain rename, q's too for an exchange */
-	const struct guard_path *in = b >= 0 ? p : q;
-	if (b < 0 && !(flags & RENAME_EXCHANGE))
-		return false; /* moving out */
-	if (fstatat(in->parent, in->name, &o, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno != ENOENT; /* the kernel will say ENOENT itself */
-	return S_ISDIR(o.st_mode);
+	/* the object that lands inside: p's for a plain rename, q's for an exchange into a */
+	return b >= 0 ? pdir : qdir;
 }
 
 bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role)
