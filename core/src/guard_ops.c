@@ -204,38 +204,25 @@ static bool object_guarded(const struct cordon_guard_set *g, const struct stat *
 	return false;
 }
 
-/* beneath_guarded: 1 when directory fd lies at or below a guarded name, 0 if not, -errno. A
- * guarded name that a person creates later as a directory (.vscode/, .git/hooks) is not pinned
- * by the mount layer, so everything in it stays guarded here. Walks ".." up to the root; at each
- * ancestor that is a guard directory, the entry's name is looked up and compared with the child
- * the walk came from. */
-#define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name: treated as guarded */
-static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
+#define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name */
+
+/* walk_up: visit(arg, dirfd, cur, child) for the directory fd (stat st; child NULL), then for
+ * each of its ancestors up to the root by "..", with child the stat of the directory the walk
+ * came from, until visit returns non-zero, which walk_up returns. Returns 0 once the root was
+ * visited (".." of the root is the root), too_deep past MAX_DEPTH levels, or -errno. */
+static int walk_up(int fd, const struct stat *st,
+		   int (*visit)(void *arg, int dirfd, const struct stat *cur,
+				const struct stat *child),
+		   void *arg, int too_deep)
 {
 	struct stat cur = *st, child = {0};
-	int curfd = fd, r = 0;
+	int curfd = fd, r;
 
 	for (int depth = 0;; depth++) {
-		if (depth > 0) {
-			for (size_t i = 0; i < g->n && r == 0; i++) {
-				const struct cordon_guard_entry *en = &g->v[i];
-				struct stat s;
-				/* kept names (.git/objects) are written beneath; a prefix matches
-				 * no single name to look up (home's dot-entries are read-only
-				 * mounts) */
-				if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX |
-						 CORDON_GUARD_SOCKET | CORDON_GUARD_SUBTREE))
-					continue;
-				if (cur.st_dev == en->dev && cur.st_ino == en->ino &&
-				    fstatat(curfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    s.st_dev == child.st_dev && s.st_ino == child.st_ino)
-					r = 1;
-			}
-		}
-		if (r != 0)
+		if ((r = visit(arg, curfd, &cur, depth ? &child : NULL)) != 0)
 			break;
 		if (depth == MAX_DEPTH) {
-			r = 1;
+			r = too_deep;
 			break;
 		}
 		int up = openat(curfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -252,70 +239,88 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 			break;
 		}
 		if (cur.st_dev == child.st_dev && cur.st_ino == child.st_ino)
-			break; /* ".." of the root is the root */
+			break; /* r is 0 */
 	}
 	if (curfd != fd)
 		close(curfd);
 	return r;
 }
 
+/* guarded_parent: walk_up's visit for beneath_guarded: 1 when cur is a guard directory whose
+ * entry's name is the child the walk came from. */
+static int guarded_parent(void *arg, int dirfd, const struct stat *cur, const struct stat *child)
+{
+	const struct cordon_guard_set *g = arg;
+	for (size_t i = 0; child && i < g->n; i++) {
+		const struct cordon_guard_entry *en = &g->v[i];
+		struct stat s;
+		/* kept names (.git/objects) are written beneath; a prefix matches no single name
+		 * to look up (home's dot-entries are read-only mounts) */
+		if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET |
+				 CORDON_GUARD_SUBTREE))
+			continue;
+		if (cur->st_dev == en->dev && cur->st_ino == en->ino &&
+		    fstatat(dirfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    s.st_dev == child->st_dev && s.st_ino == child->st_ino)
+			return 1;
+	}
+	return 0;
+}
+
+/* beneath_guarded: 1 when directory fd lies at or below a guarded name, 0 if not, -errno. A
+ * guarded name that a person creates later as a directory (.vscode/, .git/hooks) is not pinned
+ * by the mount layer, so everything in it stays guarded here. At each ancestor that is a guard
+ * directory, the entry's name is looked up and compared with the child the walk came from; a
+ * walk deeper than MAX_DEPTH is treated as guarded. */
+static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
+{
+	return walk_up(fd, st, guarded_parent, (void *)g, 1);
+}
+
+struct subtree_walk {
+	const struct cordon_guard_set *g;
+	const char *name; /* NULL: any name */
+	size_t len;
+	long found; /* the entry's index, or -1 */
+};
+
+/* subtree_entry: walk_up's visit for subtree_of: 1 when cur is a git directory the guard keeps
+ * (found stays -1) or the directory of a matching CORDON_GUARD_SUBTREE entry (found set). */
+static int subtree_entry(void *arg, int dirfd, const struct stat *cur, const struct stat *child)
+{
+	struct subtree_walk *w = arg;
+	(void)dirfd;
+	(void)child;
+	for (size_t i = 0; i < w->g->n; i++) {
+		const struct cordon_guard_entry *en = &w->g->v[i];
+		/* inside a git directory found at start (.git, a bare repository, a submodule's)
+		 * is no working tree: git makes HEAD there */
+		if ((en->flags & CORDON_GUARD_KEEP) && en->why == CORDON_WHY_GIT &&
+		    en->obj_ino == cur->st_ino && en->obj_dev == cur->st_dev)
+			return 1;
+	}
+	for (size_t i = 0; i < w->g->n; i++) {
+		const struct cordon_guard_entry *en = &w->g->v[i];
+		if ((en->flags & CORDON_GUARD_SUBTREE) && cur->st_dev == en->dev &&
+		    cur->st_ino == en->ino && (!w->name || name_matches(en, w->name, w->len))) {
+			w->found = (long)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* subtree_of: the first CORDON_GUARD_SUBTREE entry of g whose directory is fd (stat st) or one
  * of its ancestors, and whose name is name[0..len) (name NULL: any name), unless a git directory
- * the guard keeps comes first on the way up. Returns its index, -1 when there is none, or -errno.
- * Walks ".." up to the root, as beneath_guarded does. */
-static long subtree_of(const struct cordon_guard_set *g, int fd, const struct stat *st,
-		       const char *name, size_t len)
+ * the guard keeps comes first on the way up. Returns 1 with its index in *found, 0 when there
+ * is none, or -errno (-ELOOP past MAX_DEPTH levels). */
+static int subtree_of(const struct cordon_guard_set *g, int fd, const struct stat *st,
+		      const char *name, size_t len, long *found)
 {
-	struct stat cur = *st, prev = {0};
-	int curfd = fd;
-	long r = -1;
-
-	for (int depth = 0; r == -1; depth++) {
-		for (size_t i = 0; i < g->n; i++) {
-			const struct cordon_guard_entry *en = &g->v[i];
-			/* inside a git directory found at start (.git, a bare repository, a
-			 * submodule's) is no working tree: git makes HEAD there */
-			if ((en->flags & CORDON_GUARD_KEEP) && en->why == CORDON_WHY_GIT &&
-			    en->obj_ino == cur.st_ino && en->obj_dev == cur.st_dev) {
-				r = -2;
-				break;
-			}
-		}
-		if (r == -2) {
-			r = -1;
-			break;
-		}
-		for (size_t i = 0; i < g->n && r == -1; i++) {
-			const struct cordon_guard_entry *en = &g->v[i];
-			if ((en->flags & CORDON_GUARD_SUBTREE) && cur.st_dev == en->dev &&
-			    cur.st_ino == en->ino && (!name || name_matches(en, name, len)))
-				r = (long)i;
-		}
-		if (r != -1)
-			break;
-		if (depth == MAX_DEPTH) {
-			r = -ELOOP;
-			break;
-		}
-		int up = openat(curfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (up < 0) {
-			r = -errno;
-			break;
-		}
-		prev = cur;
-		if (curfd != fd)
-			close(curfd);
-		curfd = up;
-		if (fstat(up, &cur) < 0) {
-			r = -errno;
-			break;
-		}
-		if (cur.st_dev == prev.st_dev && cur.st_ino == prev.st_ino)
-			break; /* ".." of the root is the root */
-	}
-	if (curfd != fd)
-		close(curfd);
-	return r;
+	struct subtree_walk w = {.g = g, .name = name, .len = len, .found = -1};
+	int r = walk_up(fd, st, subtree_entry, &w, -ELOOP);
+	*found = w.found;
+	return r < 0 ? r : w.found >= 0;
 }
 
 /* has_subtree: whether g has a CORDON_GUARD_SUBTREE entry (for name[0..len); name NULL: any). */
@@ -348,14 +353,15 @@ static bool moves_dir_in(struct guard_call *c, const struct guard_path *p,
 		return false; /* ENOENT and the like: the kernel says so itself */
 	if (guard_fstat(c, p->parent, &sp) < 0 || guard_fstat(c, q->parent, &sq) < 0)
 		return true;
-	long a = subtree_of(c->g, p->parent, &sp, NULL, 0);
-	long b = subtree_of(c->g, q->parent, &sq, NULL, 0);
-	if (a < -1 || b < -1)
+	long i;
+	int a = subtree_of(c->g, p->parent, &sp, NULL, 0, &i);
+	int b = subtree_of(c->g, q->parent, &sq, NULL, 0, &i);
+	if (a < 0 || b < 0)
 		return true;
-	if ((a >= 0) == (b >= 0))
+	if (a == b)
 		return false; /* both inside such trees, or both outside */
 	/* the object that lands inside: p's for a plain rename, q's for an exchange into a */
-	return b >= 0 ? pdir : qdir;
+	return b ? pdir : qdir;
 }
 
 bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role)
@@ -370,10 +376,11 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_r
 	const struct cordon_guard_entry *en =
 	    entry_of(g, &st, p->parent, p->name, p->namelen, role);
 	if (!en && role == ROLE_CREATE && has_subtree(g, p->name, p->namelen)) {
-		long i = subtree_of(g, p->parent, &st, p->name, p->namelen);
-		if (i < -1)
+		long i;
+		int r = subtree_of(g, p->parent, &st, p->name, p->namelen, &i);
+		if (r < 0)
 			return true; /* fail closed */
-		en = i >= 0 ? &g->v[i] : NULL;
+		en = r ? &g->v[i] : NULL;
 	}
 	if (en) {
 		guard_log_note(c, p);
