@@ -98,8 +98,11 @@ $(BUILD)/libcordon.a: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+# -z now: every symbol is bound once, at exec, before the helper forks its session, builder,
+# reaper and guard worker; with lazy binding each of them resolved (and copied the pages of) the
+# same symbols again at its first calls.
 $(BUILD)/cordon: $(HELPER_OBJ) $(BUILD)/libcordon.a
-	$(CC) $(LDFLAGS) -o $@ $(HELPER_OBJ) $(BUILD)/libcordon.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -Wl,-z,relro -Wl,-z,now -o $@ $(HELPER_OBJ) $(BUILD)/libcordon.a $(LDLIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcordon.a
 	@mkdir -p $(dir $@)

@@ -19,18 +19,26 @@
 	 SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |   \
 	 SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
 
-/* The highest capability the running kernel knows, which may exceed the build's CAP_LAST_CAP. */
-static int last_cap(void)
+/* drop_bounding: empty the bounding set (PR_CAPBSET_DROP of a capability not in it succeeds).
+ * Capability numbers are tried upwards until the kernel answers EINVAL for one it does not know,
+ * which may lie above the build's CAP_LAST_CAP (/proc/sys/kernel/cap_last_cap tells the same, at
+ * the price of reading a file). Without CAP_SETPCAP every drop is refused (EPERM), which is no
+ * failure for a capability that is not in the set. Returns 0, or -errno and the capability in
+ * *failed. */
+static int drop_bounding(int *failed)
 {
-	int last = CAP_LAST_CAP;
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	if (f) {
-		int v;
-		if (fscanf(f, "%d", &v) == 1 && v >= 0 && v < 64)
-			last = v;
-		fclose(f);
+	for (int c = 0; c < 64; c++) {
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) == 0)
+			continue;
+		int err = errno, in = prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0);
+		if (in < 0 && errno == EINVAL)
+			return 0; /* past the kernel's last capability */
+		if (err == EPERM && in == 0)
+			continue;
+		*failed = c;
+		return -err;
 	}
-	return last;
+	return 0;
 }
 
 /* Every step is attempted even after a failure, so the process ends as unprivileged as it can
@@ -51,17 +59,11 @@ int cordon_caps_drop_all(struct cordon_error *e)
 	}
 
 	/* Bounding set: no execve can bring a capability back (also needs CAP_SETPCAP). */
-	int last = last_cap();
-	for (int c = 0; c <= last; c++) {
-		int in = prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0);
-		if (in < 0 && errno == EINVAL)
-			break; /* the kernel knows fewer capabilities than its sysctl says */
-		if (in == 1 && prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && rc == 0)
-			rc = cordon_error_set(e, errno,
-					      "capabilities: dropping capability %d from the "
-					      "bounding set: %s",
-					      c, strerror(errno));
-	}
+	int failed = 0, r = drop_bounding(&failed);
+	if (r < 0 && rc == 0)
+		rc = cordon_error_set(
+		    e, -r, "capabilities: dropping capability %d from the bounding set: %s", failed,
+		    strerror(-r));
 
 	/* Ambient set (Linux >= 4.3): EINVAL means the kernel has none, so nothing to clear. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL &&
@@ -88,14 +90,12 @@ int cordon_caps_keep_only_ptrace(struct cordon_error *e)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	int last = last_cap();
+	int failed = 0, r = drop_bounding(&failed);
 
-	for (int c = 0; c <= last; c++)
-		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && errno != EINVAL)
-			return cordon_error_set(e, errno,
-						"capabilities: dropping capability %d from the "
-						"bounding set: %s",
-						c, strerror(errno));
+	if (r < 0)
+		return cordon_error_set(
+		    e, -r, "capabilities: dropping capability %d from the bounding set: %s", failed,
+		    strerror(-r));
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return cordon_error_set(e, errno, "capabilities: clearing the ambient set: %s",
 					strerror(errno));

@@ -66,11 +66,20 @@ int capture_nft_apply(uint16_t tport, struct cordon_error *e);
  * up and the mounts are laid out: routes, the transparent listeners, the DNS stub's sockets
  * (binding port 53 needs CAP_NET_BIND_SERVICE in the namespace's user namespace, which B has),
  * the nftables ruleset, /etc/resolv.conf inside (a read-only bind of a file naming the stub,
- * over the file the path resolves to), and the socket factory. Returns 0 with out filled, or
- * -errno with e->msg naming the step; nothing half-done stays in force on failure (the table
- * is applied last but one, the resolv.conf bind last, and a failure before removes nothing
- * that matters: listeners are closed, routes on lo lead nowhere without the table). */
-int capture_setup(const struct cordon_policy *p, struct capture_fds *out, struct cordon_error *e);
+ * over the file the path resolves to), and the socket factory's channel: out->fd[CFD_FACTORY]
+ * for S, *factory for B, which serves it once its work is done (capture_factory_serve). Returns 0
+ * with out filled, or -errno with e->msg naming the step; nothing half-done stays in force on
+ * failure (the table is applied last but one, the resolv.conf bind last, and a failure before
+ * removes nothing that matters: listeners are closed, routes on lo lead nowhere without the
+ * table). */
+int capture_setup(const struct cordon_policy *p, struct capture_fds *out, int *factory,
+		  struct cordon_error *e);
+
+/* capture_factory_serve: become the socket factory on sock (B's end of the channel, its last
+ * work): every other fd closed, no capability (socket(2) of TCP needs none), non-dumpable,
+ * no_new_privs; each request is answered with a new TCP socket of this network namespace. Exits
+ * when S hangs up. Never returns. */
+__attribute__((noreturn)) void capture_factory_serve(int sock);
 
 /* capture_report_send: B → S, one SEQPACKET message right after B's main report: status 0
  * with the fds of f, or a negative status with e->msg (capture not in force). */

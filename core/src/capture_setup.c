@@ -197,46 +197,40 @@ __attribute__((noreturn)) static void factory_serve(int sock)
 	}
 }
 
-/* factory_start: fork the socket factory. It keeps nothing but its end of the channel: no
- * capability (socket(2) of TCP needs none), non-dumpable, no_new_privs, killed with B. */
-static int factory_start(struct cordon_error *e)
+void capture_factory_serve(int sock)
+{
+	struct cordon_error ign;
+
+	if (sock != 3 && (dup2(sock, 3) < 0 || (sock = 3) < 0))
+		_exit(1);
+	close_range(4, ~0U, 0);
+	signal(SIGCHLD, SIG_DFL);
+	if (cordon_caps_drop_all(&ign) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(1);
+	factory_serve(sock);
+}
+
+/* factory_channel: the factory's channel: fd[CFD_FACTORY] for S, *own for B, which becomes the
+ * factory once its work is done (capture_factory_serve), so no process is forked for it. */
+static int factory_channel(struct capture_fds *out, int *own, struct cordon_error *e)
 {
 	int sv[2];
-	pid_t pid, parent = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cordon_error_set(e, errno, "capture: socket factory: socketpair: %m");
-	pid = fork();
-	if (pid < 0) {
-		int err = errno;
-		close(sv[0]);
-		close(sv[1]);
-		return cordon_error_set(e, err, "capture: socket factory: fork: %s", strerror(err));
-	}
-	if (pid == 0) {
-		struct cordon_error ign;
-		int s = sv[1];
-
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-			_exit(1);
-		if (s != 3 && (dup2(s, 3) < 0 || (s = 3) < 0))
-			_exit(1);
-		close_range(4, ~0U, 0);
-		signal(SIGCHLD, SIG_DFL);
-		if (cordon_caps_drop_all(&ign) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			_exit(1);
-		factory_serve(s);
-	}
-	close(sv[1]);
-	return sv[0];
+	out->fd[CFD_FACTORY] = sv[0];
+	*own = sv[1];
+	return 0;
 }
 
-int capture_setup(const struct cordon_policy *p, struct capture_fds *out, struct cordon_error *e)
+int capture_setup(const struct cordon_policy *p, struct capture_fds *out, int *factory,
+		  struct cordon_error *e)
 {
 	int r;
 
 	(void)p;
+	*factory = -1;
 	for (int i = 0; i < CFD_N; i++)
 		out->fd[i] = -1;
 	out->v6 = ipv6_here();
@@ -247,13 +241,8 @@ int capture_setup(const struct cordon_policy *p, struct capture_fds *out, struct
 		r = capture_nft_apply(out->tport, e);
 	if (r == 0)
 		r = resolv_bind(e);
-	if (r == 0) {
-		r = factory_start(e);
-		if (r >= 0) {
-			out->fd[CFD_FACTORY] = r;
-			r = 0;
-		}
-	}
+	if (r == 0)
+		r = factory_channel(out, factory, e);
 	if (r < 0)
 		capture_fds_close(out);
 	return r;

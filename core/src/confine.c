@@ -233,10 +233,11 @@ static int step_landlock(const struct cordon_policy *p, const struct cordon_sess
 }
 
 /* The guard worker, forked inside the Landlock domain just made and before the capability drop
- * (it keeps CAP_SYS_PTRACE of the sandbox's user namespace, guard_worker.c). *chan receives the
- * channel its listener goes over, -1 when there is no guard. */
-static int step_guard(const struct cordon_session *s, const struct cordon_kernel *k, int *chan,
-		      struct cordon_error *e)
+ * (it keeps CAP_SYS_PTRACE of the sandbox's user namespace, guard_worker.c); a shell confined in
+ * place must not see it as its child. *chan receives the channel its listener goes over, -1 when
+ * there is no guard. */
+static int step_guard(const struct cordon_session *s, const struct cordon_kernel *k, bool in_place,
+		      int *chan, struct cordon_error *e)
 {
 	int set_fd, log_fd, ret;
 
@@ -246,7 +247,7 @@ static int step_guard(const struct cordon_session *s, const struct cordon_kernel
 	session_guard_fds(s, &set_fd, &log_fd);
 	if (set_fd < 0)
 		return cordon_error_set(e, EPROTO, "guard: the session sent no guard set");
-	ret = guard_worker_spawn(set_fd, log_fd, chan, e);
+	ret = guard_worker_spawn(set_fd, log_fd, in_place, chan, e);
 	return ret < 0 ? cordon_error_prefix(e, ret, "guard") : 0;
 }
 
@@ -381,7 +382,7 @@ static int confine_order(const struct cordon_policy *p, struct cordon_session *s
 	ret = step_landlock(p, s, &k, r, e);
 	if (ret < 0)
 		goto failed;
-	ret = step_guard(s, &k, &chan, e);
+	ret = step_guard(s, &k, in_place, &chan, e);
 	if (ret < 0)
 		goto failed;
 	ret = step_caps(r, e);

@@ -2,7 +2,7 @@
  * onto the sandbox's mounts where the host's would be a way around them, or refused.
  *
  * An fd opened before joining names its file through the host's mount, which the sandbox's
- * read-only pins and masks do not cover (docs/threat-model.md, "inherited fds"): a directory fd is
+ * read-only pins and masks do not cover (README.md, Security): a directory fd is
  * a walk into the host's view (`cordon run -- cat /proc/self/fd/0/home/u/.ssh/id < /`), and a
  * read fd can be reopened for writing through its magic link (/proc/self/fd/N, proc(5)) on the
  * host's writable mount wherever Landlock allows writing (`cordon run -- cmd < .git/config`). So,
@@ -17,7 +17,12 @@
  * - a write fd above 2 to a file that is read-only inside is refused (a redirection on 0..2 is
  *   the person's explicit grant for this command, and a shared file offset must stay shared);
  * - an fd whose name cannot be read back (longer than PATH_MAX, removed while other names remain)
- *   cannot be checked, and is refused unless its mount is read-only. */
+ *   cannot be checked, and is refused unless its mount is read-only;
+ * - a datagram or raw socket of any family is refused (sendto(2) names any address: a unix
+ *   socket by path past the guard, an IP host from the host's network namespace past the
+ *   proxy), and so is a stream or seqpacket one that is neither connected nor listening (it
+ *   connects from where it was made); a connected or listening one (journald's stdout stream, a
+ *   socketpair, inetd's connection) stays. */
 #include "confine_int.h"
 #include "cordon/guard.h"
 #include "session_internal.h"
@@ -29,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -39,10 +45,11 @@ struct confine_fd {
 	int flags;    /* fcntl F_GETFL */
 	bool cloexec; /* FD_CLOEXEC */
 	bool dir;
-	bool write;   /* a write fd of a regular file (checked, never reopened) */
-	bool unnamed; /* its name could not be read back whole */
-	bool host_ro; /* on a read-only mount of the host */
-	bool in_tree; /* its path lies in a writable tree */
+	bool write;		/* a write fd of a regular file (checked, never reopened) */
+	bool unnamed;		/* its name could not be read back whole */
+	bool host_ro;		/* on a read-only mount of the host */
+	const char *bad_socket; /* a socket refused: why (static text), else NULL */
+	bool in_tree;		/* its path lies in a writable tree */
 	dev_t dev;
 	ino_t ino;
 	char path[PATH_MAX]; /* as /proc/self/fd names it before joining */
@@ -75,6 +82,28 @@ static bool in_any(const struct cordon_path_list *l, const char *path)
 }
 
 /* snap_one: *c for fd when it is one to look at again after joining; false otherwise. */
+/* socket_risk: why the socket fd may not be inherited (see the head of this file), or NULL.
+ * SO_TYPE and SO_ACCEPTCONN from socket(7); getpeername(2) tells a connected one. */
+static const char *socket_risk(int fd)
+{
+	int type = 0, acc = 0;
+	socklen_t l = sizeof(type);
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0)
+		return "a socket whose type cannot be read";
+	if (type != SOCK_STREAM && type != SOCK_SEQPACKET)
+		return "a datagram or raw socket (it sends to any address, from the host's "
+		       "network)";
+	l = sizeof(acc);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) == 0 && acc)
+		return NULL;
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0)
+		return NULL;
+	return "a socket neither connected nor listening (it connects from the host's network)";
+}
+
 static bool snap_one(int fd, const struct cordon_policy *p, struct confine_fd *c)
 {
 	char lp[64];
@@ -82,6 +111,14 @@ static bool snap_one(int fd, const struct cordon_policy *p, struct confine_fd *c
 	struct statvfs sv;
 
 	memset(c, 0, sizeof(*c));
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		c->bad_socket = socket_risk(fd);
+		if (!c->bad_socket)
+			return false;
+		c->fd = fd;
+		snprintf(c->path, sizeof(c->path), "socket:[%lu]", (unsigned long)st.st_ino);
+		return true;
+	}
 	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 		return false; /* devices, FIFOs and sockets: Landlock decides their reopening */
 	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
@@ -185,6 +222,8 @@ static int reopen(const struct confine_fd *c, int p, struct cordon_error *e)
 /* rehome_one: c after joining (the rules at the top of this file). Returns 0 or -errno. */
 static int rehome_one(const struct confine_fd *c, struct cordon_error *e)
 {
+	if (c->bad_socket)
+		return refuse(c, EPERM, c->bad_socket, e);
 	if (c->unnamed)
 		return c->host_ro ? 0 : refuse(c, ENAMETOOLONG, "its name cannot be checked", e);
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC | (c->dir ? O_DIRECTORY : 0),
@@ -256,7 +295,9 @@ int cordon_fds_precheck(const struct cordon_policy *p, const int *skip, int nski
 	for (size_t i = 0; i < s.n; i++) {
 		const struct confine_fd *c = &s.v[i];
 		const char *why = NULL;
-		if (c->unnamed && !c->host_ro)
+		if (c->bad_socket)
+			why = c->bad_socket;
+		else if (c->unnamed && !c->host_ro)
 			why = "its name cannot be checked (too long, or removed while other names "
 			      "remain)";
 		else if (!c->dir && !c->write && (c->in_tree || (c->flags & O_PATH)) &&

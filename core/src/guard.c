@@ -197,8 +197,14 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 		addr[1] = req->data.args[1];
 		r->xsize = (size_t)-1; /* remove */
 		return 0;
+	case __NR_truncate: /* truncate(2) by name: a hard link reaches a pin's inode */
+		r->op = GOP_TRUNCATE;
+		addr[0] = req->data.args[0];
+		r->length = (off_t)req->data.args[1];
+		return 0;
 	case __NR_connect:
-		r->op = GOP_CONNECT;
+	case __NR_bind:
+		r->op = req->data.nr == __NR_bind ? GOP_BIND : GOP_CONNECT;
 		r->dfd[0] = ARG_INT(0);
 		addr[0] = req->data.args[1];
 		r->addrlen = ARG_UINT(2);
@@ -219,9 +225,10 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 static int copy_args(struct guard_call *c, struct guard_req *r, const uint64_t addr[3])
 {
 	char *dst[3] = {r->path[0], r->path[1], r->target};
-	if (r->op == GOP_CONNECT) {
-		/* the address, not a string: exactly addrlen bytes (connect(2)) */
-		struct iovec local = {r->sockaddr, r->addrlen}, remote = {(void *)(uintptr_t)addr[0], r->addrlen};
+	if (r->op == GOP_CONNECT || r->op == GOP_BIND) {
+		/* the address, not a string: exactly addrlen bytes (connect(2), bind(2)) */
+		struct iovec local = {r->sockaddr, r->addrlen},
+			     remote = {(void *)(uintptr_t)addr[0], r->addrlen};
 		memset(r->sockaddr, 0, sizeof(r->sockaddr));
 		if (r->addrlen == 0)
 			return 0;
@@ -238,8 +245,8 @@ static int copy_args(struct guard_call *c, struct guard_req *r, const uint64_t a
 			return -ENOMEM;
 		struct iovec local = {r->xvalue, r->xsize},
 			     remote = {(void *)(uintptr_t)addr[2], r->xsize};
-		if (r->xsize && process_vm_readv(c->task.tid, &local, 1, &remote, 1, 0) !=
-				    (ssize_t)r->xsize)
+		if (r->xsize &&
+		    process_vm_readv(c->task.tid, &local, 1, &remote, 1, 0) != (ssize_t)r->xsize)
 			return errno == ESRCH ? -EPERM : -EFAULT;
 	}
 	bool used[3] = {r->op != GOP_SYMLINK && !r->by_fd,

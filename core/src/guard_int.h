@@ -46,14 +46,15 @@ struct guard_call {
 	int rootfd;	     /* the target's root directory, O_PATH */
 	int cwdfd;	     /* the target's cwd, O_PATH, -1 until needed */
 	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
-	int links;   /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
-	int log_fd;		  /* channel to the session's violation log, or -1 (guard_log.h) */
+	int links;    /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
+	int log_fd;   /* channel to the session's violation log, or -1 (guard_log.h) */
 	int *waiting; /* calls finished on threads of their own now (a FIFO open, a connect) */
 	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */
 	char reason[80];	/* why, for the log; "" means a mandatory write-deny */
 	int fds[64]; /* 3 per call + 2 dirfds + 2 parents + one per link followed (<= 40) */
 	int nfds;
-	/* fstat(2) of fds[i], taken once: a tracked fd stays open (same inode) until the call ends */
+	/* fstat(2) of fds[i], taken once: a tracked fd stays open (same inode) until the call ends
+	 */
 	struct stat fdst[64];
 	bool fdst_ok[64];
 };
@@ -76,7 +77,9 @@ enum guard_op {
 	GOP_UNLINK,
 	GOP_CHMOD,
 	GOP_CONNECT,
-	GOP_XATTR
+	GOP_BIND,
+	GOP_XATTR,
+	GOP_TRUNCATE
 };
 
 /* What a call does to the name it is checked for (guard.h CORDON_GUARD_KEEP). */
@@ -94,13 +97,14 @@ struct guard_req {
 	unsigned int flags;	/* open flags, AT_* flags, RENAME_* flags */
 	bool by_fd;		/* fchmod(2): the object is dfd[0] itself, no path */
 	mode_t mode;
-	unsigned int dev; /* mknod: the raw 32-bit device number (new_decode_dev) */
-	unsigned char sockaddr[128]; /* connect: the address, copied once */
+	unsigned int dev;	     /* mknod: the raw 32-bit device number (new_decode_dev) */
+	unsigned char sockaddr[128]; /* connect, bind: the address, copied once */
 	unsigned int addrlen;
 	/* setxattr and removexattr families: the name in path[1], the value (NULL: remove) */
 	unsigned char *xvalue;
 	size_t xsize;
 	bool xnofollow; /* the l* variants */
+	off_t length;	/* truncate: the new size in bytes */
 };
 
 /* guard_ops.c */
@@ -124,9 +128,23 @@ int guard_reply(struct guard_call *c, int err, int64_t val);
 /* guard_connect (guard_connect.c): connect(2) for the target, on its own socket: a pathname unix
  * socket only when the guard set allows that socket. Returns 1 when replied, else -errno. */
 int guard_connect(struct guard_call *c, struct guard_req *r);
+/* guard_bind (guard_connect.c): bind(2) for the target, on its own socket: a pathname unix socket
+ * only where the guard set lets the name be created (ROLE_CREATE). Returns 1 when replied, else
+ * -errno. */
+int guard_bind(struct guard_call *c, struct guard_req *r);
+/* guard_use_umask (guard_ops.c): the target's umask for the worker's next creating call. */
+void guard_use_umask(struct guard_call *c);
+/* guard_object_read_only (guard_ops.c): whether the object st is an entry of g bound read-only
+ * inside (CORDON_GUARD_READ_ONLY), reached by whatever name. */
+bool guard_object_read_only(const struct cordon_guard_set *g, const struct stat *st);
+/* guard_truncate (guard_truncate.c): truncate(2) for the target: refused (EACCES) on a file bound
+ * read-only inside, reached by any name; else done by the worker on the inode it checked. Returns 1
+ * when replied, else -errno. */
+int guard_truncate(struct guard_call *c, struct guard_req *r);
 
 /* guard_xattr (guard_ops.c): setxattr(2)/removexattr(2) and their l* and f* variants for the
- * target, refusing POSIX ACLs on an entry the guard set names. Returns 1 when replied, else -errno. */
+ * target, refusing POSIX ACLs on an entry the guard set names. Returns 1 when replied, else -errno.
+ */
 int guard_xattr(struct guard_call *c, struct guard_req *r);
 
 /* At most this many calls wait on threads of their own at once (a FIFO without a peer, a connect

@@ -3,6 +3,7 @@
 #include "guard_int.h"
 #include "guard_log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -21,7 +22,6 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #define MAXSYMLINKS                                                                                \
 	40 /* the kernel's limit on links followed in one resolution (path_resolution(7)) */
@@ -143,7 +143,8 @@ static bool name_matches(const struct cordon_guard_entry *en, const char *name, 
 	size_t n = strlen(en->name);
 	if (en->flags & CORDON_GUARD_PREFIX)
 		return len >= n && strncasecmp(en->name, name, n) == 0 &&
-		       !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+		       !(len == 1 && name[0] == '.') &&
+		       !(len == 2 && name[0] == '.' && name[1] == '.');
 	return n == len && strncasecmp(en->name, name, len) == 0;
 }
 
@@ -169,8 +170,9 @@ static const struct cordon_guard_entry *entry_of(const struct cordon_guard_set *
 {
 	for (size_t i = 0; i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
-		if ((en->flags & CORDON_GUARD_SOCKET) || st->st_dev != en->dev ||
-		    st->st_ino != en->ino || !name_matches(en, name, len) || !refuses(en, role))
+		if ((en->flags & (CORDON_GUARD_SOCKET | CORDON_GUARD_SUBTREE)) ||
+		    st->st_dev != en->dev || st->st_ino != en->ino ||
+		    !name_matches(en, name, len) || !refuses(en, role))
 			continue;
 		if ((en->flags & CORDON_GUARD_PREFIX) && role == ROLE_CREATE &&
 		    exists_in(dirfd, name, len))
@@ -202,37 +204,25 @@ static bool object_guarded(const struct cordon_guard_set *g, const struct stat *
 	return false;
 }
 
-/* beneath_guarded: 1 when directory fd lies at or below a guarded name, 0 if not, -errno. A
- * guarded name that a person creates later as a directory (.vscode/, .git/hooks) is not pinned
- * by the mount layer, so everything in it stays guarded here. Walks ".." up to the root; at each
- * ancestor that is a guard directory, the entry's name is looked up and compared with the child
- * the walk came from. */
-#define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name: treated as guarded */
-static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
+#define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name */
+
+/* walk_up: visit(arg, dirfd, cur, child) for the directory fd (stat st; child NULL), then for
+ * each of its ancestors up to the root by "..", with child the stat of the directory the walk
+ * came from, until visit returns non-zero, which walk_up returns. Returns 0 once the root was
+ * visited (".." of the root is the root), too_deep past MAX_DEPTH levels, or -errno. */
+static int walk_up(int fd, const struct stat *st,
+		   int (*visit)(void *arg, int dirfd, const struct stat *cur,
+				const struct stat *child),
+		   void *arg, int too_deep)
 {
-	struct stat cur = *st, child;
-	int curfd = fd, r = 0;
+	struct stat cur = *st, child = {0};
+	int curfd = fd, r;
 
 	for (int depth = 0;; depth++) {
-		if (depth > 0) {
-			for (size_t i = 0; i < g->n && r == 0; i++) {
-				const struct cordon_guard_entry *en = &g->v[i];
-				struct stat s;
-				/* kept names (.git/objects) are written beneath; a prefix matches no
-				 * single name to look up (home's dot-entries are read-only mounts) */
-				if (en->flags &
-				    (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET))
-					continue;
-				if (cur.st_dev == en->dev && cur.st_ino == en->ino &&
-				    fstatat(curfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    s.st_dev == child.st_dev && s.st_ino == child.st_ino)
-					r = 1;
-			}
-		}
-		if (r != 0)
+		if ((r = visit(arg, curfd, &cur, depth ? &child : NULL)) != 0)
 			break;
 		if (depth == MAX_DEPTH) {
-			r = 1;
+			r = too_deep;
 			break;
 		}
 		int up = openat(curfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -249,11 +239,129 @@ static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struc
 			break;
 		}
 		if (cur.st_dev == child.st_dev && cur.st_ino == child.st_ino)
-			break; /* ".." of the root is the root */
+			break; /* r is 0 */
 	}
 	if (curfd != fd)
 		close(curfd);
 	return r;
+}
+
+/* guarded_parent: walk_up's visit for beneath_guarded: 1 when cur is a guard directory whose
+ * entry's name is the child the walk came from. */
+static int guarded_parent(void *arg, int dirfd, const struct stat *cur, const struct stat *child)
+{
+	const struct cordon_guard_set *g = arg;
+	for (size_t i = 0; child && i < g->n; i++) {
+		const struct cordon_guard_entry *en = &g->v[i];
+		struct stat s;
+		/* kept names (.git/objects) are written beneath; a prefix matches no single name
+		 * to look up (home's dot-entries are read-only mounts) */
+		if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET |
+				 CORDON_GUARD_SUBTREE))
+			continue;
+		if (cur->st_dev == en->dev && cur->st_ino == en->ino &&
+		    fstatat(dirfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    s.st_dev == child->st_dev && s.st_ino == child->st_ino)
+			return 1;
+	}
+	return 0;
+}
+
+/* beneath_guarded: 1 when directory fd lies at or below a guarded name, 0 if not, -errno. A
+ * guarded name that a person creates later as a directory (.vscode/, .git/hooks) is not pinned
+ * by the mount layer, so everything in it stays guarded here. At each ancestor that is a guard
+ * directory, the entry's name is looked up and compared with the child the walk came from; a
+ * walk deeper than MAX_DEPTH is treated as guarded. */
+static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
+{
+	return walk_up(fd, st, guarded_parent, (void *)g, 1);
+}
+
+struct subtree_walk {
+	const struct cordon_guard_set *g;
+	const char *name; /* NULL: any name */
+	size_t len;
+	long found; /* the entry's index, or -1 */
+};
+
+/* subtree_entry: walk_up's visit for subtree_of: 1 when cur is a git directory the guard keeps
+ * (found stays -1) or the directory of a matching CORDON_GUARD_SUBTREE entry (found set). */
+static int subtree_entry(void *arg, int dirfd, const struct stat *cur, const struct stat *child)
+{
+	struct subtree_walk *w = arg;
+	(void)dirfd;
+	(void)child;
+	for (size_t i = 0; i < w->g->n; i++) {
+		const struct cordon_guard_entry *en = &w->g->v[i];
+		/* inside a git directory found at start (.git, a bare repository, a submodule's)
+		 * is no working tree: git makes HEAD there */
+		if ((en->flags & CORDON_GUARD_KEEP) && en->why == CORDON_WHY_GIT &&
+		    en->obj_ino == cur->st_ino && en->obj_dev == cur->st_dev)
+			return 1;
+	}
+	for (size_t i = 0; i < w->g->n; i++) {
+		const struct cordon_guard_entry *en = &w->g->v[i];
+		if ((en->flags & CORDON_GUARD_SUBTREE) && cur->st_dev == en->dev &&
+		    cur->st_ino == en->ino && (!w->name || name_matches(en, w->name, w->len))) {
+			w->found = (long)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* subtree_of: the first CORDON_GUARD_SUBTREE entry of g whose directory is fd (stat st) or one
+ * of its ancestors, and whose name is name[0..len) (name NULL: any name), unless a git directory
+ * the guard keeps comes first on the way up. Returns 1 with its index in *found, 0 when there
+ * is none, or -errno (-ELOOP past MAX_DEPTH levels). */
+static int subtree_of(const struct cordon_guard_set *g, int fd, const struct stat *st,
+		      const char *name, size_t len, long *found)
+{
+	struct subtree_walk w = {.g = g, .name = name, .len = len, .found = -1};
+	int r = walk_up(fd, st, subtree_entry, &w, -ELOOP);
+	*found = w.found;
+	return r < 0 ? r : w.found >= 0;
+}
+
+/* has_subtree: whether g has a CORDON_GUARD_SUBTREE entry (for name[0..len); name NULL: any). */
+static bool has_subtree(const struct cordon_guard_set *g, const char *name, size_t len)
+{
+	for (size_t i = 0; g && i < g->n; i++)
+		if ((g->v[i].flags & CORDON_GUARD_SUBTREE) &&
+		    (!name || name_matches(&g->v[i], name, len)))
+			return true;
+	return false;
+}
+
+/* moves_dir_in: renaming (p -> q, flags) would move a directory from outside every
+ * CORDON_GUARD_SUBTREE tree into one (RENAME_EXCHANGE: either way). Such a directory may hold a
+ * ".git" made where that is allowed; the caller answers EXDEV, and mv(1) copies instead, making
+ * each name anew, where the guard sees it. An error fails closed (true). */
+static bool moves_dir_in(struct guard_call *c, const struct guard_path *p,
+			 const struct guard_path *q, unsigned int flags)
+{
+	struct stat sp, sq, o;
+
+	if (!has_subtree(c->g, NULL, 0))
+		return false;
+	/* only a directory can hold a .git: a file's rename (an editor's save, git's index.lock)
+	 * costs one fstatat here, and no walk */
+	bool pdir = fstatat(p->parent, p->name, &o, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(o.st_mode);
+	bool qdir = (flags & RENAME_EXCHANGE) &&
+		    fstatat(q->parent, q->name, &o, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(o.st_mode);
+	if (!pdir && !qdir)
+		return false; /* ENOENT and the like: the kernel says so itself */
+	if (guard_fstat(c, p->parent, &sp) < 0 || guard_fstat(c, q->parent, &sq) < 0)
+		return true;
+	long i;
+	int a = subtree_of(c->g, p->parent, &sp, NULL, 0, &i);
+	int b = subtree_of(c->g, q->parent, &sq, NULL, 0, &i);
+	if (a < 0 || b < 0)
+		return true;
+	if (a == b)
+		return false; /* both inside such trees, or both outside */
+	/* the object that lands inside: p's for a plain rename, q's for an exchange into a */
+	return b ? pdir : qdir;
 }
 
 bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role)
@@ -265,11 +373,20 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_r
 		return false;
 	if (guard_fstat(c, p->parent, &st) < 0)
 		return true; /* fail closed */
-	const struct cordon_guard_entry *en = entry_of(g, &st, p->parent, p->name, p->namelen, role);
+	const struct cordon_guard_entry *en =
+	    entry_of(g, &st, p->parent, p->name, p->namelen, role);
+	if (!en && role == ROLE_CREATE && has_subtree(g, p->name, p->namelen)) {
+		long i;
+		int r = subtree_of(g, p->parent, &st, p->name, p->namelen, &i);
+		if (r < 0)
+			return true; /* fail closed */
+		en = r ? &g->v[i] : NULL;
+	}
 	if (en) {
 		guard_log_note(c, p);
 		if (!c->reason[0])
-			snprintf(c->reason, sizeof(c->reason), "%s", cordon_guard_why_text(en->why));
+			snprintf(c->reason, sizeof(c->reason), "%s",
+				 cordon_guard_why_text(en->why));
 		return true;
 	}
 	int b = beneath_guarded(g, p->parent, &st);
@@ -594,6 +711,16 @@ static void set_umask(struct guard_call *c)
 	}
 }
 
+void guard_use_umask(struct guard_call *c)
+{
+	set_umask(c);
+}
+
+bool guard_object_read_only(const struct cordon_guard_set *g, const struct stat *st)
+{
+	return object_read_only(g, st);
+}
+
 /* inject: install fd in the target and complete its call with the new number, atomically
  * (SECCOMP_ADDFD_FLAG_SEND, kernel >= 5.14). The target's RLIMIT_NOFILE applies. */
 static int inject(struct guard_call *c, int fd, unsigned int oflags)
@@ -730,9 +857,9 @@ static int open_ctty(struct guard_call *c, unsigned int flags)
 	if (found < 0)
 		return -ENXIO;
 	snprintf(nm, sizeof(nm), "fd/%d", found);
-	fd = openat(c->procfd, nm,
-		    (int)((flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY |
-			  O_CLOEXEC));
+	fd = openat(
+	    c->procfd, nm,
+	    (int)((flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY | O_CLOEXEC));
 	if (fd < 0)
 		return -errno;
 	inject(c, fd, flags);
@@ -876,8 +1003,8 @@ static int chmod_object(struct guard_call *c, int fd, const struct guard_path *p
 	if (S_ISLNK(st.st_mode))
 		return EOPNOTSUPP; /* fchmodat2(2) AT_SYMLINK_NOFOLLOW on a link */
 	/* No set-user-ID or set-group-ID program is made inside: one owned by root (a root
-	 * session's files are root's) would give root to whoever runs it outside later. A set-group-ID
-	 * directory only passes its group on. */
+	 * session's files are root's) would give root to whoever runs it outside later. A
+	 * set-group-ID directory only passes its group on. */
 	if ((mode & S_ISUID) || ((mode & S_ISGID) && !S_ISDIR(st.st_mode))) {
 		if (p)
 			guard_log_note(c, p);
@@ -988,11 +1115,11 @@ int guard_xattr(struct guard_call *c, struct guard_req *r)
 	}
 	/* on the object opened above, through its magic link */
 	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
-	int res = r->xsize == (size_t)-1
-		      ? (r->xnofollow ? lremovexattr(lk, r->path[1]) : removexattr(lk, r->path[1]))
-		      : (r->xnofollow
-			     ? lsetxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags)
-			     : setxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags));
+	int res =
+	    r->xsize == (size_t)-1
+		? (r->xnofollow ? lremovexattr(lk, r->path[1]) : removexattr(lk, r->path[1]))
+		: (r->xnofollow ? lsetxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags)
+				: setxattr(lk, r->path[1], r->xvalue, r->xsize, (int)r->flags));
 	guard_reply(c, res < 0 ? errno : 0, 0);
 	return 1;
 }
@@ -1100,9 +1227,12 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		if ((e = guard_resolve(c, r->dfd[1], r->path[1], &q)) < 0)
 			break;
 		if (guard_denied(c, &p, ROLE_REMOVE) ||
-		    guard_denied(c, &q,
-				 (r->flags & RENAME_EXCHANGE) ? ROLE_REMOVE : ROLE_CREATE)) {
+		    guard_denied(c, &q, (r->flags & RENAME_EXCHANGE) ? ROLE_REMOVE : ROLE_CREATE)) {
 			e = -EACCES;
+			break;
+		}
+		if (moves_dir_in(c, &p, &q, r->flags)) {
+			e = -EXDEV;
 			break;
 		}
 		res = renameat2(p.parent, p.name, q.parent, q.name, r->flags);
@@ -1114,8 +1244,14 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 	case GOP_CONNECT:
 		e = guard_connect(c, r);
 		break;
+	case GOP_BIND:
+		e = guard_bind(c, r);
+		break;
 	case GOP_XATTR:
 		e = guard_xattr(c, r);
+		break;
+	case GOP_TRUNCATE:
+		e = guard_truncate(c, r);
 		break;
 	case GOP_UNLINK:
 		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {

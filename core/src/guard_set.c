@@ -38,14 +38,17 @@ int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, co
 			    unsigned flags, dev_t obj_dev, ino_t obj_ino, unsigned why)
 {
 	size_t len = strlen(name);
-	if (len == 0 || len >= sizeof(g->v[0].name) || strchr(name, '/'))
+	/* an empty prefix matches every new name (a directory where nothing may be added) */
+	if ((len == 0 && !(flags & CORDON_GUARD_PREFIX)) || len >= sizeof(g->v[0].name) ||
+	    strchr(name, '/'))
 		return -EINVAL;
 	/* the same pair reached from two writable trees (nested, or home inside one) is kept once;
 	 * a full entry wins over a kept one */
 	for (size_t i = 0; i < g->n; i++) {
 		struct cordon_guard_entry *en = &g->v[i];
 		if (en->dev == dev && en->ino == ino && strcmp(en->name, name) == 0 &&
-		    (en->flags & CORDON_GUARD_PREFIX) == (flags & CORDON_GUARD_PREFIX)) {
+		    (en->flags & (CORDON_GUARD_PREFIX | CORDON_GUARD_SUBTREE)) ==
+			(flags & (CORDON_GUARD_PREFIX | CORDON_GUARD_SUBTREE))) {
 			if (!(flags & CORDON_GUARD_KEEP))
 				en->flags &= ~(unsigned)CORDON_GUARD_KEEP;
 			en->flags |= flags & CORDON_GUARD_READ_ONLY;
@@ -146,6 +149,8 @@ const char *cordon_guard_why_text(unsigned why)
 		return "dot-file of a writable home (allow a cache by name)";
 	case CORDON_WHY_DENY_WRITE:
 		return "filesystem.denyWrite";
+	case CORDON_WHY_GIT_NESTED:
+		return "no repository inside a working tree: clone or init it outside, or in /tmp";
 	default:
 		return "mandatory write-deny";
 	}

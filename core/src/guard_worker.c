@@ -2,7 +2,7 @@
  * itself between its Landlock ruleset and its capability drop, it serves the seccomp listener that
  * the confining process loads last.
  *
- * Why there (docs/threat-model.md, "the guard grants nothing"): the worker performs file-creating
+ * Why there (README.md, Security: the guard grants nothing): the worker performs file-creating
  * calls for its targets, so everything it opens must be bounded exactly as its targets are. Forked
  * after the confining process's first Landlock layer, it is in that domain: the same write rules,
  * the same TCP rule, and the same mount namespace, so a device node, a FIFO or a file outside the
@@ -27,6 +27,7 @@
 
 #include "cordon/guard.h"
 #include "cordon/layers.h"
+#include "spawn_int.h"
 
 /* Where the worker keeps its three fds once everything else is closed. */
 enum { W_CHAN = 3, W_SET = 4, W_LOG = 5 };
@@ -36,8 +37,8 @@ static int recv_listener(int chan)
 {
 	char buf[16], cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 
 	do
@@ -76,7 +77,8 @@ __attribute__((noreturn)) static void worker_main(int chan, int set_fd, int log_
 	 * or files (close_range(2)). Copies above the three target numbers first (new numbers, so
 	 * none of them is an original), so that moving them down cannot close one with another;
 	 * low ones, since the caller's fd limit may be small. */
-	int a = fcntl(chan, F_DUPFD_CLOEXEC, W_LOG + 1), b = fcntl(set_fd, F_DUPFD_CLOEXEC, W_LOG + 1);
+	int a = fcntl(chan, F_DUPFD_CLOEXEC, W_LOG + 1),
+	    b = fcntl(set_fd, F_DUPFD_CLOEXEC, W_LOG + 1);
 	int c = log_fd >= 0 ? fcntl(log_fd, F_DUPFD_CLOEXEC, W_LOG + 1) : -1;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (a < 0 || b < 0 || (log_fd >= 0 && c < 0) || null < 0)
@@ -103,37 +105,42 @@ __attribute__((noreturn)) static void worker_main(int chan, int set_fd, int log_
 	_exit(0);
 }
 
-int guard_worker_spawn(int set_fd, int log_fd, int *chan, struct cordon_error *e)
+struct worker_arg {
+	int chan, other, set_fd, log_fd;
+};
+
+static void worker_child(void *arg)
 {
-	int sv[2];
-	pid_t mid;
+	const struct worker_arg *a = arg;
+
+	close(a->other);
+	worker_main(a->chan, a->set_fd, a->log_fd);
+}
+
+int guard_worker_spawn(int set_fd, int log_fd, bool detach, int *chan, struct cordon_error *e)
+{
+	int sv[2], r = 0;
 
 	*chan = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cordon_error_set(e, errno, "guard worker: socketpair: %m");
-	/* Twice, so the worker is nobody's child here: a shell's waitpid(-1) must not reap it, and
-	 * under cordon run it becomes a child of the PID namespace's reaper. */
-	mid = fork();
-	if (mid < 0) {
-		int err = errno;
-		close(sv[0]);
-		close(sv[1]);
-		return cordon_error_set(e, err, "guard worker: fork: %s", strerror(err));
-	}
-	if (mid == 0) {
-		close(sv[0]);
+	struct worker_arg a = {.chan = sv[1], .other = sv[0], .set_fd = set_fd, .log_fd = log_fd};
+	if (detach) {
+		/* nobody's child: a shell's waitpid(-1) must not reap it (spawn_int.h) */
+		r = spawn_detached(worker_child, &a);
+	} else {
+		/* the caller's child (cordon run's reaper, PID 1 of the command's namespace, whose
+		 * end ends it): one fork */
 		pid_t w = fork();
 		if (w == 0)
-			worker_main(sv[1], set_fd, log_fd);
-		_exit(w < 0 ? 1 : 0);
+			worker_child(&a);
+		if (w < 0)
+			r = -errno;
 	}
 	close(sv[1]);
-	int st;
-	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	if (r < 0) {
 		close(sv[0]);
-		return cordon_error_set(e, ECHILD, "guard worker: fork failed");
+		return cordon_error_set(e, -r, "guard worker: fork: %s", strerror(-r));
 	}
 	*chan = sv[0];
 	return 0;
@@ -143,8 +150,8 @@ int guard_worker_hand(int chan, int listener, struct cordon_error *e)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))], reply[sizeof(e->msg) + 8];
 	struct iovec iov = {.iov_base = "listener", .iov_len = 8};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 	ssize_t n;
 

@@ -8,9 +8,17 @@
  * that could make .git invalid and then lay out HEAD, objects, refs and config in a writable root
  * would have git, run there later outside the sandbox, read that config (core.fsmonitor, hooks).
  * So at each writable root HEAD cannot be created (or, when it exists, changed); in each git
- * directory hooks, config, config.worktree, commondir and modules are read-only or guarded, and
- * HEAD, objects and refs, and the directory itself, cannot be removed, moved away or chmod'ed
- * (mount points, CORDON_GUARD_KEEP). What remains is written in docs/threat-model.md. */
+ * directory hooks, config, config.worktree and commondir are read-only or guarded, and HEAD,
+ * objects and refs, and the directory itself, cannot be removed, moved away or chmod'ed (mount
+ * points, CORDON_GUARD_KEEP).
+ *
+ * A repository inside another's working tree is used by git run outside: a gitlink added to the
+ * outer index (which stays writable) makes `git status` look into it, running its config
+ * (core.fsmonitor), and `git submodule update` takes a git directory it finds in .git/modules.
+ * So no ".git" is created anywhere in the working tree of a repository found here, nor a
+ * directory moved in from outside (CORDON_GUARD_SUBTREE), and nothing new is added to
+ * .git/modules (an empty prefix entry), nor .git/modules made. What remains is written in
+ * README.md, "Dangerous names that do not exist yet". */
 #include "mounts_int.h"
 
 #include <dirent.h>
@@ -43,8 +51,9 @@ static bool is_gitdir(int fd)
 {
 	struct stat st;
 	return fstatat(fd, "HEAD", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && fstatat(fd, "objects", &st, 0) == 0 &&
-	       S_ISDIR(st.st_mode) && fstatat(fd, "refs", &st, 0) == 0 && S_ISDIR(st.st_mode);
+	       (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
+	       fstatat(fd, "objects", &st, 0) == 0 && S_ISDIR(st.st_mode) &&
+	       fstatat(fd, "refs", &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
 static void shown_of(int fd, char *shown)
@@ -88,7 +97,8 @@ static int protect_gitdir(struct mnt_ctx *c, int dirfd, const char *name);
  * directories that are not git directories are descended into). */
 static int protect_modules(struct mnt_ctx *c, int dfd, int depth)
 {
-	int m = openat(dfd, depth ? "." : "modules", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int m =
+	    openat(dfd, depth ? "." : "modules", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d = m >= 0 ? fdopendir(m) : NULL;
 	int r = 0;
 
@@ -99,6 +109,12 @@ static int protect_modules(struct mnt_ctx *c, int dfd, int depth)
 			closedir(d);
 		return 0;
 	}
+	/* no new entry: a git directory seeded here would be taken by `git submodule update` */
+	c->why = CORDON_WHY_GIT_NESTED;
+	char shown[PATH_MAX];
+	shown_of(m, shown);
+	r = mnt_guard_at(c, m, "", shown, CORDON_GUARD_PREFIX);
+	c->why = CORDON_WHY_GIT;
 	for (struct dirent *de; r == 0 && (de = readdir(d));) {
 		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
 			continue;
@@ -134,12 +150,17 @@ static int protect_gitdir_fd(struct mnt_ctx *c, int gfd)
 	for (size_t i = 0; r == 0 && keeps[i]; i++)
 		r = keep_in(c, gfd, keeps[i]);
 	/* submodules' git directories (gitsubmodules(7)): writable, each protected as a git
-	 * directory */
-	if (r == 0)
+	 * directory; no new one, and no modules directory where there is none */
+	if (r == 0 && faccessat(gfd, "modules", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		r = protect_modules(c, gfd, 0);
+	} else if (r == 0) {
+		c->why = CORDON_WHY_GIT_NESTED;
+		r = deny_in(c, gfd, "modules");
+		c->why = CORDON_WHY_GIT;
+	}
 	/* linked worktrees' administrative directories (git-worktree(1)) */
-	int wt = r == 0 ? openat(gfd, "worktrees", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-			: -1;
+	int wt =
+	    r == 0 ? openat(gfd, "worktrees", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	DIR *d = wt >= 0 ? fdopendir(wt) : NULL;
 	if (wt >= 0 && !d)
 		close(wt);
@@ -266,6 +287,28 @@ static int guard_heads(struct mnt_ctx *c, int dfd, const struct anc *up)
 	return r;
 }
 
+/* working_tree: dfd is a repository's working tree (its ".git" is a directory, or a file of a
+ * linked worktree or submodule): no ".git", and no "HEAD" outside a git directory, is made at or
+ * below it (CORDON_GUARD_SUBTREE). */
+static int working_tree(struct mnt_ctx *c, int dfd)
+{
+	struct stat st;
+	char shown[PATH_MAX];
+
+	if (fstatat(dfd, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+		return 0;
+	shown_of(dfd, shown);
+	c->why = CORDON_WHY_GIT_NESTED;
+	int r = mnt_guard_at(c, dfd, ".git", shown, CORDON_GUARD_SUBTREE);
+	/* nor a HEAD outside its git directories: with objects/ and refs/ beside it, a directory
+	 * of the working tree is a bare repository to git run below it */
+	if (r == 0)
+		r = mnt_guard_at(c, dfd, "HEAD", shown, CORDON_GUARD_SUBTREE);
+	c->why = CORDON_WHY_GIT;
+	return r;
+}
+
 /* has_dotgit_dir: dfd holds a ".git" directory. */
 static bool has_dotgit_dir(int dfd)
 {
@@ -314,6 +357,8 @@ static int scan_dir(struct scan *s, int dfd, const struct anc *up, int depth)
 		} else {
 			bool repo = has_dotgit_dir(cfd);
 			r = protect_dotgit(s->c, cfd);
+			if (r == 0)
+				r = working_tree(s->c, cfd);
 			if (r == 0 && repo)
 				r = guard_heads(s->c, cfd, &me);
 			if (r == 0)
@@ -335,7 +380,8 @@ bool mnt_git_internal(const char *canon)
 static int protect_root(struct scan *s, const struct mnt_tree *w)
 {
 	struct mnt_ctx *c = s->c;
-	int fd = mnt_open(AT_FDCWD, w->canon, O_DIRECTORY, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	int fd =
+	    mnt_open(AT_FDCWD, w->canon, O_DIRECTORY, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	int r = 0;
 
 	if (fd == -ENOENT || fd == -EACCES)
@@ -354,6 +400,8 @@ static int protect_root(struct scan *s, const struct mnt_tree *w)
 		r = deny_in(c, fd, "HEAD");
 		if (r == 0)
 			r = protect_dotgit(c, fd);
+		if (r == 0)
+			r = working_tree(c, fd);
 		if (r == 0 && rd >= 0)
 			r = scan_dir(s, rd, NULL, 0);
 	}

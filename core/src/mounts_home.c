@@ -7,7 +7,7 @@
  * share/..., ~/.pam_environment, ~/.gdbinit, ~/.ipython/...), and ~/bin is on PATH by Debian's
  * .profile. So the rule is the other way round: every entry whose name starts with "." and bin
  * itself, as they are at start, read-only; a prefix guard entry refuses new ones
- * (docs/threat-model.md, "persistence in home"). */
+ * (README.md, "A writable home"). */
 #include "mounts_int.h"
 
 #include <dirent.h>

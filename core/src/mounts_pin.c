@@ -26,9 +26,9 @@
 /* .git/commondir makes git read config and hooks from the directory it names (gitrepository-
  * layout(5)); .git/config.worktree is read as config when extensions.worktreeConfig is set. */
 #define REPO_FILES                                                                                 \
-	".git/hooks", ".git/commondir", ".gitmodules", ".vscode", ".idea",         \
-	    ".claude/commands", ".claude/agents", ".claude/settings.json",                         \
-	    ".claude/settings.local.json", ".mcp.json", ".envrc", ".npmrc"
+	".git/hooks", ".git/commondir", ".gitmodules", ".vscode", ".idea", ".claude/commands",     \
+	    ".claude/agents", ".claude/settings.json", ".claude/settings.local.json", ".mcp.json", \
+	    ".envrc", ".npmrc", ".cordon.json"
 static const char *const denies_all[] = {RC_FILES, REPO_FILES, ".git/config",
 					 ".git/config.worktree", NULL};
 static const char *const denies_git_config[] = {RC_FILES, REPO_FILES, NULL};
@@ -102,15 +102,14 @@ static bool is_mount_root(int fd)
 	       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown,
-		 unsigned flags)
+int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *shown, unsigned flags)
 {
 	struct stat st, obj;
 	if (!c->guard)
 		return 0; /* the caller runs no guard worker */
 	if (fstat(dirfd, &st) < 0)
 		return mnt_fail(c, errno, "guard entry for", shown, "fstat");
-	bool exists = !(flags & CORDON_GUARD_PREFIX) &&
+	bool exists = !(flags & (CORDON_GUARD_PREFIX | CORDON_GUARD_SUBTREE)) &&
 		      fstatat(dirfd, name, &obj, AT_SYMLINK_NOFOLLOW) == 0;
 	bool shown_ro = false; /* an existing object bound read-only */
 	if (exists && !(flags & CORDON_GUARD_SOCKET)) {
@@ -131,9 +130,10 @@ int mnt_guard_at(struct mnt_ctx *c, int dirfd, const char *name, const char *sho
 		if (mnt_canon(dirfd, dir, sizeof(dir)) < 0)
 			snprintf(dir, sizeof(dir), "?");
 		cordon_sb_addf(c->record, "%s\t%s%s%s%s\n",
-			       flags & CORDON_GUARD_KEEP ? "kept"
-			       : exists		 ? "fixed"
-						 : "never created",
+			       flags & CORDON_GUARD_KEEP      ? "kept"
+			       : flags & CORDON_GUARD_SUBTREE ? "never below"
+			       : exists			      ? "fixed"
+							      : "never created",
 			       dir, strcmp(dir, "/") ? "/" : "", name,
 			       flags & CORDON_GUARD_PREFIX ? "*" : "");
 	}
@@ -184,8 +184,9 @@ int mnt_ro_bind(struct mnt_ctx *c, int fd, const char *shown, bool let_trees_thr
 		return 0;
 	if (let_trees_through) {
 		if (c->nw > sizeof(kept) / sizeof(kept[0]))
-			return cordon_error_set(c->e, E2BIG, "read-only bind of %s: too many "
-							     "writable trees",
+			return cordon_error_set(c->e, E2BIG,
+						"read-only bind of %s: too many "
+						"writable trees",
 						shown);
 		if ((r = mnt_canon(fd, canon, sizeof(canon))) < 0)
 			return mnt_fail(c, -r, "read-only bind of", shown, "readlink");
@@ -488,8 +489,8 @@ int mnt_pin_all(struct mnt_ctx *c, const char *home)
 			continue;
 		for (size_t k = 0; names[k]; k++) {
 			c->why = !strncmp(names[k], ".git/config", 11) ? CORDON_WHY_GIT_CONFIG
-				 : !strncmp(names[k], ".git", 4)	     ? CORDON_WHY_GIT
-									     : CORDON_WHY_MANDATORY;
+				 : !strncmp(names[k], ".git", 4)       ? CORDON_WHY_GIT
+								       : CORDON_WHY_MANDATORY;
 			if ((r = protect(c, &c->w[i], names[k])) < 0)
 				return r;
 		}

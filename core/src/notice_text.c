@@ -151,7 +151,9 @@ size_t cordon_notice_refusal(const struct cordon_vlog_entry *v, const struct cor
 	}
 	put(&l, "cordon: refused ");
 	put_safe(&l, v->host);
-	put(&l, ":%u (", v->port);
+	if (v->port) /* 0: no connection (a name looked up, an agent's host:port already) */
+		put(&l, ":%u", v->port);
+	put(&l, " (");
 	put_safe(&l, v->reason);
 	put(&l, ")");
 	if (!strncmp(v->reason, "not on the allowlist", 20)) {

@@ -132,7 +132,20 @@ static bool read_sysctl_bool(const char *path, bool missing)
 	return r;
 }
 
-int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e)
+/* notify_send_known: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19) is newer than
+ * SECCOMP_ADDFD_FLAG_SEND (5.14). A kernel that knows the flag checks the flags, then fails to copy
+ * the NULL program (EFAULT) before anything is installed (seccomp(2)); one that does not answers
+ * EINVAL. So EFAULT shows ADDFD_FLAG_SEND without a child; anything else leaves it to the child. */
+static bool notify_send_known(void)
+{
+	errno = 0;
+	long r =
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_NEW_LISTENER | (1UL << 5) /* WAIT_KILLABLE_RECV */, NULL);
+	return r < 0 && errno == EFAULT;
+}
+
+static int probe(struct cordon_kernel *k, bool userns, struct cordon_error *e)
 {
 	memset(k, 0, sizeof(*k));
 
@@ -141,9 +154,9 @@ int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e)
 		return cordon_error_set(e, errno, "kernel probe: uname: %s", strerror(errno));
 	snprintf(k->release, sizeof(k->release), "%s", u.release);
 
-	int uerr = run_child(child_userns);
-	k->userns = uerr == 0;
-	if (!k->userns)
+	int uerr = userns ? run_child(child_userns) : 0;
+	k->userns = userns && uerr == 0;
+	if (userns && !k->userns)
 		cordon_userns_diagnose(uerr > 0 ? uerr : EPERM, k->userns_why, sizeof(k->userns_why));
 
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -160,7 +173,7 @@ int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e)
 	k->seccomp_notify = k->seccomp_filter &&
 			    syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0 &&
 			    syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &notify) == 0 &&
-			    run_child(child_notify) == 0;
+			    (notify_send_known() || run_child(child_notify) == 0);
 
 	/* Before Linux 6.2 there is no sysctl and TIOCSTI always works. */
 	k->legacy_tiocsti = read_sysctl_bool("/proc/sys/dev/tty/legacy_tiocsti", true);
@@ -170,4 +183,14 @@ int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e)
 	long r = syscall(SYS_mount_setattr, -1, "", 0x80000000U, NULL, (size_t)0);
 	k->mount_setattr = !(r < 0 && errno == ENOSYS);
 	return 0;
+}
+
+int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e)
+{
+	return probe(k, true, e);
+}
+
+int cordon_kernel_probe_layers(struct cordon_kernel *k, struct cordon_error *e)
+{
+	return probe(k, false, e);
 }

@@ -163,14 +163,9 @@ static void close_stray(int keep)
 	close_range(keep + 1, ~0U, 0);
 }
 
-/* exec_command: in the command's process: the caller's signal mask, the session environment,
- * then execvp. 127 when not found, 126 when not executable (as env(1) and POSIX shells). */
-__attribute__((noreturn)) static void exec_command(char *const *argv, const struct cordon_env *env,
-						   const sigset_t *mask, int note_w)
+/* apply_env: the session environment, in the reaper (the command inherits it). */
+static void apply_env(const struct cordon_env *env)
 {
-	char msg[512];
-	int err;
-
 	for (size_t i = 0; i < env->n; i++) {
 		if (env->v[i].if_unset && getenv(env->v[i].name))
 			continue; /* a default; the caller's value wins */
@@ -179,6 +174,19 @@ __attribute__((noreturn)) static void exec_command(char *const *argv, const stru
 		else
 			unsetenv(env->v[i].name);
 	}
+}
+
+/* exec_command: in the command's process, a vfork(2) child of the reaper (which waits, and
+ * shares its memory until the exec): the caller's signal mask, then execvp, which also runs a
+ * script without "#!" through /bin/sh as a shell would. 127 when not found, 126 when not
+ * executable (as env(1) and POSIX shells). The reaper is single-threaded and suspended meanwhile,
+ * so what this changes in the memory they share (errno, a message) is left consistent. */
+__attribute__((noreturn)) static void exec_command(char *const *argv, const sigset_t *mask,
+						   int note_w)
+{
+	char msg[512];
+	int err;
+
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(argv[0], argv);
 	err = errno;
@@ -212,13 +220,16 @@ __attribute__((noreturn)) static void reaper_main(struct run_state *st, char *co
 
 	close_stray(st->note_w); /* note_w is close-on-exec */
 	forwarded_set(&set);
-	cmd = fork();
+	apply_env(env);
+	/* vfork: the reaper, a copy of cordon's whole address space, is not copied again for a
+	 * process that only execs */
+	cmd = vfork();
 	if (cmd < 0) {
 		note(st->note_w, NOTE_SETUP, errno, "reaper: fork command failed");
 		_exit(125);
 	}
 	if (cmd == 0)
-		exec_command(argv, env, orig_mask, st->note_w);
+		exec_command(argv, orig_mask, st->note_w);
 	close(st->note_w);
 	for (;;) {
 		siginfo_t si;

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -81,13 +82,15 @@ static const struct rule rules[] = {
 	RULE("ioctl", EPERM, 1, LOW32, TIOCLINUX, ALWAYS),
 
 	/* Unix sockets reach command servers and agents on read-only mounts (ATTACKS.md 3, 19);
-	 * socketpair(2) stays allowed. Seccomp cannot see connect's path, so an allowlist entry
-	 * opens socket(AF_UNIX) as a whole and the mount layer decides which paths exist. */
+	 * socketpair(2) stays allowed. Seccomp cannot see connect's path: without allowUnixSockets
+	 * no unix socket is made at all. */
 	RULE("socket", EPERM, 0, LOW32, AF_UNIX, NO_UNIX),
 	/* With allowUnixSockets the guard performs every connect(2) itself, to a unix socket only
-	 * when its inode is one the list names (guard_connect.c); datagram unix sockets are refused
-	 * below, since sendto(2) names its peer in memory no filter can read. */
+	 * when its inode is one the list names, and every bind(2), making a socket's name only
+	 * where a name may be created (guard_connect.c); datagram unix sockets are refused below,
+	 * since sendto(2) names its peer in memory no filter can read. */
 	RULE("connect", NOTIFY, NO_ARG, 0, 0, UNIX_LISTENER),
+	RULE("bind", NOTIFY, NO_ARG, 0, 0, UNIX_LISTENER),
 	/* Raw frames and host-VM sockets bypass the network namespace's proxy (ATTACKS.md 27).
 	 * AF_NETLINK stays: NETLINK_ROUTE inside the sandbox's netns only sees its own lo, and
 	 * getaddrinfo(AI_ADDRCONFIG) uses it. */
@@ -199,6 +202,8 @@ static const struct rule rules[] = {
 	RULE("renameat2", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("unlink", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	RULE("unlinkat", NOTIFY, NO_ARG, 0, 0, LISTENER),
+	/* truncate(2) by name: a hard link in a writable tree reaches the inode of a pin */
+	RULE("truncate", NOTIFY, NO_ARG, 0, 0, LISTENER),
 	/* chmod of a name the guard keeps (git's .git, objects, refs, HEAD) would make git stop
 	 * seeing the repository; fchmodat2 is added by number below. */
 	RULE("chmod", NOTIFY, NO_ARG, 0, 0, LISTENER),
@@ -289,11 +294,12 @@ static int add_unix_dgram_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 			continue;
 		for (size_t t = 0; t < 2; t++) {
 			int rc = seccomp_rule_add_exact(
-			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 2, SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, AF_UNIX),
+			    ctx, SCMP_ACT_ERRNO(EPERM), nr, 2,
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, AF_UNIX),
 			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)types[t]));
 			if (rc < 0)
-				return cordon_error_set(e, -rc, "seccomp: rule for %s: %s", calls[i],
-							strerror(-rc));
+				return cordon_error_set(e, -rc, "seccomp: rule for %s: %s",
+							calls[i], strerror(-rc));
 		}
 	}
 	return 0;
@@ -301,6 +307,44 @@ static int add_unix_dgram_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 
 /* build_filter: the filter of the table above, for p, in a new libseccomp context (*out); the
  * guard's rules only when listener is true. */
+/* add_sched_rules: the scheduling of another process is refused (EPERM), as its prlimit is: a
+ * confined shell shares the host's PID namespace, and "every process of this user" reaches past
+ * any namespace. setpriority(2) and ioprio_set(2) for a user or a process group (PRIO_USER,
+ * PRIO_PGRP and the IOPRIO_WHO_ equivalents: even the caller's own group may hold processes
+ * outside), or naming another process (who != 0); sched_setscheduler(2), sched_setparam(2),
+ * sched_setattr(2) and sched_setaffinity(2) naming a pid (!= 0), which also refuses setting the
+ * caller's own threads by id (pthread_setaffinity_np): a known cost (README, Security). Returns
+ * 0 or -errno with e set. */
+static int add_sched_rules(scmp_filter_ctx ctx, struct cordon_error *e)
+{
+	static const int by_pid[] = {SCMP_SYS(sched_setscheduler), SCMP_SYS(sched_setparam),
+				     SCMP_SYS(sched_setattr), SCMP_SYS(sched_setaffinity)};
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(by_pid) / sizeof(by_pid[0]); i++)
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), by_pid[i], 1,
+					    SCMP_A0(SCMP_CMP_NE, 0));
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		int nr = k ? SCMP_SYS(ioprio_set) : SCMP_SYS(setpriority);
+		unsigned long user = k ? 3 /* IOPRIO_WHO_USER */ : PRIO_USER;
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					    SCMP_A0(SCMP_CMP_EQ, user));
+		/* the caller's process group (who 0) may hold processes outside: cordon run's
+		 * command is in its caller's group */
+		if (rc == 0)
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+						    SCMP_A0(SCMP_CMP_EQ, k ? 2 /* IOPRIO_WHO_PGRP */
+									   : PRIO_PGRP));
+		if (rc == 0)
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+						    SCMP_A1(SCMP_CMP_NE, 0));
+	}
+	if (rc < 0)
+		return cordon_error_set(e, -rc, "seccomp: rules for the scheduling calls: %s",
+					strerror(-rc));
+	return 0;
+}
+
 static int build_filter(const struct cordon_policy *p, bool listener, scmp_filter_ctx *out,
 			struct cordon_error *e)
 {
@@ -353,17 +397,20 @@ static int build_filter(const struct cordon_policy *p, bool listener, scmp_filte
 		cordon_error_set(e, -rc, "seccomp: rule for prlimit64: %s", strerror(-rc));
 		goto fail;
 	}
+	rc = add_sched_rules(ctx, e);
+	if (rc < 0)
+		goto fail;
 	if (listener) {
-		/* by number: libseccomp 2.5 has no name for it, and an unrouted fchmodat2 would pass
-		 * the guard by */
+		/* by number: libseccomp 2.5 has no name for it, and an unrouted fchmodat2 would
+		 * pass the guard by */
 		int nr = seccomp_syscall_resolve_name("fchmodat2");
-		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY,
-					    nr > 0 ? nr : CORDON_NR_FCHMODAT2, 0);
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr > 0 ? nr : CORDON_NR_FCHMODAT2,
+					    0);
 		/* setxattrat and removexattrat (one number everywhere, as fchmodat2) */
 		for (int x = 0; rc == 0 && x < 2; x++)
-			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS),
-						    x ? CORDON_NR_REMOVEXATTRAT : CORDON_NR_SETXATTRAT,
-						    0);
+			rc = seccomp_rule_add_exact(
+			    ctx, SCMP_ACT_ERRNO(ENOSYS),
+			    x ? CORDON_NR_REMOVEXATTRAT : CORDON_NR_SETXATTRAT, 0);
 		if (rc < 0) {
 			cordon_error_set(e, -rc, "seccomp: rule for fchmodat2 or *xattrat: %s",
 					 strerror(-rc));

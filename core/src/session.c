@@ -34,6 +34,7 @@
 #include "seccomp_int.h"
 #include "session_ask.h"
 #include "session_internal.h"
+#include "spawn_int.h"
 #include "vlog_sink.h"
 
 struct cordon_session {
@@ -463,9 +464,20 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 		}
 		st.agent_path = p->git.agent_path;
 	}
-	st.builder = fork();
+	/* B is born in the three new namespaces (clone(2) with CLONE_NEWUSER, so the mount and
+	 * network namespaces are owned by the new user namespace, user_namespaces(7)): no step of
+	 * B's own to wait for before its ids are mapped. Raw clone, as fork(2) without a new stack;
+	 * S is single-threaded here, so glibc's fork handlers have nothing to do. */
+	st.builder = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD,
+				    NULL, NULL, NULL, NULL);
 	if (st.builder < 0) {
-		r = cordon_error_set(&e, errno, "session: fork builder: %m");
+		int err = errno;
+		char why[384];
+		cordon_userns_diagnose(err, why, sizeof(why));
+		r = cordon_error_set(&e, err,
+				     "user namespace: unshare: %s: %s; cordon confines nothing "
+				     "without one (it has no weaker mode)",
+				     strerror(err), why);
 		goto report;
 	}
 	if (st.builder == 0) {
@@ -478,16 +490,7 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	close(sv[1]);
 	st.builder_sock = sv[0];
 
-	/* 1. B has unshared: map its ids from here, the parent user namespace. */
-	if (session_recv(st.builder_sock, &bst, sizeof(bst), bfds, 0, &nfds) != sizeof(bst)) {
-		r = cordon_error_set(&e, EPROTO, "session: builder ended before unsharing");
-		goto report;
-	}
-	if (bst.status < 0) {
-		r = bst.status;
-		memcpy(e.msg, bst.msg, sizeof(e.msg));
-		goto report;
-	}
+	/* 1. Map B's ids from here, the parent user namespace. */
 	r = map_ids(st.builder, &e);
 	session_status_send(st.builder_sock, r, NULL);
 	if (r < 0)
@@ -517,8 +520,8 @@ __attribute__((noreturn)) static void session_main(const struct cordon_policy *p
 	}
 	st.guard_log = gl[0];
 
-	/* 2b. B's capture report (capture_int.h), sent right after. B then only waits, holding
-	 * nothing, for this channel to close (session_builder.c): S keeps it until it ends. */
+	/* 2b. B's capture report (capture_int.h), sent right after. B then serves as the socket
+	 * factory until S hangs up, or ends when there is no capture (session_builder.c). */
 	struct capture_state cst;
 	r = capture_report_recv(st.builder_sock, &cst);
 	if (r < 0) {
@@ -661,13 +664,25 @@ end:
 
 /* ---- caller side ------------------------------------------------------------------------ */
 
+struct session_start_arg {
+	const struct cordon_policy *p;
+	int ctl, other; /* S's end of the control channel; the caller's, closed in S */
+};
+
+static void session_start_child(void *arg)
+{
+	const struct session_start_arg *a = arg;
+
+	close(a->other);
+	session_main(a->p, a->ctl);
+}
+
 int cordon_session_start(const struct cordon_policy *p, struct cordon_session **out,
 			 struct cordon_error *e)
 {
 	struct cordon_session *s;
 	struct session_reply rep;
 	int sv[2], fds[RFD_COUNT], nfds = 0;
-	pid_t mid;
 	ssize_t n;
 
 	*out = NULL;
@@ -678,34 +693,25 @@ int cordon_session_start(const struct cordon_policy *p, struct cordon_session **
 		free(s);
 		return cordon_error_set(e, errno, "session: control socketpair: %m");
 	}
-	/* Fork twice so S is not the caller's child: a shell reaping unknown children (bash's
+	/* S is not the caller's child (spawn_detached): a shell reaping unknown children (bash's
 	 * SIGCHLD handler) must not see it, and S's exit leaves no zombie. */
-	mid = fork();
-	if (mid < 0) {
-		int err = errno;
-		close(sv[0]);
-		close(sv[1]);
-		free(s);
-		return cordon_error_set(e, err, "session: fork: %s", strerror(err));
-	}
-	if (mid == 0) {
-		close(sv[0]);
-		pid_t pid = fork();
-		if (pid == 0)
-			session_main(p, sv[1]);
-		_exit(pid < 0 ? 1 : 0);
-	}
+	struct session_start_arg sa = {.p = p, .ctl = sv[1], .other = sv[0]};
+	int r = spawn_detached(session_start_child, &sa);
 	close(sv[1]);
-	/* The kernel probe that cordon_confine needs runs here, in the caller as before, while S
-	 * and its builder make the namespaces (session_kernel): the two take about as long. */
+	if (r < 0) {
+		close(sv[0]);
+		free(s);
+		return cordon_error_set(e, -r, "session: fork: %s", strerror(-r));
+	}
+	/* The kernel probe that cordon_confine needs runs here, in the caller, while S and its
+	 * builder make the namespaces (session_kernel). The user namespace is not probed: the
+	 * builder makes one and says why when it cannot. */
 	struct cordon_error probe_err;
-	s->kernel_probed = cordon_kernel_probe(&s->kernel, &probe_err) == 0;
+	s->kernel_probed = cordon_kernel_probe_layers(&s->kernel, &probe_err) == 0;
 	/* So is the seccomp filter, which libseccomp compiles on every load: confine.c loads the
 	 * prepared program when it fits, and builds its own otherwise (or when this failed). */
 	if (s->kernel_probed && s->kernel.seccomp_filter)
 		seccomp_prog_prepare(p, s->kernel.seccomp_notify, &s->filter, &probe_err);
-	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
-		;
 	s->ctl = sv[0];
 	s->ns_user = s->ns_mnt = s->ns_net = -1;
 	s->guard_set = s->guard_log = -1;

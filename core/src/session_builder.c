@@ -63,23 +63,9 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(1);
 
-	/* The three namespaces in one call, so the mount and network namespaces are owned by the
-	 * new user namespace (user_namespaces(7)). */
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) < 0) {
-		int err = errno;
-		char why[384];
-		cordon_userns_diagnose(err, why, sizeof(why));
-		fail(sock, -err,
-		     (cordon_error_set(&e, err,
-				       "user namespace: unshare: %s: %s; cordon confines nothing "
-				       "without one (it has no weaker mode)",
-				       strerror(err), why),
-		      &e));
-	}
-	/* S writes our uid/gid maps from the parent namespace (a process cannot map more than its
-	 * own id once inside, user_namespaces(7)); wait for it. */
-	if (session_status_send(sock, 0, NULL) < 0)
-		_exit(1);
+	/* B was cloned into its user, mount and network namespaces (session.c). S writes our
+	 * uid/gid maps from the parent namespace (a process cannot map more than its own id once
+	 * inside, user_namespaces(7)); wait for it. */
 	if (session_recv(sock, &st, sizeof(st), fds, 0, &nfds) != sizeof(st) || st.status != 0)
 		_exit(1);
 
@@ -115,9 +101,10 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 	 * failure leaves the sandbox as without it (only lo, the explicit proxy). */
 	struct capture_fds cap;
 	struct cordon_error ce = {{0}};
+	int factory = -1;
 	int cr = getenv("CORDON_TEST_NO_CAPTURE") /* test hook: a kernel without nftables */
 		     ? cordon_error_set(&ce, EOPNOTSUPP, "capture: disabled (test hook)")
-		     : capture_setup(p, &cap, &ce);
+		     : capture_setup(p, &cap, &factory, &ce);
 	static const char *const ns[] = {"/proc/self/ns/user", "/proc/self/ns/mnt",
 					 "/proc/self/ns/net"};
 	for (int i = 0; i < 3; i++) {
@@ -135,13 +122,9 @@ void session_builder_main(const struct cordon_policy *p, int sock, uid_t uid, co
 		_exit(1);
 	if (cr == 0)
 		capture_fds_close(&cap);
-	/* B's work is done. It stays, holding nothing, only as the parent its socket factory
-	 * (capture_setup.c) dies with, until S hangs up. */
-	struct cordon_error ign;
-	cordon_caps_drop_all(&ign);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	char byte;
-	while (read(sock, &byte, 1) > 0 || errno == EINTR)
-		;
+	/* B's work is done. With the capture it becomes the socket factory (capture_setup.c) until
+	 * S hangs up; without, it ends. */
+	if (factory >= 0)
+		capture_factory_serve(factory);
 	_exit(0);
 }

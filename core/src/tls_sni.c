@@ -112,17 +112,21 @@ static int on_hello(SSL *s, int *alert, void *arg)
 
 struct tls_sni *tls_sni_new(void)
 {
-	struct tls_sni *t = calloc(1, sizeof(*t));
+	/* The OpenSSL context is made at the first hello (ctx_of): initialising OpenSSL (its
+	 * configuration file, every algorithm) is a good part of a session's start, and most
+	 * sessions see no captured TLS connection. */
+	return calloc(1, sizeof(struct tls_sni));
+}
 
-	if (!t)
-		return NULL;
-	t->ctx = SSL_CTX_new(TLS_server_method());
+/* ctx_of: t's server context, made on first use; NULL when OpenSSL cannot make one. */
+static SSL_CTX *ctx_of(struct tls_sni *t)
+{
 	if (!t->ctx) {
-		free(t);
-		return NULL;
+		t->ctx = SSL_CTX_new(TLS_server_method());
+		if (t->ctx)
+			SSL_CTX_set_client_hello_cb(t->ctx, on_hello, NULL);
 	}
-	SSL_CTX_set_client_hello_cb(t->ctx, on_hello, NULL);
-	return t;
+	return t->ctx;
 }
 
 void tls_sni_free(struct tls_sni *t)
@@ -141,6 +145,8 @@ int tls_sni_parse(struct tls_sni *t, const uint8_t *buf, size_t len, char *name,
 
 	if (len > TLS_SNI_MAX || namelen < 2)
 		return -EPROTO;
+	if (!ctx_of(t))
+		return -ENOMEM;
 	s = SSL_new(t->ctx);
 	rb = BIO_new_mem_buf(buf, (int)len);
 	wb = BIO_new(BIO_s_mem());

@@ -19,8 +19,8 @@ enum tls_sni_result {
 
 struct tls_sni;
 
-/* tls_sni_new: the parser's state (an OpenSSL server context used only to parse hellos).
- * Returns NULL when out of memory. */
+/* tls_sni_new: the parser's state (an OpenSSL server context used only to parse hellos, made at
+ * the first parse). Returns NULL when out of memory. */
 struct tls_sni *tls_sni_new(void);
 void tls_sni_free(struct tls_sni *t);
 

@@ -107,8 +107,9 @@ size_t cordon_vlog_text(const struct cordon_vlog_entry *v, char *buf, size_t len
 	} else {
 		text_add(buf, len, &pos, v6 ? "  [" : "  ");
 		text_add(buf, len, &pos, v->host);
-		/* A name looked up at the DNS stub (proto "dns") has no port: no connection. */
-		if (strcmp(v->proto, "dns"))
+		/* A name looked up at the DNS stub (proto "dns") has no port: no connection; nor
+		 * has an agent refusal, whose host names its port already. */
+		if (strcmp(v->proto, "dns") && v->port)
 			snprintf(num, sizeof(num), "%s:%u  ", v6 ? "]" : "", v->port);
 		else
 			snprintf(num, sizeof(num), "%s  ", v6 ? "]" : "");

@@ -216,6 +216,11 @@ deny_case() {
 	[ ! -e "$W/.envrc" ] || fail ".envrc appeared on the host"
 }
 
+@test "mandatory deny: the repository's .cordon.json, which shapes the next session, cannot be created" {
+	deny_case 'echo "{}" >.cordon.json'
+	[ ! -e "$W/.cordon.json" ] || fail ".cordon.json appeared on the host"
+}
+
 @test "mandatory deny: .gitmodules and .claude/settings.json cannot be created" {
 	deny_case 'echo "[submodule]" >.gitmodules'
 	deny_case 'mkdir -p .claude && echo "{}" >.claude/settings.json'

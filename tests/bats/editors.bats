@@ -121,7 +121,7 @@ c_project() {
 
 @test "cordon shell (zsh) is confined in place before the person's files, which zsh still reads" {
 	command -v zsh >/dev/null || skip "zsh is not installed"
-	[ -f "$TOP/build/zsh-module/cordon/sandbox.so" ] || skip "the zsh module is not built"
+	[ -f "$CORDON_TOP/build/zsh-module/cordon/sandbox.so" ] || skip "the zsh module is not built"
 	printf '%s\n' 'echo zshenv-read' '[[ -o login ]] && echo login-shell' >"$HOME/.zshenv"
 	printf '%s\n' 'echo zshrc-read; touch "$HOME/from-zshrc" 2>/dev/null || echo zshrc-confined' \
 		>"$HOME/.zshrc"
@@ -160,7 +160,7 @@ c_project() {
 @test "cordon shell ends with 125 when the builtin cannot be loaded: the shell never runs unconfined" {
 	mkdir -p "$T/inst/bash-builtin" "$T/inst/share/cordon/shell"
 	cp "$CORDON" "$T/inst/cordon"
-	cp "$TOP/build/share/cordon/shell/cordon-shell.bash" "$T/inst/share/cordon/shell/"
+	cp "$CORDON_TOP/build/share/cordon/shell/cordon-shell.bash" "$T/inst/share/cordon/shell/"
 	echo 'not a shared object' >"$T/inst/bash-builtin/sandbox.so"
 	chmod -R go-w "$T/inst"
 	run env SHELL=/bin/bash "$T/inst/cordon" shell <<<'echo shell-ran; touch /etc/x-cordon-noload'
@@ -342,11 +342,11 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 
 @test "neovim: :help cordon works from the built plugin without :helptags, in a directory it cannot write" {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
-	[ -f "$TOP/nvim-plugin/doc/tags" ] || { echo "nvim-plugin/doc/tags not built (make nvim-tags)"; return 1; }
-	cp -r "$TOP/nvim-plugin" "$T/plugin"
+	[ -f "$CORDON_TOP/nvim-plugin/doc/tags" ] || { echo "nvim-plugin/doc/tags not built (make nvim-tags)"; return 1; }
+	cp -r "$CORDON_TOP/nvim-plugin" "$T/plugin"
 	chmod -R a-w "$T/plugin"
-	CORDON_PLUGIN="$T/plugin" CORDON_TESTS="$TOP/tests" \
-		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/help.lua"
+	CORDON_PLUGIN="$T/plugin" CORDON_TESTS="$CORDON_TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $CORDON_TOP/tests/nvim/help.lua"
 	chmod -R u+w "$T/plugin"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -378,8 +378,8 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 
 @test "neovim: when the session process of :SandboxRun dies, the plugin says the network was cut" {
 	command -v nvim >/dev/null || skip "nvim not installed (apt-get install neovim)"
-	CORDON_PLUGIN="$TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$TOP/tests" \
-		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $TOP/tests/nvim/session_died.lua"
+	CORDON_PLUGIN="$CORDON_TOP/nvim-plugin" CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" \
+		run timeout -k 5 60 nvim --headless -u NONE -i NONE -n -c "luafile $CORDON_TOP/tests/nvim/session_died.lua"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *PASS* ]]

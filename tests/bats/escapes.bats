@@ -415,6 +415,79 @@ time.sleep(30)
 	[ ! -e "$W/a/sub/HEAD" ] && [ ! -e "$W/a/HEAD" ] || fail "a HEAD was made"
 }
 
+@test "no repository is made inside a working tree, where a gitlink would make git status run its config (control: outside)" {
+	# make sub a repository with a core.fsmonitor, then point a gitlink of the outer index at it:
+	# `git status` in the outer repository then runs git in sub, which runs the fsmonitor
+	local attack='git init -q sub 2>/dev/null || mkdir -p sub/.git
+		git -C sub config core.fsmonitor "echo PWNED >&2; false" 2>/dev/null
+		git -C sub -c user.email=a@b -c user.name=a commit -q --allow-empty -m x 2>/dev/null
+		h=$(git -C sub rev-parse HEAD 2>/dev/null) &&
+			git update-index --add --cacheinfo "160000,$h,sub" && echo linked
+		echo done'
+	git_repo "$OUT/c"
+	(cd "$OUT/c" && host_sh "$attack")
+	run git -C "$OUT/c" status
+	assert_output_has PWNED # control: unconfined, the layout runs the command
+	git_repo "$W"
+	run crun_sh "$attack"
+	assert_output_has done
+	[ ! -e "$W/sub/.git" ] || fail "sub/.git was made"
+	run git -C "$W" status
+	assert_output_lacks PWNED
+	# the same names by other calls, and in any case, deeper down: refused
+	run crun_sh 'mkdir -p a/b; echo x >a/b/.git; ln -s .. a/.GIT; mkfifo .git-x a/.Git 2>&1
+		mkdir d && git init -q d/e 2>&1; ls -a a a/b d; echo control-ok >a/b/f && cat a/b/f'
+	assert_output_has control-ok
+	[ -z "$(find "$W" -path "$W/.git" -prune -o -iname .git -print)" ] ||
+		fail "a .git was made: $(find "$W" -path "$W/.git" -prune -o -iname .git -print)"
+	[ -p "$W/.git-x" ] || fail "control: a name that is not .git was refused"
+	# a bare layout in a subdirectory, found by git run below it: no HEAD outside .git
+	local bare='mkdir -p src/lib src/objects src/refs; echo "ref: refs/heads/main" >src/HEAD
+		printf "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = ..\n\tfsmonitor = \"echo PWNED >&2; false\"\n" >src/config
+		git checkout -q -b topic && echo "branch-ok $(cat .git/HEAD)"'
+	(cd "$OUT/c" && host_sh "$bare")
+	run git -C "$OUT/c/src/lib" status
+	assert_output_has PWNED # control: unconfined, the layout runs the command
+	run crun_sh "$bare"
+	assert_output_has "branch-ok ref: refs/heads/topic"
+	[ ! -e "$W/src/HEAD" ] || fail "src/HEAD was made"
+	run git -C "$W/src/lib" status
+	assert_output_lacks PWNED
+}
+
+@test "a directory is not moved into a working tree from outside one (it may hold a .git); a copy is checked (control: within)" {
+	git_repo "$W"
+	mkdir -p "$OUT/w2"
+	chmod 0777 "$OUT/w2"
+	CRUN_FLAGS=(--allow-write "$OUT/w2")
+	run crun_sh 'git init -q "$1/r" && echo init-outside-ok
+		mv "$1/r" in-r; echo "mv-rc=$?"
+		mkdir "$1/plain" && echo hi >"$1/plain/f" && mv "$1/plain" plain && cat plain/f
+		mkdir -p x/y && mv x/y z && echo mv-within-ok
+		echo f >"$1/file" && mv "$1/file" file && echo mv-file-ok' "$OUT/w2"
+	assert_output_has init-outside-ok hi mv-within-ok mv-file-ok
+	assert_output_lacks "mv-rc=0"
+	[ ! -e "$W/in-r/.git" ] || fail "a repository was moved into the working tree"
+	[ -d "$OUT/w2/r/.git" ] || fail "the refused move lost the repository"
+	[ -d "$W/z" ] && [ -f "$W/file" ] || fail "control: a move within was refused"
+}
+
+@test "nothing new is made in .git/modules, nor .git/modules itself (control: an existing submodule's git dir is written)" {
+	git_repo "$OUT/subsrc"
+	git_repo "$W"
+	git -C "$W" -c protocol.file.allow=always submodule add -q "$OUT/subsrc" sm
+	git -C "$W" -c user.email=a@b -c user.name=a commit -qm sm
+	run crun_sh 'mkdir .git/modules/evil 2>&1; git init -q --bare .git/modules/evil2 2>&1
+		echo w >.git/modules/sm/description && echo control-ok'
+	assert_output_has control-ok
+	[ "$(ls "$W/.git/modules")" = sm ] || fail ".git/modules holds: $(ls "$W/.git/modules")"
+	git_repo "$OUT/bare-w"
+	cd "$OUT/bare-w"
+	run crun_sh 'git init -q --bare .git/modules/evil 2>&1; mkdir .git/modules 2>&1; echo done'
+	assert_output_has done
+	[ ! -e "$OUT/bare-w/.git/modules" ] || fail ".git/modules was made"
+}
+
 @test "a pinned file is not written through a hard link to it in a writable tree (control: another file)" {
 	git_repo "$W"
 	ln "$W/.git/config" "$W/cfg-link"
@@ -426,6 +499,27 @@ time.sleep(30)
 	assert_output_has EACCES control-ok
 	run grep -c fsmonitor "$W/.git/config"
 	[ "$output" = 0 ] || fail ".git/config written through the link"
+}
+
+@test "truncate(2) by name cannot empty a pinned file through a hard link (control: another file)" {
+	git_repo "$W"
+	ln "$W/.git/config" "$W/cfg-link"
+	printf 'plain\n' >"$W/plain"
+	ln "$W/plain" "$W/plain-link"
+	size=$(stat -c %s "$W/.git/config")
+	run crun_sh "$PY"' -c "
+import os
+for n in (\"cfg-link\", \".git/config\"):
+    try:
+        os.truncate(n, 0); print(\"truncated\", n)
+    except OSError as e:
+        print(n, os.strerror(e.errno))
+os.truncate(\"plain-link\", 2); print(\"control-ok\")
+"'
+	assert_output_lacks truncated
+	assert_output_has control-ok
+	[ "$(stat -c %s "$W/.git/config")" = "$size" ] || fail ".git/config was truncated"
+	[ "$(cat "$W/plain")" = pl ] || fail "the control was not truncated: $(cat "$W/plain")"
 }
 
 @test "no set-user-ID program can be made inside (control: an ordinary mode change)" {
@@ -452,6 +546,62 @@ time.sleep(30)
 		prlimit --nofile=512:512 true && echo own-ok; kill "$p"'
 	assert_output_lacks limited-other
 	assert_output_has own-ok
+}
+
+@test "the scheduling of other processes is refused (PRIO_USER, by pid); of the command itself it works (control)" {
+	sleep 30 &
+	local host=$!
+	run crun -- "$PY" -c '
+import os, subprocess
+def t(name, f):
+    try:
+        f(); print(name, "done")
+    except OSError as e:
+        print(name, os.strerror(e.errno))
+c = subprocess.Popen(["sleep", "20"])
+t("user-nice", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+t("group-nice", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
+t("other-nice", lambda: os.setpriority(os.PRIO_PROCESS, c.pid, 19))
+t("other-affinity", lambda: os.sched_setaffinity(c.pid, {0}))
+t("other-sched", lambda: os.sched_setscheduler(c.pid, os.SCHED_IDLE, os.sched_param(0)))
+t("other-param", lambda: os.sched_setparam(c.pid, os.sched_param(0)))
+c.kill()
+os.setpriority(os.PRIO_PROCESS, 0, 3)
+os.sched_setaffinity(0, os.sched_getaffinity(0))
+os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+print("own-ok", os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0) == os.SCHED_BATCH)
+'
+	local ni
+	ni=$(ps -o ni= -p "$host" | tr -d ' ')
+	kill "$host"
+	assert_output_lacks "nice done" "affinity done" "sched done" "param done"
+	assert_output_has "user-nice Operation not permitted" "group-nice Operation not permitted" "other-affinity Operation not permitted" "own-ok 3 True"
+	[ "$ni" = 0 ] || fail "a process outside was reniced to $ni"
+	run crun_sh 'sleep 20 & p=$!; ionice -c 3 -p "$p" && echo ioprio-other; ionice -c 3 -u 0 true 2>/dev/null && echo ioprio-user
+		ionice -c 3 true && echo ioprio-own-ok; kill "$p"'
+	assert_output_lacks ioprio-other ioprio-user
+	assert_output_has ioprio-own-ok
+}
+
+@test "an inherited datagram or unconnected socket (unix or IP) is refused by fd; a connected stream socket works (control)" {
+	run env HOME="$TEST_HOME" timeout -k 5 60 "$PY" -c '
+import socket, subprocess, sys
+def try_(name, s):
+    r = subprocess.run([sys.argv[1], "run", "--", "sh", "-c", "echo ran-" + name], stdin=s,
+                       capture_output=True, text=True)
+    print(name, r.returncode, r.stdout.strip(), r.stderr.strip().replace("\n", " | "))
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+try_("dgram", a)
+try_("unbound", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+try_("unconnected", socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+try_("udp", socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+try_("tcp", socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+c, d = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+try_("stream", c)
+' "$CORDON"
+	assert_output_lacks ran-dgram ran-unbound ran-unconnected ran-udp ran-tcp
+	assert_output_has "dgram 125" "unconnected 125" "udp 125" "tcp 125" "datagram or raw socket" \
+		"neither connected nor listening" ran-stream
 }
 
 @test "inside, /dev holds no disk, console or other terminal; the usual devices work (control)" {

@@ -55,6 +55,24 @@ teardown() {
 	[ "$(jq '.strict' <<<"$output")" = true ]
 }
 
+@test "sandbox-runtime settings resolve relative paths against the current directory, and are read without a cordon config" {
+	mkdir -p "$PROJ/secrets" "$PROJ/build"
+	printf '{"filesystem": {"allowWrite": ["./build"], "denyRead": ["./secrets"]}}\n' >"$HOME/.srt-settings.json"
+	run --separate-stderr "$CORDON" policy --json --config "$HOME/.srt-settings.json"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	jq -e --arg p "$PROJ/build" '.filesystem.allowWrite | index($p)' <<<"$output"
+	jq -e --arg p "$PROJ/secrets" '.filesystem.denyRead | index($p)' <<<"$output"
+	jq -e --arg p "$HOME/build" '.filesystem.allowWrite | index($p) | not' <<<"$output"
+	# without --config and without a cordon config, the same file is read
+	run --separate-stderr "$CORDON" policy --json
+	jq -e --arg p "$PROJ/secrets" '.filesystem.denyRead | index($p)' <<<"$output"
+	# control: a cordon config of the user's own takes its place
+	mkdir -p "$XDG_CONFIG_HOME/cordon"
+	echo '{}' >"$XDG_CONFIG_HOME/cordon/config.json"
+	run --separate-stderr "$CORDON" policy --json
+	jq -e --arg p "$PROJ/secrets" '.filesystem.denyRead | index($p) | not' <<<"$output"
+}
+
 @test "a writable path that does not exist is refused, naming the flag or file and key" {
 	run --separate-stderr "$CORDON" policy --allow-write out
 	[ "$status" -eq 125 ]

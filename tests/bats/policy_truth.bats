@@ -72,6 +72,133 @@ serve() {
 	assert_output_lacks greet-listed
 }
 
+# RACE: argv[1] is a directory holding the socket agent.sock and a symbolic link evil to another
+# socket; a child swaps the two names (renameat2 RENAME_EXCHANGE) without pause while the parent
+# connects argv[2] times to agent.sock; prints how often each answer came.
+RACE='
+import ctypes, errno, os, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+d, n = sys.argv[1], int(sys.argv[2])
+pid = os.fork()
+if pid == 0:
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    while True:
+        libc.renameat2(fd, b"evil", fd, b"agent.sock", 2)
+seen = {}
+for i in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(os.path.join(d, "agent.sock"))
+        r = s.recv(64).decode().strip() or "connected"
+    except OSError as e:
+        r = errno.errorcode.get(e.errno, str(e.errno))
+    s.close()
+    seen[r] = seen.get(r, 0) + 1
+os.kill(pid, 9)
+print(" ".join("%s=%d" % kv for kv in sorted(seen.items())))
+'
+
+@test "a listed socket swapped with a link to another by rename cannot be raced (control: outside the race reaches the other)" {
+	serve "$W/agent.sock" greet-listed
+	serve "$OUT/other.sock" greet-other
+	ln -s "$OUT/other.sock" "$W/evil"
+	# control: unconfined, the race reaches the other socket
+	run timeout 60 "$PY" -c "$RACE" "$W" 300
+	assert_output_has greet-other=
+	# the swap left the names either way round: put the socket back under its listed name
+	if [ -L "$W/agent.sock" ]; then
+		mv -T "$W/evil" "$W/tmp.sock" && mv -T "$W/agent.sock" "$W/evil" &&
+			mv -T "$W/tmp.sock" "$W/agent.sock"
+	fi
+	[ -S "$W/agent.sock" ] && [ -L "$W/evil" ] || fail "setup: $(ls -l "$W")"
+	printf '{"network":{"allowUnixSockets":["%s"]}}\n' "$W/agent.sock" >"$T/cfg.json"
+	CRUN_FLAGS=(--config "$T/cfg.json")
+	run crun_sh '"$1" -c "$2" "$3" 1500' "$PY" "$RACE" "$W"
+	assert_output_has greet-listed=
+	assert_output_lacks greet-other
+}
+
+# STALL: with a full listener at an abstract name, argv[1] connects run on threads of their own,
+# each on a socket another thread keeps switching between non-blocking and blocking meanwhile;
+# then a file is created (a call the guard serves) and how long it took is printed.
+STALL='
+import ctypes, fcntl, os, socket, sys, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+name = b"\0cordon-full-%d" % os.getpid()
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(name); srv.listen(0)
+addr = ctypes.create_string_buffer(b"\x01\x00" + name, 2 + len(name))
+def toggle(fd, fl, until):
+    while time.monotonic() < until:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+        fcntl.fcntl(fd, fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
+def attempt():
+    fd = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).detach()
+    fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+    threading.Thread(target=toggle, args=(fd, fl, time.monotonic() + 0.05), daemon=True).start()
+    libc.connect(fd, addr, len(addr))
+for i in range(int(sys.argv[1])):
+    threading.Thread(target=attempt, daemon=True).start()
+    time.sleep(0.005)
+t = time.monotonic()
+done = threading.Event()
+def create():
+    open("made-after", "w").close(); done.set()
+threading.Thread(target=create, daemon=True).start()
+print("created" if done.wait(10) else "stalled", round(time.monotonic() - t, 2))
+sys.stdout.flush(); os._exit(0)
+'
+
+@test "connects that wait on a full listener do not stall the guard: files are still created" {
+	serve "$W/agent.sock" greet-listed
+	printf '{"network":{"allowUnixSockets":["%s"]}}\n' "$W/agent.sock" >"$T/cfg.json"
+	CRUN_FLAGS=(--config "$T/cfg.json")
+	run crun_sh '"$1" -c "$2" 100' "$PY" "$STALL"
+	assert_output_has created
+	assert_output_lacks stalled
+	[ -e "$W/made-after" ] || fail "the file was not made: $output"
+}
+
+@test "a unix address longer than sockaddr_un is refused with EINVAL and the guard keeps serving" {
+	serve "$W/agent.sock" greet-listed
+	printf '{"network":{"allowUnixSockets":["%s"]}}\n' "$W/agent.sock" >"$T/cfg.json"
+	CRUN_FLAGS=(--config "$T/cfg.json")
+	local long='
+import ctypes, errno, socket
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+buf = ctypes.create_string_buffer(b"\x01\x00" + b"A" * 126, 128)
+r = libc.connect(s.fileno(), buf, 128)
+print("long:", errno.errorcode.get(ctypes.get_errno(), "ok") if r < 0 else "connected")
+'
+	run crun_sh '"$1" -c "$2"; "$1" -c "$3" agent.sock; echo x >after && echo made' "$PY" "$long" \
+		"$UNIX"
+	assert_output_has "long: EINVAL" greet-listed made
+}
+
+@test "bind(2) of a unix socket makes no name the guard keeps from being made (control: another name)" {
+	serve "$W/agent.sock" greet-listed
+	git_repo "$W"
+	printf '{"network":{"allowUnixSockets":["%s"]}}\n' "$W/agent.sock" >"$T/cfg.json"
+	CRUN_FLAGS=(--config "$T/cfg.json")
+	local bind='
+import errno, socket, sys
+for name in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.bind("\0" + name[1:] if name.startswith("@") else name); print(name, "bound")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+'
+	run crun_sh '"$1" -c "$2" HEAD .envrc .git/commondir sub/HEAD ok.sock @abstract-ok' "$PY" \
+		"$bind"
+	assert_output_has "HEAD EACCES" ".envrc EACCES" ".git/commondir EACCES" "ok.sock bound" \
+		"@abstract-ok bound"
+	[ ! -e "$W/HEAD" ] && [ ! -e "$W/.envrc" ] && [ ! -e "$W/.git/commondir" ] ||
+		fail "a guarded name was made: $(ls -a "$W" "$W/.git")"
+	[ -S "$W/ok.sock" ] || fail "control: ok.sock was not made"
+}
+
 @test "a datagram unix socket cannot send to a host socket (control: outside it can)" {
 	local recv='
 import socket, sys

@@ -132,7 +132,7 @@ start_server() {
 		"$W/state" 2>"$T/stderr" &
 	pid=$!
 	CORDON_PID=$pid # killed by teardown should the test fail before it ends
-	wait_running '^sleep 3146'
+	wait_process '^sleep 3146'
 	spid=$(session_pid_of "$pid") || fail "no session process found for cordon pid $pid"
 	kill -KILL "$spid"
 	status=0

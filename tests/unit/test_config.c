@@ -507,7 +507,8 @@ static void build_refuses_a_writable_path_that_does_not_exist(void **state)
 	snprintf(want, sizeof(want), "--allow-write: writable path %s/out does not exist", proj);
 	if (!strstr(e.msg, want))
 		fail_msg("\"%s\" lacks \"%s\"", e.msg, want);
-	/* --config: the file and the key */
+	/* --config: the file and the key; a relative path is the current directory's, as
+	 * sandbox-runtime reads it */
 	write_file(d, "extra.json", "{\"filesystem\": {\"allowWrite\": [\"gone\"]}}");
 	assert_int_equal(build(&p, cfg, NULL, 0, NULL, 0, proj, &e), -ENOENT);
 	snprintf(want, sizeof(want),

@@ -55,6 +55,20 @@ static void an_unlisted_host_names_the_verb_that_allows_it(void **state)
 	free(v);
 }
 
+static void a_name_looked_up_shows_no_port(void **state)
+{
+	struct cordon_vlog_entry *v = host_entry("db.example", 0, "looked up; not on the allowlist");
+	char buf[1024];
+	(void)state;
+	snprintf(v->proto, sizeof(v->proto), "dns");
+	cordon_notice_refusal(v, &ctx, buf, sizeof(buf));
+	assert_string_equal(buf, "cordon: refused db.example (looked up; not on the allowlist)");
+	v->port = 5432; /* control: a connection names its port */
+	cordon_notice_refusal(v, &ctx, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "db.example:5432 ("));
+	free(v);
+}
+
 static void a_locked_session_points_to_cordon_approve(void **state)
 {
 	struct cordon_vlog_entry *v = host_entry("registry.example", 443, "not on the allowlist");
@@ -204,6 +218,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(an_unlisted_host_names_the_verb_that_allows_it),
+	    cmocka_unit_test(a_name_looked_up_shows_no_port),
 	    cmocka_unit_test(a_locked_session_points_to_cordon_approve),
 	    cmocka_unit_test(a_host_resolving_to_loopback_offers_the_literal),
 	    cmocka_unit_test(a_denied_host_says_deny_wins),

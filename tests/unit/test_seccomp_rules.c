@@ -280,7 +280,7 @@ static void escape_and_kernel_surface_calls_are_refused_outright(void **state)
 	    has(&f, "prlimit64", "", errno_action(EPERM)))
 		fail_msg("no conditional EPERM rule for prlimit64");
 	/* positive control: what a shell and a compiler do has no rule at all */
-	static const char *const allowed[] = {"read",  "write",    "openat", "execve",
+	static const char *const allowed[] = {"read",  "write",	   "openat", "execve",
 					      "mkdir", "unlinkat", "rename", "wait4"};
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		if (count(&f, allowed[i], NULL, NULL))
@@ -314,7 +314,8 @@ static void unix_sockets_are_refused_unless_the_policy_lists_one(void **state)
 	assert_false(has(&f, "socket", low32(0, 0xffffffff, AF_NETLINK), NULL));
 	release(&f);
 
-	/* A list without the guard's listener cannot be held to its paths: AF_UNIX stays refused. */
+	/* A list without the guard's listener cannot be held to its paths: AF_UNIX stays refused.
+	 */
 	f = filter(&p, false);
 	assert_true(has(&f, "socket", low32(0, 0xffffffff, AF_UNIX), errno_action(EPERM)));
 	assert_int_equal(count(&f, "connect", NULL, NULL), 0);
@@ -362,8 +363,8 @@ static void datagram_unix_sockets_are_refused_in_every_filter(void **state)
 static void file_creating_calls_go_to_the_listener_only_when_one_is_asked_for(void **state)
 {
 	static const char *const always[] = {
-	    "creat", "mkdir",  "mkdirat", "mknod",    "mknodat",   "symlink", "symlinkat",
-	    "link",  "linkat", "rename",  "renameat", "renameat2", "unlink",  "unlinkat"};
+	    "creat",  "mkdir",	"mkdirat",  "mknod",	 "mknodat", "symlink",	"symlinkat", "link",
+	    "linkat", "rename", "renameat", "renameat2", "unlink",  "unlinkat", "truncate"};
 	(void)state;
 	if (seccomp_api_get() < 5)
 		skip(); /* no user notification in this kernel or libseccomp */
@@ -397,16 +398,16 @@ static void file_creating_calls_go_to_the_listener_only_when_one_is_asked_for(vo
 				assert_true(is_notify(f.v[j].action));
 	}
 	/* chmod and the xattr writes too (an ACL takes a mode away as chmod does) */
-	static const char *const modes[] = {"chmod",	 "fchmod",	 "fchmodat",
-					    "setxattr",	 "lsetxattr",	 "fsetxattr",
+	static const char *const modes[] = {"chmod",	   "fchmod",	   "fchmodat",
+					    "setxattr",	   "lsetxattr",	   "fsetxattr",
 					    "removexattr", "lremovexattr", "fremovexattr"};
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (count(&f, modes[i], NULL, NULL) != 1)
 			fail_msg("%s is not routed to the guard", modes[i]);
 	/* openat2's flags are out of the filter's reach: ENOSYS makes libc use openat. */
 	assert_true(has(&f, "openat2", "", errno_action(ENOSYS)));
-	/* 14 creating calls, 8 opens, 9 chmod and xattr calls, fchmodat2 by number */
-	assert_int_equal(notify_rules(&f), 32);
+	/* 14 creating calls, truncate, 8 opens, 9 chmod and xattr calls, fchmodat2 by number */
+	assert_int_equal(notify_rules(&f), 33);
 	release(&f);
 
 	/* Without a listener, no call is routed anywhere and openat2 works. */

@@ -28,28 +28,38 @@
 /* Flags of a guard entry. Without flags an entry is refused every change: creation, replacement,
  * removal, renaming away, chmod, and anything beneath it. */
 #define CORDON_GUARD_PREFIX 1u /* name is a prefix: every name starting with it (home's ".") */
-#define CORDON_GUARD_KEEP 2u   /* only removal, renaming away and chmod are refused: git replaces
-				  .git/HEAD and writes beneath .git/objects, but their presence and
-				  mode decide whether .git is a repository */
-#define CORDON_GUARD_SOCKET 4u /* not a refusal: a unix socket connect(2) may reach
-				  (network.allowUnixSockets), named by its inode (obj_dev, obj_ino) */
-#define CORDON_GUARD_READ_ONLY 8u /* the entry exists and is bound read-only: opening it for
-				     writing is refused by any name (a hard link elsewhere) */
+#define CORDON_GUARD_KEEP                                                                          \
+	2u /* only removal, renaming away and chmod are refused: git replaces                      \
+	      .git/HEAD and writes beneath .git/objects, but their presence and                    \
+	      mode decide whether .git is a repository */
+#define CORDON_GUARD_SOCKET                                                                        \
+	4u /* not a refusal: a unix socket connect(2) may reach                                    \
+	      (network.allowUnixSockets), named by its inode (obj_dev, obj_ino) */
+#define CORDON_GUARD_READ_ONLY                                                                     \
+	8u /* the entry exists and is bound read-only: opening it for                              \
+	      writing is refused by any name (a hard link elsewhere) */
+#define CORDON_GUARD_SUBTREE                                                                       \
+	16u /* name is never created in the directory nor in any directory                         \
+	       below it, and no directory is moved in from outside every such                      \
+	       tree (EXDEV): a ".git" made in a working tree is a repository                       \
+	       that git, run there outside, would use (a gitlink in the index                      \
+	       makes `git status` run its config) */
 
 /* Why an entry is there: the violation log says it, with what the person can do. */
 enum cordon_guard_why {
-	CORDON_WHY_MANDATORY, /* a mandatory write-deny (rc files, .vscode, .mcp.json, ...) */
-	CORDON_WHY_GIT,	      /* what decides what git treats as a repository */
+	CORDON_WHY_MANDATORY,  /* a mandatory write-deny (rc files, .vscode, .mcp.json, ...) */
+	CORDON_WHY_GIT,	       /* what decides what git treats as a repository */
 	CORDON_WHY_GIT_CONFIG, /* git's config (filesystem.allowGitConfig) */
-	CORDON_WHY_HOME,      /* a dot-entry of a writable home */
+	CORDON_WHY_HOME,       /* a dot-entry of a writable home */
 	CORDON_WHY_DENY_WRITE, /* filesystem.denyWrite */
+	CORDON_WHY_GIT_NESTED, /* a repository inside a working tree, or a submodule's git dir */
 };
 
 /* cordon_guard_why_text: the log's reason for why (static storage). */
 const char *cordon_guard_why_text(unsigned why);
 
 struct cordon_guard_entry {
-	dev_t dev;	/* the existing directory (st_dev, st_ino) ... */
+	dev_t dev; /* the existing directory (st_dev, st_ino) ... */
 	ino_t ino;
 	unsigned flags; /* CORDON_GUARD_* */
 	unsigned why;	/* enum cordon_guard_why */
@@ -73,7 +83,7 @@ int cordon_guard_set_add(struct cordon_guard_set *g, dev_t dev, ino_t ino, const
  * entry itself (obj_dev, obj_ino; 0 when it does not exist) and why it is there
  * (enum cordon_guard_why, for the log). A pair added twice is kept once, as
  * a full entry if either was. Returns 0, 1 when the pair was there already, -EINVAL (empty
- * name, a '/', too long) or -ENOMEM. */
+ * name but for a prefix entry, a '/', too long) or -ENOMEM. */
 int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, const char *name,
 			    unsigned flags, dev_t obj_dev, ino_t obj_ino, unsigned why);
 

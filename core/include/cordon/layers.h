@@ -29,6 +29,11 @@ void cordon_userns_diagnose(int err, char *buf, size_t len);
  * Returns 0 or a negative errno. */
 int cordon_kernel_probe(struct cordon_kernel *k, struct cordon_error *e);
 
+/* cordon_kernel_probe_layers: cordon_kernel_probe without the user-namespace probe (k->userns
+ * stays false, k->userns_why empty), and so without a child on kernels >= 5.19: what a start
+ * needs, whose session builder makes the user namespace itself and says why when it cannot. */
+int cordon_kernel_probe_layers(struct cordon_kernel *k, struct cordon_error *e);
+
 /* cordon_caps_drop_all: drop every capability set (effective, permitted, inheritable, bounding,
  * ambient) and lock the securebits (SECBIT_NOROOT etc. with their _LOCKED bits), capabilities(7).
  * Must run while the caller still has CAP_SETPCAP in its user namespace (after joining it).
