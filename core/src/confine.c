@@ -1,4 +1,4 @@
-/* confine.c — the confinement order of DESIGN.md §2 as one function, cordon_confine, that a
+/* confine.c — the confinement order of docs/design.md §3 as one function, cordon_confine, that a
  * process calls on itself; plus the fail-closed state it is left in when a late step fails.
  *
  * The order: probe → note inherited fds → NNP → join user+mount+net (+IPC) → inherited fds onto

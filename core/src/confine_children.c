@@ -2,7 +2,7 @@
  * domain nested below the shell's at fork, so no child can ptrace the shell or open its /proc
  * files.
  *
- * Why this replaces PR_SET_DUMPABLE 0 for an in-place shell (a deviation from DESIGN.md §2):
+ * Why this replaces PR_SET_DUMPABLE 0 for an in-place shell (a deviation from docs/design.md §3):
  * the shell's mm was created in the host user namespace, so once it is non-dumpable only
  * CAP_SYS_PTRACE in the *host* user namespace may read its memory (ptrace(2), "access mode
  * checking": __ptrace_may_access tests the capability in mm->user_ns). The guard worker holds

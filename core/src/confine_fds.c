@@ -2,7 +2,7 @@
  * onto the sandbox's mounts where the host's would be a way around them, or refused.
  *
  * An fd opened before joining names its file through the host's mount, which the sandbox's
- * read-only pins and masks do not cover (README.md, Security): a directory fd is
+ * read-only pins and masks do not cover (docs/threat-model.md §7, §41): a directory fd is
  * a walk into the host's view (`cordon run -- cat /proc/self/fd/0/home/u/.ssh/id < /`), and a
  * read fd can be reopened for writing through its magic link (/proc/self/fd/N, proc(5)) on the
  * host's writable mount wherever Landlock allows writing (`cordon run -- cmd < .git/config`). So,

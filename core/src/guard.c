@@ -35,7 +35,8 @@ static int decode(const struct seccomp_notif *req, struct guard_req *r, uint64_t
 	r->xnofollow = false;
 	r->xsize = 0;
 
-	/* one native ABI only: the seccomp filter kills foreign arches and x32 (DESIGN.md §2) */
+	/* one native ABI only: the seccomp filter kills foreign arches and x32 (docs/design.md §5)
+	 */
 	if (req->data.arch != seccomp_arch_native() || (req->data.nr & 0x40000000))
 		return -EPERM;
 	switch (req->data.nr) {
@@ -286,7 +287,8 @@ static int handle(struct guard_call *c, const struct seccomp_notif *req, struct 
 	c->procfd = guard_call_track(c, open(nm, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (c->procfd < 0)
 		return EPERM;
-	/* Each string is copied exactly once; every later step uses only the copy (ATTACKS.md 26).
+	/* Each string is copied exactly once; every later step uses only the copy
+	 * (docs/threat-model.md §26).
 	 */
 	e = copy_args(c, r, addr);
 	if (seccomp_notify_id_valid(c->listener, c->id) != 0)

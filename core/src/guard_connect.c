@@ -7,7 +7,8 @@
  *
  * seccomp cannot read connect's address (it is in the caller's memory), and the caller could
  * change the address or swap the fd behind a check, so the check and the connect are the
- * worker's own: on its copy of the address and on the socket object it took (ATTACKS.md 26). */
+ * worker's own: on its copy of the address and on the socket object it took (docs/threat-model.md
+ * §26, §37). */
 #include "guard_int.h"
 #include "guard_log.h"
 

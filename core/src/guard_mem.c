@@ -1,5 +1,5 @@
 /* guard_mem.c — copying path strings out of a seccomp-notified target's memory, once, bounded.
- * The guard decides on and acts on this copy only (ATTACKS.md 26). */
+ * The guard decides on and acts on this copy only (docs/threat-model.md §26). */
 #include "guard_int.h"
 
 #include <errno.h>

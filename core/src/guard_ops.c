@@ -652,7 +652,7 @@ static int split_open(struct guard_call *c, int base, const char *path, struct g
 /* resolve_from: split_open, then refuse a parent directory on procfs other than the target's own
  * /proc/PID (or a directory below it). The worker holds CAP_SYS_PTRACE and no Landlock domain:
  * opening /proc/OTHER/{mem,environ,maps} for the target would hand it what ptrace(2) access mode
- * checks and Landlock deny it, the worker's own memory among them (ATTACKS.md 4, 5). */
+ * checks and Landlock deny it, the worker's own memory among them (docs/threat-model.md §4, §5). */
 static int resolve_from(struct guard_call *c, int base, const char *path, struct guard_path *p)
 {
 	int r = split_open(c, base, path, p);

@@ -2,7 +2,7 @@
  * itself between its Landlock ruleset and its capability drop, it serves the seccomp listener that
  * the confining process loads last.
  *
- * Why there (README.md, Security: the guard grants nothing): the worker performs file-creating
+ * Why there (docs/design.md §5: the guard grants nothing): the worker performs file-creating
  * calls for its targets, so everything it opens must be bounded exactly as its targets are. Forked
  * after the confining process's first Landlock layer, it is in that domain: the same write rules,
  * the same TCP rule, and the same mount namespace, so a device node, a FIFO or a file outside the

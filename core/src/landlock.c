@@ -1,5 +1,6 @@
-/* landlock.c — the Landlock ruleset of DESIGN.md §2: writes only beneath the writable trees, TCP
- * connect only to the proxy ports, abstract-socket and signal scoping; clamped to the kernel's ABI.
+/* landlock.c — the Landlock ruleset of docs/design.md §5: writes only beneath the writable trees,
+ * TCP connect only to the proxy ports, abstract-socket and signal scoping; clamped to the kernel's
+ * ABI.
  */
 #include "cordon/layers.h"
 
@@ -242,7 +243,7 @@ void landlock_ruleset_attr(long abi, bool tcp, bool allow_local_binding, struct 
 		out->handled_access_fs &= ~LANDLOCK_ACCESS_FS_REFER;
 		__attribute__((fallthrough));
 	case 2:
-		/* ABI 3 adds TRUNCATE (ATTACKS.md 17). */
+		/* ABI 3 adds TRUNCATE (docs/threat-model.md §17). */
 		out->handled_access_fs &= ~LANDLOCK_ACCESS_FS_TRUNCATE;
 		__attribute__((fallthrough));
 	case 3:

@@ -1,4 +1,4 @@
-/* mounts.c — the mount-namespace layout of DESIGN.md §2, in order: private propagation, "/"
+/* mounts.c — the mount-namespace layout of docs/design.md §4, in order: private propagation, "/"
  * read-only with writable trees bound back, private covers, denyRead masks, read-only pins. */
 #include "cordon/mounts.h"
 
@@ -16,7 +16,7 @@
 #include "mounts_int.h"
 
 /* Sockets of command servers that give root on the host or run units outside the sandbox
- * (ATTACKS 19); masked unless named in network.allowUnixSockets. */
+ * (docs/threat-model.md §19); masked unless named in network.allowUnixSockets. */
 static const char *const server_sockets[] = {
     "/run/docker.sock",
     "/var/run/docker.sock",
@@ -96,9 +96,9 @@ static int find_writable(struct mnt_ctx *c, int *fds)
  * so mounts that were read-only stay so), make every mount of the namespace read-only
  * (mount_setattr(2) AT_RECURSIVE), then attach the clones where they were. An outermost tree is
  * attached through the fd opened before, so a path swapped meanwhile cannot redirect it
- * (ATTACKS 14); a nested one (sorted after its holder) by its canonical path, without symlinks,
- * on top of its holder's clone: every writable root is then a mount point, which rename(2)
- * refuses to move aside (EBUSY) and away from the pins made for it. */
+ * (docs/threat-model.md §14); a nested one (sorted after its holder) by its canonical path, without
+ * symlinks, on top of its holder's clone: every writable root is then a mount point, which
+ * rename(2) refuses to move aside (EBUSY) and away from the pins made for it. */
 static int readonly_root(struct mnt_ctx *c)
 {
 	int r = 0;

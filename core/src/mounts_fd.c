@@ -15,7 +15,7 @@
 int mnt_open(int dirfd, const char *path, int flags, uint64_t resolve)
 {
 	/* openat2(2): glibc 2.36 has no wrapper. RESOLVE_NO_MAGICLINKS keeps /proc/PID/fd tricks
-	 * out of policy paths (ATTACKS 14). */
+	 * out of policy paths (docs/threat-model.md §14). */
 	struct open_how how = {
 	    .flags = (uint64_t)(O_PATH | O_CLOEXEC | flags),
 	    .resolve = resolve,

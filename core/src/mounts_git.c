@@ -17,8 +17,9 @@
  * (core.fsmonitor), and `git submodule update` takes a git directory it finds in .git/modules.
  * So no ".git" is created anywhere in the working tree of a repository found here, nor a
  * directory moved in from outside (CORDON_GUARD_SUBTREE), and nothing new is added to
- * .git/modules (an empty prefix entry), nor .git/modules made. What remains is written in
- * README.md, "Dangerous names that do not exist yet". */
+ * .git/modules (an empty prefix entry), nor .git/modules made. The attacks are
+ * docs/threat-model.md §38 and §39; what remains, README.md, "Dangerous names that do not
+ * exist yet". */
 #include "mounts_int.h"
 
 #include <dirent.h>

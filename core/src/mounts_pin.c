@@ -18,8 +18,8 @@
 
 #define MAX_LINKS 8 /* symlinks followed per protected path; the guard still holds the name */
 
-/* Mandatory write-denies relative to every writable tree (DESIGN.md §1, ATTACKS 15). The two
- * tables differ only in ".git/config" (filesystem.allowGitConfig). */
+/* Mandatory write-denies relative to every writable tree (docs/design.md §7, docs/threat-model.md
+ * §15). The two tables differ only in ".git/config" (filesystem.allowGitConfig). */
 #define RC_FILES                                                                                   \
 	".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".zshenv",          \
 	    ".zshrc", ".zprofile", ".zlogin", ".zlogout", ".inputrc"
@@ -38,8 +38,9 @@ const char *const *cordon_mandatory_denies(const struct cordon_policy *p)
 	return p && p->allow_git_config ? denies_git_config : denies_all;
 }
 
-/* Home-relative write-denies (ATTACKS 15): code that a later, unconfined login or desktop
- * session runs. The shell rc files come first so the list can be used when home is a root. */
+/* Home-relative write-denies (docs/threat-model.md §15): code that a later, unconfined login or
+ * desktop session runs. The shell rc files come first so the list can be used when home is a root.
+ */
 static const char *const home_denies[] = {
     ".bashrc",
     ".bash_profile",

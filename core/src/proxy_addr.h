@@ -39,7 +39,7 @@ enum px_addr_class px_addr_classify(const struct sockaddr *sa);
  * (ENETUNREACH, EHOSTUNREACH: it would deliver it nowhere, not here either). ::ffff:a.b.c.d is
  * looked up as the IPv4 address a.b.c.d (RFC 4291 §2.5.5.2). The session process runs in the
  * host's namespace, so a name that resolves to the host's LAN address or to an AnyIP range cannot
- * reach services the host binds there (ATTACKS.md 29). Cost: one netlink socket and one
+ * reach services the host binds there (docs/threat-model.md §29). Cost: one netlink socket and one
  * request/reply per call (see the measured figure in README.md's Security section).
  * Returns 1 or 0; -errno when the lookup fails (the kernel's error, or the socket's, e.g.
  * -EMFILE), which callers treat as 1 and report by name. */

@@ -340,7 +340,8 @@ void px_ask_refuse(struct px_conn *c, const char *why)
 }
 
 /* start_request: the client named host (raw bytes, len) and port. Policy first — canonical name,
- * allowlist and denylist — and only then any lookup (ATTACKS.md 28: no lookup of a denied name). */
+ * allowlist and denylist — and only then any lookup (docs/threat-model.md §28: no lookup of a
+ * denied name). */
 static void start_request(struct px_conn *c, const char *host, size_t len, uint16_t port)
 {
 	struct cordon_error e = {{0}};

@@ -37,8 +37,8 @@ int px_transparent_target(struct dns_pool *pool, int fd, char *host, size_t host
  * (canonicalised, hostpat.h) is the decided host canon; for a connection decided on an IP
  * literal (is_ip), when policy p allows that name on port itself, since a name never equals a
  * literal (RFC 6066 §3 forbids literals in server_name). Otherwise refused: the name is
- * another host (domain fronting, ATTACKS.md 31). Returns 1 (open), 0 (wait for more bytes), or
- * -EACCES with why set (also for a ClientHello OpenSSL does not accept, or one over
+ * another host (domain fronting, docs/threat-model.md §31). Returns 1 (open), 0 (wait for more
+ * bytes), or -EACCES with why set (also for a ClientHello OpenSSL does not accept, or one over
  * TLS_SNI_MAX bytes: what cannot be checked does not pass). */
 int px_transparent_gate(const struct px_capture *cap, int fd, const struct cordon_policy *p,
 			const char *canon, bool is_ip, uint16_t port, char *why, size_t whylen);

@@ -1,5 +1,6 @@
-/* seccomp.c — the seccomp filter of DESIGN.md §2, as one table of libseccomp rules, loaded last.
- * Default allow; the table lists what a confined process may not do and the reason for each. */
+/* seccomp.c — the seccomp filter of docs/design.md §5, as one table of libseccomp rules, loaded
+ * last. Default allow; the table lists what a confined process may not do and the reason for each.
+ */
 #include "cordon/layers.h"
 
 #include "cordon/guard.h"
@@ -81,9 +82,9 @@ static const struct rule rules[] = {
 	RULE("ioctl", EPERM, 1, LOW32, TIOCSTI, ALWAYS),
 	RULE("ioctl", EPERM, 1, LOW32, TIOCLINUX, ALWAYS),
 
-	/* Unix sockets reach command servers and agents on read-only mounts (ATTACKS.md 3, 19);
-	 * socketpair(2) stays allowed. Seccomp cannot see connect's path: without allowUnixSockets
-	 * no unix socket is made at all. */
+	/* Unix sockets reach command servers and agents on read-only mounts (docs/threat-model.md
+	 * §3, §19); socketpair(2) stays allowed. Seccomp cannot see connect's path: without
+	 * allowUnixSockets no unix socket is made at all. */
 	RULE("socket", EPERM, 0, LOW32, AF_UNIX, NO_UNIX),
 	/* With allowUnixSockets the guard performs every connect(2) itself, to a unix socket only
 	 * when its inode is one the list names, and every bind(2), making a socket's name only
@@ -91,9 +92,9 @@ static const struct rule rules[] = {
 	 * since sendto(2) names its peer in memory no filter can read. */
 	RULE("connect", NOTIFY, NO_ARG, 0, 0, UNIX_LISTENER),
 	RULE("bind", NOTIFY, NO_ARG, 0, 0, UNIX_LISTENER),
-	/* Raw frames and host-VM sockets bypass the network namespace's proxy (ATTACKS.md 27).
-	 * AF_NETLINK stays: NETLINK_ROUTE inside the sandbox's netns only sees its own lo, and
-	 * getaddrinfo(AI_ADDRCONFIG) uses it. */
+	/* Raw frames and host-VM sockets bypass the network namespace's proxy
+	 * (docs/threat-model.md §27). AF_NETLINK stays: NETLINK_ROUTE inside the sandbox's netns
+	 * only sees its own lo, and getaddrinfo(AI_ADDRCONFIG) uses it. */
 	RULE("socket", EPERM, 0, LOW32, AF_PACKET, ALWAYS),
 	RULE("socket", EPERM, 0, LOW32, AF_VSOCK, ALWAYS),
 
@@ -102,19 +103,20 @@ static const struct rule rules[] = {
 	DENY("io_uring_enter", EPERM),
 	DENY("io_uring_register", EPERM),
 
-	/* Other processes' memory and fds: the shell's control fd, the session (ATTACKS.md 4). */
+	/* Other processes' memory and fds: the shell's control fd, the session
+	 * (docs/threat-model.md §4). */
 	DENY("ptrace", EPERM),
 	DENY("process_vm_readv", EPERM),
 	DENY("process_vm_writev", EPERM),
 	DENY("pidfd_getfd", EPERM),
 	DENY("kcmp", EPERM),
 
-	/* Kernel keyrings are shared with the host user (ATTACKS.md 21). */
+	/* Kernel keyrings are shared with the host user (docs/threat-model.md §21). */
 	DENY("add_key", EPERM),
 	DENY("request_key", EPERM),
 	DENY("keyctl", EPERM),
 
-	/* Kernel attack surface a shell or compiler never needs (ATTACKS.md 25). */
+	/* Kernel attack surface a shell or compiler never needs (docs/threat-model.md §25). */
 	DENY("bpf", EPERM),
 	DENY("perf_event_open", EPERM),
 	DENY("userfaultfd", EPERM),
@@ -139,7 +141,7 @@ static const struct rule rules[] = {
 	DENY("landlock_create_ruleset", ENOSYS),
 	/* quotactl stays: reading one's own quota is harmless, setting it needs CAP_SYS_ADMIN. */
 
-	/* Mounts and namespaces: uncover what bind mounts hide (ATTACKS.md 9, 10). */
+	/* Mounts and namespaces: uncover what bind mounts hide (docs/threat-model.md §9, §10). */
 	DENY("mount", EPERM),
 	DENY("umount", EPERM),
 	DENY("umount2", EPERM),
@@ -174,7 +176,7 @@ static const struct rule rules[] = {
 	DENY_FLAG("clone", CLONE_FLAGS_ARG, CLONE_NEWCGROUP),
 	/* (CLONE_NEWTIME is 0x80, inside clone's exit-signal byte: clone(2) cannot carry it.) */
 	/* clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to
-	 * clone, which the rules above inspect (ATTACKS.md 9). */
+	 * clone, which the rules above inspect (docs/threat-model.md §9). */
 	DENY("clone3", ENOSYS),
 
 	/* The guard (guard.h): file-creating calls go to the user-notification listener, and so
@@ -313,8 +315,8 @@ static int add_unix_dgram_rules(scmp_filter_ctx ctx, struct cordon_error *e)
  * PRIO_PGRP and the IOPRIO_WHO_ equivalents: even the caller's own group may hold processes
  * outside), or naming another process (who != 0); sched_setscheduler(2), sched_setparam(2),
  * sched_setattr(2) and sched_setaffinity(2) naming a pid (!= 0), which also refuses setting the
- * caller's own threads by id (pthread_setaffinity_np): a known cost (README, Security). Returns
- * 0 or -errno with e set. */
+ * caller's own threads by id (pthread_setaffinity_np): a known cost (docs/threat-model.md §40).
+ * Returns 0 or -errno with e set. */
 static int add_sched_rules(scmp_filter_ctx ctx, struct cordon_error *e)
 {
 	static const int by_pid[] = {SCMP_SYS(sched_setscheduler), SCMP_SYS(sched_setparam),

@@ -1,4 +1,4 @@
-/* session.c — the session process (DESIGN.md §2): started by cordon_session_start, it has the
+/* session.c — the session process (docs/design.md §2): started by cordon_session_start, it has the
  * builder child make the namespaces, hands them to the caller, then serves proxy + control channel.
  */
 #include "cordon/session.h"
@@ -758,9 +758,9 @@ int cordon_session_join(struct cordon_session *s, const char *cwd, struct cordon
 		if (setns(fds[i], type[i]) < 0)
 			return cordon_error_set(e, errno, "join %s namespace: setns: %m", name[i]);
 	}
-	/* A System V IPC and POSIX message-queue namespace of its own (ATTACKS.md 21): the host's
-	 * is keyed by number and name only, so any queue or segment of the same uid is reachable.
-	 * Owned by the session's user namespace, joined above (ipc_namespaces(7)). */
+	/* A System V IPC and POSIX message-queue namespace of its own (docs/threat-model.md §21):
+	 * the host's is keyed by number and name only, so any queue or segment of the same uid is
+	 * reachable. Owned by the session's user namespace, joined above (ipc_namespaces(7)). */
 	if (unshare(CLONE_NEWIPC) < 0)
 		return cordon_error_set(e, errno, "IPC namespace: unshare: %m");
 	/* Joining a mount namespace moves cwd and root to its root (setns(2)). */

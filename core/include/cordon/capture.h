@@ -1,5 +1,5 @@
 /* capture.h — the transparent capture of a sandbox's TCP connections and DNS queries
- * (README "Security"): whether this kernel can give it. */
+ * (docs/design.md §5): whether this kernel can give it. */
 #ifndef CORDON_CAPTURE_H
 #define CORDON_CAPTURE_H
 
