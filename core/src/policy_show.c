@@ -11,23 +11,14 @@
 
 #define INDENT "\n                       " /* a continuation line, under the first value */
 
-static void text_paths(struct cordon_strbuf *b, const char *title, const struct cordon_path_list *l)
+/* text_strings: one line "  TITLE  V[0]", the other values under the first, or "(none)". */
+static void text_strings(struct cordon_strbuf *b, const char *title, char *const *v, size_t n)
 {
 	cordon_sb_addf(b, "  %-20s", title);
-	if (l->n == 0)
+	if (n == 0)
 		cordon_sb_add(b, " (none)");
-	for (size_t i = 0; i < l->n; i++)
-		cordon_sb_addf(b, "%s%s", i ? INDENT : " ", l->v[i]);
-	cordon_sb_add(b, "\n");
-}
-
-static void text_list(struct cordon_strbuf *b, const char *title, const struct cordon_git_list *l)
-{
-	cordon_sb_addf(b, "  %-20s", title);
-	if (l->n == 0)
-		cordon_sb_add(b, " (none)");
-	for (size_t i = 0; i < l->n; i++)
-		cordon_sb_addf(b, "%s%s", i ? INDENT : " ", l->v[i]);
+	for (size_t i = 0; i < n; i++)
+		cordon_sb_addf(b, "%s%s", i ? INDENT : " ", v[i]);
 	cordon_sb_add(b, "\n");
 }
 
@@ -116,26 +107,26 @@ int cordon_policy_to_text(const struct cordon_policy *p, const char *preview, ch
 	cordon_sb_add(&b, "network:\n");
 	text_hosts(&b, "allowed hosts:", &p->allow_hosts);
 	text_hosts(&b, "denied hosts:", &p->deny_hosts);
-	text_paths(&b, "unix sockets:", &p->allow_unix_sockets);
+	text_strings(&b, "unix sockets:", p->allow_unix_sockets.v, p->allow_unix_sockets.n);
 	text_bool(&b, "local binding:", p->allow_local_binding);
 	text_ports(&b, p, false);
 	text_ports(&b, p, true);
 	cordon_sb_add(&b, "filesystem:\n");
-	text_paths(&b, "writable:", &p->allow_write);
-	text_paths(&b, "read-only inside:", &p->deny_write);
-	text_paths(&b, "masked (no read):", &p->deny_read);
-	text_paths(&b, "readable inside:", &p->allow_read);
+	text_strings(&b, "writable:", p->allow_write.v, p->allow_write.n);
+	text_strings(&b, "read-only inside:", p->deny_write.v, p->deny_write.n);
+	text_strings(&b, "masked (no read):", p->deny_read.v, p->deny_read.n);
+	text_strings(&b, "readable inside:", p->allow_read.v, p->allow_read.n);
 	text_protected(&b, preview);
 	text_bool(&b, "git config writable:", p->allow_git_config);
 	text_bool(&b, "private /tmp:", p->private_tmp);
 	cordon_sb_add(&b, "git (credentials stay outside):\n");
-	text_list(&b, "remotes relayed:", &g->remotes);
-	text_list(&b, "push refs:", &g->push_refs);
+	text_strings(&b, "remotes relayed:", g->remotes.v, g->remotes.n);
+	text_strings(&b, "push refs:", g->push_refs.v, g->push_refs.n);
 	text_bool(&b, "deletes:", g->allow_delete);
 	text_bool(&b, "force pushes:", g->allow_force);
-	text_list(&b, "tokens passed in:", &g->pass_tokens);
-	text_list(&b, "ssh hosts (agent):", &g->ssh_hosts);
-	text_list(&b, "ssh keys (agent):", &g->ssh_keys);
+	text_strings(&b, "tokens passed in:", g->pass_tokens.v, g->pass_tokens.n);
+	text_strings(&b, "ssh hosts (agent):", g->ssh_hosts.v, g->ssh_hosts.n);
+	text_strings(&b, "ssh keys (agent):", g->ssh_keys.v, g->ssh_keys.n);
 	cordon_sb_addf(&b, "  %-20s %s\n",
 		       "signing key:", g->signing_key ? g->signing_key : "(none)");
 	cordon_sb_add(&b, "session:\n");
