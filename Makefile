@@ -7,6 +7,7 @@ PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares libnftnl libmnl ldns li
            gnutls nettle
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE -Icore/include \
+           -iquote core/src -iquote helper \
            $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lhttp_parser
 # Extra compile-and-link flags (sanitizers); appended last, so its -O wins. Set by `make sanitize`.
@@ -14,9 +15,10 @@ SANFLAGS ?=
 CFLAGS  += $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 
-CORE_SRC   := $(sort $(wildcard core/src/*.c))
+# core/src/*.c and its family folders (core/src/proxy/, guard/, …); the helper's cli/ and serve/.
+CORE_SRC   := $(sort $(wildcard core/src/*.c core/src/*/*.c))
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
-HELPER_SRC := $(sort $(wildcard vscode-helper/*.c))
+HELPER_SRC := $(sort $(wildcard helper/cli/*.c helper/serve/*.c))
 HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -36,8 +38,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Only the parsers under test and what they call: the archive needs no other module.
-FUZZ_CORE    := error hostpat json policy config proxy_http proxy_socks5 strbuf vlog tls_sni \
-                dns_stub dns_pool ports git_policy git_pktline
+FUZZ_CORE    := error hostpat json policy policy_git config proxy/proxy_http proxy/proxy_socks5 strbuf \
+                vlog tls_sni dns_stub dns_pool ports git/git_policy git/git_pktline
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
 
 # The zsh module (Debian package zsh-dev: headers under /usr/include/zsh). `zmodload cordon/sandbox`
@@ -47,10 +49,10 @@ ZSH_INC    := -DMODULE
 ZSH_MOD_SO := $(BUILD)/zsh-module/cordon/sandbox.so
 ZSH_DEV    := $(wildcard /usr/include/zsh/zsh.mdh)
 
-# The init files of `cordon shell` (vscode-helper/shell/), where the helper finds them beside
+# The init files of `cordon shell` (helper/cli/shell/), where the helper finds them beside
 # itself: $(BUILD)/share/cordon/shell in the build tree, PREFIX/share/cordon/shell installed.
-SHELL_INIT_SRC := vscode-helper/shell/cordon-shell.bash vscode-helper/shell/zdotdir/.zshenv
-SHELL_INIT     := $(SHELL_INIT_SRC:vscode-helper/shell/%=$(BUILD)/share/cordon/shell/%)
+SHELL_INIT_SRC := helper/cli/shell/cordon-shell.bash helper/cli/shell/zdotdir/.zshenv
+SHELL_INIT     := $(SHELL_INIT_SRC:helper/cli/shell/%=$(BUILD)/share/cordon/shell/%)
 
 # Man pages cordon(1), sandbox(1) and cordon.json(5), from docs/man/*.scd with scdoc (Debian
 # package scdoc; build.sh installs it). Built by `all` where scdoc is installed.
@@ -86,7 +88,7 @@ $(NVIM_TAGS): nvim-plugin/doc/cordon.txt build-aux/helptags.awk
 	LC_ALL=C awk -f build-aux/helptags.awk nvim-plugin/doc/cordon.txt | LC_ALL=C sort -u >$@.tmp
 	mv $@.tmp $@
 
-$(BUILD)/share/cordon/shell/%: vscode-helper/shell/%
+$(BUILD)/share/cordon/shell/%: helper/cli/shell/%
 	@mkdir -p $(dir $@)
 	install -m 644 $< $@
 

@@ -42,11 +42,11 @@ fi
 make -j"$(nproc)"
 
 # The VS Code extension: dependencies from package-lock.json, then build/cordon.vsix.
-ext=vscode-helper/extension
+ext=vscode-extension
 if [ ! -d "$ext/node_modules" ] || [ "$ext/package-lock.json" -nt "$ext/node_modules" ]; then
 	(cd "$ext" && npm ci --no-audit --no-fund --loglevel=error) && touch "$ext/node_modules"
 fi
-(cd "$ext" && npx --no-install vsce package --out ../../build/cordon.vsix >/dev/null)
+(cd "$ext" && npx --no-install vsce package --out ../build/cordon.vsix >/dev/null)
 
 case "$mode" in
 build)

@@ -79,8 +79,8 @@ cp -a "$top/bash-builtin/sandbox.bash-completion" "$stage/bash-builtin/"
 cp -a "$top/zsh-module/_sandbox" "$stage/zsh-module/"
 # The editor plugins, for editors.bats (the extension without node_modules: its tests stub vscode).
 [ -d "$top/nvim-plugin" ] && cp -a "$top/nvim-plugin" "$stage/nvim-plugin"
-[ -d "$top/vscode-helper/extension" ] && mkdir -p "$stage/vscode-helper" &&
-	tar -C "$top/vscode-helper" --exclude=node_modules -cf - extension | tar -C "$stage/vscode-helper" -xf -
+[ -d "$top/vscode-extension" ] && mkdir -p "$stage/vscode-extension" &&
+	tar -C "$top/vscode-extension" --exclude=node_modules -cf - . | tar -C "$stage/vscode-extension" -xf -
 # The Debian package, built once from the checkout for package.bats; both runs read it from the
 # stage. A failed build is reported there (the log is $stage/deb/build.log).
 mkdir -p "$stage/deb"

@@ -25,7 +25,7 @@
 
 #include "cordon/hostpat.h"
 #include "cordon/vlog.h"
-#include "proxy_peer.h"
+#include "proxy/proxy_peer.h"
 #include "unix_peer.h"
 
 /* Message numbers (draft-miller-ssh-agent §5.1, §6.1). */

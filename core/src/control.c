@@ -20,7 +20,7 @@
 #include "cordon/hostpat.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
-#include "session_internal.h"
+#include "session/session_int.h"
 
 #define MAX_WORDS 64
 #define CALL_TIMEOUT_MS 30000 /* a session process that does not answer in 30 s is stuck */

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture_int.h"
+#include "capture/capture_int.h"
 #include "cordon/policy.h"
 #include "cordon/proxy.h"
 #include "dns_pool.h"

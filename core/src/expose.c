@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "capture_int.h"
+#include "capture/capture_int.h"
 #include "cordon/ports.h"
 #include "cordon/strbuf.h"
 

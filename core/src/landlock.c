@@ -4,7 +4,7 @@
  */
 #include "cordon/layers.h"
 
-#include "landlock_int.h"
+#include "landlock.h"
 
 #include <errno.h>
 #include <fcntl.h>

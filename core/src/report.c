@@ -1,7 +1,7 @@
 /* report.c — the kernel report (report.h): the probe's answers turned into what a sandbox started
  * now would lack, once, for every command that tells it and for the confinement order. */
 #include "cordon/report.h"
-#include "cordon/capture.h"
+#include "capture/capture_probe.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include "cordon/layers.h"
 
 #include "cordon/guard.h"
-#include "seccomp_int.h"
+#include "seccomp_prog.h"
 
 #include <errno.h>
 #include <fcntl.h>

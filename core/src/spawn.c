@@ -1,6 +1,6 @@
-/* spawn.c — starting a long-lived helper process that is nobody's child (spawn_int.h) with one
+/* spawn.c — starting a long-lived helper process that is nobody's child (spawn_detached.h) with one
  * copy of the caller's address space instead of two. */
-#include "spawn_int.h"
+#include "spawn_detached.h"
 
 #include <errno.h>
 #include <signal.h>

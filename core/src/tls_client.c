@@ -18,7 +18,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "proxy_resolve.h"
+#include "proxy/proxy_resolve.h"
 
 struct tls_client {
 	int fd;

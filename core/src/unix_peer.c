@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proxy_peer.h"
+#include "proxy/proxy_peer.h"
 
 struct unix_peer {
 	struct nl_sock *nl;

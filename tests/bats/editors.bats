@@ -387,7 +387,7 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 
 @test "vscode extension: node --test against the real helper (network/ask allow, then deny)" {
 	command -v node >/dev/null || skip "node not installed"
-	ext="$CORDON_TOP/vscode-helper/extension"
+	ext="$CORDON_TOP/vscode-extension"
 	[ -d "$ext" ] || ext="$CORDON_TOP/extension"
 	CORDON_HELPER="$CORDON" CORDON_TESTS="$CORDON_TOP/tests" run timeout -k 5 120 node --test "$ext/test/extension.test.js"
 	echo "$output"

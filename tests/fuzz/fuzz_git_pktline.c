@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/src/git_pktline.h"
+#include "../../core/src/git/git_pktline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/src/proxy_http.h"
+#include "../../core/src/proxy/proxy_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

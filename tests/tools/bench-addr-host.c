@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../core/src/proxy_addr.h"
+#include "../../core/src/proxy/proxy_addr.h"
 
 static double now_ns(void)
 {

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../core/src/git_pktline.h"
+#include "../../core/src/git/git_pktline.h"
 
 #define OLD "74730d410fcb6603ace96f1dc55ea6196122532d"
 #define NEW "5a3f6be755bbb7deae50065988cbfa1ffa9ab68a"

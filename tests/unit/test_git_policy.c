@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../core/src/git_push_policy.h"
+#include "../../core/src/git/git_push_policy.h"
 #include "cordon/config.h"
 #include "cordon/policy.h"
 

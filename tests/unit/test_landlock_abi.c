@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../../core/src/landlock_int.h"
+#include "../../core/src/landlock.h"
 
 /* Bits of the UAPI, by the ABI that added them (kernel ABI: they never change). */
 #define FS_EXECUTE (1ULL << 0)

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../core/src/proxy_addr.h"
+#include "../../core/src/proxy/proxy_addr.h"
 #include "cordon/hostpat.h"
 
 static struct sockaddr_storage sa(const char *lit)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/src/proxy_http.h"
+#include "../../core/src/proxy/proxy_http.h"
 
 static struct px_http_req *req;
 

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../core/src/proxy_peer.h"
+#include "../../core/src/proxy/proxy_peer.h"
 #include "cordon/netif.h"
 
 /* listener: a listening socket on the loopback address of family af, port chosen by the kernel.

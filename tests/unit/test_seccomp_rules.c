@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../core/src/seccomp_int.h"
+#include "../../core/src/seccomp_prog.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40

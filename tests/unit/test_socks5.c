@@ -11,7 +11,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "../../core/src/proxy_socks5.h"
+#include "../../core/src/proxy/proxy_socks5.h"
 
 static void greeting_with_no_auth_is_accepted(void **state)
 {

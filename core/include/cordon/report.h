@@ -18,7 +18,7 @@ enum {
 	CORDON_LAYER_LANDLOCK = 1 << 3,
 	CORDON_LAYER_SECCOMP = 1 << 4,
 	CORDON_LAYER_GUARD = 1 << 5,
-	CORDON_LAYER_CAPTURE = 1 << 6, /* the transparent capture (capture.h) */
+	CORDON_LAYER_CAPTURE = 1 << 6, /* the transparent capture (capture_probe.h) */
 	CORDON_LAYER_NAMESPACES = CORDON_LAYER_USERNS | CORDON_LAYER_MOUNTNS | CORDON_LAYER_NETNS,
 };
 
@@ -49,8 +49,8 @@ struct cordon_report {
 void cordon_report_from_kernel(struct cordon_report *r, const struct cordon_kernel *k,
 			       bool tiocsti_blocked, bool inside_sandbox);
 
-/* cordon_report_capture: whether the transparent capture works (capture.h), and if not why (may
- * be NULL); a missing capture is added to the missing list. */
+/* cordon_report_capture: whether the transparent capture works (capture_probe.h), and if not why
+ * (may be NULL); a missing capture is added to the missing list. */
 void cordon_report_capture(struct cordon_report *r, bool capture, const char *why);
 
 /* cordon_report_probe: cordon_kernel_probe, then whether cordon's seccomp filter refuses TIOCSTI

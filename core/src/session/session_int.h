@@ -1,8 +1,8 @@
-/* session_internal.h — private to session*.c (and control.c, which sends control requests;
+/* session_int.h — private to session*.c (and control.c, which sends control requests;
  * confine.c, which reuses the kernel probe and seccomp filter the start prepared): the messages
  * between the caller, the session process S and its builder child B, and their carrier. */
-#ifndef CORDON_SESSION_INTERNAL_H
-#define CORDON_SESSION_INTERNAL_H
+#ifndef CORDON_SESSION_INT_H
+#define CORDON_SESSION_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,7 +56,7 @@ int session_status_send(int sock, int status, const struct cordon_error *e);
  * when that probe failed (the caller then probes again and reports why). */
 bool session_kernel(const struct cordon_session *s, struct cordon_kernel *k);
 
-/* session_seccomp: the seccomp filter program (seccomp_int.h) that cordon_session_start prepared
+/* session_seccomp: the seccomp filter program (seccomp_prog.h) that cordon_session_start prepared
  * in the caller while the session process built the namespaces, or NULL when it did not. */
 const struct seccomp_prog *session_seccomp(const struct cordon_session *s);
 

@@ -1,7 +1,7 @@
-/* spawn_int.h — private to libcordon: starting helper processes (the session process, the guard
- * worker of a shell confined in place) as nobody's child of the caller. */
-#ifndef CORDON_SPAWN_INT_H
-#define CORDON_SPAWN_INT_H
+/* spawn_detached.h — private to libcordon: starting helper processes (the session process, the
+ * guard worker of a shell confined in place) as nobody's child of the caller. */
+#ifndef CORDON_SPAWN_DETACHED_H
+#define CORDON_SPAWN_DETACHED_H
 
 /* spawn_detached: run fn(arg) in a new process whose parent is not the caller (a shell's
  * waitpid(-1) must not reap it, and its end leaves no zombie): the caller's vfork(2) child forks

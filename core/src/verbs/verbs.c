@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "cordon/notices.h"
-#include "git_verb.h"
+#include "git/git_verb.h"
 #include "verbs_dev.h"
 #include "verbs_int.h"
 

@@ -1,7 +1,7 @@
-/* seccomp_int.h — internal to seccomp.c, session.c and confine.c: the seccomp filter of seccomp.c
+/* seccomp_prog.h — internal to seccomp.c, session.c and confine.c: the seccomp filter of seccomp.c
  * built ahead of loading, so that it is compiled while the caller waits for the session process. */
-#ifndef CORDON_SECCOMP_INT_H
-#define CORDON_SECCOMP_INT_H
+#ifndef CORDON_SECCOMP_PROG_H
+#define CORDON_SECCOMP_PROG_H
 
 #include <linux/filter.h>
 #include <stdbool.h>

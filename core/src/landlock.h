@@ -1,7 +1,7 @@
-/* landlock_int.h — internal to landlock.c and its unit test: the rights and scopes cordon's
+/* landlock.h — internal to landlock.c and its unit test: the rights and scopes cordon's
  * Landlock ruleset handles, for a given Landlock ABI. */
-#ifndef CORDON_LANDLOCK_INT_H
-#define CORDON_LANDLOCK_INT_H
+#ifndef CORDON_LANDLOCK_H
+#define CORDON_LANDLOCK_H
 
 #include <linux/types.h>
 #include <stdbool.h>

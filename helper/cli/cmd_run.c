@@ -1,5 +1,5 @@
 /* cmd_run.c — `cordon run`: parse the policy flags and the command, then hand both to
- * cordon_run (core/run.c); prints warnings and errors, returns the command's exit status. */
+ * cordon_run (core/src/run.c); prints warnings and errors, returns the command's exit status. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>

@@ -10,9 +10,9 @@
 #include "cordon/report.h"
 
 #include "confine_int.h"
-#include "guard_worker.h"
-#include "seccomp_int.h"
-#include "session_internal.h"
+#include "guard/guard_worker.h"
+#include "seccomp_prog.h"
+#include "session/session_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -275,7 +275,7 @@ static int step_seccomp(const struct cordon_policy *p, struct cordon_session *s,
 	bool guard = chan >= 0;
 
 	/* The program cordon_session_start prepared, when built for this policy and listener
-	 * choice, is the same filter already compiled (seccomp_int.h). */
+	 * choice, is the same filter already compiled (seccomp_prog.h). */
 	if (pre && seccomp_prog_fits(pre, p, guard))
 		ret = seccomp_prog_load(pre, guard ? &listener : NULL, e);
 	else

@@ -27,7 +27,7 @@
 
 #include "cordon/guard.h"
 #include "cordon/layers.h"
-#include "spawn_int.h"
+#include "spawn_detached.h"
 
 /* Where the worker keeps its three fds once everything else is closed. */
 enum { W_CHAN = 3, W_SET = 4, W_LOG = 5 };
@@ -126,7 +126,7 @@ int guard_worker_spawn(int set_fd, int log_fd, bool detach, int *chan, struct co
 		return cordon_error_set(e, errno, "guard worker: socketpair: %m");
 	struct worker_arg a = {.chan = sv[1], .other = sv[0], .set_fd = set_fd, .log_fd = log_fd};
 	if (detach) {
-		/* nobody's child: a shell's waitpid(-1) must not reap it (spawn_int.h) */
+		/* nobody's child: a shell's waitpid(-1) must not reap it (spawn_detached.h) */
 		r = spawn_detached(worker_child, &a);
 	} else {
 		/* the caller's child (cordon run's reaper, PID 1 of the command's namespace, whose

@@ -23,7 +23,7 @@
 #include "git_http.h"
 #include "git_push_policy.h"
 #include "git_relay.h"
-#include "proxy_peer.h"
+#include "proxy/proxy_peer.h"
 #include "tls_client.h"
 
 #define CLIENT_TIMEOUT_MS 120000

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "session_internal.h"
+#include "session_int.h"
 
 int session_send(int sock, const void *buf, size_t len, const int *fds, int nfds)
 {

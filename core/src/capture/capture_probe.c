@@ -1,5 +1,5 @@
-/* capture_probe.c — whether this kernel gives the transparent capture (capture.h). */
-#include "cordon/capture.h"
+/* capture_probe.c — whether this kernel gives the transparent capture (capture_probe.h). */
+#include "capture_probe.h"
 
 #include <errno.h>
 #include <fcntl.h>

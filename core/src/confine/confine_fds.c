@@ -25,7 +25,7 @@
  *   socketpair, inetd's connection) stays. */
 #include "confine_int.h"
 #include "cordon/guard.h"
-#include "session_internal.h"
+#include "session/session_int.h"
 
 #include <dirent.h>
 #include <errno.h>

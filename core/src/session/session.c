@@ -24,17 +24,17 @@
 #include <unistd.h>
 
 #include "agent_filter.h"
-#include "capture_session.h"
+#include "capture/capture_session.h"
 #include "cordon/control.h"
 #include "cordon/proxy.h"
 #include "cordon/vlog.h"
-#include "git_relay.h"
-#include "guard_log.h"
+#include "git/git_relay.h"
+#include "guard/guard_log.h"
 #include "loop.h"
-#include "seccomp_int.h"
+#include "seccomp_prog.h"
 #include "session_ask.h"
-#include "session_internal.h"
-#include "spawn_int.h"
+#include "session_int.h"
+#include "spawn_detached.h"
 #include "vlog_sink.h"
 
 struct cordon_session {

@@ -11,7 +11,7 @@
 #include "dns_pool.h"
 #include "dns_stub.h"
 #include "expose.h"
-#include "proxy_transparent.h"
+#include "proxy/proxy_transparent.h"
 #include "tls_sni.h"
 
 struct capture_session {

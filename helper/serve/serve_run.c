@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cli/cmd.h"
 #include "cordon/ask.h"
 #include "cordon/run.h"
 #include "serve.h"

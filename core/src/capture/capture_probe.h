@@ -1,7 +1,7 @@
-/* capture.h — the transparent capture of a sandbox's TCP connections and DNS queries
+/* capture_probe.h — the transparent capture of a sandbox's TCP connections and DNS queries
  * (docs/design.md §5): whether this kernel can give it. */
-#ifndef CORDON_CAPTURE_H
-#define CORDON_CAPTURE_H
+#ifndef CORDON_CAPTURE_PROBE_H
+#define CORDON_CAPTURE_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -17,12 +17,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "capture_int.h"
+#include "capture/capture_int.h"
 #include "cordon/guard.h"
 #include "cordon/layers.h"
 #include "cordon/mounts.h"
 #include "cordon/netif.h"
-#include "session_internal.h"
+#include "session_int.h"
 
 /* fail: report the failing step to S and end B. */
 __attribute__((noreturn)) static void fail(int sock, int status, const struct cordon_error *e)
