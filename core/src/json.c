@@ -18,6 +18,7 @@
 
 #define TOK(d) ((jsmntok_t *)(d)->tok)
 #define MAX_TOKENS (1u << 22) /* far above any text cordon reads (a config is at most 1 MiB) */
+#define MAX_DEPTH 64	      /* cordon's own texts nest less than 10 levels */
 
 /* fail: fill err (if any) and return -errnum. */
 static int __attribute__((format(printf, 4, 5)))
@@ -186,6 +187,35 @@ static int check(const struct ctx *c, int i, int *next)
 	return 0;
 }
 
+/* depth_ok: no bracket outside a string opens more than MAX_DEPTH levels. Checked before jsmn,
+ * whose closing bracket walks up from the innermost token (quadratic in the depth: minutes for
+ * a 1 MiB "[[[[...") and before check(), which recurses once per level (a stack overflow, in
+ * the shell's own process for the bash builtin and the zsh module). */
+static int depth_ok(const char *js, size_t len, struct cordon_json_error *err)
+{
+	bool str = false;
+	int depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (str) {
+			if (js[i] == '\\')
+				i++;
+			else if (js[i] == '"')
+				str = false;
+		} else if (js[i] == '"') {
+			str = true;
+		} else if (js[i] == '[' || js[i] == '{') {
+			if (++depth > MAX_DEPTH)
+				return fail(err, i, EINVAL,
+					    "invalid JSON: nested deeper than %d levels",
+					    MAX_DEPTH);
+		} else if (js[i] == ']' || js[i] == '}') {
+			depth--; /* a stray one is jsmn's to report */
+		}
+	}
+	return 0;
+}
+
 static int tokenize(struct cordon_json *d, struct cordon_json_error *err)
 {
 	jsmn_parser parser;
@@ -232,7 +262,7 @@ int cordon_json_parse(struct cordon_json *d, const char *js, size_t len, unsigne
 	d->len = len;
 	if (nul)
 		return fail(err, (size_t)(nul - js), EINVAL, "invalid JSON: NUL byte");
-	if ((r = tokenize(d, err)) < 0)
+	if ((r = depth_ok(js, len, err)) < 0 || (r = tokenize(d, err)) < 0)
 		return r;
 	c.t = TOK(d);
 	if (d->n == 0)

@@ -224,6 +224,25 @@ assert d["layers"]["seccomp"] is True and d["layers"]["nnp"] is True, d
 		"\"repo_config\":\"$W/.cordon.json\""
 }
 
+@test "a repository .cordon.json nested thousands deep is refused with file:line:col, the shell survives" {
+	# attack: check() recursed once per level, so "[[[[..." in a cloned repository's .cordon.json
+	# overflowed the stack of the shell that ran `sandbox on` (and of cordon policy / run)
+	# control: a shallow nested value is parsed and reaches the key check
+	echo '{"network": {"allowedDomains": [["a.example.test"]]}}' >.cordon.json
+	run sb 'sandbox on --no-exit; echo "rc=$?"; sandbox status'
+	status_is 0
+	has "$W/.cordon.json:1:" "network.allowedDomains" "rc=1" "sandbox: off"
+	"$PY" -c 'import sys; n = 200000; sys.stdout.write("{\"network\": " + "[" * n + "]" * n + "}")' \
+		>.cordon.json
+	run sb 'sandbox on --no-exit; echo "rc=$?"; sandbox status'
+	status_is 0
+	has "$W/.cordon.json:1:" "nested deeper than" "rc=1" "sandbox: off"
+	[ -x "$CORDON" ] || return 0
+	run "$CORDON" policy
+	status_is 125
+	has "$W/.cordon.json:1:" "nested deeper than"
+}
+
 @test "sandbox policy and cordon policy print one format, off and in a live session" {
 	[ -x "$CORDON" ] || skip "cordon not built"
 	"$CORDON" policy >cordon.txt && "$CORDON" policy --json >cordon.json

@@ -34,10 +34,10 @@ enum {
 /* cordon_json_parse: tokenize js (len bytes, need not be NUL-terminated) and check the grammar
  * jsmn leaves open (RFC 8259 §2-§6): separators between members and elements, literals (true,
  * false, null, numbers), string keys, one value and nothing but white space around it, no NUL
- * byte. The top-level value is an object, an array or a string (jsmn's strict mode refuses a
- * bare literal there). Strings are checked when read (cordon_json_strdup). Returns 0, or -EINVAL /
- * -E2BIG / -ENOMEM with *err (may be NULL) naming the offset and the reason. Free d with
- * cordon_json_free in both cases. */
+ * byte, at most 64 levels of nesting. The top-level value is an object, an array or a string
+ * (jsmn's strict mode refuses a bare literal there). Strings are checked when read
+ * (cordon_json_strdup). Returns 0, or -EINVAL / -E2BIG / -ENOMEM with *err (may be NULL) naming the
+ * offset and the reason. Free d with cordon_json_free in both cases. */
 int cordon_json_parse(struct cordon_json *d, const char *js, size_t len, unsigned flags,
 		      struct cordon_json_error *err);
 void cordon_json_free(struct cordon_json *d);
