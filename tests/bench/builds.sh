@@ -23,10 +23,7 @@ fi
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(git npm make)
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$top/tests/bench/common.bash"
 [ -x "$cordon" ] || die "no cordon binary at $cordon (run make)"
 unset HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy
 

@@ -14,10 +14,7 @@ cordon=${CORDON_BIN:-$top/build/cordon}
 py=/usr/bin/python3
 mb=${1:-512}
 reqs=${2:-200}
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$top/tests/bench/common.bash"
 [ -x "$cordon" ] || die "no cordon binary at $cordon (run make)"
 unset HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy
 "$cordon" check --json | grep -q '"capture":true' || die "no transparent capture here: $("$cordon" check | grep capture)"

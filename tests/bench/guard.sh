@@ -13,10 +13,7 @@ n=10000
 [ "${1:-}" = --quick ] && { n=2000; shift; }
 [ -n "${1:-}" ] && n=$1
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$top/tests/bench/common.bash"
 [ -x "$cordon" ] || die "no cordon binary at $cordon (run make)"
 [ -x "$tool" ] || die "no $tool (run make)"
 

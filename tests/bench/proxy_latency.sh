@@ -16,10 +16,7 @@ py=/usr/bin/python3
 n=${N:-300}
 [ "${1:-}" = --quick ] && n=${N:-60}
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$top/tests/bench/common.bash"
 [ -x "$cordon" ] || die "no cordon binary at $cordon (run make)"
 unset HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy
 

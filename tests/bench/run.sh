@@ -13,10 +13,7 @@ py=/usr/bin/python3
 runs=50 mb=${BENCH_MB:-100} reqs=200
 [ "${1:-}" = --quick ] && runs=10 mb=${BENCH_MB:-20} reqs=50
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$top/tests/bench/common.bash"
 [ -x "$cordon" ] || die "no cordon binary at $cordon (run make)"
 command -v hyperfine >/dev/null || die "hyperfine is not installed (./build.sh test installs it)"
 command -v bwrap >/dev/null || die "bubblewrap is not installed (./build.sh test installs it)"

@@ -10,10 +10,7 @@ so_dir=${CORDON_BASH_BUILTIN_DIR:-$top/build/bash-builtin}
 runs=20 loops=1000
 [ "${1:-}" = --quick ] && runs=5
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$top/tests/bench/common.bash"
 [ -f "$so_dir/sandbox.so" ] || die "no $so_dir/sandbox.so (run make)"
 command -v hyperfine >/dev/null || die "hyperfine is not installed (./build.sh test installs it)"
 unset HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy

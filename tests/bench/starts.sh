@@ -14,10 +14,7 @@ py=/usr/bin/python3
 levels=${LEVELS:-1 50 200} target=${TARGET:-400} budget=${BUDGET:-60}
 [ "${1:-}" = --quick ] && target=${TARGET:-200} budget=${BUDGET:-20}
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$top/tests/bench/common.bash"
 [ -x "$cordon" ] || die "no cordon binary at $cordon (run make)"
 command -v bwrap >/dev/null || die "bubblewrap is not installed (./build.sh test installs it)"
 unset HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy

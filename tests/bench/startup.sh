@@ -15,10 +15,7 @@ py=/usr/bin/python3
 rounds=${ROUNDS:-40}
 [ "${1:-}" = --quick ] && rounds=${ROUNDS:-10}
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$top/tests/bench/common.bash"
 [ -x "$cordon" ] || die "no cordon binary at $cordon (run make)"
 [ -z "$base" ] || [ -x "$base" ] || die "CORDON_BASE=$base is not executable"
 command -v bwrap >/dev/null || die "bubblewrap is not installed (./build.sh test installs it)"
