@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cordon/dedup.h"
 #include "cordon/hostpat.h"
 #include "cordon/strbuf.h"
 
@@ -60,10 +61,11 @@ static void normalise(char *path)
 	*out = '\0';
 }
 
-int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const char *home,
-			   const char *base, struct cordon_error *e)
+/* resolve_path: path as cordon_policy_add_path keeps it ("~" expanded, relative against base,
+ * normalised) into buf (PATH_MAX bytes). */
+static int resolve_path(char *buf, const char *path, const char *home, const char *base,
+			struct cordon_error *e)
 {
-	char buf[PATH_MAX];
 	int n;
 
 	if (!path || !*path)
@@ -75,30 +77,55 @@ int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const c
 		if (!home || home[0] != '/')
 			return cordon_error_set(e, EINVAL, "\"%s\": \"~\" needs an absolute $HOME",
 						path);
-		n = snprintf(buf, sizeof(buf), "%s/%s", home, path + 1);
+		n = snprintf(buf, PATH_MAX, "%s/%s", home, path + 1);
 	} else if (path[0] == '/') {
-		n = snprintf(buf, sizeof(buf), "%s", path);
+		n = snprintf(buf, PATH_MAX, "%s", path);
 	} else {
 		if (!base || base[0] != '/')
 			return cordon_error_set(
 			    e, EINVAL, "\"%s\": relative path without a base directory", path);
-		n = snprintf(buf, sizeof(buf), "%s/%s", base, path);
+		n = snprintf(buf, PATH_MAX, "%s/%s", base, path);
 	}
-	if (n < 0 || (size_t)n >= sizeof(buf))
+	if (n < 0 || n >= PATH_MAX)
 		return cordon_error_set(e, ENAMETOOLONG, "\"%.64s...\": path too long", path);
 	normalise(buf);
+	return 0;
+}
 
+/* push_path: append a copy of the resolved path buf to l. */
+static int push_path(struct cordon_path_list *l, const char *buf, struct cordon_error *e)
+{
+	char *copy;
+
+	if (cordon_grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) < 0 || !(copy = strdup(buf)))
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const char *home,
+			   const char *base, struct cordon_error *e)
+{
+	char buf[PATH_MAX];
+	int r;
+
+	if ((r = resolve_path(buf, path, home, base, e)) < 0)
+		return r;
 	for (size_t i = 0; i < l->n; i++)
 		if (!strcmp(l->v[i], buf))
 			return 0;
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->v = v;
-	if (!(v[l->n] = strdup(buf)))
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->n++;
-	return 0;
+	return push_path(l, buf, e);
+}
+
+int cordon_policy_append_path(struct cordon_path_list *l, const char *path, const char *home,
+			      const char *base, struct cordon_error *e)
+{
+	char buf[PATH_MAX];
+	int r;
+
+	if ((r = resolve_path(buf, path, home, base, e)) < 0)
+		return r;
+	return push_path(l, buf, e);
 }
 
 int cordon_policy_init(struct cordon_policy *p, const char *home, struct cordon_error *e)
@@ -125,7 +152,7 @@ static void free_paths(struct cordon_path_list *l)
 		free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 static void free_hosts(struct cordon_host_list *l)
@@ -134,7 +161,7 @@ static void free_hosts(struct cordon_host_list *l)
 		free(l->v[i].host);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 void cordon_policy_free(struct cordon_policy *p)
@@ -158,6 +185,20 @@ static bool rule_equal(const struct cordon_host_rule *a, const struct cordon_hos
 	return a->wildcard == b->wildcard && a->port == b->port && !strcmp(a->host, b->host);
 }
 
+/* push_rule: append a copy of r to l. */
+static int push_rule(struct cordon_host_list *l, const struct cordon_host_rule *r,
+		     struct cordon_error *e)
+{
+	char *host;
+
+	if (cordon_grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) < 0 ||
+	    !(host = strdup(r->host)))
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	l->v[l->n] = *r;
+	l->v[l->n++].host = host;
+	return 0;
+}
+
 /* append_rule: append a copy of r to l unless an equal rule is present. */
 static int append_rule(struct cordon_host_list *l, const struct cordon_host_rule *r,
 		       struct cordon_error *e)
@@ -165,15 +206,7 @@ static int append_rule(struct cordon_host_list *l, const struct cordon_host_rule
 	for (size_t i = 0; i < l->n; i++)
 		if (rule_equal(&l->v[i], r))
 			return 0;
-	struct cordon_host_rule *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->v = v;
-	v[l->n] = *r;
-	if (!(v[l->n].host = strdup(r->host)))
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->n++;
-	return 0;
+	return push_rule(l, r, e);
 }
 
 int cordon_policy_add_host(struct cordon_host_list *l, const char *pattern, struct cordon_error *e)
@@ -184,6 +217,19 @@ int cordon_policy_add_host(struct cordon_host_list *l, const char *pattern, stru
 	if (ret < 0)
 		return ret;
 	ret = append_rule(l, &r, e);
+	free(r.host);
+	return ret;
+}
+
+int cordon_policy_append_host(struct cordon_host_list *l, const char *pattern,
+			      struct cordon_error *e)
+{
+	struct cordon_host_rule r;
+	int ret = cordon_host_rule_parse(pattern, &r, e);
+
+	if (ret < 0)
+		return ret;
+	ret = push_rule(l, &r, e);
 	free(r.host);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "cordon/dedup.h"
 #include "cordon/hostpat.h"
 #include "cordon/policy.h"
 #include "cordon/strbuf.h"
@@ -39,18 +40,44 @@ const char *const cordon_git_token_names[] = {
     NULL,
 };
 
+/* list_add: append a copy of s; a duplicate stays until cordon_git_policy_dedup, which the
+ * loader runs after each file (a search per entry made a long list quadratic). */
 static int list_add(struct cordon_git_list *l, const char *s, struct cordon_error *e)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return 0;
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
+	char *copy;
+
+	if (cordon_grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) < 0 || !(copy = strdup(s)))
 		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->v = v;
-	if (!(v[l->n] = strdup(s)))
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->n++;
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void str_drop(void *a)
+{
+	free(*(char **)a);
+}
+
+static int list_dedup(struct cordon_git_list *l)
+{
+	long n = cordon_dedup(l->v, l->n, sizeof(*l->v), str_cmp, str_drop);
+
+	if (n < 0)
+		return (int)n;
+	l->n = (size_t)n;
+	return 0;
+}
+
+int cordon_git_policy_dedup(struct cordon_git_policy *g)
+{
+	if (list_dedup(&g->remotes) < 0 || list_dedup(&g->push_refs) < 0 ||
+	    list_dedup(&g->pass_tokens) < 0 || list_dedup(&g->ssh_hosts) < 0 ||
+	    list_dedup(&g->ssh_keys) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -60,7 +87,7 @@ static void list_free(struct cordon_git_list *l)
 		free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 static bool list_has(const struct cordon_git_list *l, const char *s)
