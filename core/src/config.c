@@ -76,9 +76,8 @@ static int get_bool(const struct ctx *c, int i, const char *key, bool *out)
 static int list_cap(const struct ctx *c, int j, const char *key, int k)
 {
 	return err_at(c, cordon_json_offset(&c->d, j), key, E2BIG,
-		      "more than %d entries in one file (this is entry %d); a list of paths "
-		      "holds at most %d",
-		      CORDON_POLICY_LIST_MAX, k + 1, CORDON_POLICY_LIST_MAX);
+		      "more than %d entries in one file (this is entry %d)",
+		      CORDON_POLICY_LIST_MAX, k + 1);
 }
 
 enum list_kind { LIST_PATHS, LIST_HOSTS, LIST_STRINGS, LIST_BINDS, LIST_EXPOSE };
