@@ -343,10 +343,9 @@ static int first_dup(const struct ctx *c, int i, int *dup)
 	}
 	if (*dup >= 0) {
 		qsort(v, (size_t)got, sizeof(*v), keyed_cmp);
-		/* within a run of equal keys the second is the first repeat of that key */
+		/* equal keys sort by place: any but the first of a run is a repeat */
 		for (int m = 1; m < got; m++)
-			if (!strcmp(v[m - 1].name, v[m].name) &&
-			    (m < 2 || strcmp(v[m - 2].name, v[m].name)) && v[m].k < *dup)
+			if (v[m].k < *dup && !strcmp(v[m - 1].name, v[m].name))
 				*dup = v[m].k;
 	}
 	for (int m = 0; m < got; m++)
