@@ -15,6 +15,7 @@
 #include "cordon/policy.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
+#include "policy_cover.h"
 
 /* Tokens of git hosting services and CI systems that tools read from the environment (gh, glab,
  * tea, the Azure DevOps CLI, GitLab CI, Azure Pipelines). */
@@ -88,14 +89,6 @@ static void list_free(struct cordon_git_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
-}
-
-static bool list_has(const struct cordon_git_list *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return true;
-	return false;
 }
 
 /* ---- remotes ---- */
@@ -431,10 +424,11 @@ void cordon_git_policy_free(struct cordon_git_policy *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* ref_covered: may a repository's pushRefs entry r stand, given the user's list l? */
-static bool ref_covered(const struct cordon_git_list *l, const char *r)
+/* ref_covered: may a repository's pushRefs entry r stand, given the user's list l (set: the same
+ * strings sorted)? */
+static bool ref_covered(const struct cordon_git_list *l, const struct str_set *set, const char *r)
 {
-	if (list_has(l, r))
+	if (str_set_has(set, r))
 		return true;
 	if (!strcmp(r, CORDON_GIT_START_BRANCH) || strpbrk(r, "*?["))
 		return false;
@@ -445,13 +439,14 @@ static bool ref_covered(const struct cordon_git_list *l, const char *r)
 }
 
 /* remote_pattern_covered: is every repository remote pattern r covers also covered by l? */
-static bool remote_pattern_covered(const struct cordon_git_list *l, const char *r)
+static bool remote_pattern_covered(const struct cordon_git_list *l, const struct str_set *set,
+				   const char *r)
 {
 	const char *ra = r + 8, *rp = strchr(ra, '/');
 	char auth[300];
 	size_t n = strlen(rp);
 
-	if (list_has(l, r))
+	if (str_set_has(set, r))
 		return true;
 	snprintf(auth, sizeof(auth), "%.*s", (int)(rp - ra), ra);
 	for (size_t i = 0; i < l->n; i++) {
@@ -489,15 +484,24 @@ int cordon_git_policy_tighten(struct cordon_git_policy *g, const struct cordon_g
 	    {"git.sshKeys", CORDON_GIT_SET_SSH_KEYS, &g->ssh_keys, &r->ssh_keys},
 	};
 
-	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+	/* an exact entry is looked up in a sorted view of the user's list, not searched for; a
+	 * pattern (remotes, pushRefs) is still matched against each of the user's patterns */
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		struct str_set set;
+		if (str_set_build(&set, lists[k].mine->v, lists[k].mine->n) < 0)
+			return cordon_error_set(e, ENOMEM, "out of memory");
 		for (size_t i = 0; i < lists[k].theirs->n; i++) {
 			const char *s = lists[k].theirs->v[i];
-			bool ok = k == 0   ? remote_pattern_covered(lists[k].mine, s)
-				  : k == 1 ? ref_covered(lists[k].mine, s)
-					   : list_has(lists[k].mine, s);
-			if (!ok)
+			bool ok = k == 0   ? remote_pattern_covered(lists[k].mine, &set, s)
+				  : k == 1 ? ref_covered(lists[k].mine, &set, s)
+					   : str_set_has(&set, s);
+			if (!ok) {
+				str_set_free(&set);
 				return cordon_error_set(e, EPERM, loosen, rfile, lists[k].key, s);
+			}
 		}
+		str_set_free(&set);
+	}
 	if (r->signing_key && (!g->signing_key || strcmp(r->signing_key, g->signing_key)))
 		return cordon_error_set(e, EPERM, loosen, rfile, "git.signingKey", r->signing_key);
 	if (r->allow_delete && !g->allow_delete)
