@@ -38,7 +38,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Only the parsers under test and what they call: the archive needs no other module.
-FUZZ_CORE    := error hostpat json policy policy_git config proxy/proxy_http proxy/proxy_socks5 strbuf \
+FUZZ_CORE    := error dedup hostpat json policy policy_cover policy_dedup policy_git config proxy/proxy_http proxy/proxy_socks5 strbuf \
                 vlog tls_sni dns_stub dns_pool ports git/git_policy git/git_pktline
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
 

@@ -71,6 +71,15 @@ static int get_bool(const struct ctx *c, int i, const char *key, bool *out)
 	return 0;
 }
 
+/* list_cap: the error for element k (0-based, token j) of a list past CORDON_POLICY_LIST_MAX. A
+ * file's own policy (not the policy --json form, which holds the merge of several files). */
+static int list_cap(const struct ctx *c, int j, const char *key, int k)
+{
+	return err_at(c, cordon_json_offset(&c->d, j), key, E2BIG,
+		      "more than %d entries in one file (this is entry %d)",
+		      CORDON_POLICY_LIST_MAX, k + 1);
+}
+
 enum list_kind { LIST_PATHS, LIST_HOSTS, LIST_STRINGS, LIST_BINDS, LIST_EXPOSE };
 
 /* get_list: an array of strings; each element is added to the path or host list, or only
@@ -89,6 +98,8 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 			return err_at(c, cordon_json_offset(d, j), key, EINVAL,
 				      "expected an array of strings, element %d is %s", k,
 				      cordon_json_type_name(d, j));
+		if (kind == LIST_PATHS && !c->policy_form && k >= CORDON_POLICY_LIST_MAX)
+			return list_cap(c, j, key, k);
 		if ((r = decode(c, j, key, &s)) < 0)
 			return r;
 		if (kind == LIST_PATHS && !c->policy_form && strpbrk(s, "*?[")) {
@@ -99,10 +110,11 @@ static int get_list(const struct ctx *c, int i, const char *key, enum list_kind 
 			free(s);
 			return r;
 		}
+		/* duplicates are dropped once the file is loaded (load: cordon_policy_dedup) */
 		if (kind == LIST_PATHS)
-			r = cordon_policy_add_path(list, s, c->home, c->base, c->e);
+			r = cordon_policy_append_path(list, s, c->home, c->base, c->e);
 		else if (kind == LIST_HOSTS)
-			r = cordon_policy_add_host(list, s, c->e);
+			r = cordon_policy_append_host(list, s, c->e);
 		else if (kind == LIST_BINDS) /* ports.h: the list is the policy's */
 			r = cordon_policy_add_bind(c->p, s, c->e);
 		else if (kind == LIST_EXPOSE)
@@ -287,12 +299,67 @@ static void join_key(char *out, size_t len, const char *prefix, const char *name
 		out[0] = '\0';
 }
 
+/* keyed: one member of an object, for the duplicate search. */
+struct keyed {
+	char *name; /* decoded */
+	int k;	    /* its place among the members */
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : (x->k > y->k) - (x->k < y->k);
+}
+
+/* first_dup: *dup receives the place (0-based) of the first member of object i whose key repeats
+ * an earlier one, or the member count when none does. Keys are compared decoded, so that a key
+ * spelled with escapes ("\u0067it") is the key it spells; every object loader asks this one
+ * function. Sorting makes it O(n log n) where a search per key was quadratic. Keys are decoded up
+ * to the first that does not decode: the loader reports that one when it gets there, and only a
+ * repeat before it counts. Returns 0, or -ENOMEM with c->e set. */
+static int first_dup(const struct ctx *c, int i, int *dup)
+{
+	const struct cordon_json *d = &c->d;
+	int size = cordon_json_size(d, i), got = 0, j = i + 1;
+	struct keyed *v;
+	struct cordon_json_error je;
+
+	*dup = size;
+	if (cordon_json_type(d, i) != CORDON_JSON_OBJ || size < 2)
+		return 0;
+	if (!(v = calloc((size_t)size, sizeof(*v))))
+		return cordon_error_set(c->e, ENOMEM, "out of memory");
+	for (int k = 0; k < size; k++, j = cordon_json_next(d, j)) {
+		int r = cordon_json_strdup(d, j, &v[got].name, &je);
+		if (r == -ENOMEM) {
+			*dup = -1;
+			break;
+		}
+		if (r < 0)
+			break;
+		v[got++].k = k;
+	}
+	if (*dup >= 0) {
+		qsort(v, (size_t)got, sizeof(*v), keyed_cmp);
+		/* equal keys sort by place: any but the first of a run is a repeat */
+		for (int m = 1; m < got; m++)
+			if (v[m].k < *dup && !strcmp(v[m - 1].name, v[m].name))
+				*dup = v[m].k;
+	}
+	for (int m = 0; m < got; m++)
+		free(v[m].name);
+	free(v);
+	return *dup < 0 ? cordon_error_set(c->e, ENOMEM, "out of memory") : 0;
+}
+
 /* load_ignore: ignoreViolations is true/false or, as in sandbox-runtime, an object mapping
  * command patterns to arrays of paths; cordon only logs, so any entry turns it on. */
 static int load_ignore(const struct ctx *c, int i, const char *key, bool *out)
 {
 	const struct cordon_json *d = &c->d;
-	int r, j = i + 1;
+	int r, dup, j = i + 1;
 
 	if (cordon_json_type(d, i) == CORDON_JSON_PRIM)
 		return get_bool(c, i, key, out);
@@ -300,23 +367,16 @@ static int load_ignore(const struct ctx *c, int i, const char *key, bool *out)
 		return err_at(c, cordon_json_offset(d, i), key, EINVAL,
 			      "expected a boolean or an object of command patterns, got %s",
 			      cordon_json_type_name(d, i));
+	if ((r = first_dup(c, i, &dup)) < 0)
+		return r;
 	for (int k = 0; k < cordon_json_size(d, i); k++, j = cordon_json_next(d, j)) {
 		char *name, sub[256];
-		size_t bn, an;
-		const char *b = cordon_json_raw(d, j, &bn);
 		if ((r = decode(c, j, key, &name)) < 0)
 			return r;
-		for (int m = i + 1; m < j; m = cordon_json_next(d, m)) {
-			const char *a = cordon_json_raw(d, m, &an);
-			if (an == bn && !memcmp(a, b, an)) {
-				join_key(sub, sizeof(sub), key, name);
-				free(name);
-				return err_at(c, cordon_json_offset(d, j), sub, EINVAL,
-					      "duplicate key");
-			}
-		}
 		join_key(sub, sizeof(sub), key, name);
 		free(name);
+		if (k == dup)
+			return err_at(c, cordon_json_offset(d, j), sub, EINVAL, "duplicate key");
 		if ((r = get_list(c, j + 1, sub, LIST_STRINGS, NULL)) < 0)
 			return r;
 	}
@@ -328,36 +388,27 @@ static int load_ignore(const struct ctx *c, int i, const char *key, bool *out)
 static int load_object(const struct ctx *c, int i, const char *prefix, const struct field *fields)
 {
 	const struct cordon_json *d = &c->d;
-	int r = 0, j = i + 1, size = cordon_json_size(d, i);
-	char **seen = calloc((size_t)size + 1, sizeof(*seen));
+	int r, dup, j = i + 1, size = cordon_json_size(d, i);
 
-	if (!seen)
-		return cordon_error_set(c->e, ENOMEM, "out of memory");
-	if (cordon_json_type(d, i) != CORDON_JSON_OBJ) {
-		r = err_at(c, cordon_json_offset(d, i), prefix, EINVAL,
-			   "expected an object, got %s", cordon_json_type_name(d, i));
-		goto out;
-	}
+	if (cordon_json_type(d, i) != CORDON_JSON_OBJ)
+		return err_at(c, cordon_json_offset(d, i), prefix, EINVAL,
+			      "expected an object, got %s", cordon_json_type_name(d, i));
+	if ((r = first_dup(c, i, &dup)) < 0)
+		return r;
 	for (int k = 0; k < size; k++, j = cordon_json_next(d, j)) {
-		char key[256];
+		char key[256], *name;
 		const struct field *f;
 
-		if ((r = decode(c, j, prefix, &seen[k])) < 0)
-			goto out;
-		join_key(key, sizeof(key), prefix, seen[k]);
-		for (int m = 0; m < k; m++) {
-			if (!strcmp(seen[m], seen[k])) {
-				r = err_at(c, cordon_json_offset(d, j), key, EINVAL,
-					   "duplicate key");
-				goto out;
-			}
-		}
-		for (f = fields; f->key && strcmp(f->key, seen[k]); f++)
+		if ((r = decode(c, j, prefix, &name)) < 0)
+			return r;
+		join_key(key, sizeof(key), prefix, name);
+		for (f = fields; f->key && strcmp(f->key, name); f++)
 			;
-		if (!f->key) {
-			r = err_at(c, cordon_json_offset(d, j), key, EINVAL, "unknown key");
-			goto out;
-		}
+		free(name);
+		if (k == dup)
+			return err_at(c, cordon_json_offset(d, j), key, EINVAL, "duplicate key");
+		if (!f->key)
+			return err_at(c, cordon_json_offset(d, j), key, EINVAL, "unknown key");
 		char *target = (char *)c->p + f->off;
 		switch (f->kind) {
 		case F_BOOL:
@@ -391,13 +442,9 @@ static int load_object(const struct ctx *c, int i, const char *prefix, const str
 			r = srt_value(c, j + 1, key, f);
 		}
 		if (r < 0)
-			goto out;
+			return r;
 	}
-out:
-	for (int k = 0; k < size; k++)
-		free(seen[k]);
-	free(seen);
-	return r;
+	return 0;
 }
 
 /* The git section (git_policy.h): lists whose entries the section's own adders validate, one
@@ -457,16 +504,16 @@ static int load_git(const struct ctx *c, int i, const char *prefix)
 {
 	const struct cordon_json *d = &c->d;
 	struct cordon_git_policy *g = &c->p->git;
-	int r, j = i + 1;
+	int r, dup, j = i + 1;
 
 	if (cordon_json_type(d, i) != CORDON_JSON_OBJ)
 		return err_at(c, cordon_json_offset(d, i), prefix, EINVAL,
 			      "expected an object, got %s", cordon_json_type_name(d, i));
+	if ((r = first_dup(c, i, &dup)) < 0)
+		return r;
 	for (int k = 0; k < cordon_json_size(d, i); k++, j = cordon_json_next(d, j)) {
 		char *name, key[256];
 		const struct git_field *f;
-		size_t an, bn;
-		const char *b = cordon_json_raw(d, j, &bn);
 
 		if ((r = decode(c, j, prefix, &name)) < 0)
 			return r;
@@ -476,12 +523,8 @@ static int load_git(const struct ctx *c, int i, const char *prefix)
 		free(name);
 		if (!f->key)
 			return err_at(c, cordon_json_offset(d, j), key, EINVAL, "unknown key");
-		for (int m = i + 1; m < j; m = cordon_json_next(d, m)) {
-			const char *a = cordon_json_raw(d, m, &an);
-			if (an == bn && !memcmp(a, b, an))
-				return err_at(c, cordon_json_offset(d, j), key, EINVAL,
-					      "duplicate key");
-		}
+		if (k == dup)
+			return err_at(c, cordon_json_offset(d, j), key, EINVAL, "duplicate key");
 		void *target = (char *)g + f->off;
 		int v = j + 1;
 		if (f->type == 'b') {
@@ -503,11 +546,13 @@ static int load_git(const struct ctx *c, int i, const char *prefix)
 			struct cordon_git_list *l = target;
 			for (size_t n = 0; n < l->n; n++)
 				free(l->v[n]);
-			l->n = 0;
+			l->n = 0; /* its allocation (cap) is reused */
 			r = 0;
 			for (int el = 0, at = v + 1; r == 0 && el < cordon_json_size(d, v);
 			     el++, at = cordon_json_next(d, at))
-				r = git_string(c, at, key, f, target);
+				r = !c->policy_form && el >= CORDON_POLICY_LIST_MAX
+					? list_cap(c, at, key, el)
+					: git_string(c, at, key, f, target);
 		}
 		if (r < 0)
 			return r;
@@ -545,8 +590,8 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 		const struct cordon_path_list *s = (const void *)((const char *)src + paths[k]);
 		struct cordon_path_list *d = (void *)((char *)dst + paths[k]);
 		for (size_t i = 0; i < s->n; i++)
-			if ((r = cordon_policy_add_path(d, s->v[i], NULL, NULL, e)) < 0)
-				goto fail;
+			if ((r = cordon_policy_append_path(d, s->v[i], NULL, NULL, e)) < 0)
+				goto fail; /* s has no duplicates: no search */
 	}
 	if (src->repo_config && !(dst->repo_config = strdup(src->repo_config))) {
 		r = cordon_error_set(e, ENOMEM, "out of memory");
@@ -557,7 +602,7 @@ static int copy_policy(struct cordon_policy *dst, const struct cordon_policy *sr
 		struct cordon_host_list *d = (void *)((char *)dst + hosts[k]);
 		for (size_t i = 0; i < s->n; i++) {
 			cordon_host_rule_format(&s->v[i], buf, sizeof(buf));
-			if ((r = cordon_policy_add_host(d, buf, e)) < 0)
+			if ((r = cordon_policy_append_host(d, buf, e)) < 0)
 				goto fail;
 		}
 	}
@@ -596,7 +641,9 @@ static int load(struct cordon_policy *p, const char *json, size_t len, const cha
 	if ((r = copy_policy(&scratch, p, e)) < 0)
 		goto out;
 	c.p = &scratch;
-	if ((r = load_object(&c, 0, NULL, root_fields)) < 0) {
+	/* the lists were appended to without a search per entry: one pass drops the repeats */
+	if ((r = load_object(&c, 0, NULL, root_fields)) < 0 ||
+	    (r = cordon_policy_dedup(&scratch, e)) < 0) {
 		cordon_policy_free(&scratch);
 		goto out;
 	}

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cordon/dedup.h"
 #include "cordon/hostpat.h"
 #include "cordon/strbuf.h"
+#include "policy_cover.h"
 
 /* Secrets masked by default (docs/design.md §7, docs/threat-model.md §16), relative to $HOME. */
 static const char *const default_deny_read[] = {
@@ -60,10 +62,11 @@ static void normalise(char *path)
 	*out = '\0';
 }
 
-int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const char *home,
-			   const char *base, struct cordon_error *e)
+/* resolve_path: path as cordon_policy_add_path keeps it ("~" expanded, relative against base,
+ * normalised) into buf (PATH_MAX bytes). */
+static int resolve_path(char *buf, const char *path, const char *home, const char *base,
+			struct cordon_error *e)
 {
-	char buf[PATH_MAX];
 	int n;
 
 	if (!path || !*path)
@@ -75,30 +78,55 @@ int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const c
 		if (!home || home[0] != '/')
 			return cordon_error_set(e, EINVAL, "\"%s\": \"~\" needs an absolute $HOME",
 						path);
-		n = snprintf(buf, sizeof(buf), "%s/%s", home, path + 1);
+		n = snprintf(buf, PATH_MAX, "%s/%s", home, path + 1);
 	} else if (path[0] == '/') {
-		n = snprintf(buf, sizeof(buf), "%s", path);
+		n = snprintf(buf, PATH_MAX, "%s", path);
 	} else {
 		if (!base || base[0] != '/')
 			return cordon_error_set(
 			    e, EINVAL, "\"%s\": relative path without a base directory", path);
-		n = snprintf(buf, sizeof(buf), "%s/%s", base, path);
+		n = snprintf(buf, PATH_MAX, "%s/%s", base, path);
 	}
-	if (n < 0 || (size_t)n >= sizeof(buf))
+	if (n < 0 || n >= PATH_MAX)
 		return cordon_error_set(e, ENAMETOOLONG, "\"%.64s...\": path too long", path);
 	normalise(buf);
+	return 0;
+}
 
+/* push_path: append a copy of the resolved path buf to l. */
+static int push_path(struct cordon_path_list *l, const char *buf, struct cordon_error *e)
+{
+	char *copy;
+
+	if (cordon_grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) < 0 || !(copy = strdup(buf)))
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const char *home,
+			   const char *base, struct cordon_error *e)
+{
+	char buf[PATH_MAX];
+	int r;
+
+	if ((r = resolve_path(buf, path, home, base, e)) < 0)
+		return r;
 	for (size_t i = 0; i < l->n; i++)
 		if (!strcmp(l->v[i], buf))
 			return 0;
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->v = v;
-	if (!(v[l->n] = strdup(buf)))
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->n++;
-	return 0;
+	return push_path(l, buf, e);
+}
+
+int cordon_policy_append_path(struct cordon_path_list *l, const char *path, const char *home,
+			      const char *base, struct cordon_error *e)
+{
+	char buf[PATH_MAX];
+	int r;
+
+	if ((r = resolve_path(buf, path, home, base, e)) < 0)
+		return r;
+	return push_path(l, buf, e);
 }
 
 int cordon_policy_init(struct cordon_policy *p, const char *home, struct cordon_error *e)
@@ -125,7 +153,7 @@ static void free_paths(struct cordon_path_list *l)
 		free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 static void free_hosts(struct cordon_host_list *l)
@@ -134,7 +162,7 @@ static void free_hosts(struct cordon_host_list *l)
 		free(l->v[i].host);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 void cordon_policy_free(struct cordon_policy *p)
@@ -158,6 +186,20 @@ static bool rule_equal(const struct cordon_host_rule *a, const struct cordon_hos
 	return a->wildcard == b->wildcard && a->port == b->port && !strcmp(a->host, b->host);
 }
 
+/* push_rule: append a copy of r to l. */
+static int push_rule(struct cordon_host_list *l, const struct cordon_host_rule *r,
+		     struct cordon_error *e)
+{
+	char *host;
+
+	if (cordon_grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) < 0 ||
+	    !(host = strdup(r->host)))
+		return cordon_error_set(e, ENOMEM, "out of memory");
+	l->v[l->n] = *r;
+	l->v[l->n++].host = host;
+	return 0;
+}
+
 /* append_rule: append a copy of r to l unless an equal rule is present. */
 static int append_rule(struct cordon_host_list *l, const struct cordon_host_rule *r,
 		       struct cordon_error *e)
@@ -165,15 +207,7 @@ static int append_rule(struct cordon_host_list *l, const struct cordon_host_rule
 	for (size_t i = 0; i < l->n; i++)
 		if (rule_equal(&l->v[i], r))
 			return 0;
-	struct cordon_host_rule *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->v = v;
-	v[l->n] = *r;
-	if (!(v[l->n].host = strdup(r->host)))
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->n++;
-	return 0;
+	return push_rule(l, r, e);
 }
 
 int cordon_policy_add_host(struct cordon_host_list *l, const char *pattern, struct cordon_error *e)
@@ -184,6 +218,19 @@ int cordon_policy_add_host(struct cordon_host_list *l, const char *pattern, stru
 	if (ret < 0)
 		return ret;
 	ret = append_rule(l, &r, e);
+	free(r.host);
+	return ret;
+}
+
+int cordon_policy_append_host(struct cordon_host_list *l, const char *pattern,
+			      struct cordon_error *e)
+{
+	struct cordon_host_rule r;
+	int ret = cordon_host_rule_parse(pattern, &r, e);
+
+	if (ret < 0)
+		return ret;
+	ret = push_rule(l, &r, e);
 	free(r.host);
 	return ret;
 }
@@ -210,44 +257,6 @@ int cordon_policy_remove_host(struct cordon_host_list *l, const char *pattern,
 	return removed;
 }
 
-/* path_within: path equals dir or lies beneath it (both normalised). */
-static bool path_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (!strcmp(dir, "/"))
-		return true;
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
-}
-
-static bool path_covered(const struct cordon_path_list *l, const char *path)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (path_within(path, l->v[i]))
-			return true;
-	return false;
-}
-
-/* rule_covered: every host:port that r allows is already allowed by some rule of l. */
-static bool rule_covered(const struct cordon_host_list *l, const struct cordon_host_rule *r)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct cordon_host_rule *a = &l->v[i];
-		if (a->port != 0 && a->port != r->port)
-			continue;
-		if (rule_equal(a, r) ||
-		    (a->port == 0 && a->wildcard == r->wildcard && !strcmp(a->host, r->host)))
-			return true;
-		if (a->wildcard) {
-			size_t hl = strlen(r->host), sl = strlen(a->host);
-			if (hl > sl + 1 && r->host[hl - sl - 1] == '.' &&
-			    !strcmp(r->host + hl - sl, a->host))
-				return true;
-		}
-	}
-	return false;
-}
-
 int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r, const char *rfile,
 			  struct cordon_error *e)
 {
@@ -266,19 +275,33 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 	char buf[300];
 	int ret;
 
-	/* Check everything first: on refusal p is unchanged. */
+	/* Check everything first: on refusal p is unchanged. Each of r's entries is looked up in
+	 * a sorted view of p's list (policy_cover.h), not compared with all of them. */
+	struct rule_set hosts;
+	struct str_set mine;
+	if (rule_set_build(&hosts, &p->allow_hosts) < 0)
+		return cordon_error_set(e, ENOMEM, "out of memory");
 	for (size_t i = 0; i < r->allow_hosts.n; i++) {
-		if (!rule_covered(&p->allow_hosts, &r->allow_hosts.v[i])) {
+		if (!rule_set_covers(&hosts, &r->allow_hosts.v[i])) {
+			rule_set_free(&hosts);
 			cordon_host_rule_format(&r->allow_hosts.v[i], buf, sizeof(buf));
 			return cordon_error_set(e, EPERM, loosen, rfile, "network.allowedDomains",
 						"host", buf);
 		}
 	}
-	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
-		for (size_t i = 0; i < paths[k].theirs->n; i++)
-			if (!path_covered(paths[k].mine, paths[k].theirs->v[i]))
+	rule_set_free(&hosts);
+	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+		if (str_set_build(&mine, paths[k].mine->v, paths[k].mine->n) < 0)
+			return cordon_error_set(e, ENOMEM, "out of memory");
+		for (size_t i = 0; i < paths[k].theirs->n; i++) {
+			if (!str_set_covers_path(&mine, paths[k].theirs->v[i])) {
+				str_set_free(&mine);
 				return cordon_error_set(e, EPERM, loosen, rfile, paths[k].key,
 							"path", paths[k].theirs->v[i]);
+			}
+		}
+		str_set_free(&mine);
+	}
 	for (size_t i = 0; i < r->n_allow_bind; i++)
 		if (!cordon_policy_binds(p, r->allow_bind[i]))
 			return cordon_error_set(e, EPERM, loosen_bool, rfile, "network.allowBind",
@@ -309,18 +332,19 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 	if ((ret = cordon_git_policy_tighten(&p->git, &r->git, rfile, e)) < 0)
 		return ret;
 
-	/* Only additions to deny lists remain; a failure here (ENOMEM) leaves p stricter. */
+	/* Only additions to deny lists remain; a failure here (ENOMEM) leaves p stricter. They are
+	 * appended, and the repeats dropped in one pass (cordon_policy_dedup). */
 	for (size_t i = 0; i < r->deny_hosts.n; i++)
-		if ((ret = append_rule(&p->deny_hosts, &r->deny_hosts.v[i], e)) < 0)
+		if ((ret = push_rule(&p->deny_hosts, &r->deny_hosts.v[i], e)) < 0)
 			return ret;
 	for (size_t i = 0; i < r->deny_read.n; i++)
-		if ((ret = cordon_policy_add_path(&p->deny_read, r->deny_read.v[i], NULL, NULL,
-						  e)) < 0)
+		if ((ret = push_path(&p->deny_read, r->deny_read.v[i], e)) < 0)
 			return ret;
 	for (size_t i = 0; i < r->deny_write.n; i++)
-		if ((ret = cordon_policy_add_path(&p->deny_write, r->deny_write.v[i], NULL, NULL,
-						  e)) < 0)
+		if ((ret = push_path(&p->deny_write, r->deny_write.v[i], e)) < 0)
 			return ret;
+	if ((ret = cordon_policy_dedup(p, e)) < 0)
+		return ret;
 	p->lock_policy = p->lock_policy || r->lock_policy;
 	p->strict = p->strict || r->strict;
 	p->private_tmp = p->private_tmp || r->private_tmp;
@@ -334,6 +358,56 @@ static bool same_place(const char *a, const char *b)
 	if (!strcmp(a, b))
 		return true;
 	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
+}
+
+/* mask_writable: refuse the first deny_read entry that is the same place (same_place) as an
+ * allow_write entry. Each path is resolved once and looked up in sorted sets of the writable
+ * trees' names and resolved names, instead of a realpath(3) pair per deny x write pair. */
+static int mask_writable(const struct cordon_policy *p, const char *cwd, struct cordon_error *e)
+{
+	const struct cordon_path_list *w = &p->allow_write;
+	char **real = calloc(w->n ? w->n : 1, sizeof(*real)), rp[PATH_MAX];
+	struct str_set names = {0}, reals = {0};
+	int r = 0;
+
+	if (!real || str_set_build(&names, w->v, w->n) < 0) {
+		r = cordon_error_set(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t j = 0; j < w->n; j++)
+		if (realpath(w->v[j], rp) && !(real[j] = strdup(rp))) {
+			r = cordon_error_set(e, ENOMEM, "out of memory");
+			goto out;
+		}
+	if (str_set_build(&reals, real, w->n) < 0) {
+		r = cordon_error_set(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < p->deny_read.n && r == 0; i++) {
+		const char *m = p->deny_read.v[i];
+		if (!str_set_has(&names, m) && !(realpath(m, rp) && str_set_has(&reals, rp)))
+			continue;
+		for (size_t j = 0; j < w->n; j++) {
+			if (!same_place(m, w->v[j]))
+				continue;
+			r = cordon_error_set(e, EINVAL,
+					     "filesystem.denyRead: \"%s\" is also writable (%s): a "
+					     "writable tree cannot be hidden; take it out of denyRead, "
+					     "or work elsewhere",
+					     m,
+					     !strcmp(w->v[j], cwd) ? "the current directory"
+								   : "filesystem.allowWrite");
+			break;
+		}
+	}
+out:
+	if (real)
+		for (size_t j = 0; j < w->n; j++)
+			free(real[j]);
+	free(real);
+	str_set_free(&names);
+	str_set_free(&reals);
+	return r;
 }
 
 int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon_error *e)
@@ -357,17 +431,8 @@ int cordon_policy_finish(struct cordon_policy *p, const char *cwd, struct cordon
 	/* A mask equal to a writable tree cannot be both: refuse rather than drop one silently.
 	 * (A mask above a writable tree is kept, with the tree let through: "hide ~ but the
 	 * project".) */
-	for (size_t i = 0; i < p->deny_read.n; i++)
-		for (size_t j = 0; j < p->allow_write.n; j++)
-			if (same_place(p->deny_read.v[i], p->allow_write.v[j]))
-				return cordon_error_set(
-				    e, EINVAL,
-				    "filesystem.denyRead: \"%s\" is also writable (%s): a writable "
-				    "tree cannot be hidden; take it out of denyRead, or work "
-				    "elsewhere",
-				    p->deny_read.v[i],
-				    !strcmp(p->allow_write.v[j], cwd) ? "the current directory"
-								      : "filesystem.allowWrite");
+	if ((r = mask_writable(p, cwd, e)) < 0)
+		return r;
 	return cordon_git_policy_finish(&p->git, cwd, &p->allow_unix_sockets, e);
 }
 

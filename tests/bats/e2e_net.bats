@@ -198,6 +198,29 @@ ALLOW=(--allow-host allowed.test --allow-host 127.0.0.2)
 	[ "$(reached allowed)" -eq "$before" ] || fail "a denied host was reached"
 }
 
+@test "a repository's 20,000 deniedDomains are applied: the listed host is refused, an unlisted one reached" {
+	# the file that used to take seconds to load; allowed.test is its last entry
+	{
+		printf '{"network": {"deniedDomains": [\n'
+		seq 0 19999 | sed 's|.*|"h&.example.test",|'
+		printf '"allowed.test"]}}\n'
+	} >.cordon.json
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://127.0.0.2:$HTTP_PORT/list"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed"
+	before=$(reached allowed)
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" -w '\nstatus=%{http_code}\n' \
+		"http://allowed.test:$HTTP_PORT/list"
+	assert_output_has "status=403" "allowed.test"
+	assert_output_lacks "cordon-test-host"
+	[ "$(reached allowed)" -eq "$before" ] || fail "a denied host was reached"
+	# positive control: without the file the same host is reached
+	rm .cordon.json
+	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://allowed.test:$HTTP_PORT/list"
+	assert_status 0
+	assert_output_has "cordon-test-host allowed"
+}
+
 @test "cordon log shows the denied host and port" {
 	run crun "${ALLOW[@]}" -- "${CURL[@]}" "http://evil.test:$EVIL_PORT/logged"
 	run cordon_cmd log

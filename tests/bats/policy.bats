@@ -317,3 +317,104 @@ teardown() {
 	[[ "$output" == *"[read]"* ]] && [[ "$output" != *top-secret* ]]
 	[[ "$output" == *project-writable* ]] && [[ "$output" == *home-read-only* ]]
 }
+
+# big_list N FIRST: a "denyRead" array of N paths FIRST0, FIRST1, ... one per line from line 4 on
+# (column 7), in a .cordon.json shape that a --config file shares.
+big_list() {
+	printf '{\n  "filesystem": {\n    "denyRead": [\n'
+	seq 0 $(($1 - 1)) | sed "s|.*|      \"$2&\",|; \$s|,\$||"
+	printf '    ]\n  }\n}\n'
+}
+
+@test "a list of paths is capped at 4096 entries per file, the error at the first entry past it" {
+	big_list 4097 "$PROJ/p" >.cordon.json
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 125 ]
+	[ -z "$output" ]
+	# entry 4097 (index 4096) is on line 4 + 4096, column 7
+	[ "$stderr" = "cordon policy: $PROJ/.cordon.json:4100:7: filesystem.denyRead: more than 4096 entries in one file (this is entry 4097)" ]
+	# the user's own file is held to the same cap
+	big_list 4097 "$T/u" >"$T/c.json"
+	run --separate-stderr "$CORDON" policy --json --config "$T/c.json"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "cordon policy: $T/c.json:4100:7: filesystem.denyRead: more than 4096 entries in one file (this is entry 4097)" ]]
+	# positive control: 4096 entries load, every one of them masked, in order
+	big_list 4096 "$PROJ/p" >.cordon.json
+	run --separate-stderr "$CORDON" policy --json
+	[ "$status" -eq 0 ]
+	[ "$(jq --arg p "$PROJ/p" '[.filesystem.denyRead[] | select(startswith($p))] | length' <<<"$output")" -eq 4096 ]
+	[ "$(jq -r --arg p "$PROJ/p" '[.filesystem.denyRead[] | select(startswith($p))] | .[0], .[4095]' <<<"$output")" = "$PROJ/p0
+$PROJ/p4095" ]
+}
+
+@test "a key spelled with \\u escapes is the key it spells: a duplicate in every object" {
+	cfg="$T/c.json"
+	cat >"$cfg" <<-'EOF'
+	{"strict": true, "\u0073trict": true}
+	EOF
+	run --separate-stderr "$CORDON" policy --config "$cfg"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $cfg:1:18: strict: duplicate key" ]
+	cat >"$cfg" <<-'EOF'
+	{"network": {"allowLocalBinding": false, "allowLocalBindin\u0067": false}}
+	EOF
+	run --separate-stderr "$CORDON" policy --config "$cfg"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $cfg:1:42: network.allowLocalBinding: duplicate key" ]
+	cat >"$cfg" <<-'EOF'
+	{"git": {"pushRefs": [], "pushR\u0065fs": []}}
+	EOF
+	run --separate-stderr "$CORDON" policy --config "$cfg"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $cfg:1:26: git.pushRefs: duplicate key" ]
+	cat >"$cfg" <<-'EOF'
+	{"ignoreViolations": {"npm *": ["/x"], "npm \u002a": ["/y"]}}
+	EOF
+	run --separate-stderr "$CORDON" policy --config "$cfg"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $cfg:1:40: ignoreViolations.npm *: duplicate key" ]
+	# the same in a repository's .cordon.json
+	cat >.cordon.json <<-'EOF'
+	{"git": {"pushRefs": [], "\u0070ushRefs": []}}
+	EOF
+	run --separate-stderr "$CORDON" policy
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cordon policy: $PROJ/.cordon.json:1:26: git.pushRefs: duplicate key" ]
+	rm .cordon.json
+	# positive control: an escaped key alone is that key, and distinct keys load
+	cat >"$cfg" <<-'EOF'
+	{"\u0073trict": true, "git": {"pushR\u0065fs": ["refs/heads/x"]},
+	 "ignoreViolations": {"npm *": ["/x"], "npm \u002b": ["/y"]}}
+	EOF
+	run --separate-stderr "$CORDON" policy --json --config "$cfg"
+	[ "$status" -eq 0 ]
+	[ "$(jq '.strict' <<<"$output")" = true ]
+	[ "$(jq -c '.git.pushRefs' <<<"$output")" = '["refs/heads/x"]' ]
+	[ "$(jq '.ignoreViolations' <<<"$output")" = true ]
+}
+
+@test "a repository .cordon.json of 20,000 deniedDomains loads, deduplicated in order, and is applied" {
+	{
+		printf '{"network": {"deniedDomains": [\n'
+		seq 0 19999 | sed 's|.*|"h&.example.test",|'
+		seq 0 99 | sed 's|.*|"H&.Example.test.",|' # the same hosts again, spelled otherwise
+		printf '"h0.example.test"]}}\n'
+	} >.cordon.json
+	run --separate-stderr "$CORDON" policy --json --allow-host '*.example.test'
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(jq '.network.deniedDomains | length' <<<"$output")" -eq 20000 ]
+	[ "$(jq -r '.network.deniedDomains | .[0], .[12345], .[19999]' <<<"$output")" = "h0.example.test
+h12345.example.test
+h19999.example.test" ]
+	[ "$(jq -c '.network.allowedDomains' <<<"$output")" = '["*.example.test"]' ]
+	# the summary says the same (deny wins over the wildcard allow: hostpat.h)
+	run --separate-stderr "$CORDON" policy --allow-host '*.example.test'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"denied hosts:        h0.example.test, h1.example.test,"*", h19999.example.test"$'\n'* ]]
+	# control: without the file nothing is denied
+	rm .cordon.json
+	run --separate-stderr "$CORDON" policy --json --allow-host '*.example.test'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.network.deniedDomains' <<<"$output")" = '[]' ]
+}

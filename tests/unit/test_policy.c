@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cordon/config.h"
+#include "cordon/dedup.h"
 #include "cordon/hostpat.h"
 #include "cordon/policy.h"
 
@@ -266,6 +267,95 @@ static void json_form_loads_back_into_the_same_policy(void **state)
 	cordon_policy_free(&q);
 }
 
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+static void dedup_keeps_the_first_of_equals_in_their_order(void **state)
+{
+	(void)state;
+	int v[] = {5, 3, 5, 1, 3, 3, 9, 1};
+	assert_int_equal(cordon_dedup(v, 8, sizeof(v[0]), int_cmp, NULL), 4);
+	assert_int_equal(v[0], 5);
+	assert_int_equal(v[1], 3);
+	assert_int_equal(v[2], 1);
+	assert_int_equal(v[3], 9);
+	assert_int_equal(cordon_dedup(v, 0, sizeof(v[0]), int_cmp, NULL), 0);
+}
+
+static void a_file_s_repeats_are_dropped_after_the_first_in_order(void **state)
+{
+	(void)state;
+	static const char json[] =
+	    "{\"filesystem\": {\"denyWrite\": [\"/b\", \"/a\", \"/b/\", \"/c\", \"/./a\"]},"
+	    " \"network\": {\"deniedDomains\": [\"b.test\", \"a.test\", \"B.test.\", "
+	    "\"a.test:443\", \"a.test\"]}}";
+	struct cordon_policy p;
+	struct cordon_error e;
+	char buf[300];
+
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(cordon_config_load_string(&p, json, strlen(json), "t.json", "/", NULL, &e),
+			 0);
+	assert_int_equal(p.deny_write.n, 3);
+	assert_string_equal(p.deny_write.v[0], "/b");
+	assert_string_equal(p.deny_write.v[1], "/a");
+	assert_string_equal(p.deny_write.v[2], "/c");
+	assert_int_equal(p.deny_hosts.n, 3);
+	const char *want[] = {"b.test", "a.test", "a.test:443"};
+	for (size_t i = 0; i < 3; i++) {
+		cordon_host_rule_format(&p.deny_hosts.v[i], buf, sizeof(buf));
+		assert_string_equal(buf, want[i]);
+	}
+	/* a second file's entries follow, its repeats of the first's dropped */
+	static const char more[] = "{\"filesystem\": {\"denyWrite\": [\"/d\", \"/a\"]}}";
+	assert_int_equal(cordon_config_load_string(&p, more, strlen(more), "u.json", "/", NULL, &e),
+			 0);
+	assert_int_equal(p.deny_write.n, 4);
+	assert_string_equal(p.deny_write.v[3], "/d");
+	cordon_policy_free(&p);
+}
+
+static void a_repository_may_name_what_the_user_s_rules_cover(void **state)
+{
+	(void)state;
+	struct cordon_policy p, r;
+	struct cordon_error e;
+	size_t masks;
+	/* *.example.com covers deeper names and wildcards under it on any port; git.test:443 its
+	 * own port only; /data covers what lies beneath */
+	user_and_repo(&p, &r,
+		      "{\"network\": {\"allowedDomains\": [\"a.b.example.com\", "
+		      "\"*.x.example.com:8443\", \"git.test:443\"]},"
+		      " \"filesystem\": {\"allowWrite\": [\"/data/x/y\"],"
+		      " \"denyRead\": [\"~/.ssh\", \"/proj/new\"]}}");
+	masks = p.deny_read.n;
+	int ret = cordon_policy_tighten(&p, &r, "/proj/.cordon.json", &e);
+	if (ret != 0)
+		fail_msg("tightening refused: %s", e.msg);
+	/* ~/.ssh is a default mask already: only /proj/new is added, last */
+	assert_int_equal(p.deny_read.n, masks + 1);
+	assert_string_equal(p.deny_read.v[masks], "/proj/new");
+	cordon_policy_free(&r);
+	cordon_policy_free(&p);
+	/* controls: a suffix that is not at a label or path boundary covers nothing */
+	const char *not_covered[] = {
+	    "{\"network\": {\"allowedDomains\": [\"xexample.com\"]}}",
+	    "{\"network\": {\"allowedDomains\": [\"git.test:8443\"]}}",
+	    "{\"filesystem\": {\"allowWrite\": [\"/dat\"]}}",
+	    "{\"filesystem\": {\"allowWrite\": [\"/datax\"]}}",
+	};
+	for (size_t i = 0; i < sizeof(not_covered) / sizeof(not_covered[0]); i++) {
+		user_and_repo(&p, &r, not_covered[i]);
+		if (cordon_policy_tighten(&p, &r, "/proj/.cordon.json", &e) != -EPERM)
+			fail_msg("%s: not refused", not_covered[i]);
+		cordon_policy_free(&r);
+		cordon_policy_free(&p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +366,9 @@ int main(void)
 	    cmocka_unit_test(locked_or_strict_user_policy_cannot_be_unlocked_by_a_repository),
 	    cmocka_unit_test(finish_adds_cwd_and_refuses_a_writable_root),
 	    cmocka_unit_test(json_form_loads_back_into_the_same_policy),
+	    cmocka_unit_test(dedup_keeps_the_first_of_equals_in_their_order),
+	    cmocka_unit_test(a_file_s_repeats_are_dropped_after_the_first_in_order),
+	    cmocka_unit_test(a_repository_may_name_what_the_user_s_rules_cover),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

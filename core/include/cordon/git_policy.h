@@ -17,6 +17,7 @@ struct cordon_path_list;
 struct cordon_git_list {
 	char **v;
 	size_t n;
+	size_t cap; /* allocated elements of v (dedup.h cordon_grow) */
 };
 
 /* Bits of cordon_git_policy.set: the keys a configuration file gave (for the tighten-only merge
@@ -66,8 +67,9 @@ struct cordon_git_policy {
 };
 
 /* Adders for the configuration loader (config.c): each validates and appends one entry of its
- * key; home and base expand "~/" and relative paths as for filesystem paths. Return 0 or -EINVAL
- * (-ENOMEM) with e->msg saying what is wrong with s. */
+ * key; home and base expand "~/" and relative paths as for filesystem paths. A duplicate is kept
+ * until cordon_git_policy_dedup (the loader runs it once per file, instead of a search per
+ * entry). Return 0 or -EINVAL (-ENOMEM) with e->msg saying what is wrong with s. */
 int cordon_git_add_remote(void *list, const char *s, const char *home, const char *base,
 			  struct cordon_error *e);
 int cordon_git_add_push_ref(void *list, const char *s, const char *home, const char *base,
@@ -82,6 +84,11 @@ int cordon_git_add_key(void *list, const char *s, const char *home, const char *
 /* target is the char * of git.signingKey */
 int cordon_git_set_signing_key(void *target, const char *s, const char *home, const char *base,
 			       struct cordon_error *e);
+
+/* cordon_git_policy_dedup: drop the later of equal strings from each list of g, keeping the
+ * first and the order of the rest, in O(n log n) (dedup.h). Returns 0 or -ENOMEM (g then keeps
+ * its duplicates, which mean nothing more than one entry). */
+int cordon_git_policy_dedup(struct cordon_git_policy *g);
 
 /* cordon_git_policy_copy: deep copy of src into dst (dst is overwritten). Returns 0 or -ENOMEM. */
 int cordon_git_policy_copy(struct cordon_git_policy *dst, const struct cordon_git_policy *src,

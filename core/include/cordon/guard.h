@@ -71,6 +71,11 @@ struct cordon_guard_entry {
 struct cordon_guard_set {
 	struct cordon_guard_entry *v;
 	size_t n;
+	/* the adder's hash index over v (open addressing, each slot an index + 1, 0 empty, nslot a
+	 * power of two): a search per added pair made a layout of many writable trees quadratic.
+	 * Not carried in the memfd; rebuilt from v when missing. */
+	size_t *slot;
+	size_t nslot;
 };
 
 void cordon_guard_set_free(struct cordon_guard_set *g);

@@ -22,13 +22,20 @@ struct cordon_host_rule {
 struct cordon_host_list {
 	struct cordon_host_rule *v;
 	size_t n;
+	size_t cap; /* allocated elements of v (dedup.h cordon_grow) */
 };
 
 struct cordon_path_list {
 	char **v; /* absolute, normalised ("~" expanded, relative resolved against the current dir,
 	             no "." / ".." / duplicate slashes, no trailing slash); not resolved through symlinks */
 	size_t n;
+	size_t cap; /* allocated elements of v (dedup.h cordon_grow) */
 };
+
+/* The most entries one configuration file may give a list of paths (filesystem.*,
+ * network.allowUnixSockets) or a git list: each path becomes a mount or a Landlock rule, and a
+ * repository's file must not be able to stall every start with a huge list. */
+#define CORDON_POLICY_LIST_MAX 4096
 
 #define CORDON_PORTS_MAX 32
 
@@ -85,6 +92,23 @@ void cordon_policy_free(struct cordon_policy *p);
  * Returns 0, -EINVAL (empty path, relative without base) or -ENOMEM, with e->msg set. */
 int cordon_policy_add_path(struct cordon_path_list *l, const char *path, const char *home,
 			   const char *base, struct cordon_error *e);
+
+/* cordon_policy_append_path: cordon_policy_add_path without the search for a duplicate (O(1)
+ * amortised): for loaders that add many paths and then run cordon_policy_dedup once. */
+int cordon_policy_append_path(struct cordon_path_list *l, const char *path, const char *home,
+			      const char *base, struct cordon_error *e);
+
+/* cordon_policy_append_host: cordon_policy_add_host without the search for a duplicate, for
+ * loaders that run cordon_policy_dedup afterwards. */
+int cordon_policy_append_host(struct cordon_host_list *l, const char *pattern,
+			      struct cordon_error *e);
+
+/* cordon_policy_dedup: drop the later of equal entries from every list of p (paths by string,
+ * host rules by host, wildcard and port, the git lists by string), keeping the first of each
+ * and the order of the rest, in O(n log n) (dedup.h). What the lists mean does not change: each
+ * is a set to its readers (any deny rule denies, any mask masks). Returns 0 or -ENOMEM with
+ * e->msg set (p then still holds every entry, duplicates included). */
+int cordon_policy_dedup(struct cordon_policy *p, struct cordon_error *e);
 
 /* cordon_policy_add_host: parse pattern (hostpat.h rules) and append it to l.
  * Returns 0 or -EINVAL naming the pattern and why it is invalid. */

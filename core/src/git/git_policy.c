@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "cordon/dedup.h"
 #include "cordon/hostpat.h"
 #include "cordon/policy.h"
 #include "cordon/strbuf.h"
 #include "cordon/vlog.h"
+#include "policy_cover.h"
 
 /* Tokens of git hosting services and CI systems that tools read from the environment (gh, glab,
  * tea, the Azure DevOps CLI, GitLab CI, Azure Pipelines). */
@@ -39,18 +41,44 @@ const char *const cordon_git_token_names[] = {
     NULL,
 };
 
+/* list_add: append a copy of s; a duplicate stays until cordon_git_policy_dedup, which the
+ * loader runs after each file (a search per entry made a long list quadratic). */
 static int list_add(struct cordon_git_list *l, const char *s, struct cordon_error *e)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return 0;
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
+	char *copy;
+
+	if (cordon_grow((void **)&l->v, l->n, &l->cap, sizeof(*l->v)) < 0 || !(copy = strdup(s)))
 		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->v = v;
-	if (!(v[l->n] = strdup(s)))
-		return cordon_error_set(e, ENOMEM, "out of memory");
-	l->n++;
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void str_drop(void *a)
+{
+	free(*(char **)a);
+}
+
+static int list_dedup(struct cordon_git_list *l)
+{
+	long n = cordon_dedup(l->v, l->n, sizeof(*l->v), str_cmp, str_drop);
+
+	if (n < 0)
+		return (int)n;
+	l->n = (size_t)n;
+	return 0;
+}
+
+int cordon_git_policy_dedup(struct cordon_git_policy *g)
+{
+	if (list_dedup(&g->remotes) < 0 || list_dedup(&g->push_refs) < 0 ||
+	    list_dedup(&g->pass_tokens) < 0 || list_dedup(&g->ssh_hosts) < 0 ||
+	    list_dedup(&g->ssh_keys) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -60,15 +88,7 @@ static void list_free(struct cordon_git_list *l)
 		free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
-}
-
-static bool list_has(const struct cordon_git_list *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return true;
-	return false;
+	l->n = l->cap = 0;
 }
 
 /* ---- remotes ---- */
@@ -404,10 +424,11 @@ void cordon_git_policy_free(struct cordon_git_policy *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* ref_covered: may a repository's pushRefs entry r stand, given the user's list l? */
-static bool ref_covered(const struct cordon_git_list *l, const char *r)
+/* ref_covered: may a repository's pushRefs entry r stand, given the user's list l (set: the same
+ * strings sorted)? */
+static bool ref_covered(const struct cordon_git_list *l, const struct str_set *set, const char *r)
 {
-	if (list_has(l, r))
+	if (str_set_has(set, r))
 		return true;
 	if (!strcmp(r, CORDON_GIT_START_BRANCH) || strpbrk(r, "*?["))
 		return false;
@@ -418,13 +439,14 @@ static bool ref_covered(const struct cordon_git_list *l, const char *r)
 }
 
 /* remote_pattern_covered: is every repository remote pattern r covers also covered by l? */
-static bool remote_pattern_covered(const struct cordon_git_list *l, const char *r)
+static bool remote_pattern_covered(const struct cordon_git_list *l, const struct str_set *set,
+				   const char *r)
 {
 	const char *ra = r + 8, *rp = strchr(ra, '/');
 	char auth[300];
 	size_t n = strlen(rp);
 
-	if (list_has(l, r))
+	if (str_set_has(set, r))
 		return true;
 	snprintf(auth, sizeof(auth), "%.*s", (int)(rp - ra), ra);
 	for (size_t i = 0; i < l->n; i++) {
@@ -462,15 +484,24 @@ int cordon_git_policy_tighten(struct cordon_git_policy *g, const struct cordon_g
 	    {"git.sshKeys", CORDON_GIT_SET_SSH_KEYS, &g->ssh_keys, &r->ssh_keys},
 	};
 
-	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+	/* an exact entry is looked up in a sorted view of the user's list, not searched for; a
+	 * pattern (remotes, pushRefs) is still matched against each of the user's patterns */
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		struct str_set set;
+		if (str_set_build(&set, lists[k].mine->v, lists[k].mine->n) < 0)
+			return cordon_error_set(e, ENOMEM, "out of memory");
 		for (size_t i = 0; i < lists[k].theirs->n; i++) {
 			const char *s = lists[k].theirs->v[i];
-			bool ok = k == 0   ? remote_pattern_covered(lists[k].mine, s)
-				  : k == 1 ? ref_covered(lists[k].mine, s)
-					   : list_has(lists[k].mine, s);
-			if (!ok)
+			bool ok = k == 0   ? remote_pattern_covered(lists[k].mine, &set, s)
+				  : k == 1 ? ref_covered(lists[k].mine, &set, s)
+					   : str_set_has(&set, s);
+			if (!ok) {
+				str_set_free(&set);
 				return cordon_error_set(e, EPERM, loosen, rfile, lists[k].key, s);
+			}
 		}
+		str_set_free(&set);
+	}
 	if (r->signing_key && (!g->signing_key || strcmp(r->signing_key, g->signing_key)))
 		return cordon_error_set(e, EPERM, loosen, rfile, "git.signingKey", r->signing_key);
 	if (r->allow_delete && !g->allow_delete)

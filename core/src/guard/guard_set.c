@@ -17,8 +17,70 @@ void cordon_guard_set_free(struct cordon_guard_set *g)
 	if (!g)
 		return;
 	free(g->v);
+	free(g->slot);
 	g->v = NULL;
-	g->n = 0;
+	g->slot = NULL;
+	g->n = g->nslot = 0;
+}
+
+#define KIND(flags) ((flags) & (CORDON_GUARD_PREFIX | CORDON_GUARD_SUBTREE))
+
+/* hash: FNV-1a over what makes two entries the same pair (cordon_guard_set_add_ex). */
+static size_t hash(dev_t dev, ino_t ino, const char *name, unsigned kind)
+{
+	uint64_t h = 0xcbf29ce484222325u, w[3] = {(uint64_t)dev, (uint64_t)ino, kind};
+	const unsigned char *b = (const unsigned char *)w;
+
+	for (size_t i = 0; i < sizeof(w); i++)
+		h = (h ^ b[i]) * 0x100000001b3u;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 0x100000001b3u;
+	return (size_t)h;
+}
+
+static void index_put(struct cordon_guard_set *g, size_t i)
+{
+	const struct cordon_guard_entry *en = &g->v[i];
+	size_t k = hash(en->dev, en->ino, en->name, KIND(en->flags)) & (g->nslot - 1);
+
+	while (g->slot[k])
+		k = (k + 1) & (g->nslot - 1);
+	g->slot[k] = i + 1;
+}
+
+/* index_room: an index with room for one more entry, at most half full; rebuilt from v when it
+ * is missing or grows. */
+static int index_room(struct cordon_guard_set *g)
+{
+	size_t want = g->nslot ? g->nslot : 64;
+
+	while (want < 2 * (g->n + 1))
+		want *= 2;
+	if (want == g->nslot)
+		return 0;
+	size_t *slot = calloc(want, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	free(g->slot);
+	g->slot = slot;
+	g->nslot = want;
+	for (size_t i = 0; i < g->n; i++)
+		index_put(g, i);
+	return 0;
+}
+
+/* find: the entry for the pair, or NULL (the index has room: index_room). */
+static struct cordon_guard_entry *find(const struct cordon_guard_set *g, dev_t dev, ino_t ino,
+				       const char *name, unsigned kind)
+{
+	for (size_t k = hash(dev, ino, name, kind) & (g->nslot - 1); g->slot[k];
+	     k = (k + 1) & (g->nslot - 1)) {
+		struct cordon_guard_entry *en = &g->v[g->slot[k] - 1];
+		if (en->dev == dev && en->ino == ino && KIND(en->flags) == kind &&
+		    strcmp(en->name, name) == 0)
+			return en;
+	}
+	return NULL;
 }
 
 /* grow: room for one more entry (capacity doubles from 16). */
@@ -44,24 +106,22 @@ int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, co
 		return -EINVAL;
 	/* the same pair reached from two writable trees (nested, or home inside one) is kept once;
 	 * a full entry wins over a kept one */
-	for (size_t i = 0; i < g->n; i++) {
-		struct cordon_guard_entry *en = &g->v[i];
-		if (en->dev == dev && en->ino == ino && strcmp(en->name, name) == 0 &&
-		    (en->flags & (CORDON_GUARD_PREFIX | CORDON_GUARD_SUBTREE)) ==
-			(flags & (CORDON_GUARD_PREFIX | CORDON_GUARD_SUBTREE))) {
-			if (!(flags & CORDON_GUARD_KEEP))
-				en->flags &= ~(unsigned)CORDON_GUARD_KEEP;
-			en->flags |= flags & CORDON_GUARD_READ_ONLY;
-			if (obj_ino) {
-				en->obj_dev = obj_dev;
-				en->obj_ino = obj_ino;
-			}
-			return 1;
+	if (index_room(g) < 0)
+		return -ENOMEM;
+	struct cordon_guard_entry *en = find(g, dev, ino, name, KIND(flags));
+	if (en) {
+		if (!(flags & CORDON_GUARD_KEEP))
+			en->flags &= ~(unsigned)CORDON_GUARD_KEEP;
+		en->flags |= flags & CORDON_GUARD_READ_ONLY;
+		if (obj_ino) {
+			en->obj_dev = obj_dev;
+			en->obj_ino = obj_ino;
 		}
+		return 1;
 	}
 	if (grow(g) < 0)
 		return -ENOMEM;
-	struct cordon_guard_entry *en = &g->v[g->n++];
+	en = &g->v[g->n++];
 	memset(en, 0, sizeof(*en));
 	en->dev = dev;
 	en->ino = ino;
@@ -70,6 +130,7 @@ int cordon_guard_set_add_ex(struct cordon_guard_set *g, dev_t dev, ino_t ino, co
 	en->obj_ino = obj_ino;
 	en->why = why;
 	memcpy(en->name, name, len + 1);
+	index_put(g, g->n - 1);
 	return 0;
 }
 
