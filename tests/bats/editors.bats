@@ -21,7 +21,7 @@ teardown() {
 	cd /
 	rm_tmpdir "${T:-}"
 	# the run of the session/died test, should it fail before the run ends
-	pkill -KILL -f 'sleep 3147' 2>/dev/null || true
+	[ -z "${SLEEP_TAG:-}" ] || pkill -KILL -fx "sleep $SLEEP_TAG" 2>/dev/null || true
 }
 
 # serve LINES...: feed the lines to `cordon serve --stdio`; stdout in $output.
@@ -238,14 +238,21 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 
 @test "serve: when a run's session process dies, the client gets session/died and the run 125" {
 	local serve_pid spid i
+	# A sleep only this test runs (another run of this suite may be going on at the same time):
+	# 3147 seconds and this shell's pid as the fraction.
+	SLEEP_TAG=3147.$$
 	mkfifo "$T/in"
 	timeout -k 5 60 "$CORDON" serve --stdio <"$T/in" >"$T/out" 2>"$T/err" &
 	serve_pid=$!
 	exec 7>"$T/in"
-	# control: a run that ends by itself brings no such notification
+	# control: a run that ends by itself brings no such notification (it runs alongside r1, so
+	# its end is waited for, not assumed to come before r1's output)
 	echo '{"jsonrpc":"2.0","id":"r0","method":"run","params":{"argv":["true"]}}' >&7
-	echo '{"jsonrpc":"2.0","id":"r1","method":"run","params":{"argv":["sh","-c","echo started; exec sleep 3147"]}}' >&7
-	for i in $(seq 200); do grep -q '"data":"started' "$T/out" && break; sleep 0.05; done
+	echo '{"jsonrpc":"2.0","id":"r1","method":"run","params":{"argv":["sh","-c","echo started; exec sleep '"$SLEEP_TAG"'"]}}' >&7
+	for i in $(seq 400); do
+		grep -q '"data":"started' "$T/out" && grep -q '"id":"r0","result"' "$T/out" && break
+		sleep 0.05
+	done
 	grep -q '"id":"r0","result":{"status":0}' "$T/out" || { cat "$T/out"; false; }
 	# $serve_pid is timeout's; its child is cordon serve, whose child runs r1 (r0 is over)
 	spid=$(serve_session_pid "$(pgrep -P "$serve_pid" -x cordon)") ||
@@ -261,7 +268,7 @@ h = 65536 if h == "unlimited" else min(int(h), 65536); print((h - 64) // 6)' "$h
 	[[ "$output" == *'"data":"cordon: the session process died; the network was cut\n"'* ]] ||
 		{ echo "$output"; false; }
 	[[ "$output" == *'{"jsonrpc":"2.0","id":"r1","result":{"status":125}}'* ]] || { echo "$output"; false; }
-	! pgrep -f 'sleep 3147' >/dev/null || { echo "the command outlived its run"; false; }
+	! pgrep -fx "sleep $SLEEP_TAG" >/dev/null || { echo "the command outlived its run"; false; }
 }
 
 @test "serve: run takes cwd and env, passes 128+N and 127 through" {
