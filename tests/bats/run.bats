@@ -51,6 +51,18 @@ start_server() {
 	[ "$status" -eq 0 ]
 }
 
+@test "a start loads none of the libraries opened on first use (GnuTLS, OpenSSL, ldns, Nettle)" {
+	# ld.so's own trace of every library each of cordon's processes opens (ld.so(8) LD_DEBUG)
+	run env LD_DEBUG=libs LD_DEBUG_OUTPUT="$T/ld" HOME="$TEST_HOME" timeout -k 5 "$RUN_TIMEOUT" \
+		"$CORDON" run -- true </dev/null
+	[ "$status" -eq 0 ]
+	run cat "$T"/ld.*
+	# control: the trace is there, and shows what start-up does load
+	[[ "$output" == *"find library=libseccomp.so"* ]] || fail "no ld.so trace: $output"
+	[[ "$output" != *libgnutls* && "$output" != *libssl* && "$output" != *libcrypto* &&
+		"$output" != *libldns* && "$output" != *libnettle* ]] || fail "$output"
+}
+
 @test "exit status 3 passes through" {
 	run crun -- sh -c 'exit 3'
 	[ "$status" -eq 3 ]
