@@ -80,16 +80,15 @@ HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 # path, without :helptags (which would write into the plugin's directory at run time).
 NVIM_TAGS := nvim-plugin/doc/tags
 
-# print-dl-files: the libraries opened on first use, one path a line (debian/rules).
-print-dl-files:
-	@printf '%s\n' $(DL_FILES)
-
 .PHONY: print-dl-files all lib helper unit tools bash-builtin zsh-module shell-init man nvim-tags install \
 	uninstall clean help fuzz fuzz-run sanitize
 all: lib helper unit tools bash-builtin $(if $(ZSH_DEV),zsh-module) shell-init nvim-tags \
 	$(if $(HAVE_SCDOC),man)
 
 lib: $(BUILD)/libcordon.a
+# print-dl-files: the libraries opened on first use, one path a line (debian/rules).
+print-dl-files:
+	@printf '%s\n' $(DL_FILES)
 helper: $(BUILD)/cordon
 unit: $(UNIT_BIN)
 tools: $(TOOL_BIN)
