@@ -327,7 +327,7 @@ int px_resolver_timeout_ms(struct px_resolver *r, int max_ms)
 	long ms;
 
 	if (!r->ch)
-		return -1; /* no lookup yet: no timeout */
+		return max_ms; /* no lookup yet: nothing of c-ares's own, as ares_timeout says */
 	if (max_ms >= 0) {
 		maxtv.tv_sec = max_ms / 1000;
 		maxtv.tv_usec = (max_ms % 1000) * 1000;
