@@ -3,13 +3,27 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares libnftnl libmnl ldns libssl libcrypto \
-           gnutls nettle
+PKGS    := libseccomp libnl-3.0 libnl-route-3.0 libcares libnftnl libmnl
+# Opened with dlopen on first use, not linked (core/src/dl/dl.h): start-up needs none of them. Their
+# headers come from pkg-config; the SONAME each is opened by is the one its development link
+# (libNAME.so in pkg-config's libdir) names, as the linker would have recorded it.
+DL_PKGS := ldns libssl libcrypto gnutls nettle
+soname   = $(shell objdump -p $(shell pkg-config --variable=libdir $(1))/lib$(2).so 2>/dev/null | \
+             awk '$$1 == "SONAME" { print $$2 }')
+DL_SONAMES := GNUTLS=$(call soname,gnutls,gnutls) SSL=$(call soname,libssl,ssl) \
+              LDNS=$(call soname,ldns,ldns) NETTLE=$(call soname,nettle,nettle)
+$(foreach d,$(DL_SONAMES),$(if $(word 2,$(subst =, ,$(d))),,$(error no SONAME for $(d) (objdump, pkg-config))))
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE -Icore/include \
            -iquote core/src -iquote helper \
-           $(shell pkg-config --cflags $(PKGS))
+           $(shell pkg-config --cflags $(PKGS) $(DL_PKGS)) \
+           $(foreach d,$(DL_SONAMES),-DCORDON_SONAME_$(word 1,$(subst =, ,$(d)))='"$(word 2,$(subst =, ,$(d)))"')
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lhttp_parser
+# The unit tests and test tools that build packets or hellos with these libraries themselves.
+DL_LDLIBS := $(shell pkg-config --libs $(DL_PKGS))
+# The files opened, for packaging (debian/rules: no longer NEEDED, so no shlibs dependency).
+DL_FILES := $(foreach p,gnutls:gnutls libssl:ssl ldns:ldns nettle:nettle,\
+              $(shell pkg-config --variable=libdir $(word 1,$(subst :, ,$(p))))/$(call soname,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p)))))
 # Extra compile-and-link flags (sanitizers); appended last, so its -O wins. Set by `make sanitize`.
 SANFLAGS ?=
 CFLAGS  += $(SANFLAGS)
@@ -39,7 +53,8 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Only the parsers under test and what they call: the archive needs no other module.
 FUZZ_CORE    := error dedup hostpat json policy policy_cover policy_dedup policy_git config proxy/proxy_http proxy/proxy_socks5 strbuf \
-                vlog tls_sni dns_stub dns_pool ports git/git_policy git/git_pktline
+                vlog tls_sni dns_stub dns_pool ports git/git_policy git/git_pktline dl/dl dl/dl_ssl \
+                dl/dl_ldns
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(BUILD)/fuzz/obj/core/src/%.o)
 
 # The zsh module (Debian package zsh-dev: headers under /usr/include/zsh). `zmodload cordon/sandbox`
@@ -65,12 +80,15 @@ HAVE_SCDOC := $(shell command -v $(SCDOC) 2>/dev/null)
 # path, without :helptags (which would write into the plugin's directory at run time).
 NVIM_TAGS := nvim-plugin/doc/tags
 
-.PHONY: all lib helper unit tools bash-builtin zsh-module shell-init man nvim-tags install \
+.PHONY: print-dl-files all lib helper unit tools bash-builtin zsh-module shell-init man nvim-tags install \
 	uninstall clean help fuzz fuzz-run sanitize
 all: lib helper unit tools bash-builtin $(if $(ZSH_DEV),zsh-module) shell-init nvim-tags \
 	$(if $(HAVE_SCDOC),man)
 
 lib: $(BUILD)/libcordon.a
+# print-dl-files: the libraries opened on first use, one path a line (debian/rules).
+print-dl-files:
+	@printf '%s\n' $(DL_FILES)
 helper: $(BUILD)/cordon
 unit: $(UNIT_BIN)
 tools: $(TOOL_BIN)
@@ -108,11 +126,16 @@ $(BUILD)/cordon: $(HELPER_OBJ) $(BUILD)/libcordon.a
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcordon.a
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libcordon.a $(LDLIBS) $(DL_LDLIBS) -lcmocka
+
+# test_dl checks the loader itself, so the libraries it opens are not linked into it.
+$(BUILD)/tests/test_dl: tests/unit/test_dl.c $(BUILD)/libcordon.a
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libcordon.a $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libcordon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libcordon.a $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libcordon.a $(LDLIBS) $(DL_LDLIBS)
 
 # The bash loadable builtin (Debian package bash-builtins: headers under /usr/include/bash).
 # libcordon.a is built with -fPIC, so it links into the shared object; -z now makes a missing
@@ -136,7 +159,7 @@ $(BUILD)/fuzz/libcordon-fuzz.a: $(FUZZ_OBJ)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libcordon-fuzz.a
 	$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
-		$(BUILD)/fuzz/libcordon-fuzz.a $(LDLIBS)
+		$(BUILD)/fuzz/libcordon-fuzz.a $(LDLIBS) $(DL_LDLIBS)
 
 # Each target for FUZZ_SECONDS with its corpus under $(BUILD)/fuzz/corpus (seeded from
 # tests/fuzz/seeds/NAME when present); a crash leaves crash-* in $(BUILD)/fuzz and fails.

@@ -25,6 +25,7 @@
 
 #include "cordon/hostpat.h"
 #include "cordon/vlog.h"
+#include "dl/dl_nettle.h"
 #include "proxy/proxy_peer.h"
 #include "unix_peer.h"
 
@@ -114,10 +115,13 @@ int agent_key_blob(const char *line, unsigned char **blob, size_t *len)
 {
 	const char *b = strchr(line, ' ');
 	struct base64_decode_ctx ctx;
+	int r;
 
 	*blob = NULL;
 	if (!b)
 		return -EINVAL;
+	if ((r = cordon_dl_nettle_load(NULL)) < 0) /* Nettle: opened on first use (dl/dl.h) */
+		return r;
 	b++;
 	size_t bl = strcspn(b, " \t\r\n");
 	if (bl == 0)
@@ -575,6 +579,8 @@ static int load_key(const char *entry, struct agent_key *k, struct cordon_error 
 	} else {
 		fmt(line, sizeof(line), "%s", entry);
 	}
+	if (cordon_dl_nettle_load(e) < 0)
+		return cordon_error_prefix(e, -ENOENT, "git.sshKeys: %s", entry);
 	if (agent_key_blob(line, &k->blob, &k->len) < 0)
 		return cordon_error_set(e, EINVAL,
 					"git.sshKeys: %s: not a public key line (TYPE BASE64 "

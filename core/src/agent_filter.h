@@ -34,7 +34,8 @@ int agent_filter_start(struct cordon_proxy *px, int listen_fd, int diag_fd,
 		       struct agent_filter **out, struct cordon_error *e);
 
 /* agent_key_blob: the key blob of a public key line "TYPE BASE64 [COMMENT]" (the base64 field
- * decoded, RFC 4253 §6.6) into a malloc'd *blob of *len bytes. Returns 0 or -EINVAL. */
+ * decoded, RFC 4253 §6.6, with Nettle) into a malloc'd *blob of *len bytes. Returns 0, -EINVAL,
+ * or -ENOENT / -ENOSYS when Nettle (opened on first use, dl/dl.h) cannot be loaded. */
 int agent_key_blob(const char *line, unsigned char **blob, size_t *len);
 
 /* agent_sign_data_is_userauth: is data (len bytes, the "data" of SSH_AGENTC_SIGN_REQUEST) an SSH

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cordon/hostpat.h"
+#include "dl/dl_ldns.h"
 
 #define EDNS_PAYLOAD 1232 /* DNS flag day 2020: no fragmentation on any path */
 
@@ -194,6 +195,9 @@ int dns_stub_answer(struct dns_pool *pool, const struct cordon_policy *p, bool v
 		note->name[0] = '\0';
 	if (qlen < LDNS_HEADER_SIZE || (q[2] & 0x80))
 		return -EINVAL; /* not a query: never answer a response (no reflection loops) */
+	/* ldns is opened at the first query (dl/dl.h); without it no query is answered. */
+	if ((rc = cordon_dl_ldns_load(NULL)) < 0)
+		return rc;
 	r = ldns_pkt_new();
 	if (!r)
 		return -ENOMEM;
@@ -240,4 +244,9 @@ done:
 		ldns_pkt_free(qp);
 	ldns_pkt_free(r);
 	return rc;
+}
+
+const char *dns_stub_load_error(void)
+{
+	return cordon_dl_why(&cordon_dl_ldns_lib);
 }

@@ -34,10 +34,15 @@ struct dns_stub_note {
  * An EDNS query (RFC 6891) gets an OPT record with a 1232-byte payload size. A response (QR set)
  * or a message shorter than a header gets no reply (returns -EINVAL). note (may be NULL)
  * receives a name refused by policy p on every port, for the caller to log.
- * now: CLOCK_MONOTONIC seconds. Returns 0, -EINVAL, or -ENOMEM. */
+ * now: CLOCK_MONOTONIC seconds. Returns 0, -EINVAL, -ENOMEM, or -ENOENT / -ENOSYS when ldns
+ * (opened at the first query, dl/dl.h) cannot be loaded: dns_stub_load_error says why. */
 int dns_stub_answer(struct dns_pool *pool, const struct cordon_policy *p, bool v6, const uint8_t *q,
 		    size_t qlen, uint64_t now, uint8_t **out, size_t *outlen,
 		    struct dns_stub_note *note);
+
+/* dns_stub_load_error: why ldns could not be loaded (naming the library and the missing
+ * symbol), or "" when it has not failed. */
+const char *dns_stub_load_error(void);
 
 struct dns_stub;
 

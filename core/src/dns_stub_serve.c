@@ -40,6 +40,7 @@ struct dns_stub {
 	size_t nlogged;
 	uint64_t log_window;
 	unsigned log_lines;
+	bool told_unloadable; /* ldns's load failure logged (once: each later query fails alike) */
 };
 
 static uint64_t name_hash(const char *s)
@@ -80,6 +81,26 @@ static void note_log(struct dns_stub *s, const struct dns_stub_note *n)
 	(void)cordon_proxy_log(s->px, &v);
 }
 
+/* answer: dns_stub_answer for s; a failure to load ldns goes to the violation log, once, so that
+ * the queries left unanswered have a reason on record. */
+static int answer(struct dns_stub *s, const uint8_t *q, size_t qlen, uint8_t **out, size_t *outlen,
+		  struct dns_stub_note *note)
+{
+	int r = dns_stub_answer(s->pool, s->p, s->v6, q, qlen, mono_s(), out, outlen, note);
+
+	if ((r == -ENOENT || r == -ENOSYS) && !s->told_unloadable) {
+		struct cordon_vlog_entry v = {0};
+
+		s->told_unloadable = true;
+		v.time = time(NULL);
+		snprintf(v.reason, sizeof(v.reason), "DNS queries unanswered: %s",
+			 dns_stub_load_error());
+		snprintf(v.proto, sizeof(v.proto), "dns");
+		(void)cordon_proxy_log(s->px, &v);
+	}
+	return r;
+}
+
 static int on_udp(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 {
 	struct dns_stub *s = arg;
@@ -99,8 +120,7 @@ static int on_udp(struct cordon_proxy *px, int fd, uint32_t events, void *arg)
 
 		if (n < 0)
 			break;
-		if (dns_stub_answer(s->pool, s->p, s->v6, q, (size_t)n, mono_s(), &out, &outlen,
-				    &note) < 0)
+		if (answer(s, q, (size_t)n, &out, &outlen, &note) < 0)
 			continue;
 		note_log(s, &note);
 		(void)sendto(fd, out, outlen, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&from,
@@ -133,8 +153,7 @@ static int on_tcp_conn(struct cordon_proxy *px, int fd, uint32_t events, void *a
 
 			if (c->len < 2 + m)
 				break;
-			if (dns_stub_answer(s->pool, s->p, s->v6, c->buf + 2, m, mono_s(), &out,
-					    &outlen, &note) == 0) {
+			if (answer(s, c->buf + 2, m, &out, &outlen, &note) == 0) {
 				uint8_t pre[2] = {(uint8_t)(outlen >> 8), (uint8_t)outlen};
 				struct iovec iov[2] = {{pre, 2}, {out, outlen}};
 				struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};

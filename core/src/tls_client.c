@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "dl/dl_gnutls.h"
 #include "proxy/proxy_resolve.h"
 
 struct tls_client {
@@ -113,11 +114,15 @@ int tls_client_connect(const char *host, uint16_t port, const char *hosts_file,
 		       const char *extra_ca, int timeout_ms, struct tls_client **out,
 		       struct cordon_error *e)
 {
-	struct tls_client *t = calloc(1, sizeof(*t));
+	struct tls_client *t;
 	const gnutls_datum_t alpn = {(unsigned char *)"http/1.1", 8};
 	int r;
 
 	*out = NULL;
+	/* GnuTLS is opened here, at the first connection (dl/dl.h): no other path calls it. */
+	if ((r = cordon_dl_gnutls_load(e)) < 0)
+		return cordon_error_prefix(e, r, "TLS to %s", host);
+	t = calloc(1, sizeof(*t));
 	if (!t)
 		return cordon_error_set(e, ENOMEM, "out of memory");
 	t->fd = -1;

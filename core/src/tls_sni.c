@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dl/dl_ssl.h"
+
 #define REC_HDR 5
 #define REC_MAX (16384 + 256) /* RFC 8446 §5.1/§5.2: 2^14 (+ expansion for older versions) */
 #define CT_HANDSHAKE 22
@@ -122,6 +124,8 @@ struct tls_sni *tls_sni_new(void)
 static SSL_CTX *ctx_of(struct tls_sni *t)
 {
 	if (!t->ctx) {
+		if (cordon_dl_ssl_load(NULL) < 0)
+			return NULL;
 		t->ctx = SSL_CTX_new(TLS_server_method());
 		if (t->ctx)
 			SSL_CTX_set_client_hello_cb(t->ctx, on_hello, NULL);
@@ -133,7 +137,8 @@ void tls_sni_free(struct tls_sni *t)
 {
 	if (!t)
 		return;
-	SSL_CTX_free(t->ctx);
+	if (t->ctx) /* else OpenSSL may never have been loaded */
+		SSL_CTX_free(t->ctx);
 	free(t);
 }
 
@@ -145,8 +150,10 @@ int tls_sni_parse(struct tls_sni *t, const uint8_t *buf, size_t len, char *name,
 
 	if (len > TLS_SNI_MAX || namelen < 2)
 		return -EPROTO;
-	if (!ctx_of(t))
-		return -ENOMEM;
+	if (!ctx_of(t)) {
+		int r = cordon_dl_ssl_load(NULL);
+		return r < 0 ? r : -ENOMEM;
+	}
 	s = SSL_new(t->ctx);
 	rb = BIO_new_mem_buf(buf, (int)len);
 	wb = BIO_new(BIO_s_mem());
@@ -209,4 +216,9 @@ int tls_sni_peek(struct tls_sni *t, int fd, char *name, size_t namelen)
 	}
 	free(buf);
 	return r;
+}
+
+const char *tls_sni_load_error(void)
+{
+	return cordon_dl_why(&cordon_dl_ssl_lib);
 }

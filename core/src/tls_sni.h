@@ -49,4 +49,9 @@ int tls_sni_parse(struct tls_sni *t, const uint8_t *buf, size_t len, char *name,
  * Returns an enum tls_sni_result, or -EPROTO / -EMSGSIZE as above, or -errno of recv. */
 int tls_sni_peek(struct tls_sni *t, int fd, char *name, size_t namelen);
 
+/* tls_sni_parse and tls_sni_peek return -ENOENT or -ENOSYS when OpenSSL, opened at the first
+ * parse (dl/dl.h), cannot be loaded; tls_sni_load_error is then why (naming the library and the
+ * missing symbol), else "". */
+const char *tls_sni_load_error(void);
+
 #endif

@@ -65,6 +65,10 @@ PARTS=(
 	run dpkg-deb -f "$DEB" Package Depends
 	[[ "$output" == *"Package: cordon"* ]] && [[ "$output" == *libseccomp* ]] ||
 		fail "control fields: $output"
+	# opened with dlopen, so not NEEDED: Depends names them from debian/rules
+	for lib in libgnutls libssl libldns libnettle; do
+		[[ "$output" == *"$lib"* ]] || fail "Depends lacks $lib (opened on first use): $output"
+	done
 }
 
 @test "unpacked as any user, the package's cordon runs a command confined and its cordon shell has the sandbox verbs" {

@@ -51,6 +51,30 @@ start_server() {
 	[ "$status" -eq 0 ]
 }
 
+@test "a start loads none of the libraries opened on first use (GnuTLS, OpenSSL, ldns, Nettle)" {
+	# ld.so's own trace of every library each of cordon's processes opens (ld.so(8) LD_DEBUG)
+	run env LD_DEBUG=libs LD_DEBUG_OUTPUT="$T/ld" HOME="$TEST_HOME" timeout -k 5 "$RUN_TIMEOUT" \
+		"$CORDON" run -- true </dev/null
+	[ "$status" -eq 0 ]
+	run cat "$T"/ld.*
+	# control: the trace is there, and shows what start-up does load
+	[[ "$output" == *"find library=libseccomp.so"* ]] || fail "no ld.so trace: $output"
+	[[ "$output" != *libgnutls* && "$output" != *libssl* && "$output" != *libcrypto* &&
+		"$output" != *libldns* && "$output" != *libnettle* ]] || fail "$output"
+}
+
+@test "a name outside any hosts file is looked up by the resolver, made at the first lookup" {
+	command -v curl >/dev/null || skip "curl not installed"
+	# RFC 6761 §6.4: .invalid never resolves; the proxy says so with the resolver's reason
+	run crun --allow-host no-such-name.invalid --allow-host localhost -- sh -c \
+		'curl -sS -m 20 -x "$HTTP_PROXY" http://no-such-name.invalid/; echo; \
+		curl -sS -m 20 --noproxy "" -x "$HTTP_PROXY" http://localhost:1/'
+	[[ "$output" == *"cordon: cannot resolve no-such-name.invalid: "* ]] || fail "$output"
+	# control: localhost, from the system's hosts file through the same resolver, resolves
+	# (and is then refused as a loopback address, which was not allowed)
+	[[ "$output" == *"host localhost resolves to loopback address 127.0.0.1"* ]] || fail "$output"
+}
+
 @test "exit status 3 passes through" {
 	run crun -- sh -c 'exit 3'
 	[ "$status" -eq 3 ]

@@ -15,15 +15,22 @@ start_time() {
 # parent (init or a subreaper) has another one; of those, the first started after PID. (Its
 # builder, the reaper and the guard worker are children of such processes; a non-dumpable
 # session process's fds cannot be read by its own uid, so its socket cannot name it.)
+# Start times are in clock ticks (10 ms): PID's own ancestors are left out, as the `cordon serve`
+# that forked a run's process has its command line too, and may have started in the same tick.
 session_pid_of() {
-	local cmd p pp t t0 best= best_t= cands=()
+	local cmd p pp t t0 best= best_t= cands=() anc=" "
 	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline") || return 1
 	t0=$(start_time "$1") || return 1
 	for p in /proc/[0-9]*; do
 		[ "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" = "$cmd" ] && cands+=("${p#/proc/}")
 	done
+	p=$1
+	while p=$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null) && [ "${p:-0}" -gt 0 ]; do
+		anc+="$p "
+	done
 	for p in "${cands[@]}"; do
 		[ "$p" = "$1" ] && continue
+		[[ $anc == *" $p "* ]] && continue
 		pp=$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null) || continue
 		[[ " ${cands[*]} " == *" $pp "* ]] && continue
 		t=$(start_time "$p") || continue

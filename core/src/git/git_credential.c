@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cordon/strbuf.h"
+#include "dl/dl_nettle.h"
 #include "git_run.h"
 
 static const char *const env_add[] = {"GIT_TERMINAL_PROMPT=0", NULL};
@@ -71,8 +72,11 @@ out:
 int git_credential_basic(const struct git_cred *c, char *buf, size_t len)
 {
 	char plain[sizeof(c->username) + sizeof(c->password) + 2];
-	int n = snprintf(plain, sizeof(plain), "%s:%s", c->username, c->password);
+	int n, r;
 
+	if ((r = cordon_dl_nettle_load(NULL)) < 0) /* Nettle: opened on first use (dl/dl.h) */
+		return r;
+	n = snprintf(plain, sizeof(plain), "%s:%s", c->username, c->password);
 	if (n < 0 || (size_t)n >= sizeof(plain) ||
 	    6 + BASE64_ENCODE_RAW_LENGTH((size_t)n) + 1 > len)
 		return -ENOSPC;

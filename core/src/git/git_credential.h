@@ -22,8 +22,8 @@ struct git_cred {
 int git_credential_fill(const char *authority, const char *path, struct git_cred *c, char *why,
 			size_t len);
 
-/* git_credential_basic: "Basic BASE64(user:password)" (RFC 7617 §2) into buf. Returns 0 or
- * -ENOSPC. */
+/* git_credential_basic: "Basic BASE64(user:password)" (RFC 7617 §2) into buf. Returns 0,
+ * -ENOSPC, or -ENOENT / -ENOSYS when Nettle (opened on first use, dl/dl.h) cannot be loaded. */
 int git_credential_basic(const struct git_cred *c, char *buf, size_t len);
 
 /* git_credential_wipe: clear c's secret from memory. */

@@ -25,10 +25,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* Directories looked at below the writable roots, at most; then the scan stops and says so. */
@@ -250,19 +253,26 @@ static int protect_admin(struct mnt_ctx *c, int afd, bool follow_common)
 	return r;
 }
 
-/* protect_dotgit: the ".git" in the directory dfd: a directory is a git directory; a file (a
- * linked worktree or a submodule checkout) is bound read-only and what its "gitdir:" line names
- * is protected. */
-static int protect_dotgit(struct mnt_ctx *c, int dfd)
+/* dotgit_of: lstat of dfd/.git into *st; false when there is none. Taken once per directory and
+ * handed to protect_dotgit, working_tree and the scan: neither changes its type (a bind mount
+ * of a directory or file over itself keeps it). */
+static bool dotgit_of(int dfd, struct stat *st)
 {
-	struct stat st;
+	return fstatat(dfd, ".git", st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* protect_dotgit: the ".git" in the directory dfd (dg: its lstat, NULL when there is none): a
+ * directory is a git directory; a file (a linked worktree or a submodule checkout) is bound
+ * read-only and what its "gitdir:" line names is protected. */
+static int protect_dotgit(struct mnt_ctx *c, int dfd, const struct stat *dg)
+{
 	char target[PATH_MAX];
 
-	if (fstatat(dfd, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (!dg)
 		return 0;
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(dg->st_mode))
 		return protect_gitdir(c, dfd, ".git");
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(dg->st_mode))
 		return deny_in(c, dfd, ".git"); /* a link: guarded, its target protected */
 	int r = deny_in(c, dfd, ".git");
 	if (r < 0 || read_link_file(dfd, ".git", "gitdir: ", target) < 0)
@@ -288,16 +298,14 @@ static int guard_heads(struct mnt_ctx *c, int dfd, const struct anc *up)
 	return r;
 }
 
-/* working_tree: dfd is a repository's working tree (its ".git" is a directory, or a file of a
- * linked worktree or submodule): no ".git", and no "HEAD" outside a git directory, is made at or
- * below it (CORDON_GUARD_SUBTREE). */
-static int working_tree(struct mnt_ctx *c, int dfd)
+/* working_tree: dfd is a repository's working tree (dg, the lstat of its ".git", is a directory,
+ * or a file of a linked worktree or submodule): no ".git", and no "HEAD" outside a git directory,
+ * is made at or below it (CORDON_GUARD_SUBTREE). dg NULL: there is no .git. */
+static int working_tree(struct mnt_ctx *c, int dfd, const struct stat *dg)
 {
-	struct stat st;
 	char shown[PATH_MAX];
 
-	if (fstatat(dfd, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+	if (!dg || !(S_ISDIR(dg->st_mode) || S_ISREG(dg->st_mode)))
 		return 0;
 	shown_of(dfd, shown);
 	c->why = CORDON_WHY_GIT_NESTED;
@@ -310,11 +318,21 @@ static int working_tree(struct mnt_ctx *c, int dfd)
 	return r;
 }
 
-/* has_dotgit_dir: dfd holds a ".git" directory. */
-static bool has_dotgit_dir(int dfd)
+/* nlink_counts_subdirs: on a file system of type f_type (statfs(2)), a directory's link count is
+ * 2 plus its number of subdirectories, so 2 means it has none. True of ext2/3/4 (one magic), XFS
+ * and tmpfs; not of btrfs (always 1), overlayfs, FUSE or network file systems, whose counts are
+ * not that, so those are always read. (ext4 with dir_nlink sets 1 past 65000 subdirectories:
+ * not 2, read too.) */
+static bool nlink_counts_subdirs(__fsword_t f_type)
 {
-	struct stat st;
-	return fstatat(dfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	switch ((unsigned long)f_type) {
+	case EXT4_SUPER_MAGIC: /* = EXT2_ and EXT3_SUPER_MAGIC */
+	case XFS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* scan_dir: every directory below dfd (depth-first, not through links, not into read-only
@@ -343,10 +361,14 @@ static int scan_dir(struct scan *s, int dfd, const struct anc *up, int depth)
 			break;
 		}
 		int cfd = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct statfs sf;
+		struct stat dg, cst;
 		if (cfd < 0)
 			continue;
 		s->budget--;
-		if (mnt_on_ro_mount(cfd)) {
+		/* mnt_on_ro_mount, keeping the file system type for the leaf test below */
+		bool fs_known = fstatfs(cfd, &sf) == 0;
+		if (fs_known && (sf.f_flags & ST_RDONLY)) {
 			close(cfd);
 			continue;
 		}
@@ -356,13 +378,19 @@ static int scan_dir(struct scan *s, int dfd, const struct anc *up, int depth)
 			if (r == 0)
 				r = guard_heads(s->c, dfd, up);
 		} else {
-			bool repo = has_dotgit_dir(cfd);
-			r = protect_dotgit(s->c, cfd);
+			const struct stat *g = dotgit_of(cfd, &dg) ? &dg : NULL;
+			r = protect_dotgit(s->c, cfd, g);
 			if (r == 0)
-				r = working_tree(s->c, cfd);
-			if (r == 0 && repo)
+				r = working_tree(s->c, cfd, g);
+			if (r == 0 && g && S_ISDIR(g->st_mode))
 				r = guard_heads(s->c, cfd, &me);
-			if (r == 0)
+			/* A directory without subdirectories has nothing for scan_dir, which
+			 * looks at subdirectories only: skip opening and reading it where the
+			 * link count says so (its .git and HEAD are done above). A .git
+			 * directory counts as one, so a repository's working tree is read. */
+			bool leaf = fs_known && nlink_counts_subdirs(sf.f_type) &&
+				    fstat(cfd, &cst) == 0 && cst.st_nlink == 2;
+			if (r == 0 && !leaf)
 				r = scan_dir(s, cfd, &me, depth + 1);
 		}
 		close(cfd);
@@ -399,10 +427,12 @@ static int protect_root(struct scan *s, const struct mnt_tree *w)
 	} else if (!internal) {
 		/* HEAD missing: guarded; present (a file of the project's): read-only */
 		r = deny_in(c, fd, "HEAD");
+		struct stat dg;
+		const struct stat *g = dotgit_of(fd, &dg) ? &dg : NULL;
 		if (r == 0)
-			r = protect_dotgit(c, fd);
+			r = protect_dotgit(c, fd, g);
 		if (r == 0)
-			r = working_tree(c, fd);
+			r = working_tree(c, fd, g);
 		if (r == 0 && rd >= 0)
 			r = scan_dir(s, rd, NULL, 0);
 	}

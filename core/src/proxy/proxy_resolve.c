@@ -23,7 +23,9 @@ struct px_ares_sock {
 };
 
 struct px_resolver {
-	ares_channel ch;
+	ares_channel ch; /* made at the first lookup that the hosts file does not answer */
+	bool lib_init;   /* ares_library_init done (undone in px_resolver_free) */
+	int init_status; /* ARES_SUCCESS, or why the channel could not be made (kept) */
 	struct cordon_loop *loop;
 	const char *hosts_file;
 	struct px_ares_sock *socks, *retired;
@@ -158,40 +160,46 @@ int px_resolver_new(struct cordon_loop *loop, const char *hosts_file, struct px_
 		    struct cordon_error *e)
 {
 	struct px_resolver *r = calloc(1, sizeof(*r));
-	struct ares_options o = {0};
-	int st;
 
 	if (!r)
 		return cordon_error_set(e, ENOMEM, "resolver: out of memory");
-	st = ares_library_init(ARES_LIB_INIT_ALL);
-	if (st != ARES_SUCCESS) {
-		free(r);
-		return cordon_error_set(e, EIO, "resolver: ares_library_init: %s",
-					ares_strerror(st));
-	}
 	r->loop = loop;
 	r->hosts_file = hosts_file;
+	*out = r;
+	return 0;
+}
+
+/* channel: r's c-ares channel, made at the first lookup rather than at every session's start
+ * (ares_init_options reads resolv.conf, nsswitch.conf and the hosts file, which most sessions
+ * never need). Returns ARES_SUCCESS, or the first attempt's status on every call. */
+static int channel(struct px_resolver *r)
+{
+	struct ares_options o = {0};
+	int st;
+
+	if (r->ch || r->init_status != ARES_SUCCESS)
+		return r->init_status;
+	st = ares_library_init(ARES_LIB_INIT_ALL);
+	if (st != ARES_SUCCESS)
+		return r->init_status = st;
+	r->lib_init = true;
 	o.sock_state_cb = sock_state;
 	o.sock_state_cb_data = r;
 	o.timeout = 2000; /* ms per try (ARES_OPT_TIMEOUTMS) */
 	o.tries = 2;
 	st = ares_init_options(&r->ch, &o,
 			       ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
-	if (st != ARES_SUCCESS) {
-		ares_library_cleanup();
-		free(r);
-		return cordon_error_set(e, EIO, "resolver: ares_init_options: %s",
-					ares_strerror(st));
-	}
-	*out = r;
-	return 0;
+	if (st != ARES_SUCCESS)
+		r->ch = NULL;
+	return r->init_status = st;
 }
 
 void px_resolver_free(struct px_resolver *r)
 {
 	if (!r)
 		return;
-	ares_destroy(r->ch); /* pending callbacks run with ARES_EDESTRUCTION */
+	if (r->ch)
+		ares_destroy(r->ch); /* pending callbacks run with ARES_EDESTRUCTION */
 	px_resolver_reap(r);
 	while (r->socks) {
 		struct px_ares_sock *s = r->socks;
@@ -199,7 +207,8 @@ void px_resolver_free(struct px_resolver *r)
 		r->socks = s->next;
 		free(s);
 	}
-	ares_library_cleanup();
+	if (r->lib_init)
+		ares_library_cleanup();
 	free(r);
 }
 
@@ -278,6 +287,10 @@ int px_resolve(struct px_resolver *r, const char *name, uint16_t port, struct px
 		if (rc > 0)
 			return 1;
 	}
+	if ((rc = channel(r)) != ARES_SUCCESS) {
+		*why = ares_strerror(rc); /* the connection fails naming it */
+		return -EIO;
+	}
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		*why = "out of memory";
@@ -313,6 +326,8 @@ int px_resolver_timeout_ms(struct px_resolver *r, int max_ms)
 	struct timeval maxtv, tv, *t;
 	long ms;
 
+	if (!r->ch)
+		return max_ms; /* no lookup yet: nothing of c-ares's own, as ares_timeout says */
 	if (max_ms >= 0) {
 		maxtv.tv_sec = max_ms / 1000;
 		maxtv.tv_usec = (max_ms % 1000) * 1000;
@@ -326,7 +341,8 @@ int px_resolver_timeout_ms(struct px_resolver *r, int max_ms)
 
 void px_resolver_tick(struct px_resolver *r)
 {
-	ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	if (r->ch)
+		ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 }
 
 void px_resolver_reap(struct px_resolver *r)

@@ -24,16 +24,18 @@ struct px_lookup;
 /* Result of a pending lookup: err 0 and addrs, or a negative errno and a static reason. */
 typedef void (*px_resolve_cb)(void *arg, int err, const struct px_addrs *addrs, const char *why);
 
-/* px_resolver_new: a c-ares channel whose sockets join loop (loop.h) through the socket state
- * callback (ares_init_options ARES_OPT_SOCK_STATE_CB); hosts_file (may be NULL) is the test hook.
- * Returns 0 or -errno with e->msg set. */
+/* px_resolver_new: a resolver on a c-ares channel whose sockets join loop (loop.h) through the
+ * socket state callback (ares_init_options ARES_OPT_SOCK_STATE_CB); hosts_file (may be NULL) is
+ * the test hook. The channel is made at the first lookup (px_resolve), not here. Returns 0 or
+ * -ENOMEM with e->msg set. */
 int px_resolver_new(struct cordon_loop *loop, const char *hosts_file, struct px_resolver **out,
 		    struct cordon_error *e);
 void px_resolver_free(struct px_resolver *r);
 
 /* px_resolve: resolve name (canonical, not an IP literal) for TCP port. Names found in the hosts
  * file resolve from it alone. Returns 1 when the answer is known now (in *now), 0 when pending (cb
- * will be called from the loop, *handle lets the caller cancel), or -errno with *why set. */
+ * will be called from the loop, *handle lets the caller cancel), or -errno with *why set (-EIO
+ * with c-ares's reason when its channel cannot be made, then at every later lookup too). */
 int px_resolve(struct px_resolver *r, const char *name, uint16_t port, struct px_addrs *now,
 	       const char **why, px_resolve_cb cb, void *arg, struct px_lookup **handle);
 

@@ -97,6 +97,10 @@ int px_transparent_gate(const struct px_capture *cap, int fd, const struct cordo
 		snprintf(why, whylen, "TLS ClientHello over %d bytes: server name not checked",
 			 TLS_SNI_MAX);
 		return -EACCES;
+	case -ENOENT:
+	case -ENOSYS: /* OpenSSL cannot be loaded: refuse, since the name cannot be checked */
+		snprintf(why, whylen, "TLS server name not checked: %s", tls_sni_load_error());
+		return -EACCES;
 	default:
 		snprintf(why, whylen, "malformed TLS ClientHello: server name not checked");
 		return -EACCES;
