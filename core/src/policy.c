@@ -257,6 +257,51 @@ int cordon_policy_remove_host(struct cordon_host_list *l, const char *pattern,
 	return removed;
 }
 
+/* drop_carved: take out of allow every carve-out that is the same place as an entry of deny (the
+ * string, or the path it resolves to, as the read masks compare them: mounts_cover.c cancels a
+ * mask equal to a carve-out). A repository's denyRead of a path the user's allowRead carves out
+ * would otherwise be listed as masked and read all the same; masking it narrows the policy,
+ * which is what a repository's file may do. Each path is resolved once and looked up in sorted
+ * sets (policy_cover.h). Returns 0 or -ENOMEM with e->msg set (allow then unchanged). */
+static int drop_carved(struct cordon_path_list *allow, const struct cordon_path_list *deny,
+		       struct cordon_error *e)
+{
+	char **real = calloc(deny->n ? deny->n : 1, sizeof(*real)), rp[PATH_MAX];
+	struct str_set names = {0}, reals = {0};
+	int r = 0;
+	size_t k = 0;
+
+	if (!real || str_set_build(&names, deny->v, deny->n) < 0) {
+		r = cordon_error_set(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t j = 0; j < deny->n; j++)
+		if (realpath(deny->v[j], rp) && !(real[j] = strdup(rp))) {
+			r = cordon_error_set(e, ENOMEM, "out of memory");
+			goto out;
+		}
+	if (str_set_build(&reals, real, deny->n) < 0) {
+		r = cordon_error_set(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < allow->n; i++) {
+		const char *a = allow->v[i];
+		if (str_set_has(&names, a) || (realpath(a, rp) && str_set_has(&reals, rp)))
+			free(allow->v[i]);
+		else
+			allow->v[k++] = allow->v[i];
+	}
+	allow->n = k;
+out:
+	if (real)
+		for (size_t j = 0; j < deny->n; j++)
+			free(real[j]);
+	free(real);
+	str_set_free(&names);
+	str_set_free(&reals);
+	return r;
+}
+
 int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r, const char *rfile,
 			  struct cordon_error *e)
 {
@@ -332,8 +377,9 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 	if ((ret = cordon_git_policy_tighten(&p->git, &r->git, rfile, e)) < 0)
 		return ret;
 
-	/* Only additions to deny lists remain; a failure here (ENOMEM) leaves p stricter. They are
-	 * appended, and the repeats dropped in one pass (cordon_policy_dedup). */
+	/* Only additions to deny lists remain, and the carve-outs they cancel taken out; a failure
+	 * here (ENOMEM) leaves p stricter. They are appended, and the repeats dropped in one pass
+	 * (cordon_policy_dedup). */
 	for (size_t i = 0; i < r->deny_hosts.n; i++)
 		if ((ret = push_rule(&p->deny_hosts, &r->deny_hosts.v[i], e)) < 0)
 			return ret;
@@ -343,6 +389,9 @@ int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r
 	for (size_t i = 0; i < r->deny_write.n; i++)
 		if ((ret = push_path(&p->deny_write, r->deny_write.v[i], e)) < 0)
 			return ret;
+	/* a carve-out equal to one of the repository's masks would cancel that mask */
+	if ((ret = drop_carved(&p->allow_read, &r->deny_read, e)) < 0)
+		return ret;
 	if ((ret = cordon_policy_dedup(p, e)) < 0)
 		return ret;
 	p->lock_policy = p->lock_policy || r->lock_policy;

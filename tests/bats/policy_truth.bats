@@ -321,3 +321,34 @@ assert ("read-only", sys.argv[1] + "/.git/config") in paths, paths' "$OUT/repo" 
 	assert_output_has "rc=1"
 	assert_output_lacks "s"$'\n'"rc"
 }
+
+@test "a repository's denyRead of a path your allowRead carves out masks it (control: without the file it reads)" {
+	mkdir -p "$T/secretdir/open"
+	echo open-data >"$T/secretdir/open/ok.txt"
+	ln -s "$T/secretdir" "$T/link"
+	cat >"$T/cfg.json" <<-EOF
+		{"filesystem": {"denyRead": ["$T/secretdir"], "allowRead": ["$T/secretdir/open"]}}
+	EOF
+	# control: the carve-out reads
+	run crun --config "$T/cfg.json" -- /bin/cat "$T/secretdir/open/ok.txt"
+	assert_status 0
+	assert_output_has open-data
+	# the repository masks the carved-out directory: it was listed as masked, yet read
+	printf '{"filesystem": {"denyRead": ["%s"]}}\n' "$T/secretdir/open" >.cordon.json
+	run crun --config "$T/cfg.json" -- /bin/sh -c "cat '$T/secretdir/open/ok.txt'; ls -A '$T/secretdir/open'"
+	assert_output_lacks open-data ok.txt
+	# and `cordon policy` says so: masked, no longer carved out
+	pol=$(env HOME="$TEST_HOME" "$CORDON" policy --json --config "$T/cfg.json") || fail "$pol"
+	jq -e --arg p "$T/secretdir/open" '.filesystem.denyRead | index($p)' <<<"$pol"
+	jq -e --arg p "$T/secretdir/open" '.filesystem.allowRead | index($p) | not' <<<"$pol"
+	# the same place named through a symlink
+	printf '{"filesystem": {"denyRead": ["%s"]}}\n' "$T/link/open" >.cordon.json
+	run crun --config "$T/cfg.json" -- /bin/cat "$T/secretdir/open/ok.txt"
+	assert_output_lacks open-data
+	# control: a repository mask elsewhere leaves the carve-out as it was
+	mkdir "$T/other"
+	printf '{"filesystem": {"denyRead": ["%s"]}}\n' "$T/other" >.cordon.json
+	run crun --config "$T/cfg.json" -- /bin/cat "$T/secretdir/open/ok.txt"
+	assert_status 0
+	assert_output_has open-data
+}

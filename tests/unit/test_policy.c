@@ -154,6 +154,31 @@ static void repository_file_adds_denies_and_locks(void **state)
 	cordon_policy_free(&p);
 }
 
+/* A carve-out equal to a mask cancels it (mounts_cover.c): a repository's denyRead of the user's
+ * carve-out takes the carve-out away, or the mask would be listed and not applied. */
+static void repository_mask_of_a_carve_out_takes_the_carve_out_away(void **state)
+{
+	(void)state;
+	struct cordon_policy p, r;
+	struct cordon_error e;
+	user_and_repo(&p, &r,
+		      "{\"filesystem\": {\"denyRead\": [\"/proj/pub/\", \"/proj/other\"]}}");
+	assert_true(has_path(&p.allow_read, "/proj/pub"));
+	int ret = cordon_policy_tighten(&p, &r, "/proj/.cordon.json", &e);
+	if (ret != 0)
+		fail_msg("tightening refused: %s", e.msg);
+	assert_true(has_path(&p.deny_read, "/proj/pub"));
+	assert_false(has_path(&p.allow_read, "/proj/pub"));
+	cordon_policy_free(&r);
+	cordon_policy_free(&p);
+	/* control: a mask elsewhere leaves the carve-out */
+	user_and_repo(&p, &r, "{\"filesystem\": {\"denyRead\": [\"/proj\", \"/proj/pub/x\"]}}");
+	assert_int_equal(cordon_policy_tighten(&p, &r, "/proj/.cordon.json", &e), 0);
+	assert_true(has_path(&p.allow_read, "/proj/pub"));
+	cordon_policy_free(&r);
+	cordon_policy_free(&p);
+}
+
 static void repository_file_that_loosens_is_refused_naming_file_and_key(void **state)
 {
 	(void)state;
@@ -362,6 +387,7 @@ int main(void)
 	    cmocka_unit_test(defaults_mask_secrets_allow_no_host_and_keep_tmp_private),
 	    cmocka_unit_test(paths_are_normalised_expanded_and_deduplicated),
 	    cmocka_unit_test(repository_file_adds_denies_and_locks),
+	    cmocka_unit_test(repository_mask_of_a_carve_out_takes_the_carve_out_away),
 	    cmocka_unit_test(repository_file_that_loosens_is_refused_naming_file_and_key),
 	    cmocka_unit_test(locked_or_strict_user_policy_cannot_be_unlocked_by_a_repository),
 	    cmocka_unit_test(finish_adds_cwd_and_refuses_a_writable_root),

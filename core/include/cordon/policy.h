@@ -119,8 +119,9 @@ int cordon_policy_add_host(struct cordon_host_list *l, const char *pattern, stru
 int cordon_policy_remove_host(struct cordon_host_list *l, const char *pattern, struct cordon_error *e);
 
 /* cordon_policy_tighten: merge a repository's .cordon.json policy r into p so that p only gets
- * stricter: r's deny lists (deniedDomains, denyRead, denyWrite) are added to p's, and lockPolicy true
- * is taken. Anything in r that would loosen p (an allowed host or writable/readable path that p does
+ * stricter: r's deny lists (deniedDomains, denyRead, denyWrite) are added to p's, an allowRead
+ * carve-out of p that is the same place as one of r's denyRead masks is taken out (it would cancel
+ * the mask), and lockPolicy true is taken. Anything in r that would loosen p (an allowed host or writable/readable path that p does
  * not already have, allowGitConfig true where p has false, privateTmp false, ...) is refused with
  * -EPERM and a message naming rfile and the key. */
 int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r,
