@@ -31,6 +31,21 @@ struct guard_task {
 	bool groups_cut;   /* ... unless it did not fit */
 };
 
+/* One cached target task (guard_task.c): its /proc/TID directory and status file, opened once and
+ * kept while the task lives; the values read through them are never cached. */
+struct guard_tslot {
+	pid_t tid;	/* 0: free */
+	int procfd;	/* /proc/TID, O_PATH */
+	int statusfd;	/* /proc/TID/status, read with pread for every call */
+	uint64_t used;	/* the cache's clock at the last use, for eviction */
+};
+
+#define GUARD_TCACHE_SLOTS 32
+struct guard_tcache {
+	struct guard_tslot v[GUARD_TCACHE_SLOTS];
+	uint64_t clock;
+};
+
 /* Per-notification state: fds opened on the target's behalf are recorded in fds[] and closed
  * when the call is answered; nothing survives from one notification to the next. */
 struct guard_call {
@@ -42,8 +57,9 @@ struct guard_call {
 	uint32_t root_dev_major, root_dev_minor;
 	struct guard_task task;
 	bool task_read;
-	int procfd;	     /* /proc/TID, O_PATH */
-	int rootfd;	     /* the target's root directory, O_PATH */
+	int procfd;	     /* /proc/TID, O_PATH (owned by the task cache, not by fds[]) */
+	int rootfd;	     /* the target's root directory, O_PATH: the worker's own, which the
+				target's was checked to be (owned by the serve loop) */
 	int cwdfd;	     /* the target's cwd, O_PATH, -1 until needed */
 	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
 	int links;    /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
@@ -107,12 +123,54 @@ struct guard_req {
 	off_t length;	/* truncate: the new size in bytes */
 };
 
+/* One level of guard_walk_up (guard_walk.c). */
+struct walk_names;
+struct guard_walk_pos {
+	int start;		  /* the directory the walk started from */
+	int base;		  /* cur is base/up ... */
+	const char *up;		  /* ... with up "." or "..", "../..", ... */
+	int depth;		  /* 0 at the start */
+	const struct stat *cur;	  /* this level */
+	const struct stat *child; /* the level the walk came up from; NULL at the start */
+	struct walk_names *names; /* for guard_walk_child_name */
+};
+
+/* guard_walk_up (guard_walk.c): visit(arg, pos) for the directory fd (stat st), then for each of
+ * its ancestors up to the root by "..", until visit returns non-zero, which guard_walk_up returns.
+ * Returns 0 once the root was visited (".." of the root is the root), too_deep past 2048 levels,
+ * or -errno. */
+int guard_walk_up(int fd, const struct stat *st,
+		  int (*visit)(void *arg, const struct guard_walk_pos *pos), void *arg,
+		  int too_deep);
+/* guard_walk_open (guard_walk.c): an O_PATH fd of pos's level, for looking inside it (the
+ * caller closes it). Returns the fd, -ESTALE when the path now reaches another directory than
+ * the one stat'ed, or -errno. */
+int guard_walk_open(const struct guard_walk_pos *pos);
+/* guard_walk_child_name (guard_walk.c): the name the kernel's path of the start directory
+ * (readlink of /proc/self/fd, read once per walk) gives the child at pos, and its length in
+ * *len; NULL when unknown (depth 0, no usable path). Only a hint: it may be stale or wrong, the
+ * caller must verify it. */
+const char *guard_walk_child_name(const struct guard_walk_pos *pos, size_t *len);
+
 /* guard_ops.c */
 int guard_call_track(struct guard_call *c, int fd);
 /* guard_fstat: fstat(2) of fd, answered from the call's cache when fd is one of its tracked fds
  * (each is stat'ed at most once per call). Returns 0 or -errno. */
 int guard_fstat(struct guard_call *c, int fd, struct stat *st);
-int guard_task_read(struct guard_call *c);
+/* guard_status_read (guard_task.c): read and parse /proc/TID/status (proc(5)) from the open
+ * statusfd into t (t->tid is kept). Returns 0, -errno (ESRCH: the task is gone), or -EPROTO when
+ * a field the guard needs is missing. */
+int guard_status_read(int statusfd, struct guard_task *t);
+/* guard_tcache_init / guard_tcache_clear (guard_task.c): an empty cache; closing every slot. */
+void guard_tcache_init(struct guard_tcache *tc);
+void guard_tcache_clear(struct guard_tcache *tc);
+/* guard_task_attach (guard_task.c): point c->procfd at /proc/TID for task tid, from tc or freshly
+ * opened (evicting the least recently used slot), and read its status into c->task. Must run
+ * before the notification's SECCOMP_IOCTL_NOTIF_ID_VALID check: a status read that succeeds
+ * through a slot proves the slot's task was alive after the notification arrived, and the check
+ * then proves the notifier was alive all along, so both are the one task holding the number.
+ * Returns 0 or -errno. */
+int guard_task_attach(struct guard_call *c, struct guard_tcache *tc, pid_t tid);
 /* guard_denied: whether the guard set refuses role on (p->parent, p->name), or on anything below
  * a refused name; a refusal is noted for the violation log. An error fails closed (true). */
 bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role);

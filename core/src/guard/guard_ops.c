@@ -64,61 +64,6 @@ int guard_fstat(struct guard_call *c, int fd, struct stat *st)
 	return 0;
 }
 
-/* parse_status: fill t from the text of /proc/TID/status (proc(5)). */
-static int parse_status(char *s, struct guard_task *t)
-{
-	int seen = 0;
-	for (char *line = s; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		unsigned long long v1, v2, v3, v4;
-		if (sscanf(line, "Tgid: %llu", &v1) == 1) {
-			t->tgid = (pid_t)v1;
-			seen |= 1;
-		} else if (sscanf(line, "Umask: %llo", &v1) == 1) {
-			t->umask = (mode_t)v1;
-			seen |= 2;
-		} else if (sscanf(line, "Uid: %llu %llu %llu %llu", &v1, &v2, &v3, &v4) == 4) {
-			t->fsuid = (uid_t)v4;
-			seen |= 4;
-		} else if (sscanf(line, "Gid: %llu %llu %llu %llu", &v1, &v2, &v3, &v4) == 4) {
-			t->fsgid = (gid_t)v4;
-			seen |= 8;
-		} else if (sscanf(line, "CapEff: %llx", &v1) == 1) {
-			t->capeff = v1;
-			seen |= 16;
-		} else if (strncmp(line, "Groups:", 7) == 0) {
-			t->groups_cut = strlen(line + 7) >= sizeof(t->groups);
-			snprintf(t->groups, sizeof(t->groups), "%s", line + 7);
-			seen |= 32;
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return seen == 63 ? 0 : -EPROTO;
-}
-
-int guard_task_read(struct guard_call *c)
-{
-	char buf[8192];
-	int fd = openat(c->procfd, "status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	int err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	pid_t tid = c->task.tid;
-	int r = parse_status(buf, &c->task);
-	c->task.tid = tid;
-	if (r < 0)
-		return r;
-	c->task_read = true;
-	return 0;
-}
-
 /* same_creds: the worker acts with its own credentials, so it may act only for a target whose
  * filesystem identity (fsuid, fsgid, groups) is the worker's and who holds every file capability
  * the worker holds; otherwise the result could differ from the target's own call. */
@@ -204,53 +149,42 @@ static bool object_guarded(const struct cordon_guard_set *g, const struct stat *
 	return false;
 }
 
-#define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name */
-
-/* walk_up: visit(arg, dirfd, cur, child) for the directory fd (stat st; child NULL), then for
- * each of its ancestors up to the root by "..", with child the stat of the directory the walk
- * came from, until visit returns non-zero, which walk_up returns. Returns 0 once the root was
- * visited (".." of the root is the root), too_deep past MAX_DEPTH levels, or -errno. */
-static int walk_up(int fd, const struct stat *st,
-		   int (*visit)(void *arg, int dirfd, const struct stat *cur,
-				const struct stat *child),
-		   void *arg, int too_deep)
+/* ascii: s[0..len) has no byte outside ASCII. */
+static bool ascii(const char *s, size_t len)
 {
-	struct stat cur = *st, child = {0};
-	int curfd = fd, r;
-
-	for (int depth = 0;; depth++) {
-		if ((r = visit(arg, curfd, &cur, depth ? &child : NULL)) != 0)
-			break;
-		if (depth == MAX_DEPTH) {
-			r = too_deep;
-			break;
-		}
-		int up = openat(curfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (up < 0) {
-			r = -errno;
-			break;
-		}
-		child = cur;
-		if (curfd != fd)
-			close(curfd);
-		curfd = up;
-		if (fstat(up, &cur) < 0) {
-			r = -errno;
-			break;
-		}
-		if (cur.st_dev == child.st_dev && cur.st_ino == child.st_ino)
-			break; /* r is 0 */
-	}
-	if (curfd != fd)
-		close(curfd);
-	return r;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
 }
 
-/* guarded_parent: walk_up's visit for beneath_guarded: 1 when cur is a guard directory whose
- * entry's name is the child the walk came from. */
-static int guarded_parent(void *arg, int dirfd, const struct stat *cur, const struct stat *child)
+/* same_obj: a and b are the same inode. */
+static bool same_obj(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* guarded_parent: guard_walk_up's visit for beneath_guarded: 1 when cur is a guard directory
+ * whose entry's name is the child the walk came from, -errno when cur cannot be looked in (the
+ * caller fails closed).
+ *
+ * The entry's name is looked up in cur and compared with the child (dev, ino). A home directory
+ * holds some forty entries, each lookup a system call, so when the kernel's path of the start
+ * gives the child's name in cur (guard_walk_child_name) and one lookup confirms it, only entries
+ * spelled like that name are looked up: a directory has exactly one name in its parent (no hard
+ * links to directories), so no other name of cur can reach the child, except a mount placed on
+ * it, and the target can make none (seccomp refuses mount, open_tree, move_mount, fsmount;
+ * cordon's own binds put a pin on its own name and cover with a fresh tmpfs). When the child is
+ * itself a mount's root, or the name is not plain ASCII (a case-insensitive directory folds more
+ * than ASCII case), or anything does not confirm, every entry is looked up as before. */
+static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
 {
 	const struct cordon_guard_set *g = arg;
+	const struct stat *cur = pos->cur, *child = pos->child;
+	const char *hint = NULL;
+	size_t hlen = 0;
+	int dirfd = -1, r = 0;
+
 	for (size_t i = 0; child && i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
 		struct stat s;
@@ -259,12 +193,40 @@ static int guarded_parent(void *arg, int dirfd, const struct stat *cur, const st
 		if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET |
 				 CORDON_GUARD_SUBTREE))
 			continue;
-		if (cur->st_dev == en->dev && cur->st_ino == en->ino &&
-		    fstatat(dirfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    s.st_dev == child->st_dev && s.st_ino == child->st_ino)
-			return 1;
+		if (cur->st_dev != en->dev || cur->st_ino != en->ino)
+			continue;
+		if (dirfd < 0) {
+			if ((dirfd = guard_walk_open(pos)) < 0)
+				return dirfd;
+			struct statx sx;
+			char nm[NAME_MAX + 1];
+			hint = guard_walk_child_name(pos, &hlen);
+			if (hint && (hlen > NAME_MAX || !ascii(hint, hlen)))
+				hint = NULL;
+			if (hint) {
+				memcpy(nm, hint, hlen);
+				nm[hlen] = '\0';
+				/* confirmed: the name reaches the child, and not as a mount's root */
+				if (statx(dirfd, nm, AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) < 0 ||
+				    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0 ||
+				    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ||
+				    makedev(sx.stx_dev_major, sx.stx_dev_minor) != child->st_dev ||
+				    sx.stx_ino != child->st_ino)
+					hint = NULL;
+			}
+		}
+		size_t n = strlen(en->name);
+		if (hint && ascii(en->name, n) &&
+		    !(n == hlen && strncasecmp(en->name, hint, hlen) == 0))
+			continue; /* another name than the child's (see above) */
+		if (fstatat(dirfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 && same_obj(&s, child)) {
+			r = 1;
+			break;
+		}
 	}
-	return 0;
+	if (dirfd >= 0)
+		close(dirfd);
+	return r;
 }
 
 /* beneath_guarded: 1 when directory fd lies at or below a guarded name, 0 if not, -errno. A
@@ -274,7 +236,7 @@ static int guarded_parent(void *arg, int dirfd, const struct stat *cur, const st
  * walk deeper than MAX_DEPTH is treated as guarded. */
 static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
 {
-	return walk_up(fd, st, guarded_parent, (void *)g, 1);
+	return guard_walk_up(fd, st, guarded_parent, (void *)g, 1);
 }
 
 struct subtree_walk {
@@ -286,11 +248,10 @@ struct subtree_walk {
 
 /* subtree_entry: walk_up's visit for subtree_of: 1 when cur is a git directory the guard keeps
  * (found stays -1) or the directory of a matching CORDON_GUARD_SUBTREE entry (found set). */
-static int subtree_entry(void *arg, int dirfd, const struct stat *cur, const struct stat *child)
+static int subtree_entry(void *arg, const struct guard_walk_pos *pos)
 {
 	struct subtree_walk *w = arg;
-	(void)dirfd;
-	(void)child;
+	const struct stat *cur = pos->cur;
 	for (size_t i = 0; i < w->g->n; i++) {
 		const struct cordon_guard_entry *en = &w->g->v[i];
 		/* inside a git directory found at start (.git, a bare repository, a submodule's)
@@ -318,7 +279,7 @@ static int subtree_of(const struct cordon_guard_set *g, int fd, const struct sta
 		      const char *name, size_t len, long *found)
 {
 	struct subtree_walk w = {.g = g, .name = name, .len = len, .found = -1};
-	int r = walk_up(fd, st, subtree_entry, &w, -ELOOP);
+	int r = guard_walk_up(fd, st, subtree_entry, &w, -ELOOP);
 	*found = w.found;
 	return r < 0 ? r : w.found >= 0;
 }
@@ -401,13 +362,18 @@ static int proc_kind(struct guard_call *c, int fd)
 {
 	struct statfs sf;
 	struct stat st;
+	int r = guard_fstat(c, fd, &st);
+	if (r < 0)
+		return r;
+	/* procfs, like every filesystem without a block device, has an anonymous device number
+	 * (major 0, the kernel's set_anon_super): any other major is not procfs, and the stat is
+	 * one the call takes anyway (guard_fstat caches it), so fstatfs runs only for major 0 */
+	if (major(st.st_dev) != 0)
+		return 0;
 	if (fstatfs(fd, &sf) < 0)
 		return -errno;
 	if (sf.f_type != PROC_SUPER_MAGIC)
 		return 0;
-	int r = guard_fstat(c, fd, &st);
-	if (r < 0)
-		return r;
 	return st.st_ino == PROC_ROOT_INO ? 1 : 2;
 }
 
@@ -875,6 +841,10 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	unsigned int flags = r->flags;
 	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
 	bool nonblock = flags & O_NONBLOCK;
+	/* O_CREAT|O_EXCL opens only a regular file it makes itself (open(2): it fails with EEXIST
+	 * on anything there, a FIFO or a link among them), which never blocks: no O_NONBLOCK to
+	 * add and clear again */
+	bool fresh = (flags & O_CREAT) && (flags & O_EXCL) && !(flags & O_PATH);
 	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 	bool magic = false;
 	struct guard_path p;
@@ -889,7 +859,7 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 			return -EACCES;
 		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below.
 		 */
-		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
+		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | (fresh ? 0 : O_NONBLOCK);
 		if (!magic)
 			of |= O_NOFOLLOW;
 		/* a writing open truncates only once the file it reached is known not to be
@@ -929,11 +899,12 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 		}
 		return -errno;
 	}
+	struct stat st;
+	bool st_ok = !(flags & O_PATH) && fstat(fd, &st) == 0;
 	if (writes && !(flags & O_PATH)) {
 		/* a file read-only inside (a pin) stays so by every name: a hard link of it in a
 		 * writable tree, or a magic link to it */
-		struct stat st;
-		if (fstat(fd, &st) < 0 || object_read_only(c->g, &st)) {
+		if (!st_ok || object_read_only(c->g, &st)) {
 			close(fd);
 			guard_log_note(c, &p);
 			return -EACCES;
@@ -945,9 +916,8 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 			return -err;
 		}
 	}
-	if (!nonblock && !(flags & O_PATH)) {
-		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	if (!nonblock && !(flags & O_PATH) && !fresh) {
+		if (st_ok && S_ISFIFO(st.st_mode) &&
 		    (flags & O_ACCMODE) == O_RDONLY) {
 			/* without O_NONBLOCK, reading from a FIFO waits for a writer (fifo(7)) */
 			close(fd);
