@@ -379,6 +379,9 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 		return cordon_error_set(e, ENOMEM, "guard: out of memory");
 	}
 	guard_tcache_init(tc);
+	struct guard_mnt mnt;
+	guard_mnt_open(&mnt, g ? g->n : 0);
+	c.mnt = &mnt;
 	ret = worker_identity(&c, &self, e);
 	if (ret < 0)
 		goto out;
@@ -441,6 +444,7 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 	}
 	umask(saved_umask);
 out:
+	guard_mnt_close(&mnt);
 	guard_tcache_clear(tc);
 	free(tc);
 	if (c.rootfd >= 0)

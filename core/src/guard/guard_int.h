@@ -46,6 +46,17 @@ struct guard_tcache {
 	uint64_t clock;
 };
 
+/* Which guard entries are mount points (guard_walk.c), known since which change of the mount
+ * table: a name can become one only by a mount, and every mount or unmount in the worker's
+ * namespace marks /proc/self/mountinfo with POLLPRI (proc(5)). */
+struct guard_mnt {
+	int fd;		  /* /proc/self/mountinfo, or -1: nothing is known, look every name up */
+	uint64_t gen;	  /* bumped at every change seen */
+	size_t n;	  /* entries of the guard set */
+	uint64_t *seen;	  /* per entry: the gen its flag was taken at (0: never) */
+	bool *mounted;	  /* per entry: a mount's root (or could not tell) */
+};
+
 /* Per-notification state: fds opened on the target's behalf are recorded in fds[] and closed
  * when the call is answered; nothing survives from one notification to the next. */
 struct guard_call {
@@ -64,6 +75,7 @@ struct guard_call {
 	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
 	int links;    /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
 	int log_fd;   /* channel to the session's violation log, or -1 (guard_log.h) */
+	struct guard_mnt *mnt; /* the serve loop's, or NULL: look every guarded name up */
 	int *waiting; /* calls finished on threads of their own now (a FIFO open, a connect) */
 	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */
 	char reason[80];	/* why, for the log; "" means a mandatory write-deny */
@@ -151,6 +163,13 @@ int guard_walk_open(const struct guard_walk_pos *pos);
  * *len; NULL when unknown (depth 0, no usable path). Only a hint: it may be stale or wrong, the
  * caller must verify it. */
 const char *guard_walk_child_name(const struct guard_walk_pos *pos, size_t *len);
+/* guard_mnt_open / guard_mnt_close (guard_walk.c): start watching the mount table for a guard set
+ * of n entries (m->fd -1 when it cannot be watched: then nothing is ever skipped); release. */
+void guard_mnt_open(struct guard_mnt *m, size_t n);
+void guard_mnt_close(struct guard_mnt *m);
+/* guard_mnt_sync (guard_walk.c): note a change of the mount table since the last call. Returns
+ * false when the table cannot be watched. */
+bool guard_mnt_sync(struct guard_mnt *m);
 
 /* guard_ops.c */
 int guard_call_track(struct guard_call *c, int fd);

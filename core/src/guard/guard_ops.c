@@ -158,36 +158,32 @@ static bool ascii(const char *s, size_t len)
 	return true;
 }
 
-/* same_obj: a and b are the same inode. */
-static bool same_obj(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
 /* guarded_parent: guard_walk_up's visit for beneath_guarded: 1 when cur is a guard directory
  * whose entry's name is the child the walk came from, -errno when cur cannot be looked in (the
  * caller fails closed).
  *
  * The entry's name is looked up in cur and compared with the child (dev, ino). A home directory
  * holds some forty entries, each lookup a system call, so when the kernel's path of the start
- * gives the child's name in cur (guard_walk_child_name) and one lookup confirms it, only entries
- * spelled like that name are looked up: a directory has exactly one name in its parent (no hard
- * links to directories), so no other name of cur can reach the child, except a mount placed on
- * it, and the target can make none (seccomp refuses mount, open_tree, move_mount, fsmount;
- * cordon's own binds put a pin on its own name and cover with a fresh tmpfs). When the child is
- * itself a mount's root, or the name is not plain ASCII (a case-insensitive directory folds more
- * than ASCII case), or anything does not confirm, every entry is looked up as before. */
+ * gives the child's name in cur (guard_walk_child_name) and one lookup confirms it, an entry
+ * spelled otherwise is skipped when it is known not to be a mount point: a directory has exactly
+ * one name in its parent (no hard links to directories), so another name reaches the child only
+ * as a mount of it. Whether a name is a mount point is taken once per change of the mount table
+ * (guard_mnt_sync) by the same lookup. When the child is itself a mount's root, or a name is not
+ * plain ASCII (a case-insensitive directory folds more than ASCII case), or anything does not
+ * confirm, every entry is looked up. */
 static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
 {
-	const struct cordon_guard_set *g = arg;
+	struct guard_call *c = arg;
+	const struct cordon_guard_set *g = c->g;
 	const struct stat *cur = pos->cur, *child = pos->child;
+	struct guard_mnt *m = c->mnt && c->mnt->n == g->n ? c->mnt : NULL;
 	const char *hint = NULL;
 	size_t hlen = 0;
 	int dirfd = -1, r = 0;
 
 	for (size_t i = 0; child && i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
-		struct stat s;
+		struct statx sx;
 		/* kept names (.git/objects) are written beneath; a prefix matches no single name
 		 * to look up (home's dot-entries are read-only mounts) */
 		if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET |
@@ -198,9 +194,9 @@ static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
 		if (dirfd < 0) {
 			if ((dirfd = guard_walk_open(pos)) < 0)
 				return dirfd;
-			struct statx sx;
 			char nm[NAME_MAX + 1];
-			hint = guard_walk_child_name(pos, &hlen);
+			if (m && guard_mnt_sync(m))
+				hint = guard_walk_child_name(pos, &hlen);
 			if (hint && (hlen > NAME_MAX || !ascii(hint, hlen)))
 				hint = NULL;
 			if (hint) {
@@ -216,10 +212,18 @@ static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
 			}
 		}
 		size_t n = strlen(en->name);
-		if (hint && ascii(en->name, n) &&
+		if (hint && m->seen[i] == m->gen && !m->mounted[i] && ascii(en->name, n) &&
 		    !(n == hlen && strncasecmp(en->name, hint, hlen) == 0))
-			continue; /* another name than the child's (see above) */
-		if (fstatat(dirfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 && same_obj(&s, child)) {
+			continue; /* another name than the child's, and no mount (see above) */
+		int e = statx(dirfd, en->name, AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) < 0 ? errno : 0;
+		if (m && (e == 0 || e == ENOENT)) {
+			/* a name that does not exist is no mount point until a mount makes it one */
+			m->mounted[i] = e == 0 && (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+						   (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT));
+			m->seen[i] = m->gen;
+		}
+		if (e == 0 && makedev(sx.stx_dev_major, sx.stx_dev_minor) == child->st_dev &&
+		    sx.stx_ino == child->st_ino) {
 			r = 1;
 			break;
 		}
@@ -234,9 +238,9 @@ static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
  * by the mount layer, so everything in it stays guarded here. At each ancestor that is a guard
  * directory, the entry's name is looked up and compared with the child the walk came from; a
  * walk deeper than MAX_DEPTH is treated as guarded. */
-static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
+static int beneath_guarded(struct guard_call *c, int fd, const struct stat *st)
 {
-	return guard_walk_up(fd, st, guarded_parent, (void *)g, 1);
+	return guard_walk_up(fd, st, guarded_parent, c, 1);
 }
 
 struct subtree_walk {
@@ -350,7 +354,7 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_r
 				 cordon_guard_why_text(en->why));
 		return true;
 	}
-	int b = beneath_guarded(g, p->parent, &st);
+	int b = beneath_guarded(c, p->parent, &st);
 	if (b == 1)
 		guard_log_note(c, p);
 	return b != 0; /* an error fails closed (not logged: no guarded name was found) */

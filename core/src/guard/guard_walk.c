@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -137,4 +139,38 @@ int guard_walk_up(int fd, const struct stat *st,
 	if (base != fd)
 		close(base);
 	return r;
+}
+
+void guard_mnt_open(struct guard_mnt *m, size_t n)
+{
+	m->gen = 1;
+	m->n = n;
+	m->seen = calloc(n ? n : 1, sizeof(*m->seen));
+	m->mounted = calloc(n ? n : 1, sizeof(*m->mounted));
+	m->fd = m->seen && m->mounted ? open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC) : -1;
+}
+
+void guard_mnt_close(struct guard_mnt *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+	free(m->seen);
+	free(m->mounted);
+	m->seen = NULL;
+	m->mounted = NULL;
+}
+
+bool guard_mnt_sync(struct guard_mnt *m)
+{
+	if (m->fd < 0)
+		return false;
+	struct pollfd p = {.fd = m->fd, .events = POLLPRI};
+	int r = poll(&p, 1, 0);
+	if (r < 0 || (p.revents & POLLNVAL))
+		return false;
+	/* the event is consumed by this poll (the kernel's mounts_poll keeps the count per file) */
+	if (r > 0 && (p.revents & (POLLPRI | POLLERR)))
+		m->gen++;
+	return true;
 }
