@@ -52,6 +52,7 @@ struct guard_tcache {
 struct guard_mnt {
 	int fd;		  /* /proc/self/mountinfo, or -1: nothing is known, look every name up */
 	uint64_t gen;	  /* bumped at every change seen */
+	uint64_t call;	  /* the notification id of the last look, which serves its whole call */
 	size_t n;	  /* entries of the guard set */
 	uint64_t *seen;	  /* per entry: the gen its flag was taken at (0: never) */
 	bool *mounted;	  /* per entry: a mount's root (or could not tell) */
@@ -167,9 +168,9 @@ const char *guard_walk_child_name(const struct guard_walk_pos *pos, size_t *len)
  * of n entries (m->fd -1 when it cannot be watched: then nothing is ever skipped); release. */
 void guard_mnt_open(struct guard_mnt *m, size_t n);
 void guard_mnt_close(struct guard_mnt *m);
-/* guard_mnt_sync (guard_walk.c): note a change of the mount table since the last call. Returns
- * false when the table cannot be watched. */
-bool guard_mnt_sync(struct guard_mnt *m);
+/* guard_mnt_sync (guard_walk.c): note a change of the mount table since the last look, once per
+ * notification id. Returns false when the table cannot be watched. */
+bool guard_mnt_sync(struct guard_mnt *m, uint64_t id);
 
 /* guard_ops.c */
 int guard_call_track(struct guard_call *c, int fd);

@@ -195,7 +195,7 @@ static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
 			if ((dirfd = guard_walk_open(pos)) < 0)
 				return dirfd;
 			char nm[NAME_MAX + 1];
-			if (m && guard_mnt_sync(m))
+			if (m && guard_mnt_sync(m, c->id))
 				hint = guard_walk_child_name(pos, &hlen);
 			if (hint && (hlen > NAME_MAX || !ascii(hint, hlen)))
 				hint = NULL;
@@ -1228,6 +1228,14 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		e = guard_truncate(c, r);
 		break;
 	case GOP_UNLINK:
+		/* Performed here, never answered with SECCOMP_USER_NOTIF_FLAG_CONTINUE, though
+		 * removing makes no name: the guard refuses removing a guarded name (ROLE_REMOVE:
+		 * git's HEAD and config, a pin), and with CONTINUE the kernel would look the path
+		 * up again, from the target's memory and directories as they are then. Another
+		 * thread could rewrite the string, or swap a directory or link on the way, between
+		 * the check and that lookup (seccomp_unotify(2): CONTINUE must not decide on what
+		 * the target can change); here the call runs on the parent fd that was checked. The
+		 * same holds for rename, whose source is a removal. */
 		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {
 			e = -EINVAL;
 			break;

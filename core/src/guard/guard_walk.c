@@ -144,6 +144,7 @@ int guard_walk_up(int fd, const struct stat *st,
 void guard_mnt_open(struct guard_mnt *m, size_t n)
 {
 	m->gen = 1;
+	m->call = 0;
 	m->n = n;
 	m->seen = calloc(n ? n : 1, sizeof(*m->seen));
 	m->mounted = calloc(n ? n : 1, sizeof(*m->mounted));
@@ -161,10 +162,12 @@ void guard_mnt_close(struct guard_mnt *m)
 	m->mounted = NULL;
 }
 
-bool guard_mnt_sync(struct guard_mnt *m)
+bool guard_mnt_sync(struct guard_mnt *m, uint64_t id)
 {
 	if (m->fd < 0)
 		return false;
+	if (m->call == id && id != 0)
+		return true;
 	struct pollfd p = {.fd = m->fd, .events = POLLPRI};
 	int r = poll(&p, 1, 0);
 	if (r < 0 || (p.revents & POLLNVAL))
@@ -172,5 +175,6 @@ bool guard_mnt_sync(struct guard_mnt *m)
 	/* the event is consumed by this poll (the kernel's mounts_poll keeps the count per file) */
 	if (r > 0 && (p.revents & (POLLPRI | POLLERR)))
 		m->gen++;
+	m->call = id;
 	return true;
 }
