@@ -34,10 +34,10 @@ struct guard_task {
 /* One cached target task (guard_task.c): its /proc/TID directory and status file, opened once and
  * kept while the task lives; the values read through them are never cached. */
 struct guard_tslot {
-	pid_t tid;	/* 0: free */
-	int procfd;	/* /proc/TID, O_PATH */
-	int statusfd;	/* /proc/TID/status, read with pread for every call */
-	uint64_t used;	/* the cache's clock at the last use, for eviction */
+	pid_t tid;     /* 0: free */
+	int procfd;    /* /proc/TID, O_PATH */
+	int statusfd;  /* /proc/TID/status, read with pread for every call */
+	uint64_t used; /* the cache's clock at the last use, for eviction */
 };
 
 #define GUARD_TCACHE_SLOTS 32
@@ -50,12 +50,12 @@ struct guard_tcache {
  * table: a name can become one only by a mount, and every mount or unmount in the worker's
  * namespace marks /proc/self/mountinfo with POLLPRI (proc(5)). */
 struct guard_mnt {
-	int fd;		  /* /proc/self/mountinfo, or -1: nothing is known, look every name up */
-	uint64_t gen;	  /* bumped at every change seen */
-	uint64_t call;	  /* the notification id of the last look, which serves its whole call */
-	size_t n;	  /* entries of the guard set */
-	uint64_t *seen;	  /* per entry: the gen its flag was taken at (0: never) */
-	bool *mounted;	  /* per entry: a mount's root (or could not tell) */
+	int fd;		/* /proc/self/mountinfo, or -1: nothing is known, look every name up */
+	uint64_t gen;	/* bumped at every change seen */
+	uint64_t call;	/* the notification id of the last look, which serves its whole call */
+	size_t n;	/* entries of the guard set */
+	uint64_t *seen; /* per entry: the gen its flag was taken at (0: never) */
+	bool *mounted;	/* per entry: a mount's root (or could not tell) */
 };
 
 /* Per-notification state: fds opened on the target's behalf are recorded in fds[] and closed
@@ -74,8 +74,8 @@ struct guard_call {
 				target's was checked to be (owned by the serve loop) */
 	int cwdfd;	     /* the target's cwd, O_PATH, -1 until needed */
 	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
-	int links;    /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
-	int log_fd;   /* channel to the session's violation log, or -1 (guard_log.h) */
+	int links;  /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
+	int log_fd; /* channel to the session's violation log, or -1 (guard_log.h) */
 	struct guard_mnt *mnt; /* the serve loop's, or NULL: look every guarded name up */
 	int *waiting; /* calls finished on threads of their own now (a FIFO open, a connect) */
 	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */

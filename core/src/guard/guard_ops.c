@@ -202,7 +202,7 @@ static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
 			if (hint) {
 				memcpy(nm, hint, hlen);
 				nm[hlen] = '\0';
-				/* confirmed: the name reaches the child, and not as a mount's root */
+				/* confirmed: the name reaches the child, not as a mount's root */
 				if (statx(dirfd, nm, AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) < 0 ||
 				    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0 ||
 				    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ||
@@ -217,9 +217,10 @@ static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
 			continue; /* another name than the child's, and no mount (see above) */
 		int e = statx(dirfd, en->name, AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) < 0 ? errno : 0;
 		if (m && (e == 0 || e == ENOENT)) {
-			/* a name that does not exist is no mount point until a mount makes it one */
-			m->mounted[i] = e == 0 && (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
-						   (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT));
+			/* a name that does not exist is no mount point until mounted on */
+			m->mounted[i] =
+			    e == 0 && (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+				       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT));
 			m->seen[i] = m->gen;
 		}
 		if (e == 0 && makedev(sx.stx_dev_major, sx.stx_dev_minor) == child->st_dev &&
@@ -921,8 +922,7 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 		}
 	}
 	if (!nonblock && !(flags & O_PATH) && !fresh) {
-		if (st_ok && S_ISFIFO(st.st_mode) &&
-		    (flags & O_ACCMODE) == O_RDONLY) {
+		if (st_ok && S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
 			/* without O_NONBLOCK, reading from a FIFO waits for a writer (fifo(7)) */
 			close(fd);
 			return open_blocking(c, &p, flags, magic);

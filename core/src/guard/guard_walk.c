@@ -19,9 +19,9 @@
 #define MAX_NAMES 256
 
 struct walk_names {
-	bool read;		/* readlink tried */
-	char path[PATH_MAX];	/* the start directory's path, as d_path gives it */
-	int n;			/* its names, last first: name[0] is the start's own */
+	bool read;	     /* readlink tried */
+	char path[PATH_MAX]; /* the start directory's path, as d_path gives it */
+	int n;		     /* its names, last first: name[0] is the start's own */
 	const char *name[MAX_NAMES];
 	size_t len[MAX_NAMES];
 };
