@@ -150,11 +150,15 @@ struct guard_walk_pos {
 
 /* guard_walk_up (guard_walk.c): visit(arg, pos) for the directory fd (stat st), then for each of
  * its ancestors up to the root by "..", until visit returns non-zero, which guard_walk_up returns.
+ * chained: each level is looked up as ".." of an fd of the level before (three calls a level), so
+ * it is that level's parent when looked at, however directories move meanwhile; otherwise by one
+ * fstatat of a growing "../.." path from fd, which a directory moved up or down during the walk
+ * makes skip a level (use it only where the levels that matter cannot move: see beneath_guarded).
  * Returns 0 once the root was visited (".." of the root is the root), too_deep past 2048 levels,
  * or -errno. */
 int guard_walk_up(int fd, const struct stat *st,
 		  int (*visit)(void *arg, const struct guard_walk_pos *pos), void *arg,
-		  int too_deep);
+		  int too_deep, bool chained);
 /* guard_walk_open (guard_walk.c): an O_PATH fd of pos's level, for looking inside it (the
  * caller closes it). Returns the fd, -ESTALE when the path now reaches another directory than
  * the one stat'ed, or -errno. */

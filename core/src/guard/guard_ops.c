@@ -241,7 +241,11 @@ static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
  * walk deeper than MAX_DEPTH is treated as guarded. */
 static int beneath_guarded(struct guard_call *c, int fd, const struct stat *st)
 {
-	return guard_walk_up(fd, st, guarded_parent, c, 1);
+	/* not chained: below a guarded name nothing moves (renaming there is refused by this very
+	 * walk, from the guarded name's direct children down), so the levels between fd and a
+	 * guarded name are the same for each fstatat of the growing path; levels that do move lie
+	 * on no guarded name's subtree, and misreading them only refuses more */
+	return guard_walk_up(fd, st, guarded_parent, c, 1, false);
 }
 
 struct subtree_walk {
@@ -284,7 +288,11 @@ static int subtree_of(const struct cordon_guard_set *g, int fd, const struct sta
 		      const char *name, size_t len, long *found)
 {
 	struct subtree_walk w = {.g = g, .name = name, .len = len, .found = -1};
-	int r = guard_walk_up(fd, st, subtree_entry, &w, -ELOOP);
+	/* chained: directories inside a working tree may be moved about within it (by another
+	 * sandbox on the same tree) while the walk runs; each level must be the parent of the
+	 * one before, or a directory moved up at the right moment makes the walk step over the
+	 * working tree */
+	int r = guard_walk_up(fd, st, subtree_entry, &w, -ELOOP, true);
 	*found = w.found;
 	return r < 0 ? r : w.found >= 0;
 }

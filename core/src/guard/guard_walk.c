@@ -89,7 +89,7 @@ int guard_walk_open(const struct guard_walk_pos *pos)
 
 int guard_walk_up(int fd, const struct stat *st,
 		  int (*visit)(void *arg, const struct guard_walk_pos *pos), void *arg,
-		  int too_deep)
+		  int too_deep, bool chained)
 {
 	struct stat cur = *st, child = {0};
 	struct walk_names names = {.read = false};
@@ -110,6 +110,26 @@ int guard_walk_up(int fd, const struct stat *st,
 		if (depth == MAX_DEPTH) {
 			r = too_deep;
 			break;
+		}
+		if (chained) {
+			/* the parent of this very level, wherever it is now (not the path from the
+			 * start again, whose levels may have moved since they were looked at) */
+			int nb = openat(base, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (nb < 0) {
+				r = -errno;
+				break;
+			}
+			if (base != fd)
+				close(base);
+			base = nb;
+			child = cur;
+			if (fstat(base, &cur) < 0) {
+				r = -errno;
+				break;
+			}
+			if (cur.st_dev == child.st_dev && cur.st_ino == child.st_ino)
+				break; /* ".." of the root is the root; r is 0 */
+			continue;
 		}
 		if (ulen + 4 > sizeof(up)) {
 			/* the "../.." path is full: continue from an fd of this level */
