@@ -489,12 +489,13 @@ print("moves", n)
 MKGIT='
 import os, sys, time
 end = time.time() + float(sys.argv[2])
-while True:
-    try:
-        fd = os.open("a/b/c", os.O_PATH | os.O_DIRECTORY); break
-    except OSError:
-        fd = os.open("b/c", os.O_PATH | os.O_DIRECTORY) if os.path.isdir("b/c") else -1
-        if fd >= 0: break
+fd = -1
+while fd < 0:
+    for c in ("a/b/c", "b/c"):
+        try:
+            fd = os.open(c, os.O_PATH | os.O_DIRECTORY); break
+        except OSError:
+            pass
 r = "refused"
 while time.time() < end:
     try:
