@@ -472,6 +472,65 @@ time.sleep(30)
 	[ -d "$W/z" ] && [ -f "$W/file" ] || fail "control: a move within was refused"
 }
 
+# MOVER DIR SECONDS: python probe: moves DIR/a/b to DIR/b and back for SECONDS, then prints the
+# number of round trips (a second sandbox's process, racing the walk of the first's guard).
+MOVER='
+import os, sys, time
+w, end, n = sys.argv[1], time.time() + float(sys.argv[2]), 0
+while time.time() < end:
+    try:
+        os.rename(w + "/a/b", w + "/b"); os.rename(w + "/b", w + "/a/b"); n += 1
+    except OSError:
+        pass
+print("moves", n)
+'
+# MKGIT NAME SECONDS: python probe: mkdir NAME in the directory a/b/c by its fd (whose depth the
+# mover changes) until it is made or SECONDS passed; prints "made" or "refused".
+MKGIT='
+import os, sys, time
+end = time.time() + float(sys.argv[2])
+fd = -1
+while fd < 0:
+    for c in ("a/b/c", "b/c"):
+        try:
+            fd = os.open(c, os.O_PATH | os.O_DIRECTORY); break
+        except OSError:
+            pass
+r = "refused"
+while time.time() < end:
+    try:
+        os.mkdir(sys.argv[1], dir_fd=fd); r = "made"; break
+    except OSError:
+        pass
+print(r)
+'
+
+@test "no .git is made below a working tree while another sandbox moves its directories about (control: another name)" {
+	# The guard walks up from a/b/c to find the working tree. A second sandbox on the same tree
+	# moves a/b up one level and back (allowed: within one working tree), so c's depth changes
+	# while the walk runs: a walk that looks each level up again from the start, rather than as
+	# the parent of the level before, can step over the working tree.
+	git_repo "$W"
+	mkdir -p "$W/a/b/c"
+	timeout -k 5 "$RUN_TIMEOUT" env HOME="$TEST_HOME" "$CORDON" run -- "$PY" -c "$MOVER" "$W" 12 \
+		</dev/null >"$T/mover.out" 2>/dev/null 3>&- &
+	track $!
+	sleep 1
+	run crun -- "$PY" -c "$MKGIT" .git 8
+	# the probe's own line, among the guard's refusals on stderr (which may come after it)
+	local probe
+	probe=$(printf '%s\n' "$output" | grep -Ex 'made|refused')
+	[ "$probe" = refused ] || fail "probe: $probe"
+	wait
+	[ -z "$(find "$W" -path "$W/.git" -prune -o -name .git -print)" ] ||
+		fail "a .git was made: $(find "$W" -path "$W/.git" -prune -o -name .git -print)"
+	# control: the mover moved, and the same probe makes another name at once
+	grep -Eq '^moves [1-9]' "$T/mover.out" || fail "the mover did not move: $(cat "$T/mover.out")"
+	run crun -- "$PY" -c "$MKGIT" .gitx 8
+	[ "$output" = made ] || fail "control: $output"
+	[ -d "$W/a/b/c/.gitx" ] || [ -d "$W/b/c/.gitx" ] || fail "control: .gitx not made"
+}
+
 @test "nothing new is made in .git/modules, nor .git/modules itself (control: an existing submodule's git dir is written)" {
 	git_repo "$OUT/subsrc"
 	git_repo "$W"

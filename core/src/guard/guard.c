@@ -268,10 +268,10 @@ static int copy_args(struct guard_call *c, struct guard_req *r, const uint64_t a
 
 /* handle: one notification. Returns the errno to reply with, 0 when already replied, or -1 when
  * the notification is no longer valid (nobody to answer). */
-static int handle(struct guard_call *c, const struct seccomp_notif *req, struct guard_req *r)
+static int handle(struct guard_call *c, struct guard_tcache *tc, const struct seccomp_notif *req,
+		  struct guard_req *r)
 {
 	uint64_t addr[3];
-	char nm[32];
 	int e;
 
 	int d = decode(req, r, addr);
@@ -279,13 +279,11 @@ static int handle(struct guard_call *c, const struct seccomp_notif *req, struct 
 		return -d;
 	if (req->pid <= 0)
 		return EPERM; /* not visible in the worker's PID namespace */
-	c->task.tid = (pid_t)req->pid;
 
-	/* /proc/TID is opened before the validity check, so once the check passes it names the
-	 * target and not a later process that reused the number. */
-	snprintf(nm, sizeof(nm), "/proc/%d", (int)req->pid);
-	c->procfd = guard_call_track(c, open(nm, O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (c->procfd < 0)
+	/* /proc/TID (cached, guard_task.c) is reached and its status read before the validity
+	 * check, so once the check passes it names the target and not a later process that
+	 * reused the number. The status is read for every call: credentials may have changed. */
+	if (guard_task_attach(c, tc, (pid_t)req->pid) < 0)
 		return EPERM;
 	/* Each string is copied exactly once; every later step uses only the copy
 	 * (docs/threat-model.md §26).
@@ -296,15 +294,14 @@ static int handle(struct guard_call *c, const struct seccomp_notif *req, struct 
 	if (e < 0)
 		return -e;
 
-	if (guard_task_read(c) < 0)
-		return EPERM;
-	struct statx sx;
-	c->rootfd =
-	    guard_call_track(c, openat(c->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (c->rootfd < 0 || statx(c->rootfd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &sx) < 0)
-		return EPERM;
 	/* A target with another root (chroot) resolves absolute paths and ".." differently from the
-	 * worker's own calls: fail closed rather than emulate it. */
+	 * worker's own calls: fail closed rather than emulate it. One statx through the magic link
+	 * (access-checked by procfs on every lookup); absolute paths then start at the worker's own
+	 * root fd, the same mount and directory. */
+	struct statx sx;
+	if (statx(c->procfd, "root", 0, STATX_INO | STATX_MNT_ID, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return EPERM;
 	if (sx.stx_ino != c->root_ino || sx.stx_mnt_id != c->root_mnt_id ||
 	    sx.stx_dev_major != c->root_dev_major || sx.stx_dev_minor != c->root_dev_minor)
 		return EPERM;
@@ -317,24 +314,28 @@ static int handle(struct guard_call *c, const struct seccomp_notif *req, struct 
 }
 
 /* worker_identity: the worker's own credentials and root, against which each target is
- * compared. */
+ * compared; c->rootfd is left open on the worker's root for the whole loop. */
 static int worker_identity(struct guard_call *c, struct guard_task *self, struct cordon_error *e)
 {
 	struct statx sx;
-	if (statx(AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID, &sx) < 0)
+	c->rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->rootfd < 0)
+		return cordon_error_set(e, errno, "guard: open /: %s", strerror(errno));
+	if (statx(c->rootfd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &sx) < 0)
 		return cordon_error_set(e, errno, "guard: statx /: %s", strerror(errno));
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return cordon_error_set(e, ENOSYS, "guard: statx gives no mount id");
 	c->root_ino = sx.stx_ino;
 	c->root_mnt_id = sx.stx_mnt_id;
 	c->root_dev_major = sx.stx_dev_major;
 	c->root_dev_minor = sx.stx_dev_minor;
 
-	c->procfd = open("/proc/thread-self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->procfd < 0)
-		return cordon_error_set(e, errno, "guard: open /proc/thread-self: %s",
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cordon_error_set(e, errno, "guard: open /proc/thread-self/status: %s",
 					strerror(errno));
-	int r = guard_task_read(c);
-	close(c->procfd);
-	c->procfd = -1;
+	int r = guard_status_read(fd, &c->task);
+	close(fd);
 	if (r < 0)
 		return cordon_error_set(e, -r, "guard: reading /proc/thread-self/status: %s",
 					strerror(-r));
@@ -355,21 +356,32 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 	struct guard_task self = {0};
 	/* the count of calls waiting on threads, which may outlive this loop: on the heap */
 	int *waiting = calloc(1, sizeof(*waiting));
-	struct guard_call c = {
-	    .listener = listener, .g = g, .procfd = -1, .log_fd = log_fd, .waiting = waiting};
+	struct guard_call c = {.listener = listener,
+			       .g = g,
+			       .procfd = -1,
+			       .rootfd = -1,
+			       .log_fd = log_fd,
+			       .waiting = waiting};
+	struct guard_tcache *tc = malloc(sizeof(*tc)); /* the per-tid fds (guard_task.c) */
 	struct guard_req *r;
 	int ret = 0, failures = 0;
 
-	if (!waiting || seccomp_notify_alloc(&req, &resp) != 0) {
+	if (!waiting || !tc || seccomp_notify_alloc(&req, &resp) != 0) {
 		free(waiting);
+		free(tc);
 		return cordon_error_set(e, ENOMEM, "guard: out of memory");
 	}
 	r = calloc(1, sizeof(*r)); /* 12 KiB of path buffers, reused for every call */
 	if (!r) {
 		free(waiting);
+		free(tc);
 		seccomp_notify_free(req, resp);
 		return cordon_error_set(e, ENOMEM, "guard: out of memory");
 	}
+	guard_tcache_init(tc);
+	struct guard_mnt mnt;
+	guard_mnt_open(&mnt, g ? g->n : 0);
+	c.mnt = &mnt;
 	ret = worker_identity(&c, &self, e);
 	if (ret < 0)
 		goto out;
@@ -411,11 +423,11 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 
 		c.id = req->id;
 		c.nfds = 0;
-		c.procfd = c.rootfd = c.cwdfd = -1;
+		c.procfd = c.cwdfd = -1;
 		c.task_read = false;
 		c.refused[0] = '\0';
 		c.reason[0] = '\0';
-		int err = handle(&c, req, r);
+		int err = handle(&c, tc, req, r);
 		/* A refusal of the guard's own policy goes to the log before the reply, so it is on
 		 * its way to the session process before the caller can see its EACCES. */
 		if (err == EACCES)
@@ -432,6 +444,11 @@ int cordon_guard_serve_log(int listener, const struct cordon_guard_set *g, int l
 	}
 	umask(saved_umask);
 out:
+	guard_mnt_close(&mnt);
+	guard_tcache_clear(tc);
+	free(tc);
+	if (c.rootfd >= 0)
+		close(c.rootfd);
 	if (waiting && __atomic_load_n(waiting, __ATOMIC_SEQ_CST) == 0)
 		free(waiting); /* else a waiting thread still counts on it */
 	if (r)

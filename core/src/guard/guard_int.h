@@ -31,6 +31,33 @@ struct guard_task {
 	bool groups_cut;   /* ... unless it did not fit */
 };
 
+/* One cached target task (guard_task.c): its /proc/TID directory and status file, opened once and
+ * kept while the task lives; the values read through them are never cached. */
+struct guard_tslot {
+	pid_t tid;     /* 0: free */
+	int procfd;    /* /proc/TID, O_PATH */
+	int statusfd;  /* /proc/TID/status, read with pread for every call */
+	uint64_t used; /* the cache's clock at the last use, for eviction */
+};
+
+#define GUARD_TCACHE_SLOTS 32
+struct guard_tcache {
+	struct guard_tslot v[GUARD_TCACHE_SLOTS];
+	uint64_t clock;
+};
+
+/* Which guard entries are mount points (guard_walk.c), known since which change of the mount
+ * table: a name can become one only by a mount, and every mount or unmount in the worker's
+ * namespace marks /proc/self/mountinfo with POLLPRI (proc(5)). */
+struct guard_mnt {
+	int fd;		/* /proc/self/mountinfo, or -1: nothing is known, look every name up */
+	uint64_t gen;	/* bumped at every change seen */
+	uint64_t call;	/* the notification id of the last look, which serves its whole call */
+	size_t n;	/* entries of the guard set */
+	uint64_t *seen; /* per entry: the gen its flag was taken at (0: never) */
+	bool *mounted;	/* per entry: a mount's root (or could not tell) */
+};
+
 /* Per-notification state: fds opened on the target's behalf are recorded in fds[] and closed
  * when the call is answered; nothing survives from one notification to the next. */
 struct guard_call {
@@ -42,12 +69,14 @@ struct guard_call {
 	uint32_t root_dev_major, root_dev_minor;
 	struct guard_task task;
 	bool task_read;
-	int procfd;	     /* /proc/TID, O_PATH */
-	int rootfd;	     /* the target's root directory, O_PATH */
+	int procfd;	     /* /proc/TID, O_PATH (owned by the task cache, not by fds[]) */
+	int rootfd;	     /* the target's root directory, O_PATH: the worker's own, which the
+				target's was checked to be (owned by the serve loop) */
 	int cwdfd;	     /* the target's cwd, O_PATH, -1 until needed */
 	mode_t worker_umask; /* the worker's current umask (its own state, set per call) */
-	int links;    /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
-	int log_fd;   /* channel to the session's violation log, or -1 (guard_log.h) */
+	int links;  /* symbolic links followed so far (the kernel stops at 40, MAXSYMLINKS) */
+	int log_fd; /* channel to the session's violation log, or -1 (guard_log.h) */
+	struct guard_mnt *mnt; /* the serve loop's, or NULL: look every guarded name up */
 	int *waiting; /* calls finished on threads of their own now (a FIFO open, a connect) */
 	char refused[PATH_MAX]; /* the path the guard's policy refused in this call, or "" */
 	char reason[80];	/* why, for the log; "" means a mandatory write-deny */
@@ -107,12 +136,65 @@ struct guard_req {
 	off_t length;	/* truncate: the new size in bytes */
 };
 
+/* One level of guard_walk_up (guard_walk.c). */
+struct walk_names;
+struct guard_walk_pos {
+	int start;		  /* the directory the walk started from */
+	int base;		  /* cur is base/up ... */
+	const char *up;		  /* ... with up "." or "..", "../..", ... */
+	int depth;		  /* 0 at the start */
+	const struct stat *cur;	  /* this level */
+	const struct stat *child; /* the level the walk came up from; NULL at the start */
+	struct walk_names *names; /* for guard_walk_child_name */
+};
+
+/* guard_walk_up (guard_walk.c): visit(arg, pos) for the directory fd (stat st), then for each of
+ * its ancestors up to the root by "..", until visit returns non-zero, which guard_walk_up returns.
+ * chained: each level is looked up as ".." of an fd of the level before (three calls a level), so
+ * it is that level's parent when looked at, however directories move meanwhile; otherwise by one
+ * fstatat of a growing "../.." path from fd, which a directory moved up or down during the walk
+ * makes skip a level (use it only where the levels that matter cannot move: see beneath_guarded).
+ * Returns 0 once the root was visited (".." of the root is the root), too_deep past 2048 levels,
+ * or -errno. */
+int guard_walk_up(int fd, const struct stat *st,
+		  int (*visit)(void *arg, const struct guard_walk_pos *pos), void *arg,
+		  int too_deep, bool chained);
+/* guard_walk_open (guard_walk.c): an O_PATH fd of pos's level, for looking inside it (the
+ * caller closes it). Returns the fd, -ESTALE when the path now reaches another directory than
+ * the one stat'ed, or -errno. */
+int guard_walk_open(const struct guard_walk_pos *pos);
+/* guard_walk_child_name (guard_walk.c): the name the kernel's path of the start directory
+ * (readlink of /proc/self/fd, read once per walk) gives the child at pos, and its length in
+ * *len; NULL when unknown (depth 0, no usable path). Only a hint: it may be stale or wrong, the
+ * caller must verify it. */
+const char *guard_walk_child_name(const struct guard_walk_pos *pos, size_t *len);
+/* guard_mnt_open / guard_mnt_close (guard_walk.c): start watching the mount table for a guard set
+ * of n entries (m->fd -1 when it cannot be watched: then nothing is ever skipped); release. */
+void guard_mnt_open(struct guard_mnt *m, size_t n);
+void guard_mnt_close(struct guard_mnt *m);
+/* guard_mnt_sync (guard_walk.c): note a change of the mount table since the last look, once per
+ * notification id. Returns false when the table cannot be watched. */
+bool guard_mnt_sync(struct guard_mnt *m, uint64_t id);
+
 /* guard_ops.c */
 int guard_call_track(struct guard_call *c, int fd);
 /* guard_fstat: fstat(2) of fd, answered from the call's cache when fd is one of its tracked fds
  * (each is stat'ed at most once per call). Returns 0 or -errno. */
 int guard_fstat(struct guard_call *c, int fd, struct stat *st);
-int guard_task_read(struct guard_call *c);
+/* guard_status_read (guard_task.c): read and parse /proc/TID/status (proc(5)) from the open
+ * statusfd into t (t->tid is kept). Returns 0, -errno (ESRCH: the task is gone), or -EPROTO when
+ * a field the guard needs is missing. */
+int guard_status_read(int statusfd, struct guard_task *t);
+/* guard_tcache_init / guard_tcache_clear (guard_task.c): an empty cache; closing every slot. */
+void guard_tcache_init(struct guard_tcache *tc);
+void guard_tcache_clear(struct guard_tcache *tc);
+/* guard_task_attach (guard_task.c): point c->procfd at /proc/TID for task tid, from tc or freshly
+ * opened (evicting the least recently used slot), and read its status into c->task. Must run
+ * before the notification's SECCOMP_IOCTL_NOTIF_ID_VALID check: a status read that succeeds
+ * through a slot proves the slot's task was alive after the notification arrived, and the check
+ * then proves the notifier was alive all along, so both are the one task holding the number.
+ * Returns 0 or -errno. */
+int guard_task_attach(struct guard_call *c, struct guard_tcache *tc, pid_t tid);
 /* guard_denied: whether the guard set refuses role on (p->parent, p->name), or on anything below
  * a refused name; a refusal is noted for the violation log. An error fails closed (true). */
 bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_role role);

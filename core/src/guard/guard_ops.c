@@ -64,61 +64,6 @@ int guard_fstat(struct guard_call *c, int fd, struct stat *st)
 	return 0;
 }
 
-/* parse_status: fill t from the text of /proc/TID/status (proc(5)). */
-static int parse_status(char *s, struct guard_task *t)
-{
-	int seen = 0;
-	for (char *line = s; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		unsigned long long v1, v2, v3, v4;
-		if (sscanf(line, "Tgid: %llu", &v1) == 1) {
-			t->tgid = (pid_t)v1;
-			seen |= 1;
-		} else if (sscanf(line, "Umask: %llo", &v1) == 1) {
-			t->umask = (mode_t)v1;
-			seen |= 2;
-		} else if (sscanf(line, "Uid: %llu %llu %llu %llu", &v1, &v2, &v3, &v4) == 4) {
-			t->fsuid = (uid_t)v4;
-			seen |= 4;
-		} else if (sscanf(line, "Gid: %llu %llu %llu %llu", &v1, &v2, &v3, &v4) == 4) {
-			t->fsgid = (gid_t)v4;
-			seen |= 8;
-		} else if (sscanf(line, "CapEff: %llx", &v1) == 1) {
-			t->capeff = v1;
-			seen |= 16;
-		} else if (strncmp(line, "Groups:", 7) == 0) {
-			t->groups_cut = strlen(line + 7) >= sizeof(t->groups);
-			snprintf(t->groups, sizeof(t->groups), "%s", line + 7);
-			seen |= 32;
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return seen == 63 ? 0 : -EPROTO;
-}
-
-int guard_task_read(struct guard_call *c)
-{
-	char buf[8192];
-	int fd = openat(c->procfd, "status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	int err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	pid_t tid = c->task.tid;
-	int r = parse_status(buf, &c->task);
-	c->task.tid = tid;
-	if (r < 0)
-		return r;
-	c->task_read = true;
-	return 0;
-}
-
 /* same_creds: the worker acts with its own credentials, so it may act only for a target whose
  * filesystem identity (fsuid, fsgid, groups) is the worker's and who holds every file capability
  * the worker holds; otherwise the result could differ from the target's own call. */
@@ -204,67 +149,89 @@ static bool object_guarded(const struct cordon_guard_set *g, const struct stat *
 	return false;
 }
 
-#define MAX_DEPTH 2048 /* deeper than any path PATH_MAX can name */
-
-/* walk_up: visit(arg, dirfd, cur, child) for the directory fd (stat st; child NULL), then for
- * each of its ancestors up to the root by "..", with child the stat of the directory the walk
- * came from, until visit returns non-zero, which walk_up returns. Returns 0 once the root was
- * visited (".." of the root is the root), too_deep past MAX_DEPTH levels, or -errno. */
-static int walk_up(int fd, const struct stat *st,
-		   int (*visit)(void *arg, int dirfd, const struct stat *cur,
-				const struct stat *child),
-		   void *arg, int too_deep)
+/* ascii: s[0..len) has no byte outside ASCII. */
+static bool ascii(const char *s, size_t len)
 {
-	struct stat cur = *st, child = {0};
-	int curfd = fd, r;
-
-	for (int depth = 0;; depth++) {
-		if ((r = visit(arg, curfd, &cur, depth ? &child : NULL)) != 0)
-			break;
-		if (depth == MAX_DEPTH) {
-			r = too_deep;
-			break;
-		}
-		int up = openat(curfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (up < 0) {
-			r = -errno;
-			break;
-		}
-		child = cur;
-		if (curfd != fd)
-			close(curfd);
-		curfd = up;
-		if (fstat(up, &cur) < 0) {
-			r = -errno;
-			break;
-		}
-		if (cur.st_dev == child.st_dev && cur.st_ino == child.st_ino)
-			break; /* r is 0 */
-	}
-	if (curfd != fd)
-		close(curfd);
-	return r;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
 }
 
-/* guarded_parent: walk_up's visit for beneath_guarded: 1 when cur is a guard directory whose
- * entry's name is the child the walk came from. */
-static int guarded_parent(void *arg, int dirfd, const struct stat *cur, const struct stat *child)
+/* guarded_parent: guard_walk_up's visit for beneath_guarded: 1 when cur is a guard directory
+ * whose entry's name is the child the walk came from, -errno when cur cannot be looked in (the
+ * caller fails closed).
+ *
+ * The entry's name is looked up in cur and compared with the child (dev, ino). A home directory
+ * holds some forty entries, each lookup a system call, so when the kernel's path of the start
+ * gives the child's name in cur (guard_walk_child_name) and one lookup confirms it, an entry
+ * spelled otherwise is skipped when it is known not to be a mount point: a directory has exactly
+ * one name in its parent (no hard links to directories), so another name reaches the child only
+ * as a mount of it. Whether a name is a mount point is taken once per change of the mount table
+ * (guard_mnt_sync) by the same lookup. When the child is itself a mount's root, or a name is not
+ * plain ASCII (a case-insensitive directory folds more than ASCII case), or anything does not
+ * confirm, every entry is looked up. */
+static int guarded_parent(void *arg, const struct guard_walk_pos *pos)
 {
-	const struct cordon_guard_set *g = arg;
+	struct guard_call *c = arg;
+	const struct cordon_guard_set *g = c->g;
+	const struct stat *cur = pos->cur, *child = pos->child;
+	struct guard_mnt *m = c->mnt && c->mnt->n == g->n ? c->mnt : NULL;
+	const char *hint = NULL;
+	size_t hlen = 0;
+	int dirfd = -1, r = 0;
+
 	for (size_t i = 0; child && i < g->n; i++) {
 		const struct cordon_guard_entry *en = &g->v[i];
-		struct stat s;
+		struct statx sx;
 		/* kept names (.git/objects) are written beneath; a prefix matches no single name
 		 * to look up (home's dot-entries are read-only mounts) */
 		if (en->flags & (CORDON_GUARD_KEEP | CORDON_GUARD_PREFIX | CORDON_GUARD_SOCKET |
 				 CORDON_GUARD_SUBTREE))
 			continue;
-		if (cur->st_dev == en->dev && cur->st_ino == en->ino &&
-		    fstatat(dirfd, en->name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    s.st_dev == child->st_dev && s.st_ino == child->st_ino)
-			return 1;
+		if (cur->st_dev != en->dev || cur->st_ino != en->ino)
+			continue;
+		if (dirfd < 0) {
+			if ((dirfd = guard_walk_open(pos)) < 0)
+				return dirfd;
+			char nm[NAME_MAX + 1];
+			if (m && guard_mnt_sync(m, c->id))
+				hint = guard_walk_child_name(pos, &hlen);
+			if (hint && (hlen > NAME_MAX || !ascii(hint, hlen)))
+				hint = NULL;
+			if (hint) {
+				memcpy(nm, hint, hlen);
+				nm[hlen] = '\0';
+				/* confirmed: the name reaches the child, not as a mount's root */
+				if (statx(dirfd, nm, AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) < 0 ||
+				    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0 ||
+				    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ||
+				    makedev(sx.stx_dev_major, sx.stx_dev_minor) != child->st_dev ||
+				    sx.stx_ino != child->st_ino)
+					hint = NULL;
+			}
+		}
+		size_t n = strlen(en->name);
+		if (hint && m->seen[i] == m->gen && !m->mounted[i] && ascii(en->name, n) &&
+		    !(n == hlen && strncasecmp(en->name, hint, hlen) == 0))
+			continue; /* another name than the child's, and no mount (see above) */
+		int e = statx(dirfd, en->name, AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) < 0 ? errno : 0;
+		if (m && (e == 0 || e == ENOENT)) {
+			/* a name that does not exist is no mount point until mounted on */
+			m->mounted[i] =
+			    e == 0 && (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+				       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT));
+			m->seen[i] = m->gen;
+		}
+		if (e == 0 && makedev(sx.stx_dev_major, sx.stx_dev_minor) == child->st_dev &&
+		    sx.stx_ino == child->st_ino) {
+			r = 1;
+			break;
+		}
 	}
-	return 0;
+	if (dirfd >= 0)
+		close(dirfd);
+	return r;
 }
 
 /* beneath_guarded: 1 when directory fd lies at or below a guarded name, 0 if not, -errno. A
@@ -272,9 +239,13 @@ static int guarded_parent(void *arg, int dirfd, const struct stat *cur, const st
  * by the mount layer, so everything in it stays guarded here. At each ancestor that is a guard
  * directory, the entry's name is looked up and compared with the child the walk came from; a
  * walk deeper than MAX_DEPTH is treated as guarded. */
-static int beneath_guarded(const struct cordon_guard_set *g, int fd, const struct stat *st)
+static int beneath_guarded(struct guard_call *c, int fd, const struct stat *st)
 {
-	return walk_up(fd, st, guarded_parent, (void *)g, 1);
+	/* not chained: below a guarded name nothing moves (renaming there is refused by this very
+	 * walk, from the guarded name's direct children down), so the levels between fd and a
+	 * guarded name are the same for each fstatat of the growing path; levels that do move lie
+	 * on no guarded name's subtree, and misreading them only refuses more */
+	return guard_walk_up(fd, st, guarded_parent, c, 1, false);
 }
 
 struct subtree_walk {
@@ -286,11 +257,10 @@ struct subtree_walk {
 
 /* subtree_entry: walk_up's visit for subtree_of: 1 when cur is a git directory the guard keeps
  * (found stays -1) or the directory of a matching CORDON_GUARD_SUBTREE entry (found set). */
-static int subtree_entry(void *arg, int dirfd, const struct stat *cur, const struct stat *child)
+static int subtree_entry(void *arg, const struct guard_walk_pos *pos)
 {
 	struct subtree_walk *w = arg;
-	(void)dirfd;
-	(void)child;
+	const struct stat *cur = pos->cur;
 	for (size_t i = 0; i < w->g->n; i++) {
 		const struct cordon_guard_entry *en = &w->g->v[i];
 		/* inside a git directory found at start (.git, a bare repository, a submodule's)
@@ -318,7 +288,11 @@ static int subtree_of(const struct cordon_guard_set *g, int fd, const struct sta
 		      const char *name, size_t len, long *found)
 {
 	struct subtree_walk w = {.g = g, .name = name, .len = len, .found = -1};
-	int r = walk_up(fd, st, subtree_entry, &w, -ELOOP);
+	/* chained: directories inside a working tree may be moved about within it (by another
+	 * sandbox on the same tree) while the walk runs; each level must be the parent of the
+	 * one before, or a directory moved up at the right moment makes the walk step over the
+	 * working tree */
+	int r = guard_walk_up(fd, st, subtree_entry, &w, -ELOOP, true);
 	*found = w.found;
 	return r < 0 ? r : w.found >= 0;
 }
@@ -389,7 +363,7 @@ bool guard_denied(struct guard_call *c, const struct guard_path *p, enum guard_r
 				 cordon_guard_why_text(en->why));
 		return true;
 	}
-	int b = beneath_guarded(g, p->parent, &st);
+	int b = beneath_guarded(c, p->parent, &st);
 	if (b == 1)
 		guard_log_note(c, p);
 	return b != 0; /* an error fails closed (not logged: no guarded name was found) */
@@ -401,13 +375,18 @@ static int proc_kind(struct guard_call *c, int fd)
 {
 	struct statfs sf;
 	struct stat st;
+	int r = guard_fstat(c, fd, &st);
+	if (r < 0)
+		return r;
+	/* procfs, like every filesystem without a block device, has an anonymous device number
+	 * (major 0, the kernel's set_anon_super): any other major is not procfs, and the stat is
+	 * one the call takes anyway (guard_fstat caches it), so fstatfs runs only for major 0 */
+	if (major(st.st_dev) != 0)
+		return 0;
 	if (fstatfs(fd, &sf) < 0)
 		return -errno;
 	if (sf.f_type != PROC_SUPER_MAGIC)
 		return 0;
-	int r = guard_fstat(c, fd, &st);
-	if (r < 0)
-		return r;
 	return st.st_ino == PROC_ROOT_INO ? 1 : 2;
 }
 
@@ -875,6 +854,10 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 	unsigned int flags = r->flags;
 	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
 	bool nonblock = flags & O_NONBLOCK;
+	/* O_CREAT|O_EXCL opens only a regular file it makes itself (open(2): it fails with EEXIST
+	 * on anything there, a FIFO or a link among them), which never blocks: no O_NONBLOCK to
+	 * add and clear again */
+	bool fresh = (flags & O_CREAT) && (flags & O_EXCL) && !(flags & O_PATH);
 	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 	bool magic = false;
 	struct guard_path p;
@@ -889,7 +872,7 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 			return -EACCES;
 		/* O_NONBLOCK so that a FIFO without a peer cannot stall the worker; cleared below.
 		 */
-		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
+		unsigned int of = flags | O_NOCTTY | O_CLOEXEC | (fresh ? 0 : O_NONBLOCK);
 		if (!magic)
 			of |= O_NOFOLLOW;
 		/* a writing open truncates only once the file it reached is known not to be
@@ -929,11 +912,12 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 		}
 		return -errno;
 	}
+	struct stat st;
+	bool st_ok = !(flags & O_PATH) && fstat(fd, &st) == 0;
 	if (writes && !(flags & O_PATH)) {
 		/* a file read-only inside (a pin) stays so by every name: a hard link of it in a
 		 * writable tree, or a magic link to it */
-		struct stat st;
-		if (fstat(fd, &st) < 0 || object_read_only(c->g, &st)) {
+		if (!st_ok || object_read_only(c->g, &st)) {
 			close(fd);
 			guard_log_note(c, &p);
 			return -EACCES;
@@ -945,10 +929,8 @@ static int do_open(struct guard_call *c, struct guard_req *r)
 			return -err;
 		}
 	}
-	if (!nonblock && !(flags & O_PATH)) {
-		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
-		    (flags & O_ACCMODE) == O_RDONLY) {
+	if (!nonblock && !(flags & O_PATH) && !fresh) {
+		if (st_ok && S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
 			/* without O_NONBLOCK, reading from a FIFO waits for a writer (fifo(7)) */
 			close(fd);
 			return open_blocking(c, &p, flags, magic);
@@ -1254,6 +1236,14 @@ int guard_perform(struct guard_call *c, struct guard_req *r, int64_t *val, int *
 		e = guard_truncate(c, r);
 		break;
 	case GOP_UNLINK:
+		/* Performed here, never answered with SECCOMP_USER_NOTIF_FLAG_CONTINUE, though
+		 * removing makes no name: the guard refuses removing a guarded name (ROLE_REMOVE:
+		 * git's HEAD and config, a pin), and with CONTINUE the kernel would look the path
+		 * up again, from the target's memory and directories as they are then. Another
+		 * thread could rewrite the string, or swap a directory or link on the way, between
+		 * the check and that lookup (seccomp_unotify(2): CONTINUE must not decide on what
+		 * the target can change); here the call runs on the parent fd that was checked. The
+		 * same holds for rename, whose source is a removal. */
 		if (r->flags & ~(unsigned int)AT_REMOVEDIR) {
 			e = -EINVAL;
 			break;
