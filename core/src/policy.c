@@ -266,40 +266,20 @@ int cordon_policy_remove_host(struct cordon_host_list *l, const char *pattern,
 static int drop_carved(struct cordon_path_list *allow, const struct cordon_path_list *deny,
 		       struct cordon_error *e)
 {
-	char **real = calloc(deny->n ? deny->n : 1, sizeof(*real)), rp[PATH_MAX];
-	struct str_set names = {0}, reals = {0};
-	int r = 0;
+	struct place_set masked;
 	size_t k = 0;
 
-	if (!real || str_set_build(&names, deny->v, deny->n) < 0) {
-		r = cordon_error_set(e, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t j = 0; j < deny->n; j++)
-		if (realpath(deny->v[j], rp) && !(real[j] = strdup(rp))) {
-			r = cordon_error_set(e, ENOMEM, "out of memory");
-			goto out;
-		}
-	if (str_set_build(&reals, real, deny->n) < 0) {
-		r = cordon_error_set(e, ENOMEM, "out of memory");
-		goto out;
-	}
+	if (place_set_build(&masked, deny->v, deny->n) < 0)
+		return cordon_error_set(e, ENOMEM, "out of memory");
 	for (size_t i = 0; i < allow->n; i++) {
-		const char *a = allow->v[i];
-		if (str_set_has(&names, a) || (realpath(a, rp) && str_set_has(&reals, rp)))
+		if (place_set_has(&masked, allow->v[i]))
 			free(allow->v[i]);
 		else
 			allow->v[k++] = allow->v[i];
 	}
 	allow->n = k;
-out:
-	if (real)
-		for (size_t j = 0; j < deny->n; j++)
-			free(real[j]);
-	free(real);
-	str_set_free(&names);
-	str_set_free(&reals);
-	return r;
+	place_set_free(&masked);
+	return 0;
 }
 
 int cordon_policy_tighten(struct cordon_policy *p, const struct cordon_policy *r, const char *rfile,
@@ -415,47 +395,30 @@ static bool same_place(const char *a, const char *b)
 static int mask_writable(const struct cordon_policy *p, const char *cwd, struct cordon_error *e)
 {
 	const struct cordon_path_list *w = &p->allow_write;
-	char **real = calloc(w->n ? w->n : 1, sizeof(*real)), rp[PATH_MAX];
-	struct str_set names = {0}, reals = {0};
+	struct place_set writable;
 	int r = 0;
 
-	if (!real || str_set_build(&names, w->v, w->n) < 0) {
-		r = cordon_error_set(e, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t j = 0; j < w->n; j++)
-		if (realpath(w->v[j], rp) && !(real[j] = strdup(rp))) {
-			r = cordon_error_set(e, ENOMEM, "out of memory");
-			goto out;
-		}
-	if (str_set_build(&reals, real, w->n) < 0) {
-		r = cordon_error_set(e, ENOMEM, "out of memory");
-		goto out;
-	}
+	if (place_set_build(&writable, w->v, w->n) < 0)
+		return cordon_error_set(e, ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->deny_read.n && r == 0; i++) {
 		const char *m = p->deny_read.v[i];
-		if (!str_set_has(&names, m) && !(realpath(m, rp) && str_set_has(&reals, rp)))
+		if (!place_set_has(&writable, m))
 			continue;
 		for (size_t j = 0; j < w->n; j++) {
 			if (!same_place(m, w->v[j]))
 				continue;
-			r = cordon_error_set(e, EINVAL,
-					     "filesystem.denyRead: \"%s\" is also writable (%s): a "
-					     "writable tree cannot be hidden; take it out of denyRead, "
-					     "or work elsewhere",
-					     m,
-					     !strcmp(w->v[j], cwd) ? "the current directory"
-								   : "filesystem.allowWrite");
+			r = cordon_error_set(
+			    e, EINVAL,
+			    "filesystem.denyRead: \"%s\" is also writable (%s): a "
+			    "writable tree cannot be hidden; take it out of denyRead, "
+			    "or work elsewhere",
+			    m,
+			    !strcmp(w->v[j], cwd) ? "the current directory"
+						  : "filesystem.allowWrite");
 			break;
 		}
 	}
-out:
-	if (real)
-		for (size_t j = 0; j < w->n; j++)
-			free(real[j]);
-	free(real);
-	str_set_free(&names);
-	str_set_free(&reals);
+	place_set_free(&writable);
 	return r;
 }
 

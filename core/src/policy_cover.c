@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int str_cmp(const void *a, const void *b)
+int str_ptr_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -20,7 +20,7 @@ int str_set_build(struct str_set *s, char *const *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (v[i])
 			s->v[s->n++] = v[i];
-	qsort(s->v, s->n, sizeof(*s->v), str_cmp);
+	qsort(s->v, s->n, sizeof(*s->v), str_ptr_cmp);
 	return 0;
 }
 
@@ -33,7 +33,7 @@ void str_set_free(struct str_set *s)
 
 bool str_set_has(const struct str_set *s, const char *x)
 {
-	return s->n && bsearch(&x, s->v, s->n, sizeof(*s->v), str_cmp);
+	return s->n && bsearch(&x, s->v, s->n, sizeof(*s->v), str_ptr_cmp);
 }
 
 bool str_set_covers_path(const struct str_set *s, const char *path)
@@ -57,11 +57,8 @@ bool str_set_covers_path(const struct str_set *s, const char *path)
 	return false;
 }
 
-/* rule_cmp: host, then wildcard, then port (policy.c's rule_equal compares these). */
-static int rule_cmp(const void *a, const void *b)
+int host_rule_cmp(const struct cordon_host_rule *x, const struct cordon_host_rule *y)
 {
-	const struct cordon_host_rule *x = *(const struct cordon_host_rule *const *)a,
-				      *y = *(const struct cordon_host_rule *const *)b;
 	int r = strcmp(x->host, y->host);
 
 	if (r)
@@ -69,6 +66,13 @@ static int rule_cmp(const void *a, const void *b)
 	if (x->wildcard != y->wildcard)
 		return x->wildcard ? 1 : -1;
 	return (x->port > y->port) - (x->port < y->port);
+}
+
+/* rule_cmp: host_rule_cmp of two elements of a rule_set (pointers to rules). */
+static int rule_cmp(const void *a, const void *b)
+{
+	return host_rule_cmp(*(const struct cordon_host_rule *const *)a,
+			     *(const struct cordon_host_rule *const *)b);
 }
 
 int rule_set_build(struct rule_set *s, const struct cordon_host_list *l)
@@ -113,4 +117,41 @@ bool rule_set_covers(const struct rule_set *s, const struct cordon_host_rule *r)
 		if (dot > r->host && has_port(s, dot + 1, true, r->port))
 			return true;
 	return false;
+}
+
+int place_set_build(struct place_set *s, char *const *v, size_t n)
+{
+	char rp[PATH_MAX];
+
+	*s = (struct place_set){0};
+	if (!(s->real = calloc(n ? n : 1, sizeof(*s->real))))
+		return -ENOMEM;
+	s->n = n;
+	for (size_t j = 0; j < n; j++)
+		if (realpath(v[j], rp) && !(s->real[j] = strdup(rp)))
+			goto fail;
+	if (str_set_build(&s->names, v, n) < 0 || str_set_build(&s->reals, s->real, n) < 0)
+		goto fail;
+	return 0;
+fail:
+	place_set_free(s);
+	return -ENOMEM;
+}
+
+bool place_set_has(const struct place_set *s, const char *path)
+{
+	char rp[PATH_MAX];
+
+	return str_set_has(&s->names, path) || (realpath(path, rp) && str_set_has(&s->reals, rp));
+}
+
+void place_set_free(struct place_set *s)
+{
+	if (s->real)
+		for (size_t j = 0; j < s->n; j++)
+			free(s->real[j]);
+	free(s->real);
+	str_set_free(&s->names);
+	str_set_free(&s->reals);
+	*s = (struct place_set){0};
 }

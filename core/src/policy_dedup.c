@@ -2,32 +2,21 @@
  * searching for them, dropped once per file in O(n log n). */
 #include "cordon/dedup.h"
 #include "cordon/policy.h"
+#include "policy_cover.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int path_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static void path_drop(void *a)
 {
 	free(*(char **)a);
 }
 
-/* rule_cmp: the order of rule_equal in policy.c (host, wildcard, port; is_ip follows host). */
+/* rule_cmp: host_rule_cmp of two list elements (is_ip follows host). */
 static int rule_cmp(const void *a, const void *b)
 {
-	const struct cordon_host_rule *x = a, *y = b;
-	int r = strcmp(x->host, y->host);
-
-	if (r)
-		return r;
-	if (x->wildcard != y->wildcard)
-		return x->wildcard ? 1 : -1;
-	return (x->port > y->port) - (x->port < y->port);
+	return host_rule_cmp(a, b);
 }
 
 static void rule_drop(void *a)
@@ -37,7 +26,7 @@ static void rule_drop(void *a)
 
 static int paths(struct cordon_path_list *l)
 {
-	long n = cordon_dedup(l->v, l->n, sizeof(*l->v), path_cmp, path_drop);
+	long n = cordon_dedup(l->v, l->n, sizeof(*l->v), str_ptr_cmp, path_drop);
 
 	if (n < 0)
 		return (int)n;
@@ -59,8 +48,8 @@ int cordon_policy_dedup(struct cordon_policy *p, struct cordon_error *e)
 {
 	if (hosts(&p->allow_hosts) < 0 || hosts(&p->deny_hosts) < 0 ||
 	    paths(&p->allow_unix_sockets) < 0 || paths(&p->deny_read) < 0 ||
-	    paths(&p->allow_read) < 0 || paths(&p->allow_write) < 0 ||
-	    paths(&p->deny_write) < 0 || cordon_git_policy_dedup(&p->git) < 0)
+	    paths(&p->allow_read) < 0 || paths(&p->allow_write) < 0 || paths(&p->deny_write) < 0 ||
+	    cordon_git_policy_dedup(&p->git) < 0)
 		return cordon_error_set(e, ENOMEM, "out of memory");
 	return 0;
 }

@@ -41,6 +41,21 @@ struct cordon_dl_lib {
 /* CORDON_DL_ENTRY(type, name): the struct cordon_dl_sym of a member of struct type. */
 #define CORDON_DL_ENTRY(type, name) {#name, offsetof(type, name)},
 
+/* CORDON_DL_DEFINE(lib, entries, soname): in the one file of a library (dl_gnutls.c, …), its
+ * table `struct cordon_dl_<lib> cordon_dl_<lib>` and the loader's entry `cordon_dl_<lib>_lib`
+ * for it; entries is the library's symbol list expanded to CORDON_DL_ENTRY of that struct. */
+#define CORDON_DL_DEFINE(lib, entries, so)                                                         \
+	static const struct cordon_dl_sym cordon_dl_##lib##_syms[] = {entries};                    \
+	struct cordon_dl_##lib cordon_dl_##lib;                                                    \
+	struct cordon_dl_lib cordon_dl_##lib##_lib = {                                             \
+	    .soname = so,                                                                          \
+	    .syms = cordon_dl_##lib##_syms,                                                        \
+	    .nsyms = sizeof(cordon_dl_##lib##_syms) / sizeof(cordon_dl_##lib##_syms[0]),           \
+	    .table = &cordon_dl_##lib,                                                             \
+	    .size = sizeof(cordon_dl_##lib),                                                       \
+	    .lock = PTHREAD_MUTEX_INITIALIZER,                                                     \
+	}
+
 /* cordon_dl_load: open lib->soname (dlopen RTLD_NOW | RTLD_LOCAL) and resolve every symbol of its
  * table (dlsym(3), which also searches the library's own dependencies: BIO_new is found through
  * libssl in libcrypto), once per process; later calls return the first attempt's result.

@@ -7,14 +7,4 @@
 #endif
 
 #define ENTRY(name) CORDON_DL_ENTRY(struct cordon_dl_gnutls, name)
-static const struct cordon_dl_sym syms[] = {CORDON_DL_GNUTLS_SYMS(ENTRY)};
-
-struct cordon_dl_gnutls cordon_dl_gnutls;
-struct cordon_dl_lib cordon_dl_gnutls_lib = {
-    .soname = CORDON_SONAME_GNUTLS,
-    .syms = syms,
-    .nsyms = sizeof(syms) / sizeof(syms[0]),
-    .table = &cordon_dl_gnutls,
-    .size = sizeof(cordon_dl_gnutls),
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-};
+CORDON_DL_DEFINE(gnutls, CORDON_DL_GNUTLS_SYMS(ENTRY), CORDON_SONAME_GNUTLS);

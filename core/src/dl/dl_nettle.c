@@ -7,14 +7,4 @@
 #endif
 
 #define ENTRY(name) CORDON_DL_ENTRY(struct cordon_dl_nettle, name)
-static const struct cordon_dl_sym syms[] = {CORDON_DL_NETTLE_SYMS(ENTRY)};
-
-struct cordon_dl_nettle cordon_dl_nettle;
-struct cordon_dl_lib cordon_dl_nettle_lib = {
-    .soname = CORDON_SONAME_NETTLE,
-    .syms = syms,
-    .nsyms = sizeof(syms) / sizeof(syms[0]),
-    .table = &cordon_dl_nettle,
-    .size = sizeof(cordon_dl_nettle),
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-};
+CORDON_DL_DEFINE(nettle, CORDON_DL_NETTLE_SYMS(ENTRY), CORDON_SONAME_NETTLE);
